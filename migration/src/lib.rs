@@ -1,0 +1,26 @@
+//! Roster's schema, one file per step. Steps that have shipped are never edited: a change is a
+//! new step. This crate never imports the application; entities live in `src/db/entities`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_users;
+mod m20261124_000002_create_sessions;
+mod m20261124_000003_create_settings;
+mod m20261124_000004_create_groups_and_permissions;
+mod m20261124_000005_seed_builtin_permissions;
+
+/// Applies Roster's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_users::Migration),
+            Box::new(m20261124_000002_create_sessions::Migration),
+            Box::new(m20261124_000003_create_settings::Migration),
+            Box::new(m20261124_000004_create_groups_and_permissions::Migration),
+            Box::new(m20261124_000005_seed_builtin_permissions::Migration),
+        ]
+    }
+}

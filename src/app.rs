@@ -1,0 +1,132 @@
+//! Wiring: from settings to a running server. `Application::build` connects, migrates and
+//! loads the keys; `serve` runs on a listener the caller bound (port 0 in tests) until the
+//! shutdown future resolves.
+
+use std::future::Future;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::auth::password::Passwords;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db;
+use crate::error::AppError;
+use crate::http::{self, HttpOptions};
+use crate::services::settings::{self as stored, SecretSource};
+use crate::state::AppState;
+
+/// A start-up failure, with a message for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("invalid setting: {0}")]
+    Config(String),
+    #[error("cannot connect to the database: {0}")]
+    Connect(sea_orm::DbErr),
+    #[error("migration failed: {0}")]
+    Migrate(sea_orm::DbErr),
+    #[error("start-up failed: {0}")]
+    Init(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+impl From<AppError> for StartupError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Internal(cause) => Self::Init(cause.to_string()),
+            other => Self::Init(other.message()),
+        }
+    }
+}
+
+/// Connects to the configured database.
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    settings.validate().map_err(StartupError::Config)?;
+    db::connect(
+        settings.database_url.expose(),
+        settings.database_max_connections.get(),
+    )
+    .await
+    .map_err(StartupError::Connect)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
+    Migrator::up(db, None).await.map_err(StartupError::Migrate)
+}
+
+/// The shared state for `db`: token keys (the JWT secret configured or kept in the database)
+/// and the password hasher.
+pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppState, StartupError> {
+    let (secret, source) = stored::jwt_secret(&db, settings.jwt_secret.as_ref()).await?;
+    match source {
+        SecretSource::Configured => tracing::info!("using the JWT secret from ROSTER_JWT_SECRET"),
+        SecretSource::Generated => tracing::warn!(
+            "no ROSTER_JWT_SECRET set: generated a random JWT secret and stored it in the database \
+             (replicas sharing this database agree on it); in production, set ROSTER_JWT_SECRET \
+             to at least 32 random bytes, e.g. `openssl rand -base64 48`"
+        ),
+        SecretSource::Stored => tracing::info!(
+            "using the JWT secret stored in the database (ROSTER_JWT_SECRET is not set)"
+        ),
+    }
+    let keys = TokenKeys::new(
+        secret.expose().as_bytes(),
+        settings.access_token_ttl.get(),
+        settings.refresh_token_ttl.get(),
+    );
+    let hashes = settings
+        .max_concurrent_hashes
+        .map(|n| n.get() as usize)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        });
+    let passwords = Passwords::new(hashes).await?;
+    Ok(AppState {
+        db,
+        keys,
+        passwords,
+    })
+}
+
+/// Connects, migrates and builds the state: everything `serve` needs.
+pub async fn build(settings: &Settings) -> Result<AppState, StartupError> {
+    let db = connect(settings).await?;
+    migrate(&db).await?;
+    state(db, settings).await
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    settings: &Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartupError> {
+    let options = HttpOptions {
+        cors_origins: settings.cors_origins.clone(),
+        request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
+    };
+    let app = http::router(state, &options);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(StartupError::Serve)
+}
+
+/// Binds the configured address.
+pub async fn bind(settings: &Settings) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(&settings.bind)
+        .await
+        .map_err(|e| StartupError::Bind(settings.bind.clone(), e))
+}

@@ -1,0 +1,7 @@
+//! Authentication and authorization: tokens, passwords, the request's viewer and the guards
+//! that fields declare.
+
+pub mod guards;
+pub mod password;
+pub mod tokens;
+pub mod viewer;

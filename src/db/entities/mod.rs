@@ -1,0 +1,11 @@
+//! One sea-orm entity per table. These are storage shapes only: GraphQL output types are
+//! written by hand in `graphql/`, so a column such as `password_hash` can never leak.
+
+pub mod group_permissions;
+pub mod groups;
+pub mod permissions;
+pub mod sessions;
+pub mod settings;
+pub mod user_groups;
+pub mod user_permissions;
+pub mod users;

@@ -1,0 +1,62 @@
+//! The database: connecting (pool size, SQLite pragmas), the entities, and the two small
+//! conventions every service shares: timestamps at microsecond precision and write
+//! transactions that take SQLite's write lock up front.
+
+pub mod entities;
+
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// How long a SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens a pool for `url` (`sqlite://...` or `postgres://...`).
+///
+/// SQLite runs in WAL mode with foreign keys on and a busy timeout; a file database gets a pool
+/// of several connections (readers run beside the one writer), an in-memory one exactly one
+/// (each connection would otherwise see its own empty database).
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    let in_memory = url.starts_with("sqlite:") && url.contains(":memory:");
+    options
+        .max_connections(if in_memory { 1 } else { max_connections.max(2) })
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx logs every statement at INFO; requests are traced by the HTTP layer instead.
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    Database::connect(options).await
+}
+
+/// The current time at the precision both databases store (microseconds), so a value read
+/// back compares equal to the value written (keyset cursors depend on that).
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Begins a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`, so the write lock
+/// is taken (waiting out other writers) before the first read; a deferred transaction that
+/// reads and then writes would fail with `SQLITE_BUSY` instead of waiting.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// True on PostgreSQL, where row locks (`FOR UPDATE`) serialise what SQLite's single writer
+/// serialises by itself.
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}

@@ -1,0 +1,233 @@
+//! `AppError`: the one error type services return. Every variant is something a client can act
+//! on, and every message is safe to show; internal causes are logged here, once, and surface
+//! as "internal error". Database errors are mapped in one place (`From<DbErr>`): a unique
+//! violation becomes `CONFLICT` on the field its index guards.
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql turns any `Display`
+//! error into a GraphQL error without `extensions.code`, so without `Display` the only way
+//! into a response is `From<AppError> for async_graphql::Error`, which always sets the code.
+
+use std::collections::BTreeMap;
+
+use async_graphql::ErrorExtensions;
+use sea_orm::{DbErr, SqlErr, TransactionError};
+
+/// Per-field messages for `BAD_USER_INPUT`: `{"password": ["too short"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    /// Records `message` against `field`.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when nothing was recorded, else the `BAD_USER_INPUT` error carrying it all.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::InvalidInput(self))
+        }
+    }
+
+    /// One field, one message.
+    pub fn single(field: &str, message: impl Into<String>) -> AppError {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        AppError::InvalidInput(errors)
+    }
+
+    pub fn fields(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.0
+    }
+}
+
+/// What went wrong, in terms a client can act on.
+#[derive(Debug)]
+pub enum AppError {
+    /// No, or no valid, credentials: "log in again".
+    Unauthenticated(&'static str),
+    /// Authenticated, but not allowed.
+    Forbidden(&'static str),
+    NotFound(&'static str),
+    /// A unique value is taken (`field` names it) or a rule such as "keep one active admin".
+    Conflict {
+        message: String,
+        field: Option<&'static str>,
+    },
+    InvalidInput(FieldErrors),
+    TooManyRequests {
+        retry_after_secs: u64,
+    },
+    /// Anything else. The cause is logged when the error is converted, never shown.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Services return this.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    pub fn conflict(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    /// The `extensions.code` clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict { .. } => "CONFLICT",
+            Self::InvalidInput(_) => "BAD_USER_INPUT",
+            Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
+            Self::Internal(_) => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// The client-safe message.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated(message) | Self::Forbidden(message) | Self::NotFound(message) => {
+                (*message).to_owned()
+            }
+            Self::Conflict { message, .. } => message.clone(),
+            Self::InvalidInput(fields) => {
+                let names: Vec<&str> = fields.fields().keys().map(String::as_str).collect();
+                format!("invalid input: {}", names.join(", "))
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("too many requests; retry after {retry_after_secs} seconds")
+            }
+            Self::Internal(_) => "internal error".to_owned(),
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        if let AppError::Internal(cause) = &error {
+            tracing::error!(error = %cause, "internal error while answering a request");
+        }
+        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
+            extensions.set("code", error.code());
+            match &error {
+                AppError::InvalidInput(fields) => {
+                    extensions.set("fields", fields_value(fields.fields()))
+                }
+                AppError::Conflict {
+                    field: Some(field),
+                    message,
+                } => {
+                    extensions.set("field", *field);
+                    let mut fields = BTreeMap::new();
+                    fields.insert((*field).to_owned(), vec![message.clone()]);
+                    extensions.set("fields", fields_value(&fields));
+                }
+                AppError::TooManyRequests { retry_after_secs } => {
+                    extensions.set("retryAfter", *retry_after_secs)
+                }
+                _ => {}
+            }
+        })
+    }
+}
+
+fn fields_value(fields: &BTreeMap<String, Vec<String>>) -> async_graphql::Value {
+    async_graphql::Value::Object(
+        fields
+            .iter()
+            .map(|(field, messages)| {
+                (
+                    async_graphql::Name::new(field),
+                    async_graphql::Value::List(
+                        messages
+                            .iter()
+                            .map(|m| async_graphql::Value::String(m.clone()))
+                            .collect(),
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> Self {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => match unique_field(&detail) {
+                Some(field) => Self::conflict(field, format!("this {field} is already taken")),
+                None => Self::internal(error),
+            },
+            _ => Self::internal(error),
+        }
+    }
+}
+
+impl From<TransactionError<AppError>> for AppError {
+    fn from(error: TransactionError<AppError>) -> Self {
+        match error {
+            TransactionError::Connection(db) => db.into(),
+            TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+/// The input field a unique index guards, from the driver's message: PostgreSQL names the
+/// index (`users_email_key`), SQLite the column (`users.email`).
+fn unique_field(detail: &str) -> Option<&'static str> {
+    // Order matters: "users_username_key" also contains "name_key".
+    if detail.contains("users_email_key") || detail.contains("users.email") {
+        Some("email")
+    } else if detail.contains("users_username_key") || detail.contains("users.username_key") {
+        Some("username")
+    } else if detail.contains("permissions_codename_key") || detail.contains("permissions.codename")
+    {
+        Some("codename")
+    } else if detail.contains("groups_name_key") || detail.contains("groups.name_key") {
+        Some("name")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_violations_name_their_field_on_both_databases() {
+        let pg = r#"duplicate key value violates unique constraint "users_username_key""#;
+        assert_eq!(unique_field(pg), Some("username"));
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: users.email"),
+            Some("email")
+        );
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: groups.name_key"),
+            Some("name")
+        );
+        assert_eq!(unique_field("UNIQUE constraint failed: sessions.id"), None);
+    }
+
+    #[test]
+    fn internal_errors_never_show_their_cause() {
+        let error = AppError::internal("relation \"users\" does not exist: SELECT * FROM users");
+        let gql: async_graphql::Error = error.into();
+        assert_eq!(gql.message, "internal error");
+    }
+}

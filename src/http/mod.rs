@@ -1,0 +1,266 @@
+//! HTTP: the routes, the GraphQL-over-HTTP rules of API.md (GET for queries, 405 for a
+//! mutation over GET, 400 for a body that is not a GraphQL request), GraphiQL for browsers,
+//! health, and the middleware stack (CORS, body limit, timeout, tracing that never logs a
+//! query string or a header).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::viewer::{ClientInfo, RequestAuth};
+use crate::graphql::{self, RosterSchema};
+use crate::state::AppState;
+
+/// Largest request body accepted (a GraphQL document with variables is far smaller).
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+struct Shared {
+    schema: RosterSchema,
+    state: AppState,
+}
+
+/// CORS and timeouts, from the settings.
+pub struct HttpOptions {
+    pub cors_origins: Vec<String>,
+    pub request_timeout: Duration,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState, options: &HttpOptions) -> Router {
+    let schema = graphql::build(state.clone());
+    let cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(Duration::from_secs(3600));
+    let cors = if options.cors_origins.is_empty() {
+        cors.allow_origin(Any)
+    } else {
+        let origins: Vec<HeaderValue> = options
+            .cors_origins
+            .iter()
+            .filter_map(|o| o.trim().parse().ok())
+            .collect();
+        cors.allow_origin(AllowOrigin::list(origins))
+    };
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/health", get(health))
+        .with_state(Shared { schema, state })
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
+        .layer(cors)
+        .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            // The path only: a GET query string can carry variables, and headers carry tokens.
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+        }))
+}
+
+fn internal_error_response() -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+fn request_auth(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestAuth {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
+    RequestAuth::new(
+        authorization,
+        ClientInfo {
+            user_agent: text(header::USER_AGENT).map(str::to_owned),
+            ip_address: peer.map(|addr| addr.ip().to_string()),
+        },
+    )
+}
+
+/// The peer address, when the server was started with connect info (it always is by `serve`).
+fn peer_of(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
+}
+
+async fn graphql_post(State(shared): State<Shared>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let peer = peer_of(&request);
+    let batch =
+        match GraphQLBatchRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
+            request,
+            &(),
+        )
+        .await
+        {
+            Ok(batch) => batch.into_inner(),
+            Err(rejection) => return rejection.into_response(),
+        };
+    let response = match batch {
+        async_graphql::BatchRequest::Single(request) => {
+            let request =
+                graphql::with_request_data(request, &shared.state, request_auth(&headers, peer));
+            async_graphql::BatchResponse::Single(shared.schema.execute(request).await)
+        }
+        // Each operation of a batch gets its own request data (viewer, DataLoaders).
+        async_graphql::BatchRequest::Batch(requests) => {
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                let request = graphql::with_request_data(
+                    request,
+                    &shared.state,
+                    request_auth(&headers, peer),
+                );
+                responses.push(shared.schema.execute(request).await);
+            }
+            async_graphql::BatchResponse::Batch(responses)
+        }
+    };
+    GraphQLResponse::from(response).into_response()
+}
+
+async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response {
+    let headers = request.headers().clone();
+    let peer = peer_of(&request);
+    let has_query = request
+        .uri()
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")));
+    if !has_query {
+        let wants_html = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
+        if wants_html {
+            return Html(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .title("Roster")
+                    .finish(),
+            )
+            .into_response();
+        }
+        return bad_request(
+            "a GET request needs a `query` parameter (or Accept: text/html for GraphiQL)",
+        );
+    }
+    let request =
+        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
+            request,
+            &(),
+        )
+        .await
+        {
+            Ok(request) => request.into_inner(),
+            Err(rejection) => return rejection.into_response(),
+        };
+    if is_mutation(&request) {
+        let mut response = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Json(serde_json::json!({
+                "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "METHOD_NOT_ALLOWED" } }]
+            })),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let request = graphql::with_request_data(request, &shared.state, request_auth(&headers, peer));
+    GraphQLResponse::from(shared.schema.execute(request).await).into_response()
+}
+
+/// Whether the operation the request would run is a mutation. A document that does not parse
+/// is left to the executor, which answers with the standard GraphQL error.
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    match &document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => match &request.operation_name {
+            Some(name) => operations
+                .get(name.as_str())
+                .is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => operations
+                .values()
+                .any(|op| op.node.ty == OperationType::Mutation),
+        },
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "errors": [{ "message": message }] })),
+    )
+        .into_response()
+}
+
+async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        shared.schema.sdl(),
+    )
+}
+
+async fn health(State(shared): State<Shared>) -> Response {
+    match shared.state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

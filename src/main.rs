@@ -1,0 +1,123 @@
+//! The `roster` binary: parse the settings, set up logging, run the command.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use migration::{Migrator, MigratorTrait};
+use roster::app::{self, StartupError};
+use roster::config::{Cli, Command, MigrateAction, Secret, Settings};
+use roster::http::shutdown_signal;
+use roster::services;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A `.env` in the working directory fills in unset variables (see `.env.example`).
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&cli.settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), StartupError> {
+    let settings = cli.settings;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&settings).await,
+        Command::PrintSchema => {
+            print!("{}", roster::graphql::sdl());
+            Ok(())
+        }
+        Command::Migrate { action } => {
+            let db = app::connect(&settings).await?;
+            match action {
+                MigrateAction::Up => Migrator::up(&db, None).await,
+                MigrateAction::Down => Migrator::down(&db, Some(1)).await,
+                MigrateAction::Status => {
+                    for migration in Migrator::get_migration_with_status(&db)
+                        .await
+                        .map_err(StartupError::Migrate)?
+                    {
+                        println!("{:<8} {}", migration.status().to_string(), migration.name());
+                    }
+                    Ok(())
+                }
+            }
+            .map_err(StartupError::Migrate)
+        }
+        Command::CreateSuperuser { email, password } => {
+            create_superuser(&settings, &email, password).await
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> Result<(), StartupError> {
+    let state = app::build(settings).await?;
+    if services::users::count(&state.db).await? == 0 {
+        tracing::info!(
+            "no accounts yet: create the first administrator with `roster create-superuser --email you@example.com`"
+        );
+    }
+    let listener = app::bind(settings).await?;
+    let address = listener.local_addr().map_err(StartupError::Serve)?;
+    tracing::info!("Roster listening on http://{address} (GraphiQL at http://{address}/graphql)");
+    app::serve(listener, state, settings, shutdown_signal()).await
+}
+
+async fn create_superuser(
+    settings: &Settings,
+    email: &str,
+    password: Option<Secret>,
+) -> Result<(), StartupError> {
+    let state = app::build(settings).await?;
+    let password = match password {
+        Some(password) => Some(password),
+        None if services::users::email_exists(&state.db, email).await? => None,
+        None => Some(prompt_password()?),
+    };
+    let (user, created) =
+        services::users::create_superuser(&state, email, password.as_ref().map(Secret::expose))
+            .await
+            .map_err(|error| match error {
+                roster::error::AppError::InvalidInput(fields) => StartupError::Config(
+                    fields
+                        .fields()
+                        .iter()
+                        .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                other => other.into(),
+            })?;
+    let verb = if created { "created" } else { "updated" };
+    println!("{verb} active ADMIN {} (id {})", user.email, user.id);
+    Ok(())
+}
+
+fn prompt_password() -> Result<Secret, StartupError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(StartupError::Config(
+            "no password given: pass --password, set ROSTER_SUPERUSER_PASSWORD, or run in a terminal to be prompted".into(),
+        ));
+    }
+    let _ = std::io::stderr().flush();
+    let first = rpassword::prompt_password("Password: ")
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let second = rpassword::prompt_password("Password (again): ")
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    if first != second {
+        return Err(StartupError::Config("the passwords do not match".into()));
+    }
+    Ok(Secret::new(first))
+}

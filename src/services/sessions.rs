@@ -1,0 +1,294 @@
+//! Sessions: one per login. Opening one issues a token pair; `refresh` rotates the refresh
+//! token with a conditional update (two concurrent uses of one token: exactly one wins), and a
+//! token that was already rotated, presented again, revokes its whole session.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::auth::tokens::{self, TokenKeys};
+use crate::auth::viewer::{ClientInfo, Viewer};
+use crate::db::{
+    self,
+    entities::{sessions, users},
+};
+use crate::error::{AppError, AppResult};
+use crate::services::input;
+use crate::state::AppState;
+
+/// A fresh token pair for a session.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: Uuid,
+    /// Access-token lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// Why a session ended; stored for audits.
+#[derive(Debug, Clone, Copy)]
+pub enum RevokeReason {
+    Logout,
+    Revoked,
+    RefreshTokenReuse,
+    PasswordChanged,
+    Deactivated,
+    Deleted,
+}
+
+impl RevokeReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::PasswordChanged => "password_changed",
+            Self::Deactivated => "deactivated",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+const MAX_USER_AGENT: usize = 512;
+
+fn clip(value: &Option<String>, max: usize) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(max).collect())
+}
+
+/// Opens a session for `user_id` and issues its first token pair.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedTokens> {
+    let session_id = Uuid::new_v4();
+    let (refresh_token, refresh_hash) = tokens::new_refresh_token(session_id)?;
+    sessions::ActiveModel {
+        id: Set(session_id),
+        user_id: Set(user_id),
+        refresh_token_hash: Set(refresh_hash),
+        rotation_count: Set(0),
+        rotated_at: Set(None),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(now + Duration::seconds(keys.refresh_ttl_secs)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        user_agent: Set(clip(&client.user_agent, MAX_USER_AGENT)),
+        ip_address: Set(clip(&client.ip_address, 64)),
+    }
+    .insert(db)
+    .await?;
+    Ok(IssuedTokens {
+        access_token: keys.issue_access(user_id, session_id, now)?,
+        refresh_token,
+        session_id,
+        expires_in: keys.access_ttl_secs,
+    })
+}
+
+/// `refreshToken`: rotates the session's refresh token and issues a new pair.
+pub async fn refresh(
+    state: &AppState,
+    refresh_token: &str,
+    client: &ClientInfo,
+) -> AppResult<(users::Model, IssuedTokens)> {
+    let invalid = AppError::Unauthenticated("invalid or expired refresh token");
+    let Some(session_id) = tokens::refresh_token_session(refresh_token) else {
+        return Err(invalid);
+    };
+    let presented_hash = tokens::hash_refresh_token(refresh_token);
+    let (next_token, next_hash) = tokens::new_refresh_token(session_id)?;
+    let now = db::now();
+
+    let txn = db::begin_write(&state.db).await?;
+    // The conditional update is the whole race: of two concurrent uses of one token, only the
+    // first still finds the old hash.
+    let mut update = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RefreshTokenHash, Expr::value(next_hash))
+        .col_expr(
+            sessions::Column::RotationCount,
+            Expr::col(sessions::Column::RotationCount).add(1),
+        )
+        .col_expr(sessions::Column::RotatedAt, Expr::value(now))
+        .col_expr(sessions::Column::LastUsedAt, Expr::value(now))
+        .col_expr(
+            sessions::Column::ExpiresAt,
+            Expr::value(now + Duration::seconds(state.keys.refresh_ttl_secs)),
+        );
+    if let Some(user_agent) = clip(&client.user_agent, MAX_USER_AGENT) {
+        update = update.col_expr(sessions::Column::UserAgent, Expr::value(user_agent));
+    }
+    if let Some(ip) = clip(&client.ip_address, 64) {
+        update = update.col_expr(sessions::Column::IpAddress, Expr::value(ip));
+    }
+    let rotated = update
+        .filter(sessions::Column::Id.eq(session_id))
+        .filter(sessions::Column::RefreshTokenHash.eq(&presented_hash))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+
+    if rotated == 0 {
+        let session = sessions::Entity::find_by_id(session_id).one(&txn).await?;
+        if let Some(session) =
+            session.filter(|s| s.revoked_at.is_none() && s.refresh_token_hash != presented_hash)
+        {
+            // A token of this session that is no longer current: it was rotated, so someone
+            // is replaying it. End the session so neither holder keeps access.
+            revoke_where(
+                &txn,
+                sessions::Column::Id.eq(session.id),
+                RevokeReason::RefreshTokenReuse,
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reused; session revoked");
+            return Err(AppError::Unauthenticated(
+                "refresh token was already used; the session has been ended",
+            ));
+        }
+        return Err(invalid);
+    }
+
+    let user = sessions::Entity::find_by_id(session_id)
+        .find_also_related(users::Entity)
+        .one(&txn)
+        .await?
+        .and_then(|(_, user)| user)
+        .filter(|user| user.is_active && user.deleted_at.is_none());
+    let Some(user) = user else {
+        txn.rollback().await?;
+        return Err(invalid);
+    };
+    txn.commit().await?;
+    Ok((
+        user.clone(),
+        IssuedTokens {
+            access_token: state.keys.issue_access(user.id, session_id, now)?,
+            refresh_token: next_token,
+            session_id,
+            expires_in: state.keys.access_ttl_secs,
+        },
+    ))
+}
+
+/// `logout`: ends the session of the refresh token if one is given (no bearer needed), else
+/// the viewer's; with `all_sessions`, every session of that user.
+pub async fn logout(
+    state: &AppState,
+    viewer: Option<&Viewer>,
+    refresh_token: Option<&str>,
+    all_sessions: bool,
+) -> AppResult<()> {
+    let (user_id, session_id) = match (refresh_token, viewer) {
+        (Some(token), _) => {
+            let session = match tokens::refresh_token_session(token) {
+                Some(id) => {
+                    sessions::Entity::find_by_id(id)
+                        .filter(
+                            sessions::Column::RefreshTokenHash
+                                .eq(tokens::hash_refresh_token(token)),
+                        )
+                        .filter(sessions::Column::RevokedAt.is_null())
+                        .one(&state.db)
+                        .await?
+                }
+                None => None,
+            };
+            let session = session.ok_or(AppError::Unauthenticated(
+                "invalid or expired refresh token",
+            ))?;
+            (session.user_id, session.id)
+        }
+        (None, Some(viewer)) => (viewer.id(), viewer.session_id),
+        (None, None) => return Err(AppError::Unauthenticated("authentication required")),
+    };
+    let txn = db::begin_write(&state.db).await?;
+    if all_sessions {
+        revoke_all(&txn, user_id, RevokeReason::Logout).await?;
+    } else {
+        revoke_where(
+            &txn,
+            sessions::Column::Id.eq(session_id),
+            RevokeReason::Logout,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The user's live sessions, most recently used first.
+pub async fn list_live(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<sessions::Model>> {
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(db::now()))
+        .order_by_desc(sessions::Column::LastUsedAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// `revokeSession`: ends one of the viewer's own live sessions. Another user's session id is
+/// `NOT_FOUND`, exactly like an id that names nothing.
+pub async fn revoke_own(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()> {
+    let id = input::id("id", id)?;
+    let txn = state.db.begin().await?;
+    let revoked = revoke_where(
+        &txn,
+        sessions::Column::Id
+            .eq(id)
+            .and(sessions::Column::UserId.eq(viewer.id()))
+            .and(sessions::Column::ExpiresAt.gt(db::now())),
+        RevokeReason::Revoked,
+    )
+    .await?;
+    if revoked == 0 {
+        return Err(AppError::NotFound("no such session"));
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ends every live session of `user_id`.
+pub async fn revoke_all(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    reason: RevokeReason,
+) -> AppResult<u64> {
+    revoke_where(db, sessions::Column::UserId.eq(user_id), reason).await
+}
+
+async fn revoke_where(
+    db: &impl ConnectionTrait,
+    condition: impl sea_orm::sea_query::IntoCondition,
+    reason: RevokeReason,
+) -> AppResult<u64> {
+    Ok(sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(db::now()))
+        .col_expr(
+            sessions::Column::RevokedReason,
+            Expr::value(reason.as_str()),
+        )
+        .filter(condition)
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -1,0 +1,15 @@
+//! `AppState`: what every request shares (the pool, the token keys, the password hasher, the
+//! settings). It lives on the GraphQL schema and in the axum router; request data (the viewer,
+//! DataLoaders) is built per request in `graphql::request_data`.
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password::Passwords;
+use crate::auth::tokens::TokenKeys;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: TokenKeys,
+    pub passwords: Passwords,
+}
