@@ -143,14 +143,16 @@ impl Settings {
     /// Checks what clap cannot; the message never repeats a secret value (clap's own
     /// "invalid value" errors would).
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(secret) = &self.jwt_secret {
-            if secret.expose().len() < MIN_JWT_SECRET_BYTES {
-                return Err(format!(
-                    "ROSTER_JWT_SECRET / --jwt-secret must be at least {MIN_JWT_SECRET_BYTES} bytes \
-                     (got {}); generate one with `openssl rand -base64 48`",
-                    secret.expose().len()
-                ));
-            }
+        if let Some(secret) = self
+            .jwt_secret
+            .as_ref()
+            .filter(|s| s.expose().len() < MIN_JWT_SECRET_BYTES)
+        {
+            return Err(format!(
+                "ROSTER_JWT_SECRET / --jwt-secret must be at least {MIN_JWT_SECRET_BYTES} bytes \
+                 (got {}); generate one with `openssl rand -base64 48`",
+                secret.expose().len()
+            ));
         }
         Ok(())
     }

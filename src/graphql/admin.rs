@@ -1,6 +1,9 @@
 //! Administration: users, groups and permissions. Guards on each field declare who may call it
 //! (API.md's "ADMIN / permission" notes); row-level rules live in the services.
 
+// Connection fields take the five Relay arguments plus their own.
+#![allow(clippy::too_many_arguments)]
+
 use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, Result};
 
 use crate::auth::guards::{Admin, AdminOr};
@@ -140,7 +143,6 @@ pub struct AdminQuery;
 impl AdminQuery {
     /// Users, page by page. ADMIN or `users.view`.
     #[graphql(guard = "AdminOr::permission(\"users.view\")")]
-    #[allow(clippy::too_many_arguments)]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -93,7 +93,7 @@ pub fn select(search: Option<&str>) -> sea_orm::Select<groups::Entity> {
 pub fn ordering() -> Ordering<groups::Entity> {
     Ordering {
         tag: "groups:name",
-        key: Expr::col((groups::Entity, groups::Column::NameKey)).into(),
+        key: Expr::col((groups::Entity, groups::Column::NameKey)),
         key_of: |g| SortValue::Text(g.name_key.clone()),
         id: groups::Column::Id,
         id_of: |g| g.id,

@@ -138,10 +138,12 @@ pub async fn prepare_account(
     let personal = personal_inputs(&model);
     let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
     password::check_policy(&mut errors, "password", &account.password, &personal);
-    if let Some(confirmation) = &account.password_confirmation {
-        if confirmation != &account.password {
-            errors.add("passwordConfirmation", "does not match the password");
-        }
+    if account
+        .password_confirmation
+        .as_ref()
+        .is_some_and(|c| c != &account.password)
+    {
+        errors.add("passwordConfirmation", "does not match the password");
     }
     errors.into_result()?;
     model.password_hash = Set(passwords.hash(&account.password).await?);
@@ -601,12 +603,12 @@ pub fn ordering(order: UserOrder) -> crate::services::pagination::Ordering<users
     let (tag, key, key_of): (&'static str, _, fn(&users::Model) -> SortValue) = match order.field {
         UserOrderField::CreatedAt => (
             "users:created_at",
-            Expr::col((users::Entity, users::Column::CreatedAt)).into(),
+            Expr::col((users::Entity, users::Column::CreatedAt)),
             |u| SortValue::Time(u.created_at),
         ),
         UserOrderField::Email => (
             "users:email",
-            Expr::col((users::Entity, users::Column::Email)).into(),
+            Expr::col((users::Entity, users::Column::Email)),
             |u| SortValue::Text(u.email.clone()),
         ),
         UserOrderField::Username => (

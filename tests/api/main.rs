@@ -1,0 +1,14 @@
+//! Integration tests over real HTTP: each test starts the real router on port 0 with a fresh
+//! database built by the migrations, on SQLite always and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (a database created for the test and dropped after it).
+//!
+//! `both!(name, ...)` turns `async fn name(app: TestApp)` into `name::sqlite` and
+//! `name::postgres` tests.
+
+#[macro_use]
+mod helpers;
+
+mod admin;
+mod auth;
+mod pagination;
+mod schema;

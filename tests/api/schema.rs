@@ -1,0 +1,39 @@
+//! The checked-in `schema.graphql` is exactly what the code generates, and the server serves it.
+
+use crate::helpers::TestApp;
+
+#[test]
+fn schema_graphql_is_up_to_date() {
+    let generated = roster::graphql::sdl();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+    let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        generated == checked_in,
+        "schema.graphql is stale: run `cargo run -- print-schema > schema.graphql` and commit it"
+    );
+}
+
+async fn serves_the_schema_and_health(app: TestApp) {
+    let sdl = app
+        .client
+        .get(format!("{}/schema.graphql", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sdl.status(), 200);
+    assert_eq!(sdl.text().await.unwrap(), roster::graphql::sdl());
+
+    let health = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        health.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({ "status": "ok" })
+    );
+}
+
+both!(serves_the_schema_and_health);
