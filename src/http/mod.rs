@@ -14,11 +14,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::auth::viewer::{ClientInfo, RequestAuth};
 use crate::graphql::{self, RosterSchema};
@@ -65,10 +67,14 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| internal_error_response()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            // The path only: a GET query string can carry variables, and headers carry tokens.
-            tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    // The path only: a GET query string can carry variables, headers carry tokens.
+                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
+        )
 }
 
 fn internal_error_response() -> Response {
