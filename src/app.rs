@@ -9,7 +9,10 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
+use std::num::NonZeroU32;
+
 use crate::auth::password::Passwords;
+use crate::auth::throttle::Throttle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db;
@@ -89,10 +92,12 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
                 .unwrap_or(2)
         });
     let passwords = Passwords::new(hashes).await?;
+    let throttle = Throttle::new(NonZeroU32::new(settings.rate_limit));
     Ok(AppState {
         db,
         keys,
         passwords,
+        throttle,
     })
 }
 
@@ -112,6 +117,7 @@ pub async fn serve(
 ) -> Result<(), StartupError> {
     let options = HttpOptions {
         cors_origins: settings.cors_origins.clone(),
+        client_ip_header: settings.client_ip_header.clone(),
         request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
     };
     let app = http::router(state, &options);

@@ -129,6 +129,16 @@ pub struct Settings {
     )]
     pub request_timeout: NonZeroU32,
 
+    /// Requests per minute per client address to `register`, `login` and `refreshToken`
+    /// (0 turns this limit off). Logins for one account are limited separately.
+    #[arg(long, env = "ROSTER_RATE_LIMIT", default_value = "60", global = true)]
+    pub rate_limit: u32,
+
+    /// Header holding the client's address when Roster runs behind a proxy you control, such
+    /// as `X-Forwarded-For` (its last entry is used) or `X-Real-IP`; unset: the peer address.
+    #[arg(long, env = "ROSTER_CLIENT_IP_HEADER", global = true)]
+    pub client_ip_header: Option<String>,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -5,6 +5,7 @@
 use sea_orm::DatabaseConnection;
 
 use crate::auth::password::Passwords;
+use crate::auth::throttle::Throttle;
 use crate::auth::tokens::TokenKeys;
 
 #[derive(Clone)]
@@ -12,4 +13,5 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: TokenKeys,
     pub passwords: Passwords,
+    pub throttle: Throttle,
 }

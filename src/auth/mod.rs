@@ -3,5 +3,6 @@
 
 pub mod guards;
 pub mod password;
+pub mod throttle;
 pub mod tokens;
 pub mod viewer;

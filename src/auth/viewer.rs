@@ -66,7 +66,7 @@ impl Viewer {
 #[derive(Debug, Clone, Default)]
 pub struct ClientInfo {
     pub user_agent: Option<String>,
-    pub ip_address: Option<String>,
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// The request's credentials, and the viewer once resolved.

@@ -3,7 +3,7 @@
 //! health, and the middleware stack (CORS, body limit, timeout, tracing that never logs a
 //! query string or a header).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -33,11 +33,13 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 struct Shared {
     schema: RosterSchema,
     state: AppState,
+    client_ip_header: Option<header::HeaderName>,
 }
 
 /// CORS and timeouts, from the settings.
 pub struct HttpOptions {
     pub cors_origins: Vec<String>,
+    pub client_ip_header: Option<String>,
     pub request_timeout: Duration,
 }
 
@@ -62,7 +64,14 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(schema_sdl))
         .route("/health", get(health))
-        .with_state(Shared { schema, state })
+        .with_state(Shared {
+            schema,
+            state,
+            client_ip_header: options
+                .client_ip_header
+                .as_deref()
+                .and_then(|name| name.trim().parse().ok()),
+        })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(cors)
@@ -84,22 +93,24 @@ fn internal_error_response() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
-fn request_auth(headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestAuth {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or(""));
-    RequestAuth::new(
-        authorization,
-        ClientInfo {
-            user_agent: text(header::USER_AGENT).map(str::to_owned),
-            ip_address: peer.map(|addr| addr.ip().to_string()),
-        },
-    )
+impl Shared {
+    /// The request's credentials and client details.
+    fn request_auth(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestAuth {
+        let text = |name: &header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+        let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+        // Behind a proxy the operator trusts, that proxy appends the client's address last.
+        let forwarded = self.client_ip_header.as_ref().and_then(|name| {
+            let last = text(name)?.rsplit(',').next()?;
+            last.trim().parse::<IpAddr>().ok()
+        });
+        RequestAuth::new(
+            authorization,
+            ClientInfo {
+                user_agent: text(&header::USER_AGENT).map(str::to_owned),
+                ip: forwarded.or(peer.map(|addr| addr.ip())),
+            },
+        )
+    }
 }
 
 /// The peer address, when the server was started with connect info (it always is by `serve`).
@@ -126,7 +137,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
     let response = match batch {
         async_graphql::BatchRequest::Single(request) => {
             let request =
-                graphql::with_request_data(request, &shared.state, request_auth(&headers, peer));
+                graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
             async_graphql::BatchResponse::Single(shared.schema.execute(request).await)
         }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
@@ -136,7 +147,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
                 let request = graphql::with_request_data(
                     request,
                     &shared.state,
-                    request_auth(&headers, peer),
+                    shared.request_auth(&headers, peer),
                 );
                 responses.push(shared.schema.execute(request).await);
             }
@@ -194,7 +205,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let request = graphql::with_request_data(request, &shared.state, request_auth(&headers, peer));
+    let request = graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
     GraphQLResponse::from(shared.schema.execute(request).await).into_response()
 }
 

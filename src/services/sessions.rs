@@ -84,7 +84,7 @@ pub async fn start(
         revoked_at: Set(None),
         revoked_reason: Set(None),
         user_agent: Set(clip(&client.user_agent, MAX_USER_AGENT)),
-        ip_address: Set(clip(&client.ip_address, 64)),
+        ip_address: Set(client.ip.map(|ip| ip.to_string())),
     }
     .insert(db)
     .await?;
@@ -102,6 +102,7 @@ pub async fn refresh(
     refresh_token: &str,
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
+    state.throttle.address(client.ip)?;
     let invalid = AppError::Unauthenticated("invalid or expired refresh token");
     let Some(session_id) = tokens::refresh_token_session(refresh_token) else {
         return Err(invalid);
@@ -128,8 +129,8 @@ pub async fn refresh(
     if let Some(user_agent) = clip(&client.user_agent, MAX_USER_AGENT) {
         update = update.col_expr(sessions::Column::UserAgent, Expr::value(user_agent));
     }
-    if let Some(ip) = clip(&client.ip_address, 64) {
-        update = update.col_expr(sessions::Column::IpAddress, Expr::value(ip));
+    if let Some(ip) = client.ip {
+        update = update.col_expr(sessions::Column::IpAddress, Expr::value(ip.to_string()));
     }
     let rotated = update
         .filter(sessions::Column::Id.eq(session_id))

@@ -156,6 +156,7 @@ pub async fn register(
     account: NewAccount,
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
+    state.throttle.address(client.ip)?;
     let mut model = prepare_account(
         &state.passwords,
         NewAccount {
@@ -183,6 +184,8 @@ pub async fn login(
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
     let invalid = AppError::Unauthenticated("invalid credentials");
+    state.throttle.address(client.ip)?;
+    state.throttle.account(login)?;
     let login = login.trim();
     let candidate = if login.is_empty() || login.chars().count() > input::MAX_EMAIL {
         None

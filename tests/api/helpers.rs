@@ -98,7 +98,13 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl TestApp {
     /// Starts a server on a fresh database; `None` for PostgreSQL when it is not configured.
+    /// The per-address rate limit is off (every test client is 127.0.0.1).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with settings adjusted by `configure` first.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
         let (url, dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -131,6 +137,8 @@ impl TestApp {
         settings.bind = "127.0.0.1:0".into();
         settings.database_max_connections = 5.try_into().unwrap();
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
+        settings.rate_limit = 0;
+        configure(&mut settings);
 
         let mut db: DatabaseConnection = roster::app::connect(&settings).await.expect("connect");
         roster::app::migrate(&db).await.expect("migrate");

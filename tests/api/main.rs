@@ -12,3 +12,4 @@ mod admin;
 mod auth;
 mod pagination;
 mod schema;
+mod throttle;

@@ -1,0 +1,80 @@
+//! Throttling of the unauthenticated entry points: `TOO_MANY_REQUESTS` with `retryAfter`.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, PASSWORD, TestApp, assert_code};
+
+const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
+
+async fn spawn(backend: Backend, per_minute: u32) -> Option<TestApp> {
+    TestApp::spawn_with(backend, |settings| settings.rate_limit = per_minute).await
+}
+
+/// Ten attempts per account, then refusals that say when to retry; other accounts unaffected.
+async fn login_attempts_per_account_are_limited(app: TestApp) {
+    app.register("ada@example.com").await;
+    app.register("grace@example.com").await;
+    for _ in 0..10 {
+        let body = app
+            .gql(LOGIN, json!({ "input": { "login": "ada@example.com", "password": "wrong horse battery" } }), None)
+            .await;
+        assert_code(&body, "UNAUTHENTICATED");
+    }
+    // Even the right password is refused now: guessing cannot continue.
+    let body = app
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ADA@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_code(&body, "TOO_MANY_REQUESTS");
+    let retry_after = body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .expect("retryAfter");
+    assert!((1..=60).contains(&retry_after), "retryAfter {retry_after}");
+
+    let body = app
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "grace@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+}
+
+async fn requests_per_address_are_limited(backend: Backend) {
+    let Some(app) = spawn(backend, 3).await else {
+        return;
+    };
+    for n in 0..3 {
+        app.register(&format!("user{n}@example.com")).await;
+    }
+    let body = app
+        .gql(
+            "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+            json!({ "input": { "email": "user9@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_code(&body, "TOO_MANY_REQUESTS");
+    assert!(
+        body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .is_some(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn requests_per_address_are_limited_sqlite() {
+    requests_per_address_are_limited(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn requests_per_address_are_limited_postgres() {
+    requests_per_address_are_limited(Backend::Postgres).await;
+}
+
+both!(login_attempts_per_account_are_limited);
