@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -250,9 +250,8 @@ pub async fn list_live(
 /// `NOT_FOUND`, exactly like an id that names nothing.
 pub async fn revoke_own(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()> {
     let id = input::id("id", id)?;
-    let txn = state.db.begin().await?;
     let revoked = revoke_where(
-        &txn,
+        &state.db,
         sessions::Column::Id
             .eq(id)
             .and(sessions::Column::UserId.eq(viewer.id()))
@@ -263,7 +262,6 @@ pub async fn revoke_own(state: &AppState, viewer: &Viewer, id: &str) -> AppResul
     if revoked == 0 {
         return Err(AppError::NotFound("no such session"));
     }
-    txn.commit().await?;
     Ok(())
 }
 
