@@ -38,7 +38,8 @@ impl Throttle {
             .expect("BUG: the refill period is not zero")
             .allow_burst(NonZeroU32::new(ACCOUNT_BURST).expect("BUG: the burst is not zero"));
         Self {
-            per_address: per_address_per_minute.map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
+            per_address: per_address_per_minute
+                .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
             per_account: Arc::new(RateLimiter::keyed(account_quota)),
             checks: Arc::new(AtomicU32::new(0)),
         }
@@ -68,10 +69,14 @@ impl Throttle {
     }
 }
 
-fn refuse_after(outcome: Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>) -> AppResult<()> {
+fn refuse_after(
+    outcome: Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>,
+) -> AppResult<()> {
     outcome.map_err(|not_until| {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        AppError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }
+        AppError::TooManyRequests {
+            retry_after_secs: wait.as_secs().max(1),
+        }
     })
 }
 
@@ -87,7 +92,9 @@ mod tests {
             assert!(throttle.address(address).is_ok());
         }
         match throttle.address(address) {
-            Err(AppError::TooManyRequests { retry_after_secs }) => assert!((1..=60).contains(&retry_after_secs)),
+            Err(AppError::TooManyRequests { retry_after_secs }) => {
+                assert!((1..=60).contains(&retry_after_secs))
+            }
             other => panic!("expected TOO_MANY_REQUESTS, got {other:?}"),
         }
         assert!(throttle.address(Some(IpAddr::from([127, 0, 0, 2]))).is_ok());
@@ -102,7 +109,10 @@ mod tests {
         for _ in 0..ACCOUNT_BURST {
             assert!(throttle.account("Ada@Example.com").is_ok());
         }
-        assert!(matches!(throttle.account("ada@example.com "), Err(AppError::TooManyRequests { .. })));
+        assert!(matches!(
+            throttle.account("ada@example.com "),
+            Err(AppError::TooManyRequests { .. })
+        ));
         assert!(throttle.account("grace@example.com").is_ok());
     }
 }

@@ -83,7 +83,7 @@ impl AccountQuery {
         Ok(ctx
             .maybe_viewer()
             .await?
-            .map(|viewer| User(viewer.user.clone())))
+            .map(|viewer| User::from(viewer.user.clone())))
     }
 
     /// A user by id: yourself, or anyone for an ADMIN or a holder of `users.view`. Null when no
@@ -96,7 +96,9 @@ impl AccountQuery {
             return Err(AppError::Forbidden("you may only view your own account").into());
         }
         let id = parsed?;
-        Ok(services::users::find(&ctx.state().db, id).await?.map(User))
+        Ok(services::users::find(&ctx.state().db, id)
+            .await?
+            .map(User::from))
     }
 
     /// The viewer's live sessions, most recently used first.
@@ -188,7 +190,7 @@ impl AccountMutation {
     #[graphql(guard = "Authenticated")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        Ok(User(
+        Ok(User::from(
             services::users::update_profile(ctx.state(), &viewer, input.into()).await?,
         ))
     }

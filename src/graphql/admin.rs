@@ -196,7 +196,7 @@ impl AdminQuery {
         let id = input::id("id", &id)?;
         Ok(services::groups::find(&ctx.state().db, id)
             .await?
-            .map(Group))
+            .map(Group::from))
     }
 
     /// Groups by name, page by page. ADMIN or `groups.view`.
@@ -264,7 +264,7 @@ impl AdminMutation {
             is_active: input.is_active,
         };
         let grantor = grantor(state, &viewer).await?;
-        Ok(User(
+        Ok(User::from(
             user_service::create_with_groups(state, account, &grantor, &group_ids).await?,
         ))
     }
@@ -297,7 +297,7 @@ impl AdminMutation {
             input.is_active,
         )
         .await?;
-        Ok(User(user))
+        Ok(User::from(user))
     }
 
     /// Sets a user's role. ADMIN only.
@@ -312,7 +312,7 @@ impl AdminMutation {
             None,
         )
         .await?;
-        Ok(User(user))
+        Ok(User::from(user))
     }
 
     /// Activates or deactivates a user; deactivation ends their sessions at once. ADMIN or
@@ -323,7 +323,7 @@ impl AdminMutation {
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
         ensure_may_manage(state, &viewer, id).await?;
-        Ok(User(
+        Ok(User::from(
             user_service::update_fields(state, id, ProfileChanges::default(), None, Some(active))
                 .await?,
         ))
@@ -357,7 +357,7 @@ impl AdminMutation {
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
         ensure_may_manage(state, &viewer, id).await?;
-        Ok(User(user_service::restore(state, id).await?))
+        Ok(User::from(user_service::restore(state, id).await?))
     }
 
     /// Replaces a user's groups. ADMIN or `groups.manage`.
@@ -379,7 +379,7 @@ impl AdminMutation {
             &group_ids,
         )
         .await?;
-        Ok(User(user_service::get(&state.db, user_id).await?))
+        Ok(User::from(user_service::get(&state.db, user_id).await?))
     }
 
     /// Adds a user to a group. ADMIN or `groups.manage`.
@@ -396,7 +396,7 @@ impl AdminMutation {
         let group_id = input::id("groupId", &group_id)?;
         services::groups::add_member(state, &grantor(state, &viewer).await?, user_id, group_id)
             .await?;
-        Ok(User(user_service::get(&state.db, user_id).await?))
+        Ok(User::from(user_service::get(&state.db, user_id).await?))
     }
 
     /// Removes a user from a group. ADMIN or `groups.manage`.
@@ -411,7 +411,7 @@ impl AdminMutation {
         let user_id = input::id("userId", &user_id)?;
         let group_id = input::id("groupId", &group_id)?;
         services::groups::remove_member(state, user_id, group_id).await?;
-        Ok(User(user_service::get(&state.db, user_id).await?))
+        Ok(User::from(user_service::get(&state.db, user_id).await?))
     }
 
     /// Replaces the permissions a user holds directly. ADMIN only.
@@ -431,7 +431,7 @@ impl AdminMutation {
         let user = user_service::get(&txn, user_id).await?;
         services::permissions::set_for_user(&txn, user_id, &permission_ids).await?;
         txn.commit().await.map_err(AppError::from)?;
-        Ok(User(user))
+        Ok(User::from(user))
     }
 
     /// Creates a group. ADMIN or `groups.manage` (granting only what the caller holds).
@@ -440,7 +440,7 @@ impl AdminMutation {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let changes = group_changes(input);
-        Ok(Group(
+        Ok(Group::from(
             services::groups::create(state, &grantor(state, &viewer).await?, changes).await?,
         ))
     }
@@ -453,7 +453,7 @@ impl AdminMutation {
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
         let changes = group_changes(input);
-        Ok(Group(
+        Ok(Group::from(
             services::groups::update(state, &grantor(state, &viewer).await?, id, changes).await?,
         ))
     }
@@ -476,7 +476,7 @@ impl AdminMutation {
     ) -> Result<Group> {
         let group_id = input::id("groupId", &group_id)?;
         let permission_ids = ids("permissionIds", &permission_ids)?;
-        Ok(Group(
+        Ok(Group::from(
             services::groups::set_permissions(ctx.state(), group_id, &permission_ids).await?,
         ))
     }

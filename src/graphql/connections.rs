@@ -1,5 +1,6 @@
-//! Relay connections: `UserConnection` and `GroupConnection`. `totalCount` is computed only
-//! when a client selects it.
+//! Relay connections: `UserConnection` and `GroupConnection`. The nodes of a page share one
+//! `UserBatch`/`GroupBatch`, so their relationships load once for the page. `totalCount` is
+//! computed only when a client selects it.
 
 use async_graphql::{Context, Object, Result};
 use sea_orm::{DatabaseConnection, Select};
@@ -8,7 +9,7 @@ use crate::auth::viewer::ContextExt;
 use crate::db::entities::{groups, users};
 use crate::error::AppResult;
 use crate::graphql::types::{Group, PageInfo, User};
-use crate::services::pagination::{self, Page, PageArgs};
+use crate::services::pagination::{self, PageArgs};
 use crate::services::{
     self,
     users::{UserFilter, UserOrder},
@@ -17,9 +18,17 @@ use crate::state::AppState;
 
 /// A page of users.
 pub struct UserConnection {
-    page: Page<users::Model>,
+    edges: Vec<UserEdge>,
+    page_info: PageInfo,
     filtered: Select<users::Entity>,
     db: DatabaseConnection,
+}
+
+/// A user and its cursor.
+#[derive(Clone)]
+pub struct UserEdge {
+    cursor: String,
+    node: User,
 }
 
 impl UserConnection {
@@ -32,18 +41,20 @@ impl UserConnection {
         let filtered = services::users::select(filter);
         let ordering = services::users::ordering(order.unwrap_or_default());
         let page = pagination::paginate(&state.db, filtered.clone(), &ordering, args).await?;
+        let page_info = PageInfo::of(&page);
+        let (cursors, models): (Vec<String>, Vec<users::Model>) = page.rows.into_iter().unzip();
+        let edges = cursors
+            .into_iter()
+            .zip(User::list(models))
+            .map(|(cursor, node)| UserEdge { cursor, node })
+            .collect();
         Ok(Self {
-            page,
+            edges,
+            page_info,
             filtered,
             db: state.db.clone(),
         })
     }
-}
-
-/// A user and its cursor.
-pub struct UserEdge {
-    cursor: String,
-    node: users::Model,
 }
 
 #[Object]
@@ -51,32 +62,21 @@ impl UserEdge {
     async fn cursor(&self) -> &str {
         &self.cursor
     }
-    async fn node(&self) -> User {
-        User(self.node.clone())
+    async fn node(&self) -> &User {
+        &self.node
     }
 }
 
 #[Object]
 impl UserConnection {
-    async fn edges(&self) -> Vec<UserEdge> {
-        self.page
-            .rows
-            .iter()
-            .map(|(cursor, node)| UserEdge {
-                cursor: cursor.clone(),
-                node: node.clone(),
-            })
-            .collect()
+    async fn edges(&self) -> &[UserEdge] {
+        &self.edges
     }
     async fn nodes(&self) -> Vec<User> {
-        self.page
-            .rows
-            .iter()
-            .map(|(_, node)| User(node.clone()))
-            .collect()
+        self.edges.iter().map(|edge| edge.node.clone()).collect()
     }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::of(&self.page)
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
     }
     /// Rows in the whole filtered set, not just this page.
     async fn total_count(&self) -> Result<i32> {
@@ -87,34 +87,39 @@ impl UserConnection {
 
 /// A page of groups.
 pub struct GroupConnection {
-    page: Page<groups::Model>,
+    edges: Vec<GroupEdge>,
+    page_info: PageInfo,
     filtered: Select<groups::Entity>,
     db: DatabaseConnection,
+}
+
+/// A group and its cursor.
+#[derive(Clone)]
+pub struct GroupEdge {
+    cursor: String,
+    node: Group,
 }
 
 impl GroupConnection {
     pub async fn load(ctx: &Context<'_>, search: Option<&str>, args: &PageArgs) -> AppResult<Self> {
         let state = ctx.state();
         let filtered = services::groups::select(search);
-        let page = pagination::paginate(
-            &state.db,
-            filtered.clone(),
-            &services::groups::ordering(),
-            args,
-        )
-        .await?;
+        let ordering = services::groups::ordering();
+        let page = pagination::paginate(&state.db, filtered.clone(), &ordering, args).await?;
+        let page_info = PageInfo::of(&page);
+        let (cursors, models): (Vec<String>, Vec<groups::Model>) = page.rows.into_iter().unzip();
+        let edges = cursors
+            .into_iter()
+            .zip(Group::list(models))
+            .map(|(cursor, node)| GroupEdge { cursor, node })
+            .collect();
         Ok(Self {
-            page,
+            edges,
+            page_info,
             filtered,
             db: state.db.clone(),
         })
     }
-}
-
-/// A group and its cursor.
-pub struct GroupEdge {
-    cursor: String,
-    node: groups::Model,
 }
 
 #[Object]
@@ -122,32 +127,21 @@ impl GroupEdge {
     async fn cursor(&self) -> &str {
         &self.cursor
     }
-    async fn node(&self) -> Group {
-        Group(self.node.clone())
+    async fn node(&self) -> &Group {
+        &self.node
     }
 }
 
 #[Object]
 impl GroupConnection {
-    async fn edges(&self) -> Vec<GroupEdge> {
-        self.page
-            .rows
-            .iter()
-            .map(|(cursor, node)| GroupEdge {
-                cursor: cursor.clone(),
-                node: node.clone(),
-            })
-            .collect()
+    async fn edges(&self) -> &[GroupEdge] {
+        &self.edges
     }
     async fn nodes(&self) -> Vec<Group> {
-        self.page
-            .rows
-            .iter()
-            .map(|(_, node)| Group(node.clone()))
-            .collect()
+        self.edges.iter().map(|edge| edge.node.clone()).collect()
     }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo::of(&self.page)
+    async fn page_info(&self) -> &PageInfo {
+        &self.page_info
     }
     /// Rows in the whole filtered set, not just this page.
     async fn total_count(&self) -> Result<i32> {

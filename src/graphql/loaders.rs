@@ -1,6 +1,7 @@
 //! DataLoaders, one per relationship, created fresh for every request (no cache is shared
-//! between users). Each turns the keys of one resolver batch into one SQL statement, so a
-//! nested list query costs the same number of statements for 5 rows as for 100.
+//! between users); each turns a batch of keys into one SQL statement. `UserBatch` and
+//! `GroupBatch` hand a whole list's keys to the loader at once, so a nested list query costs
+//! the same number of statements for 5 rows as for 100, deterministically.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::db::entities::{
@@ -178,5 +180,138 @@ impl Loader<AllPermissions> for DbLoader {
             .map_err(failed)?;
         all.sort_by(|a, b| a.codename.cmp(&b.codename));
         Ok(HashMap::from([(AllPermissions, all)]))
+    }
+}
+
+/// The users of one list (a page of a connection, or a single user), sharing their loads: the
+/// first `User.groups` of the list loads the groups of every user in it, in one DataLoader
+/// call, and the others wait for that result. So the number of statements for a list does not
+/// depend on its length, nor on how fast the resolvers happen to run (a DataLoader alone
+/// batches only the keys that arrive within its delay).
+pub struct UserBatch {
+    ids: Vec<Uuid>,
+    groups: OnceCell<HashMap<GroupsOfUser, Vec<groups::Model>>>,
+    direct: OnceCell<HashMap<DirectPermissionsOfUser, Vec<permissions::Model>>>,
+    all_permissions: OnceCell<Vec<permissions::Model>>,
+    group_batch: OnceCell<Arc<GroupBatch>>,
+}
+
+/// The groups of one list, sharing their loads like `UserBatch`.
+pub struct GroupBatch {
+    ids: Vec<Uuid>,
+    permissions: OnceCell<HashMap<PermissionsOfGroup, Vec<permissions::Model>>>,
+    member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
+}
+
+/// A DataLoader error, shared between the resolvers that awaited the same load.
+pub type SharedError = Arc<async_graphql::Error>;
+
+impl UserBatch {
+    pub fn new(ids: Vec<Uuid>) -> Arc<Self> {
+        Arc::new(Self {
+            ids,
+            groups: OnceCell::new(),
+            direct: OnceCell::new(),
+            all_permissions: OnceCell::new(),
+            group_batch: OnceCell::new(),
+        })
+    }
+
+    /// The groups of `user`, loaded for the whole list on first use.
+    pub async fn groups_of(
+        &self,
+        loader: &Loaders,
+        user: Uuid,
+    ) -> Result<Vec<groups::Model>, SharedError> {
+        let all = self
+            .groups
+            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| GroupsOfUser(id))))
+            .await?;
+        Ok(all.get(&GroupsOfUser(user)).cloned().unwrap_or_default())
+    }
+
+    /// One `GroupBatch` over every group of every user in the list.
+    pub async fn group_batch(&self, loader: &Loaders) -> Result<Arc<GroupBatch>, SharedError> {
+        self.group_batch
+            .get_or_try_init(|| async {
+                let all = self
+                    .groups
+                    .get_or_try_init(|| {
+                        loader.load_many(self.ids.iter().map(|&id| GroupsOfUser(id)))
+                    })
+                    .await?;
+                let mut ids: Vec<Uuid> = all.values().flatten().map(|g| g.id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Ok::<_, SharedError>(GroupBatch::new(ids))
+            })
+            .await
+            .cloned()
+    }
+
+    /// The permissions `user` holds directly, loaded for the whole list on first use.
+    pub async fn direct_of(
+        &self,
+        loader: &Loaders,
+        user: Uuid,
+    ) -> Result<Vec<permissions::Model>, SharedError> {
+        let all = self
+            .direct
+            .get_or_try_init(|| {
+                loader.load_many(self.ids.iter().map(|&id| DirectPermissionsOfUser(id)))
+            })
+            .await?;
+        Ok(all
+            .get(&DirectPermissionsOfUser(user))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// Every permission (for the ADMINs of the list).
+    pub async fn all_permissions(
+        &self,
+        loader: &Loaders,
+    ) -> Result<Vec<permissions::Model>, SharedError> {
+        self.all_permissions
+            .get_or_try_init(|| async {
+                Ok(loader.load_one(AllPermissions).await?.unwrap_or_default())
+            })
+            .await
+            .cloned()
+    }
+}
+
+impl GroupBatch {
+    pub fn new(ids: Vec<Uuid>) -> Arc<Self> {
+        Arc::new(Self {
+            ids,
+            permissions: OnceCell::new(),
+            member_counts: OnceCell::new(),
+        })
+    }
+
+    /// The permissions `group` grants, loaded for the whole list on first use.
+    pub async fn permissions_of(
+        &self,
+        loader: &Loaders,
+        group: Uuid,
+    ) -> Result<Vec<permissions::Model>, SharedError> {
+        let all = self
+            .permissions
+            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| PermissionsOfGroup(id))))
+            .await?;
+        Ok(all
+            .get(&PermissionsOfGroup(group))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    /// How many non-deleted users belong to `group`, counted for the whole list on first use.
+    pub async fn member_count_of(&self, loader: &Loaders, group: Uuid) -> Result<i64, SharedError> {
+        let all = self
+            .member_counts
+            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| MemberCountOfGroup(id))))
+            .await?;
+        Ok(all.get(&MemberCountOfGroup(group)).copied().unwrap_or(0))
     }
 }

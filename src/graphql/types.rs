@@ -2,16 +2,15 @@
 //! name (a password hash, a token hash) can ever be serialized. Relationships resolve through
 //! the request's DataLoader.
 
+use std::sync::Arc;
+
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use crate::auth::guards::{Admin, AdminOr};
 use crate::auth::viewer::ContextExt;
 use crate::db::entities::{groups, permissions, sessions, users};
-use crate::graphql::loaders::{
-    AllPermissions, DirectPermissionsOfUser, GroupsOfUser, Loaders, MemberCountOfGroup,
-    PermissionsOfGroup,
-};
+use crate::graphql::loaders::{GroupBatch, Loaders, UserBatch};
 use crate::services::{self, pagination::PageArgs};
 
 /// What an account may do beyond its permissions: an ADMIN holds every permission.
@@ -39,104 +38,135 @@ impl From<Role> for users::Role {
     }
 }
 
-/// A user account.
-pub struct User(pub users::Model);
+/// A user account, and the list it was loaded with (relationships load for the whole list).
+#[derive(Clone)]
+pub struct User {
+    model: users::Model,
+    batch: Arc<UserBatch>,
+}
+
+impl From<users::Model> for User {
+    fn from(model: users::Model) -> Self {
+        let batch = UserBatch::new(vec![model.id]);
+        Self { model, batch }
+    }
+}
+
+impl User {
+    /// Users of one list, sharing their relationship loads.
+    pub fn list(models: Vec<users::Model>) -> Vec<User> {
+        let batch = UserBatch::new(models.iter().map(|m| m.id).collect());
+        models
+            .into_iter()
+            .map(|model| User {
+                model,
+                batch: batch.clone(),
+            })
+            .collect()
+    }
+}
 
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
     /// Lower-cased; unique.
     async fn email(&self) -> &str {
-        &self.0.email
+        &self.model.email
     }
     /// Unique regardless of case; letters, digits, `.`, `-` and `_`.
     async fn username(&self) -> Option<&str> {
-        self.0.username.as_deref()
+        self.model.username.as_deref()
     }
     async fn first_name(&self) -> Option<&str> {
-        self.0.first_name.as_deref()
+        self.model.first_name.as_deref()
     }
     async fn last_name(&self) -> Option<&str> {
-        self.0.last_name.as_deref()
+        self.model.last_name.as_deref()
     }
     /// "first last", falling back to the username, then the email.
     async fn full_name(&self) -> String {
-        full_name(&self.0)
+        full_name(&self.model)
     }
     async fn phone_number(&self) -> Option<&str> {
-        self.0.phone_number.as_deref()
+        self.model.phone_number.as_deref()
     }
     async fn address(&self) -> Option<&str> {
-        self.0.address.as_deref()
+        self.model.address.as_deref()
     }
     async fn company(&self) -> Option<&str> {
-        self.0.company.as_deref()
+        self.model.company.as_deref()
     }
     async fn designation(&self) -> Option<&str> {
-        self.0.designation.as_deref()
+        self.model.designation.as_deref()
     }
     async fn role(&self) -> Role {
-        self.0.role.into()
+        self.model.role.into()
     }
     async fn is_admin(&self) -> bool {
-        self.0.role == users::Role::Admin
+        self.model.role == users::Role::Admin
     }
     /// False when an administrator deactivated the account.
     async fn is_active(&self) -> bool {
-        self.0.is_active
+        self.model.is_active
     }
     /// Soft-deleted, by the user or an administrator.
     async fn is_deleted(&self) -> bool {
-        self.0.deleted_at.is_some()
+        self.model.deleted_at.is_some()
     }
     /// When the account was soft-deleted. ADMIN only.
     #[graphql(guard = "Admin")]
     async fn deleted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.deleted_at
+        self.model.deleted_at
     }
     async fn last_login_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_login_at
+        self.model.last_login_at
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.model.updated_at
     }
     /// The groups the user belongs to, by name.
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        let groups = loader(ctx)
-            .load_one(GroupsOfUser(self.0.id))
+        let loader = loader(ctx);
+        let groups = self
+            .batch
+            .groups_of(loader, self.model.id)
             .await
             .map_err(unshare)?;
-        Ok(groups.unwrap_or_default().into_iter().map(Group).collect())
+        let batch = self.batch.group_batch(loader).await.map_err(unshare)?;
+        Ok(groups
+            .into_iter()
+            .map(|model| Group {
+                model,
+                batch: batch.clone(),
+            })
+            .collect())
     }
     /// Effective permissions: direct plus through groups; an ADMIN holds all of them.
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
         let loader = loader(ctx);
-        if self.0.role == users::Role::Admin {
-            let all = loader.load_one(AllPermissions).await.map_err(unshare)?;
-            return Ok(all
-                .unwrap_or_default()
-                .into_iter()
-                .map(Permission)
-                .collect());
+        if self.model.role == users::Role::Admin {
+            let all = self.batch.all_permissions(loader).await.map_err(unshare)?;
+            return Ok(all.into_iter().map(Permission).collect());
         }
-        let (direct, groups) = tokio::join!(
-            loader.load_one(DirectPermissionsOfUser(self.0.id)),
-            loader.load_one(GroupsOfUser(self.0.id)),
+        let (direct, groups, group_batch) = tokio::join!(
+            self.batch.direct_of(loader, self.model.id),
+            self.batch.groups_of(loader, self.model.id),
+            self.batch.group_batch(loader),
         );
-        let mut permissions = direct.map_err(unshare)?.unwrap_or_default();
-        let group_keys = groups
-            .map_err(unshare)?
-            .unwrap_or_default()
-            .iter()
-            .map(|g| PermissionsOfGroup(g.id))
-            .collect::<Vec<_>>();
-        for (_, granted) in loader.load_many(group_keys).await.map_err(unshare)? {
-            permissions.extend(granted);
+        let mut permissions = direct.map_err(unshare)?;
+        let group_batch = group_batch.map_err(unshare)?;
+        for group in groups.map_err(unshare)? {
+            permissions.extend(
+                group_batch
+                    .permissions_of(loader, group.id)
+                    .await
+                    .map_err(unshare)?,
+            );
         }
         permissions.sort_by(|a, b| a.codename.cmp(&b.codename));
         permissions.dedup_by(|a, b| a.id == b.id);
@@ -145,17 +175,12 @@ impl User {
     /// Permissions held directly, not through groups. ADMIN only.
     #[graphql(guard = "Admin")]
     async fn direct_permissions(&self, ctx: &Context<'_>) -> Result<Option<Vec<Permission>>> {
-        let direct = loader(ctx)
-            .load_one(DirectPermissionsOfUser(self.0.id))
+        let direct = self
+            .batch
+            .direct_of(loader(ctx), self.model.id)
             .await
             .map_err(unshare)?;
-        Ok(Some(
-            direct
-                .unwrap_or_default()
-                .into_iter()
-                .map(Permission)
-                .collect(),
-        ))
+        Ok(Some(direct.into_iter().map(Permission).collect()))
     }
 }
 
@@ -183,39 +208,62 @@ fn unshare(error: std::sync::Arc<async_graphql::Error>) -> async_graphql::Error 
     (*error).clone()
 }
 
-/// A named set of permissions that users join.
-pub struct Group(pub groups::Model);
+/// A named set of permissions that users join, and the list it was loaded with.
+#[derive(Clone)]
+pub struct Group {
+    model: groups::Model,
+    batch: Arc<GroupBatch>,
+}
+
+impl From<groups::Model> for Group {
+    fn from(model: groups::Model) -> Self {
+        let batch = GroupBatch::new(vec![model.id]);
+        Self { model, batch }
+    }
+}
+
+impl Group {
+    /// Groups of one list, sharing their relationship loads.
+    pub fn list(models: Vec<groups::Model>) -> Vec<Group> {
+        let batch = GroupBatch::new(models.iter().map(|m| m.id).collect());
+        models
+            .into_iter()
+            .map(|model| Group {
+                model,
+                batch: batch.clone(),
+            })
+            .collect()
+    }
+}
 
 #[Object]
 impl Group {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.model.id.to_string())
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.model.name
     }
     async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+        self.model.description.as_deref()
     }
     /// What membership grants, by codename.
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
-        let granted = loader(ctx)
-            .load_one(PermissionsOfGroup(self.0.id))
+        let granted = self
+            .batch
+            .permissions_of(loader(ctx), self.model.id)
             .await
             .map_err(unshare)?;
-        Ok(granted
-            .unwrap_or_default()
-            .into_iter()
-            .map(Permission)
-            .collect())
+        Ok(granted.into_iter().map(Permission).collect())
     }
     /// Members that are not deleted.
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        let count = loader(ctx)
-            .load_one(MemberCountOfGroup(self.0.id))
+        let count = self
+            .batch
+            .member_count_of(loader(ctx), self.model.id)
             .await
             .map_err(unshare)?;
-        Ok(i32::try_from(count.unwrap_or(0)).unwrap_or(i32::MAX))
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
     /// Members that are not deleted, oldest account first. ADMIN or `users.view`.
     #[graphql(guard = "AdminOr::permission(\"users.view\")")]
@@ -236,16 +284,16 @@ impl Group {
             offset,
         };
         let filter = services::users::UserFilter {
-            group_id: Some(self.0.id),
+            group_id: Some(self.model.id),
             ..Default::default()
         };
         Ok(UserConnection::load(ctx.state(), &filter, None, &args).await?)
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.model.created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.model.updated_at
     }
 }
 
@@ -324,7 +372,7 @@ impl AuthPayload {
         "Bearer"
     }
     async fn user(&self) -> User {
-        User(self.user.clone())
+        User::from(self.user.clone())
     }
 }
 

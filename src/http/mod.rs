@@ -97,7 +97,9 @@ impl Shared {
     /// The request's credentials and client details.
     fn request_auth(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestAuth {
         let text = |name: &header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-        let authorization = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or(""));
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or(""));
         // Behind a proxy the operator trusts, that proxy appends the client's address last.
         let forwarded = self.client_ip_header.as_ref().and_then(|name| {
             let last = text(name)?.rsplit(',').next()?;
@@ -136,8 +138,11 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
         };
     let response = match batch {
         async_graphql::BatchRequest::Single(request) => {
-            let request =
-                graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
+            let request = graphql::with_request_data(
+                request,
+                &shared.state,
+                shared.request_auth(&headers, peer),
+            );
             async_graphql::BatchResponse::Single(shared.schema.execute(request).await)
         }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
@@ -205,7 +210,8 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let request = graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
+    let request =
+        graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
     GraphQLResponse::from(shared.schema.execute(request).await).into_response()
 }
 
