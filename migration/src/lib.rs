@@ -8,6 +8,7 @@ mod m20261124_000002_create_sessions;
 mod m20261124_000003_create_settings;
 mod m20261124_000004_create_groups_and_permissions;
 mod m20261124_000005_seed_builtin_permissions;
+mod m20261124_000006_add_users_search_key;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_settings::Migration),
             Box::new(m20261124_000004_create_groups_and_permissions::Migration),
             Box::new(m20261124_000005_seed_builtin_permissions::Migration),
+            Box::new(m20261124_000006_add_users_search_key::Migration),
         ]
     }
 }

@@ -92,6 +92,30 @@ fn apply_profile(
     }
 }
 
+/// What `users` searches: email, username and "first last", lower-cased here rather than in
+/// SQL (SQLite's `lower()` folds ASCII only), one per line.
+pub fn search_key(
+    email: &str,
+    username: Option<&str>,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+) -> String {
+    let name = [first_name, last_name]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{email}\n{}\n{name}", username.unwrap_or_default()).to_lowercase()
+}
+
+/// The value `field` will have once `model` is saved over `existing`.
+fn merged<T: Clone + Into<sea_orm::Value>>(field: &sea_orm::ActiveValue<T>, existing: &T) -> T {
+    field
+        .try_as_ref()
+        .cloned()
+        .unwrap_or_else(|| existing.clone())
+}
+
 /// The strings zxcvbn should treat as guessable for this user.
 fn personal_inputs(model: &users::ActiveModel) -> Vec<String> {
     let mut inputs = Vec::new();
@@ -147,6 +171,17 @@ pub async fn prepare_account(
     }
     errors.into_result()?;
     model.password_hash = Set(passwords.hash(&account.password).await?);
+    let key = search_key(
+        model
+            .email
+            .try_as_ref()
+            .map(String::as_str)
+            .unwrap_or_default(),
+        model.username.try_as_ref().cloned().flatten().as_deref(),
+        model.first_name.try_as_ref().cloned().flatten().as_deref(),
+        model.last_name.try_as_ref().cloned().flatten().as_deref(),
+    );
+    model.search_key = Set(key);
     Ok(model)
 }
 
@@ -277,6 +312,12 @@ pub async fn update_fields(
         lock_active_admins(&txn).await?;
     }
     let existing = get(&txn, id).await?;
+    model.search_key = Set(search_key(
+        &merged(&model.email, &existing.email),
+        merged(&model.username, &existing.username).as_deref(),
+        merged(&model.first_name, &existing.first_name).as_deref(),
+        merged(&model.last_name, &existing.last_name).as_deref(),
+    ));
     let user = model.update(&txn).await?;
     if demotes {
         ensure_active_admin_remains(&txn).await?;
@@ -550,7 +591,7 @@ fn like_pattern(text: &str) -> String {
 /// The users `filter` selects.
 pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
     use crate::db::entities::user_groups;
-    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+    use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 
     let mut select = users::Entity::find();
     if let Some(search) = filter
@@ -560,16 +601,9 @@ pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
         .filter(|s| !s.is_empty())
     {
         let pattern = like_pattern(search);
-        let like = |column: users::Column| {
-            Func::lower(Expr::col((users::Entity, column)))
-                .like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
         select = select.filter(
-            sea_orm::Condition::any()
-                .add(like(users::Column::Email))
-                .add(like(users::Column::UsernameKey))
-                .add(like(users::Column::FirstName))
-                .add(like(users::Column::LastName)),
+            Expr::col((users::Entity, users::Column::SearchKey))
+                .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
     if let Some(role) = filter.role {

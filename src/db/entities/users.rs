@@ -34,6 +34,8 @@ pub struct Model {
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Email, username and "first last", lower-cased, one per line: what `users` searches.
+    pub search_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
