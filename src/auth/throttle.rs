@@ -60,7 +60,11 @@ impl Throttle {
     }
 
     fn sweep(&self) {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
             if let Some(limiter) = &self.per_address {
                 limiter.retain_recent();
             }

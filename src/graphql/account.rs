@@ -170,8 +170,11 @@ impl AccountMutation {
         &self,
         ctx: &Context<'_>,
         refresh_token: Option<String>,
-        #[graphql(default = false)] all_sessions: bool,
+        // Nullable with a default: a client that declares `$all: Boolean` and omits it sends
+        // null, which means the default.
+        #[graphql(default_with = "Some(false)")] all_sessions: Option<bool>,
     ) -> Result<bool> {
+        let all_sessions = all_sessions.unwrap_or(false);
         let viewer = match refresh_token {
             Some(_) => None,
             None => ctx.maybe_viewer().await?,

@@ -30,10 +30,11 @@ pub struct CreateUserInput {
     pub address: Option<String>,
     pub company: Option<String>,
     pub designation: Option<String>,
-    #[graphql(default_with = "Role::User")]
-    pub role: Role,
-    #[graphql(default = true)]
-    pub is_active: bool,
+    // Nullable with defaults, as API.md prints them: null (an omitted variable) means the default.
+    #[graphql(default_with = "Some(Role::User)")]
+    pub role: Option<Role>,
+    #[graphql(default_with = "Some(true)")]
+    pub is_active: Option<bool>,
     pub group_ids: Option<Vec<ID>>,
 }
 
@@ -67,8 +68,8 @@ pub struct UserFilter {
     pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub group_id: Option<ID>,
-    #[graphql(default_with = "DeletedFilter::Exclude")]
-    pub deleted: DeletedFilter,
+    #[graphql(default_with = "Some(DeletedFilter::Exclude)")]
+    pub deleted: Option<DeletedFilter>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -165,7 +166,7 @@ impl AdminQuery {
             role: filter.role.map(Into::into),
             is_active: filter.is_active,
             group_id,
-            deleted: match filter.deleted {
+            deleted: match filter.deleted.unwrap_or_default() {
                 DeletedFilter::Exclude => user_service::DeletedFilter::Exclude,
                 DeletedFilter::Include => user_service::DeletedFilter::Include,
                 DeletedFilter::Only => user_service::DeletedFilter::Only,
@@ -243,7 +244,7 @@ impl AdminMutation {
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
-        if input.role == Role::Admin && !viewer.is_admin() {
+        if input.role == Some(Role::Admin) && !viewer.is_admin() {
             return Err(AppError::Forbidden("only an ADMIN may create an ADMIN").into());
         }
         let group_ids = ids("groupIds", input.group_ids.as_deref().unwrap_or_default())?;
@@ -260,8 +261,8 @@ impl AdminMutation {
             },
             password: input.password,
             password_confirmation: None,
-            role: input.role.into(),
-            is_active: input.is_active,
+            role: input.role.unwrap_or(Role::User).into(),
+            is_active: input.is_active.unwrap_or(true),
         };
         let grantor = grantor(state, &viewer).await?;
         Ok(User::from(
@@ -336,8 +337,9 @@ impl AdminMutation {
         &self,
         ctx: &Context<'_>,
         id: ID,
-        #[graphql(default = false)] permanent: bool,
+        #[graphql(default_with = "Some(false)")] permanent: Option<bool>,
     ) -> Result<bool> {
+        let permanent = permanent.unwrap_or(false);
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;

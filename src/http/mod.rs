@@ -136,6 +136,10 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
             Ok(batch) => batch.into_inner(),
             Err(rejection) => return rejection.into_response(),
         };
+    // serde fills a missing `query` with "": `{"foo": 1}` parses, but is not a GraphQL request.
+    if batch.iter().any(|request| request.query.trim().is_empty()) {
+        return bad_request("the body is not a GraphQL request: `query` is missing or empty");
+    }
     let response = match batch {
         async_graphql::BatchRequest::Single(request) => {
             let request = graphql::with_request_data(
@@ -165,10 +169,10 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
 async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response {
     let headers = request.headers().clone();
     let peer = peer_of(&request);
-    let has_query = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")));
+    let has_query = request.uri().query().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.len() > 6 && pair.starts_with("query="))
+    });
     if !has_query {
         let wants_html = headers
             .get(header::ACCEPT)

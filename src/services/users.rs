@@ -298,7 +298,7 @@ pub async fn update_fields(
     }
     apply_profile(&mut errors, &mut model, changes);
     errors.into_result()?;
-    let demotes = role == Some(Role::User) || is_active == Some(false);
+    let may_demote = role == Some(Role::User) || is_active == Some(false);
     if let Some(role) = role {
         model.role = Set(role);
     }
@@ -308,7 +308,7 @@ pub async fn update_fields(
     model.updated_at = Set(db::now());
 
     let txn = db::begin_write(&state.db).await?;
-    if demotes {
+    if may_demote {
         lock_active_admins(&txn).await?;
     }
     let existing = get(&txn, id).await?;
@@ -319,7 +319,7 @@ pub async fn update_fields(
         merged(&model.last_name, &existing.last_name).as_deref(),
     ));
     let user = model.update(&txn).await?;
-    if demotes {
+    if is_active_admin(&existing) && !is_active_admin(&user) {
         ensure_active_admin_remains(&txn).await?;
     }
     if existing.is_active && !user.is_active {
@@ -395,12 +395,17 @@ pub async fn soft_delete(state: &AppState, id: Uuid) -> AppResult<()> {
     lock_active_admins(&txn).await?;
     let user = get(&txn, id).await?;
     if user.deleted_at.is_none() {
+        // Only removing an active ADMIN can break the rule; a plain user may leave even
+        // before any ADMIN exists.
+        let was_active_admin = is_active_admin(&user);
         let now = db::now();
         let mut active = user.into_active_model();
         active.deleted_at = Set(Some(now));
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        ensure_active_admin_remains(&txn).await?;
+        if was_active_admin {
+            ensure_active_admin_remains(&txn).await?;
+        }
         sessions::revoke_all(&txn, id, RevokeReason::Deleted).await?;
     }
     txn.commit().await?;
@@ -411,11 +416,11 @@ pub async fn soft_delete(state: &AppState, id: Uuid) -> AppResult<()> {
 pub async fn delete_permanently(state: &AppState, id: Uuid) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     lock_active_admins(&txn).await?;
-    let result = users::Entity::delete_by_id(id).exec(&txn).await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::NotFound("no such user"));
+    let user = get(&txn, id).await?;
+    users::Entity::delete_by_id(id).exec(&txn).await?;
+    if is_active_admin(&user) {
+        ensure_active_admin_remains(&txn).await?;
     }
-    ensure_active_admin_remains(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -498,6 +503,11 @@ pub async fn email_exists(db: &impl ConnectionTrait, email: &str) -> AppResult<b
         .count(db)
         .await?;
     Ok(count > 0)
+}
+
+/// Whether `user` counts toward "at least one active, non-deleted ADMIN".
+fn is_active_admin(user: &users::Model) -> bool {
+    user.role == Role::Admin && user.is_active && user.deleted_at.is_none()
 }
 
 fn active_admins() -> sea_orm::Select<users::Entity> {

@@ -646,13 +646,16 @@ async fn every_ordering_pages_in_the_documented_order(app: TestApp) {
 // ---------------------------------------------------------------------------------------------
 // 3. Stable cursors
 
+/// Builds the k-th new user of a case.
+type MakeUser = Box<dyn Fn(usize) -> users::Model>;
+
 /// Rows inserted before the cursor position do not shift the pages after it, in every
 /// ordering and direction; nor does deleting the row the cursor names.
 async fn cursors_keep_their_place_when_rows_are_inserted_before_them(app: TestApp) {
     let token = admin_and_crowd(&app).await;
     let later = roster::db::now() + Duration::days(1);
     // For each ordering, three new rows that sort before everything already there.
-    let cases: Vec<(Field, bool, Box<dyn Fn(usize) -> users::Model>)> = vec![
+    let cases: Vec<(Field, bool, MakeUser)> = vec![
         (
             Field::CreatedAt,
             false,
