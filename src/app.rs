@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
 
 use std::num::NonZeroU32;
@@ -59,9 +59,40 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupE
 }
 
 /// Applies every pending migration.
+///
+/// On PostgreSQL, replicas starting at once would race to apply the same steps; they take
+/// turns under a session advisory lock, held by a connection of its own (a pool of one, so the
+/// migrator runs on the session that holds the lock). SQLite serialises writers by itself.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
-    Migrator::up(db, None).await.map_err(StartupError::Migrate)
+    if !db::is_postgres(db) {
+        return Migrator::up(db, None).await.map_err(StartupError::Migrate);
+    }
+    let options = db.get_postgres_connection_pool().connect_options();
+    let single = sea_orm::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*options).clone())
+        .await
+        .map_err(|e| {
+            StartupError::Connect(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(
+                e.into(),
+            )))
+        })?;
+    let session = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(single);
+    session
+        .execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .await
+        .map_err(StartupError::Migrate)?;
+    let migrated = Migrator::up(&session, None).await;
+    // Closing the session releases the lock even if the unlock fails.
+    let _ = session
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await;
+    let _ = session.close().await;
+    migrated.map_err(StartupError::Migrate)
 }
+
+/// The advisory-lock key Roster's migrations run under ("roster" in ASCII).
+const MIGRATION_LOCK: i64 = 0x726f_7374_6572;
 
 /// The shared state for `db`: token keys (the JWT secret configured or kept in the database)
 /// and the password hasher.

@@ -54,9 +54,54 @@ pub struct TestApp {
     postgres: Option<PostgresDatabase>,
 }
 
-struct PostgresDatabase {
+/// A PostgreSQL database created for one test and dropped when this is dropped (also after a
+/// panic).
+pub struct PostgresDatabase {
     admin_url: String,
     name: String,
+}
+
+impl PostgresDatabase {
+    /// A fresh, empty database; `None` when `TEST_DATABASE_URL` is not set.
+    pub async fn create() -> Option<Self> {
+        let admin_url = postgres_admin_url()?;
+        let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        Some(Self { admin_url, name })
+    }
+
+    pub fn url(&self) -> String {
+        with_database(&self.admin_url, &self.name)
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropping needs async work; do it on a private runtime so it also runs after a panic.
+        let handle = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        });
+        let _ = handle.join();
+    }
 }
 
 fn postgres_admin_url() -> Option<String> {
@@ -118,21 +163,8 @@ impl TestApp {
                 (url, Some(dir), None)
             }
             Backend::Postgres => {
-                let admin_url = postgres_admin_url()?;
-                let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = sea_orm::Database::connect(&admin_url)
-                    .await
-                    .expect("connect to TEST_DATABASE_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                (
-                    with_database(&admin_url, &name),
-                    None,
-                    Some(PostgresDatabase { admin_url, name }),
-                )
+                let database = PostgresDatabase::create().await?;
+                (database.url(), None, Some(database))
             }
         };
         let mut settings = Settings::defaults();
@@ -249,27 +281,8 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        if let Some(pg) = self.postgres.take() {
-            // Dropping needs async work; do it on a private runtime so it also runs after a panic.
-            let handle = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
-                runtime.block_on(async {
-                    if let Ok(admin) = sea_orm::Database::connect(&pg.admin_url).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                                pg.name
-                            ))
-                            .await;
-                        let _ = admin.close().await;
-                    }
-                });
-            });
-            let _ = handle.join();
-        }
+        // Then the database, if it is a PostgreSQL one of its own.
+        self.postgres.take();
     }
 }
 

@@ -37,3 +37,33 @@ async fn serves_the_schema_and_health(app: TestApp) {
 }
 
 both!(serves_the_schema_and_health);
+
+/// Replicas starting at once on one PostgreSQL database take turns migrating: all succeed and
+/// every step is applied once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_migrations_on_postgres_take_turns() {
+    use migration::MigratorTrait;
+
+    let Some(database) = crate::helpers::PostgresDatabase::create().await else {
+        return;
+    };
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        replicas.push(
+            roster::db::connect(&database.url(), 2)
+                .await
+                .expect("connect"),
+        );
+    }
+    let results = futures_util::future::join_all(replicas.iter().map(roster::app::migrate)).await;
+    for result in &results {
+        assert!(result.is_ok(), "a replica failed to migrate: {result:?}");
+    }
+    let applied = migration::Migrator::get_applied_migrations(&replicas[0])
+        .await
+        .unwrap();
+    assert_eq!(applied.len(), migration::Migrator::migrations().len());
+    for replica in replicas {
+        replica.close().await.ok();
+    }
+}
