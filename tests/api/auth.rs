@@ -74,6 +74,41 @@ async fn session_rows(app: &TestApp, user_id: &str) -> Vec<sessions::Model> {
         .unwrap()
 }
 
+/// Deactivates a user behind the API's back, as an admin tool or another replica could.
+async fn deactivate_in_database(app: &TestApp, user_id: &str) {
+    set_user_column(app, user_id, users::Column::IsActive, Expr::value(false)).await;
+}
+
+/// Soft-deletes a user behind the API's back.
+async fn soft_delete_in_database(app: &TestApp, user_id: &str) {
+    set_user_column(
+        app,
+        user_id,
+        users::Column::DeletedAt,
+        Expr::value(Utc::now()),
+    )
+    .await;
+}
+
+async fn set_user_column(app: &TestApp, user_id: &str, column: users::Column, value: Expr) {
+    users::Entity::update_many()
+        .col_expr(column, value)
+        .filter(users::Column::Id.eq(uuid(user_id)))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
+/// Moves the expiry of every session of a user, as time passing would.
+async fn set_sessions_expiry(app: &TestApp, user_id: &str, at: chrono::DateTime<Utc>) {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::ExpiresAt, Expr::value(at))
+        .filter(sessions::Column::UserId.eq(uuid(user_id)))
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
 /// `me` with `token`.
 async fn me(app: &TestApp, token: &str) -> Value {
     app.gql(ME, json!({}), Some(token)).await
@@ -442,15 +477,13 @@ async fn login_by_email_or_username_sets_last_login_at(app: TestApp) {
         .unwrap()
         .to_owned();
     // Forget the login time registration recorded, to see login set it.
-    users::Entity::update_many()
-        .col_expr(
-            users::Column::LastLoginAt,
-            Expr::value(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .filter(users::Column::Id.eq(uuid(&user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
+    set_user_column(
+        &app,
+        &user_id,
+        users::Column::LastLoginAt,
+        Expr::value(Option::<chrono::DateTime<Utc>>::None),
+    )
+    .await;
 
     for login in [" ADA@example.COM ", "ada_l", "ADA_L"] {
         let body = app
@@ -483,18 +516,8 @@ async fn login_failures_are_indistinguishable(app: TestApp) {
     app.register("ada@example.com").await;
     let inactive = app.register("inactive@example.com").await;
     let deleted = app.register("deleted@example.com").await;
-    users::Entity::update_many()
-        .col_expr(users::Column::IsActive, Expr::value(false))
-        .filter(users::Column::Id.eq(uuid(&inactive.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
-    users::Entity::update_many()
-        .col_expr(users::Column::DeletedAt, Expr::value(Utc::now()))
-        .filter(users::Column::Id.eq(uuid(&deleted.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
+    deactivate_in_database(&app, &inactive.user_id).await;
+    soft_delete_in_database(&app, &deleted.user_id).await;
 
     let attempts = [
         ("nobody@example.com", PASSWORD),
@@ -626,15 +649,7 @@ async fn invalid_refresh_tokens_are_refused(app: TestApp) {
     // The session expires: its refresh token stops working.
     let current = app.login("ada@example.com", PASSWORD).await;
     assert_me_is(&me(&app, &current.access).await, &tokens.user_id);
-    sessions::Entity::update_many()
-        .col_expr(
-            sessions::Column::ExpiresAt,
-            Expr::value(Utc::now() - Duration::minutes(1)),
-        )
-        .filter(sessions::Column::UserId.eq(uuid(&tokens.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
+    set_sessions_expiry(&app, &tokens.user_id, Utc::now() - Duration::minutes(1)).await;
     assert_code(&refresh(&app, &current.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &current.access).await;
 }
@@ -643,12 +658,7 @@ async fn invalid_refresh_tokens_are_refused(app: TestApp) {
 async fn refresh_extends_the_session(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
     let soon = roster::db::now() + Duration::hours(1);
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::ExpiresAt, Expr::value(soon))
-        .filter(sessions::Column::UserId.eq(uuid(&tokens.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
+    set_sessions_expiry(&app, &tokens.user_id, soon).await;
     let before = app.gql(MY_SESSIONS, json!({}), Some(&tokens.access)).await;
     assert_ok(&before);
     let before_expiry: chrono::DateTime<Utc> = before["data"]["mySessions"][0]["expiresAt"]
@@ -775,18 +785,8 @@ async fn bad_bearer_headers_are_never_anonymous(app: TestApp) {
 async fn deactivated_and_deleted_users_tokens_stop_working(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     let grace = app.register("grace@example.com").await;
-    users::Entity::update_many()
-        .col_expr(users::Column::IsActive, Expr::value(false))
-        .filter(users::Column::Id.eq(uuid(&ada.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
-    users::Entity::update_many()
-        .col_expr(users::Column::DeletedAt, Expr::value(Utc::now()))
-        .filter(users::Column::Id.eq(uuid(&grace.user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
+    deactivate_in_database(&app, &ada.user_id).await;
+    soft_delete_in_database(&app, &grace.user_id).await;
 
     for tokens in [&ada, &grace] {
         assert_refused(&app, &tokens.access).await;
