@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use async_graphql::Context;
+use async_graphql::{Context, QueryPathSegment};
 use sea_orm::sea_query::JoinType;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait};
 use tokio::sync::OnceCell;
@@ -29,6 +29,15 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The viewer of a session that was just opened or renewed.
+    pub fn new(user: users::Model, session_id: Uuid) -> Self {
+        Self {
+            user,
+            session_id,
+            permissions: OnceCell::new(),
+        }
+    }
+
     pub fn id(&self) -> Uuid {
         self.user.id
     }
@@ -76,6 +85,10 @@ pub struct RequestAuth {
     bearer: Option<String>,
     pub client: ClientInfo,
     resolved: OnceCell<Option<Arc<Viewer>>>,
+    /// Sessions this request opened or renewed (`login`, `register`, ...), by the response key
+    /// of the root field that did it: the payload under that field is shown to the session's
+    /// own user, whatever token (or none) the request came with.
+    issued: std::sync::Mutex<Vec<(String, Arc<Viewer>)>>,
 }
 
 impl RequestAuth {
@@ -94,7 +107,25 @@ impl RequestAuth {
             bearer,
             client,
             resolved: OnceCell::new(),
+            issued: Default::default(),
         }
+    }
+
+    /// Records that the root field `response_key` opened a session for `viewer`.
+    pub fn record_issued(&self, response_key: &str, viewer: Viewer) {
+        self.issued
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push((response_key.to_owned(), Arc::new(viewer)));
+    }
+
+    fn issued_under(&self, response_key: &str) -> Option<Arc<Viewer>> {
+        self.issued
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .iter()
+            .find(|(key, _)| key == response_key)
+            .map(|(_, viewer)| viewer.clone())
     }
 
     /// `Ok(None)` for an anonymous request, `Ok(Some)` for a valid token of a live session,
@@ -110,13 +141,7 @@ impl RequestAuth {
                     return Ok::<_, AppError>(None);
                 };
                 let user = live_session_user(state, claims.user_id, claims.session_id).await?;
-                Ok(user.map(|user| {
-                    Arc::new(Viewer {
-                        user,
-                        session_id: claims.session_id,
-                        permissions: OnceCell::new(),
-                    })
-                }))
+                Ok(user.map(|user| Arc::new(Viewer::new(user, claims.session_id))))
             })
             .await?;
         match viewer {
@@ -148,6 +173,18 @@ async fn live_session_user(
         .await?)
 }
 
+/// The response key (alias or name) of the root field this context is under.
+pub fn root_response_key<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
+    let mut node = ctx.path_node.as_ref()?;
+    while let Some(parent) = node.parent {
+        node = parent;
+    }
+    match node.segment {
+        QueryPathSegment::Name(name) => Some(name),
+        QueryPathSegment::Index(_) => None,
+    }
+}
+
 /// Small accessors every resolver uses instead of `ctx.data_unchecked`.
 pub trait ContextExt {
     fn state(&self) -> &AppState;
@@ -176,6 +213,12 @@ impl ContextExt for Context<'_> {
     }
 
     async fn maybe_viewer(&self) -> AppResult<Option<Arc<Viewer>>> {
+        // Inside the payload of a root field that opened a session, the viewer is that
+        // session's user: `login { user { deletedAt } }` is judged for who just logged in.
+        if let Some(viewer) = root_response_key(self).and_then(|key| self.auth().issued_under(key))
+        {
+            return Ok(Some(viewer));
+        }
         self.auth().viewer(self.state()).await
     }
 }

@@ -4,11 +4,13 @@
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 use crate::auth::guards::Authenticated;
-use crate::auth::viewer::ContextExt;
+use crate::auth::viewer::{ContextExt, Viewer, root_response_key};
+use crate::db::entities::users;
 use crate::error::AppError;
 use crate::graphql::types::{AuthPayload, Session, User};
 use crate::services::{
-    self, input, sessions,
+    self, input,
+    sessions::{self, IssuedTokens},
     users::{NewAccount, ProfileChanges, Role},
 };
 
@@ -141,7 +143,7 @@ impl AccountMutation {
         };
         let (user, tokens) =
             services::users::register(ctx.state(), account, &ctx.auth().client).await?;
-        Ok(AuthPayload::new(user, tokens))
+        Ok(issued(ctx, user, tokens))
     }
 
     /// Opens a session. Every failure is the same `UNAUTHENTICATED` "invalid credentials".
@@ -153,7 +155,7 @@ impl AccountMutation {
             &ctx.auth().client,
         )
         .await?;
-        Ok(AuthPayload::new(user, tokens))
+        Ok(issued(ctx, user, tokens))
     }
 
     /// Exchanges a refresh token for a new pair. The old token stops working; presenting it
@@ -161,7 +163,7 @@ impl AccountMutation {
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let (user, tokens) =
             sessions::refresh(ctx.state(), &refresh_token, &ctx.auth().client).await?;
-        Ok(AuthPayload::new(user, tokens))
+        Ok(issued(ctx, user, tokens))
     }
 
     /// Ends the session of `refreshToken` (no bearer token needed) or of the bearer token;
@@ -216,7 +218,7 @@ impl AccountMutation {
             &ctx.auth().client,
         )
         .await?;
-        Ok(AuthPayload::new(user, tokens))
+        Ok(issued(ctx, user, tokens))
     }
 
     /// Soft-deletes the viewer's account after checking the password.
@@ -234,4 +236,14 @@ impl AccountMutation {
         sessions::revoke_own(ctx.state(), &viewer, &id).await?;
         Ok(true)
     }
+}
+
+/// The payload of a root field that opened or renewed a session; fields under it are judged
+/// for that session's user (see `ContextExt::maybe_viewer`).
+fn issued(ctx: &Context<'_>, user: users::Model, tokens: IssuedTokens) -> AuthPayload {
+    if let Some(key) = root_response_key(ctx) {
+        ctx.auth()
+            .record_issued(key, Viewer::new(user.clone(), tokens.session_id));
+    }
+    AuthPayload::new(user, tokens)
 }

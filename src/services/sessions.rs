@@ -1,6 +1,8 @@
 //! Sessions: one per login. Opening one issues a token pair; `refresh` rotates the refresh
 //! token with a conditional update (two concurrent uses of one token: exactly one wins), and a
-//! token that was already rotated, presented again, revokes its whole session.
+//! token that was already rotated, presented again, revokes its whole session. Rotated tokens'
+//! hashes are kept (`rotated_refresh_tokens`) so that only a token that was really issued
+//! counts as reuse.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -14,7 +16,7 @@ use crate::auth::tokens::{self, TokenKeys};
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{
     self,
-    entities::{sessions, users},
+    entities::{rotated_refresh_tokens, sessions, users},
 };
 use crate::error::{AppError, AppResult};
 use crate::services::input;
@@ -142,12 +144,18 @@ pub async fn refresh(
         .rows_affected;
 
     if rotated == 0 {
-        let session = sessions::Entity::find_by_id(session_id).one(&txn).await?;
-        if let Some(session) =
-            session.filter(|s| s.revoked_at.is_none() && s.refresh_token_hash != presented_hash)
-        {
-            // A token of this session that is no longer current: it was rotated, so someone
-            // is replaying it. End the session so neither holder keeps access.
+        // Only a token this session really issued and then rotated away from is a replay; a
+        // made-up token that merely carries a known session id is just invalid.
+        let replayed = rotated_refresh_tokens::Entity::find_by_id(presented_hash)
+            .filter(rotated_refresh_tokens::Column::SessionId.eq(session_id))
+            .find_also_related(sessions::Entity)
+            .one(&txn)
+            .await?
+            .and_then(|(_, session)| session)
+            .filter(|session| session.revoked_at.is_none());
+        if let Some(session) = replayed {
+            // Someone holds a copy of a token that was already used. End the session so that
+            // neither holder keeps access.
             revoke_where(
                 &txn,
                 sessions::Column::Id.eq(session.id),
@@ -162,6 +170,13 @@ pub async fn refresh(
         }
         return Err(invalid);
     }
+    rotated_refresh_tokens::ActiveModel {
+        token_hash: Set(presented_hash),
+        session_id: Set(session_id),
+        rotated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
 
     let user = sessions::Entity::find_by_id(session_id)
         .find_also_related(users::Entity)

@@ -632,6 +632,49 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
     }
 }
 
+/// The user in a login payload is judged for who just logged in, not for the (absent or stale)
+/// token of the request: an ADMIN sees its admin-only fields, anyone else gets `FORBIDDEN`
+/// on them, never `UNAUTHENTICATED` (which tells a client to log out).
+async fn login_payloads_are_judged_for_the_new_session(app: TestApp) {
+    let admin = Admin::new(&app, "admin@example.com").await;
+    let plain = Actor::register(&app, "plain@example.com").await;
+    let query = "mutation($input: LoginInput!) { first: login(input: $input) { accessToken \
+         user { id deletedAt directPermissions { codename } groups { members { totalCount } } } } }";
+    for token in [
+        None,
+        Some("not-a-token"),
+        Some(plain.tokens.access.as_str()),
+    ] {
+        let body = app
+            .gql(
+                query,
+                json!({ "input": { "login": "admin@example.com", "password": PASSWORD } }),
+                token,
+            )
+            .await;
+        assert_ok(&body);
+        assert_eq!(body["data"]["first"]["user"]["id"], admin.id(), "{body}");
+        assert!(
+            body["data"]["first"]["user"]["directPermissions"].is_array(),
+            "{body}"
+        );
+
+        let body = app
+            .gql(
+                query,
+                json!({ "input": { "login": "plain@example.com", "password": PASSWORD } }),
+                token,
+            )
+            .await;
+        assert!(body["data"]["first"]["accessToken"].is_string(), "{body}");
+        let errors = body["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 2, "{body}");
+        for error in errors {
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{body}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 2. Admin operations on users
 // ---------------------------------------------------------------------------------------------
@@ -1641,6 +1684,7 @@ async fn concurrent_demotions_keep_one_admin(app: TestApp) {
 both!(
     authorization_matrix,
     admin_only_fields_are_null_for_others,
+    login_payloads_are_judged_for_the_new_session,
     create_user_with_role_activity_and_groups,
     create_user_rejects_duplicates_bad_input_and_unknown_groups,
     update_user_edits_and_clears_fields,

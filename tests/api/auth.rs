@@ -586,6 +586,26 @@ async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
     assert_me_is(&me(&app, &other.access).await, &first.user_id);
 }
 
+/// A token rotated away from several refreshes ago is still recognised as reuse.
+async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
+    let first = app.register("ada@example.com").await;
+    let mut current = first.clone();
+    for _ in 0..3 {
+        let body = refresh(&app, &current.refresh).await;
+        current = Tokens::from_payload(&body, "refreshToken");
+    }
+    assert_me_is(&me(&app, &current.access).await, &first.user_id);
+
+    assert_code(&refresh(&app, &first.refresh).await, "UNAUTHENTICATED");
+    assert_refused(&app, &current.access).await;
+    assert_code(&refresh(&app, &current.refresh).await, "UNAUTHENTICATED");
+    let rows = session_rows(&app, &first.user_id).await;
+    assert_eq!(
+        rows[0].revoked_reason.as_deref(),
+        Some("refresh_token_reuse")
+    );
+}
+
 /// Two simultaneous refreshes of one token: exactly one succeeds.
 async fn concurrent_refreshes_of_one_token_succeed_once(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
@@ -634,9 +654,11 @@ async fn invalid_refresh_tokens_are_refused(app: TestApp) {
     )
     .await;
     assert_ok(&body);
-    Tokens::from_payload(&body, "refreshToken");
+    let renewed = Tokens::from_payload(&body, "refreshToken");
 
-    // The right shape (the session's id and 32 more bytes) with a made-up secret part.
+    // The right shape (the session's id, which every access token carries, and 32 more bytes)
+    // with a made-up secret part: refused, and not taken for reuse, so a stranger who learns
+    // a session id cannot end that session.
     let forged = {
         let mut bytes = [7u8; 48];
         bytes[..16].copy_from_slice(session_rows(&app, &tokens.user_id).await[0].id.as_bytes());
@@ -645,6 +667,13 @@ async fn invalid_refresh_tokens_are_refused(app: TestApp) {
     let body = refresh(&app, &forged).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert_no_internals(&body);
+    assert!(
+        session_rows(&app, &tokens.user_id).await[0]
+            .revoked_at
+            .is_none()
+    );
+    let body = refresh(&app, &renewed.refresh).await;
+    assert_ok(&body);
 
     // The session expires: its refresh token stops working.
     let current = app.login("ada@example.com", PASSWORD).await;
@@ -1636,6 +1665,7 @@ both!(
     login_by_email_or_username_sets_last_login_at,
     login_failures_are_indistinguishable,
     refresh_rotates_and_reuse_revokes_the_session,
+    reuse_of_an_older_token_revokes_the_session,
     concurrent_refreshes_of_one_token_succeed_once,
     invalid_refresh_tokens_are_refused,
     refresh_extends_the_session,

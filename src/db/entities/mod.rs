@@ -4,6 +4,7 @@
 pub mod group_permissions;
 pub mod groups;
 pub mod permissions;
+pub mod rotated_refresh_tokens;
 pub mod sessions;
 pub mod settings;
 pub mod user_groups;
