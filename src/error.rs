@@ -173,6 +173,10 @@ impl From<DbErr> for AppError {
                 Some(field) => Self::conflict(field, format!("this {field} is already taken")),
                 None => Self::internal(error),
             },
+            // A link to a row that a concurrent request deleted after this one looked it up.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::NotFound("a record this change refers to no longer exists")
+            }
             _ => Self::internal(error),
         }
     }

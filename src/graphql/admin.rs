@@ -162,7 +162,7 @@ impl AdminQuery {
             .map(|id| input::id("filter.groupId", id))
             .transpose()?;
         let filter = Filter {
-            search: filter.search,
+            search_pattern: input::search("filter.search", filter.search.as_deref())?,
             role: filter.role.map(Into::into),
             is_active: filter.is_active,
             group_id,
@@ -219,7 +219,8 @@ impl AdminQuery {
             before,
             offset,
         };
-        Ok(GroupConnection::load(ctx, search.as_deref(), &args).await?)
+        let search_pattern = input::search("search", search.as_deref())?;
+        Ok(GroupConnection::load(ctx, search_pattern, &args).await?)
     }
 
     /// Every permission, by codename. ADMIN or `permissions.view`.
@@ -430,7 +431,7 @@ impl AdminMutation {
         let txn = crate::db::begin_write(&state.db)
             .await
             .map_err(AppError::from)?;
-        let user = user_service::get(&txn, user_id).await?;
+        let user = user_service::get_locked(&txn, user_id).await?;
         services::permissions::set_for_user(&txn, user_id, &permission_ids).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(User::from(user))

@@ -101,9 +101,13 @@ pub struct GroupEdge {
 }
 
 impl GroupConnection {
-    pub async fn load(ctx: &Context<'_>, search: Option<&str>, args: &PageArgs) -> AppResult<Self> {
+    pub async fn load(
+        ctx: &Context<'_>,
+        search_pattern: Option<String>,
+        args: &PageArgs,
+    ) -> AppResult<Self> {
         let state = ctx.state();
-        let filtered = services::groups::select(search);
+        let filtered = services::groups::select(search_pattern);
         let ordering = services::groups::ordering();
         let page = pagination::paginate(&state.db, filtered.clone(), &ordering, args).await?;
         let page_info = PageInfo::of(&page);

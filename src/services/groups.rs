@@ -3,9 +3,10 @@
 
 use std::collections::HashSet;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -69,20 +70,12 @@ pub struct GroupInput {
     pub permission_ids: Option<Vec<String>>,
 }
 
-/// Groups whose name contains `search` (case-insensitive).
-pub fn select(search: Option<&str>) -> sea_orm::Select<groups::Entity> {
+/// Groups whose name matches `search_pattern` (from `input::search`), case-insensitively.
+pub fn select(search_pattern: Option<String>) -> sea_orm::Select<groups::Entity> {
     let mut select = groups::Entity::find();
-    if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let mut pattern = String::from("%");
-        for c in search.to_lowercase().chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
+    if let Some(pattern) = search_pattern {
         select = select.filter(
-            Func::lower(Expr::col((groups::Entity, groups::Column::NameKey)))
+            Expr::col((groups::Entity, groups::Column::NameKey))
                 .like(LikeExpr::new(pattern).escape('\\')),
         );
     }
@@ -94,11 +87,25 @@ pub fn ordering() -> Ordering<groups::Entity> {
     Ordering {
         tag: "groups:name",
         key: Expr::col((groups::Entity, groups::Column::NameKey)),
+        time_key: false,
         key_of: |g| SortValue::Text(g.name_key.clone()),
         id: groups::Column::Id,
         id_of: |g| g.id,
         descending: false,
     }
+}
+
+/// A group a mutation names, held until `txn` ends on PostgreSQL (`FOR UPDATE`) so that two
+/// changes to its permissions run one after the other; or `NOT_FOUND`.
+async fn get_locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<groups::Model> {
+    let mut select = groups::Entity::find_by_id(id);
+    if db::is_postgres(txn) {
+        select = select.lock(LockType::Update);
+    }
+    select
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("no such group"))
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<groups::Model>> {
@@ -120,12 +127,16 @@ async fn get_all(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
     Ok(())
 }
 
-fn validate(input: GroupInput) -> AppResult<(String, Option<String>, Option<Vec<Uuid>>)> {
+/// The group's name, its lower-cased key, description and permission ids.
+type ValidGroup = (String, String, Option<String>, Option<Vec<Uuid>>);
+
+fn validate(input: GroupInput) -> AppResult<ValidGroup> {
     let mut errors = FieldErrors::default();
     if input.name.trim().is_empty() {
         errors.add("name", "must not be empty");
     }
     input::text(&mut errors, "name", &input.name, MAX_NAME, Lines::Single);
+    let name_key = input::key(&mut errors, "name", &input.name, MAX_NAME);
     let description = input::optional_text(
         &mut errors,
         "description",
@@ -137,7 +148,7 @@ fn validate(input: GroupInput) -> AppResult<(String, Option<String>, Option<Vec<
         .permission_ids
         .map(|ids| input::ids(&mut errors, "permissionIds", &ids));
     errors.into_result()?;
-    Ok((input.name, description, permission_ids))
+    Ok((input.name, name_key, description, permission_ids))
 }
 
 /// `createGroup`.
@@ -146,14 +157,14 @@ pub async fn create(
     grantor: &Grantor,
     input: GroupInput,
 ) -> AppResult<groups::Model> {
-    let (name, description, permission_ids) = validate(input)?;
+    let (name, name_key, description, permission_ids) = validate(input)?;
     let permission_ids = permission_ids.unwrap_or_default();
     let txn = db::begin_write(&state.db).await?;
     grantor.check(&perms::get_all(&txn, &permission_ids).await?)?;
     let now = db::now();
     let group = groups::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name_key: Set(name.to_lowercase()),
+        name_key: Set(name_key),
         name: Set(name),
         description: Set(description),
         created_at: Set(now),
@@ -173,17 +184,15 @@ pub async fn update(
     id: Uuid,
     input: GroupInput,
 ) -> AppResult<groups::Model> {
-    let (name, description, permission_ids) = validate(input)?;
+    let (name, name_key, description, permission_ids) = validate(input)?;
     let txn = db::begin_write(&state.db).await?;
-    let group = find(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound("no such group"))?;
+    let group = get_locked(&txn, id).await?;
     if let Some(permission_ids) = &permission_ids {
         grantor.check(&perms::get_all(&txn, permission_ids).await?)?;
         replace_permissions(&txn, id, permission_ids).await?;
     }
     let mut active: groups::ActiveModel = group.into();
-    active.name_key = Set(name.to_lowercase());
+    active.name_key = Set(name_key);
     active.name = Set(name);
     active.description = Set(description);
     active.updated_at = Set(db::now());
@@ -199,9 +208,7 @@ pub async fn set_permissions(
     permission_ids: &[Uuid],
 ) -> AppResult<groups::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let group = find(&txn, id)
-        .await?
-        .ok_or(AppError::NotFound("no such group"))?;
+    let group = get_locked(&txn, id).await?;
     perms::get_all(&txn, permission_ids).await?;
     replace_permissions(&txn, id, permission_ids).await?;
     txn.commit().await?;
@@ -248,7 +255,7 @@ pub async fn set_user_groups(
     group_ids: &[Uuid],
 ) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
-    crate::services::users::get(&txn, user_id).await?;
+    crate::services::users::get_locked(&txn, user_id).await?;
     get_all(&txn, group_ids).await?;
     let current: HashSet<Uuid> = user_groups::Entity::find()
         .filter(user_groups::Column::UserId.eq(user_id))
@@ -280,7 +287,7 @@ pub async fn add_member(
     group_id: Uuid,
 ) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
-    crate::services::users::get(&txn, user_id).await?;
+    crate::services::users::get_locked(&txn, user_id).await?;
     get_all(&txn, &[group_id]).await?;
     grantor.check_groups(&txn, &[group_id]).await?;
     let exists = user_groups::Entity::find_by_id((user_id, group_id))

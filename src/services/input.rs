@@ -13,6 +13,7 @@ pub const MIN_USERNAME: usize = 3;
 pub const MAX_NAME: usize = 150;
 pub const MAX_PHONE: usize = 32;
 pub const MAX_LONG_TEXT: usize = 1000;
+pub const MAX_SEARCH: usize = 254;
 
 /// Whether line breaks and tabs are allowed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -80,7 +81,40 @@ pub fn username(errors: &mut FieldErrors, field: &str, value: &str) -> (String, 
     {
         errors.add(field, "may contain only letters, digits, '.', '-' and '_'");
     }
-    (value.to_owned(), value.to_lowercase())
+    (value.to_owned(), key(errors, field, value, MAX_NAME))
+}
+
+/// The lower-cased key that makes `value` unique regardless of case. Lower-casing can lengthen
+/// text (`İ` becomes two characters), so the key is held to `max` as well.
+pub fn key(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
+    let key = value.to_lowercase();
+    if key.chars().count() > max && value.chars().count() <= max {
+        errors.add(
+            field,
+            format!("must be at most {max} characters once lower-cased"),
+        );
+    }
+    key
+}
+
+/// Search text: `None` when blank; otherwise a case-insensitive `LIKE` pattern that matches
+/// the text literally anywhere (`%`, `_` and `\` escaped; use with `ESCAPE '\'`).
+pub fn search(field: &str, value: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(text) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let mut errors = FieldErrors::default();
+    self::text(&mut errors, field, text, MAX_SEARCH, Lines::Single);
+    errors.into_result()?;
+    let mut pattern = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    Ok(Some(pattern))
 }
 
 /// Parses an id argument; a malformed one is `BAD_USER_INPUT` on `field`.

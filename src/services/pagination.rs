@@ -34,6 +34,18 @@ pub enum SortValue {
     Text(String),
 }
 
+impl SortValue {
+    /// A value a database can compare with a key of this ordering: the right kind, and (since
+    /// a cursor comes back from the client) text free of control characters, which PostgreSQL
+    /// refuses.
+    fn fits(&self, time_key: bool) -> bool {
+        match self {
+            SortValue::Time(_) => time_key,
+            SortValue::Text(text) => !time_key && !text.chars().any(char::is_control),
+        }
+    }
+}
+
 impl From<SortValue> for sea_orm::Value {
     fn from(value: SortValue) -> Self {
         match value {
@@ -48,6 +60,8 @@ pub struct Ordering<E: EntityTrait> {
     /// Names the ordering inside cursors, so a cursor of one ordering is refused by another.
     pub tag: &'static str,
     pub key: SimpleExpr,
+    /// Whether the key is a time (else text); a cursor holding the other kind is refused.
+    pub time_key: bool,
     pub key_of: fn(&E::Model) -> SortValue,
     pub id: E::Column,
     pub id_of: fn(&E::Model) -> Uuid,
@@ -135,13 +149,17 @@ fn encode_cursor(tag: &str, key: SortValue, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor(field: &str, tag: &str, cursor: &str) -> AppResult<(SortValue, Uuid)> {
+fn decode_cursor<E: EntityTrait>(
+    field: &str,
+    ordering: &Ordering<E>,
+    cursor: &str,
+) -> AppResult<(SortValue, Uuid)> {
     let invalid = || FieldErrors::single(field, "not a valid cursor for this list and ordering");
     let bytes = URL_SAFE_NO_PAD
         .decode(cursor.trim())
         .map_err(|_| invalid())?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if cursor.o != tag {
+    if cursor.o != ordering.tag || !cursor.k.fits(ordering.time_key) {
         return Err(invalid());
     }
     Ok((cursor.k, cursor.id))
@@ -184,11 +202,11 @@ pub async fn paginate<E: EntityTrait>(
 ) -> AppResult<Page<E::Model>> {
     let plan = plan(args)?;
     if let Some(after) = &args.after {
-        let (key, id) = decode_cursor("after", ordering.tag, after)?;
+        let (key, id) = decode_cursor("after", ordering, after)?;
         select = select.filter(beyond(ordering, key, id, true));
     }
     if let Some(before) = &args.before {
-        let (key, id) = decode_cursor("before", ordering.tag, before)?;
+        let (key, id) = decode_cursor("before", ordering, before)?;
         select = select.filter(beyond(ordering, key, id, false));
     }
     let backward = matches!(plan.direction, Direction::Backward);
@@ -303,13 +321,27 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_are_tied_to_their_ordering() {
+        use crate::services::users::{UserOrder, UserOrderField, ordering};
+        let by = |field| {
+            ordering(UserOrder {
+                field,
+                descending: false,
+            })
+        };
+        let (by_email, by_creation) = (by(UserOrderField::Email), by(UserOrderField::CreatedAt));
         let id = Uuid::new_v4();
         let cursor = encode_cursor("users:email", SortValue::Text("a@example.com".into()), id);
         assert_eq!(
-            decode_cursor("after", "users:email", &cursor).unwrap(),
+            decode_cursor("after", &by_email, &cursor).unwrap(),
             (SortValue::Text("a@example.com".into()), id)
         );
-        assert!(decode_cursor("after", "users:created_at", &cursor).is_err());
-        assert!(decode_cursor("after", "users:email", "garbage").is_err());
+        assert!(decode_cursor("after", &by_creation, &cursor).is_err());
+        assert!(decode_cursor("after", &by_email, "garbage").is_err());
+
+        // Forged: the right tag with a value of the wrong kind, or text PostgreSQL refuses.
+        let forged = encode_cursor("users:created_at", SortValue::Text("x".into()), id);
+        assert!(decode_cursor("after", &by_creation, &forged).is_err());
+        let forged = encode_cursor("users:email", SortValue::Text("a\0b".into()), id);
+        assert!(decode_cursor("after", &by_email, &forged).is_err());
     }
 }

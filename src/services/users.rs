@@ -222,7 +222,12 @@ pub async fn login(
     state.throttle.address(client.ip)?;
     state.throttle.account(login)?;
     let login = login.trim();
-    let candidate = if login.is_empty() || login.chars().count() > input::MAX_EMAIL {
+    // Nothing stored is empty, longer than an email or holds control characters (which
+    // PostgreSQL would refuse to compare): such a login names nobody.
+    let candidate = if login.is_empty()
+        || login.chars().count() > input::MAX_EMAIL
+        || login.chars().any(char::is_control)
+    {
         None
     } else if login.contains('@') {
         users::Entity::find()
@@ -265,6 +270,20 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<users
 /// Loads a user a mutation names, or `NOT_FOUND`.
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<users::Model> {
     find(db, id)
+        .await?
+        .ok_or(AppError::NotFound("no such user"))
+}
+
+/// `get`, holding the row until `txn` ends on PostgreSQL (`FOR UPDATE`), so that changes to one
+/// user's links (groups, permissions) run one after the other instead of interleaving their
+/// delete and insert. SQLite needs nothing: `begin_write` already holds its write lock.
+pub async fn get_locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<users::Model> {
+    let mut select = users::Entity::find_by_id(id);
+    if db::is_postgres(txn) {
+        select = select.lock(LockType::Update);
+    }
+    select
+        .one(txn)
         .await?
         .ok_or(AppError::NotFound("no such user"))
 }
@@ -561,8 +580,9 @@ pub enum DeletedFilter {
 /// The `users` query's filter.
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
-    /// Case-insensitive substring of email, username, first or last name.
-    pub search: Option<String>,
+    /// A case-insensitive substring of email, username, first or last name, as the `LIKE`
+    /// pattern `input::search` makes of it.
+    pub search_pattern: Option<String>,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub group_id: Option<Uuid>,
@@ -585,32 +605,13 @@ pub struct UserOrder {
     pub descending: bool,
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE`.
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// The users `filter` selects.
 pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
     use crate::db::entities::user_groups;
     use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 
     let mut select = users::Entity::find();
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        let pattern = like_pattern(search);
+    if let Some(pattern) = filter.search_pattern.clone() {
         select = select.filter(
             Expr::col((users::Entity, users::Column::SearchKey))
                 .like(LikeExpr::new(pattern).escape('\\')),
@@ -647,25 +648,30 @@ pub fn ordering(order: UserOrder) -> crate::services::pagination::Ordering<users
     use sea_orm::sea_query::Expr;
 
     let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    let (tag, key, key_of): (&'static str, _, fn(&users::Model) -> SortValue) = match order.field {
+    type KeyOf = fn(&users::Model) -> SortValue;
+    let (tag, key, time_key, key_of): (&'static str, _, bool, KeyOf) = match order.field {
         UserOrderField::CreatedAt => (
             "users:created_at",
             Expr::col((users::Entity, users::Column::CreatedAt)),
+            true,
             |u| SortValue::Time(u.created_at),
         ),
         UserOrderField::Email => (
             "users:email",
             Expr::col((users::Entity, users::Column::Email)),
+            false,
             |u| SortValue::Text(u.email.clone()),
         ),
         UserOrderField::Username => (
             "users:username",
             coalesce((users::Entity, users::Column::UsernameKey), ""),
+            false,
             |u| SortValue::Text(u.username_key.clone().unwrap_or_default()),
         ),
         UserOrderField::LastLoginAt => (
             "users:last_login_at",
             coalesce((users::Entity, users::Column::LastLoginAt), epoch),
+            true,
             |u| {
                 SortValue::Time(
                     u.last_login_at
@@ -677,6 +683,7 @@ pub fn ordering(order: UserOrder) -> crate::services::pagination::Ordering<users
     Ordering {
         tag,
         key,
+        time_key,
         key_of,
         id: users::Column::Id,
         id_of: |u| u.id,

@@ -1624,6 +1624,73 @@ async fn a_demoted_admin_loses_admin_rights_at_once(app: TestApp) {
     assert_eq!(active_admins(&app).await, [first.id()]);
 }
 
+/// Concurrent changes to one user's links never fail with a 500: double-clicked adds are
+/// idempotent, and concurrent replacements leave exactly one of the requested sets.
+async fn concurrent_link_changes_do_not_collide(app: TestApp) {
+    let admin = Admin::new(&app, "admin@example.com").await;
+    let user = Actor::register(&app, "ada@example.com").await;
+    let mut groups = Vec::new();
+    for n in 0..4 {
+        groups.push(admin.create_group(&format!("G{n}"), &["users.view"]).await);
+    }
+
+    let adds = futures_util::future::join_all((0..8).map(|_| {
+        admin.call(
+            ADD_TO_GROUP,
+            json!({ "user": user.id(), "group": groups[0] }),
+        )
+    }))
+    .await;
+    for body in &adds {
+        assert_ok(body);
+    }
+    let memberships = user_groups::Entity::find()
+        .filter(user_groups::Column::UserId.eq(Uuid::parse_str(user.id()).unwrap()))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(memberships, 1);
+
+    let sets: Vec<Vec<String>> = (0..4).map(|n| vec![groups[n].clone()]).collect();
+    let replaced = futures_util::future::join_all(
+        sets.iter()
+            .map(|set| admin.call(SET_GROUPS, json!({ "user": user.id(), "groups": set }))),
+    )
+    .await;
+    for body in &replaced {
+        assert_ok(body);
+    }
+    let now: Vec<String> = admin.user(user.id()).await["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| text(&g["id"]))
+        .collect();
+    assert!(
+        sets.contains(&now),
+        "one requested set wins, not a mix: {now:?}"
+    );
+
+    let ids = admin.ids(&["users.view", "users.update"]);
+    let grants = futures_util::future::join_all((0..6).map(|n| {
+        let set = vec![ids[n % 2].clone()];
+        admin.call(
+            "mutation($group: ID!, $permissions: [ID!]!) { setGroupPermissions(groupId: $group, \
+             permissionIds: $permissions) { permissions { codename } } }",
+            json!({ "group": groups[1], "permissions": set }),
+        )
+    }))
+    .await;
+    for body in &grants {
+        assert_ok(body);
+    }
+    let granted = admin.group(&groups[1]).await["permissions"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(granted, 1);
+}
+
 /// Two admins remove each other at the same time: exactly one wins and one active admin
 /// remains. Repeated with fresh pairs, over every way of removing an admin.
 async fn concurrent_demotions_keep_one_admin(app: TestApp) {
@@ -1701,4 +1768,5 @@ both!(
     the_last_admin_cannot_be_removed,
     a_demoted_admin_loses_admin_rights_at_once,
     concurrent_demotions_keep_one_admin,
+    concurrent_link_changes_do_not_collide,
 );

@@ -306,6 +306,12 @@ async fn register_rejects_invalid_input_and_stores_nothing(app: TestApp) {
             "username",
             json!({ "email": "ada@example.com", "password": PASSWORD, "username": "ab" }),
         ),
+        // 150 characters that lower-case to 300: the key that keeps usernames unique
+        // regardless of case would not fit.
+        (
+            "username",
+            json!({ "email": "ada@example.com", "password": PASSWORD, "username": "\u{130}".repeat(150) }),
+        ),
         (
             "firstName",
             json!({ "email": "ada@example.com", "password": PASSWORD, "firstName": "a".repeat(10_000) }),
@@ -526,6 +532,9 @@ async fn login_failures_are_indistinguishable(app: TestApp) {
         ("inactive@example.com", PASSWORD),
         ("deleted@example.com", PASSWORD),
         ("", PASSWORD),
+        // Control characters, which PostgreSQL cannot even compare, name nobody either.
+        ("ada\u{0}@example.com", PASSWORD),
+        ("ada\u{0}", PASSWORD),
     ];
     let mut errors = Vec::new();
     for (login, password) in attempts {

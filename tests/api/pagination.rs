@@ -874,6 +874,28 @@ async fn offset_limits_and_bad_arguments(app: TestApp) {
         ),
         // Valid base64 of JSON that is not a cursor.
         (json!({ "first": 5, "after": "e30" }), &["after"]),
+        // Forged: this ordering's tag with a sort value of the wrong kind, or with a NUL.
+        (
+            json!({ "first": 5, "after": forged_cursor("users:created_at", json!({ "Text": "x" })) }),
+            &["after"],
+        ),
+        (
+            json!({ "last": 5, "before": forged_cursor("users:email", json!({ "Time": "2026-01-01T00:00:00Z" })) }),
+            &["before"],
+        ),
+        (
+            json!({ "first": 5, "after": forged_cursor("users:email", json!({ "Text": "a\u{0}" })) }),
+            &["after"],
+        ),
+        // Search text PostgreSQL could not compare, or absurdly long.
+        (
+            json!({ "filter": { "search": "ada\u{0}" } }),
+            &["filter.search"],
+        ),
+        (
+            json!({ "filter": { "search": "a".repeat(300) } }),
+            &["filter.search"],
+        ),
     ];
     for (vars, fields) in bad {
         let body = request(&app, &token, USERS, vars.clone()).await;
@@ -887,6 +909,10 @@ async fn offset_limits_and_bad_arguments(app: TestApp) {
             "{body}"
         );
     }
+
+    let body = request(&app, &token, GROUPS, json!({ "search": "x\u{0}" })).await;
+    assert_code(&body, "BAD_USER_INPUT");
+    assert!(error_fields(&body)["search"].is_array(), "{body}");
 
     // A cursor of another ordering or another list is refused, not misread.
     let by_email = fetch(
@@ -1517,3 +1543,9 @@ both!(
     nested_user_lists_cost_a_constant_number_of_statements,
     nested_group_lists_cost_a_constant_number_of_statements,
 );
+
+/// A cursor as a client could forge one: the right shape, any tag and sort value.
+fn forged_cursor(tag: &str, key: Value) -> String {
+    let json = json!({ "o": tag, "k": key, "id": Uuid::nil() });
+    roster::auth::tokens::encode_base64(json.to_string().as_bytes())
+}
