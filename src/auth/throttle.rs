@@ -1,6 +1,9 @@
 //! Throttling of the unauthenticated entry points (`register`, `login`, `refreshToken`), with
 //! governor's keyed GCRA limiters: per client address, and per account for `login` so one
-//! account cannot be brute-forced from many addresses. A refusal is `TOO_MANY_REQUESTS` with
+//! account cannot be brute-forced from many addresses. Signed-in users get the same per-account
+//! budget for what could otherwise be repeated at will: checks of their current password
+//! (`changePassword`, `deleteAccount`, a guess each) and changes of email or username (each
+//! tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
 //! `retryAfter` seconds. Limits are per process: with N replicas an address gets N times the
 //! budget, which still bounds guessing.
 
@@ -9,6 +12,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
+
+use uuid::Uuid;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -27,6 +32,7 @@ const SWEEP_EVERY: u32 = 1024;
 pub struct Throttle {
     per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     per_account: Arc<DefaultKeyedRateLimiter<String>>,
+    per_user: Arc<DefaultKeyedRateLimiter<Uuid>>,
     checks: Arc<AtomicU32>,
 }
 
@@ -41,6 +47,7 @@ impl Throttle {
             per_address: per_address_per_minute
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
             per_account: Arc::new(RateLimiter::keyed(account_quota)),
+            per_user: Arc::new(RateLimiter::keyed(account_quota)),
             checks: Arc::new(AtomicU32::new(0)),
         }
     }
@@ -59,6 +66,12 @@ impl Throttle {
         refuse_after(self.per_account.check_key(&login.trim().to_lowercase()))
     }
 
+    /// Spends one of signed-in user `id`'s password checks or email/username changes.
+    pub fn user(&self, id: Uuid) -> AppResult<()> {
+        self.sweep();
+        refuse_after(self.per_user.check_key(&id))
+    }
+
     fn sweep(&self) {
         if self
             .checks
@@ -69,6 +82,7 @@ impl Throttle {
                 limiter.retain_recent();
             }
             self.per_account.retain_recent();
+            self.per_user.retain_recent();
         }
     }
 }

@@ -295,6 +295,19 @@ pub async fn update_profile(
     viewer: &Viewer,
     changes: ProfileChanges,
 ) -> AppResult<users::Model> {
+    let current = &viewer.user;
+    let new_email = changes
+        .email
+        .as_deref()
+        .is_some_and(|email| email.trim().to_lowercase() != current.email);
+    let new_username = match &changes.username {
+        Some(Some(username)) => current.username_key.as_ref() != Some(&username.to_lowercase()),
+        _ => false,
+    };
+    if new_email || new_username {
+        // Each change tells whether the value is taken: bounded like `register`.
+        state.throttle.user(current.id)?;
+    }
     update_fields(state, viewer.id(), changes, None, None).await
 }
 
@@ -366,6 +379,7 @@ pub async fn change_password(
             .flatten()
             .map(String::as_str),
     );
+    state.throttle.user(user.id)?;
     password::check_policy(&mut errors, "newPassword", new_password, &personal);
     if current_password == new_password {
         errors.add("newPassword", "must differ from the current password");
@@ -398,6 +412,7 @@ pub async fn change_password(
 /// `deleteAccount`: soft-deletes the viewer after checking their password. The email stays
 /// reserved; an administrator can restore the account.
 pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -> AppResult<()> {
+    state.throttle.user(viewer.id())?;
     if !state
         .passwords
         .verify(password, &viewer.user.password_hash)

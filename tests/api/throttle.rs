@@ -1,8 +1,9 @@
-//! Throttling of the unauthenticated entry points: `TOO_MANY_REQUESTS` with `retryAfter`.
+//! Throttling: `TOO_MANY_REQUESTS` with `retryAfter` for the unauthenticated entry points, and
+//! for what a signed-in user could otherwise repeat at will (password checks, email changes).
 
 use serde_json::json;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, assert_code};
+use crate::helpers::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
 
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
 
@@ -44,6 +45,66 @@ async fn login_attempts_per_account_are_limited(app: TestApp) {
     assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
 }
 
+/// A stolen access token cannot be used to guess the current password without end, nor to
+/// probe which emails are taken; editing other profile fields is not limited.
+async fn password_checks_and_email_changes_are_limited(app: TestApp) {
+    let ada = app.register("ada@example.com").await;
+    const CHANGE: &str = "mutation($current: String!) { changePassword(currentPassword: $current, \
+         newPassword: \"a brand new passphrase 42\") { accessToken } }";
+    const DELETE: &str = "mutation($password: String!) { deleteAccount(password: $password) }";
+    for n in 0..10 {
+        let (query, vars) = if n % 2 == 0 {
+            (CHANGE, json!({ "current": format!("guess number {n}") }))
+        } else {
+            (DELETE, json!({ "password": format!("guess number {n}") }))
+        };
+        let body = app.gql(query, vars, Some(&ada.access)).await;
+        assert_code(&body, "BAD_USER_INPUT");
+    }
+    // The right password is refused too now.
+    let body = app
+        .gql(CHANGE, json!({ "current": PASSWORD }), Some(&ada.access))
+        .await;
+    assert_code(&body, "TOO_MANY_REQUESTS");
+    assert!(
+        body["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .is_some(),
+        "{body}"
+    );
+
+    let grace = app.register("grace@example.com").await;
+    const UPDATE: &str =
+        "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { email } }";
+    for n in 0..10 {
+        let body = app
+            .gql(
+                UPDATE,
+                json!({ "input": { "email": format!("probe{n}@example.com") } }),
+                Some(&grace.access),
+            )
+            .await;
+        assert_ok(&body);
+    }
+    let body = app
+        .gql(
+            UPDATE,
+            json!({ "input": { "email": "probe99@example.com" } }),
+            Some(&grace.access),
+        )
+        .await;
+    assert_code(&body, "TOO_MANY_REQUESTS");
+    // Saving the form with the email unchanged, or other fields, still works.
+    let body = app
+        .gql(
+            UPDATE,
+            json!({ "input": { "email": "PROBE9@example.com", "firstName": "Grace" } }),
+            Some(&grace.access),
+        )
+        .await;
+    assert_ok(&body);
+}
+
 async fn requests_per_address_are_limited(backend: Backend) {
     let Some(app) = spawn(backend, 3).await else {
         return;
@@ -77,4 +138,7 @@ async fn requests_per_address_are_limited_postgres() {
     requests_per_address_are_limited(Backend::Postgres).await;
 }
 
-both!(login_attempts_per_account_are_limited);
+both!(
+    login_attempts_per_account_are_limited,
+    password_checks_and_email_changes_are_limited
+);
