@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod connections;
 pub mod loaders;
+mod nulls;
 pub mod types;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
@@ -34,6 +35,7 @@ pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySu
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .limit_directives(50)
+        .extension(nulls::NullOnErrorFactory)
 }
 
 /// The schema the server runs, carrying the shared state.

@@ -125,7 +125,8 @@ fn assert_me_is(body: &Value, user_id: &str) {
 async fn assert_refused(app: &TestApp, token: &str) {
     let body = me(app, token).await;
     assert_code(&body, "UNAUTHENTICATED");
-    assert!(body["data"]["me"].is_null(), "{body}");
+    // `me` is nullable: it is there, as null, not left out.
+    assert_eq!(body["data"], json!({ "me": null }), "{body}");
 }
 
 async fn refresh(app: &TestApp, token: &str) -> Value {
@@ -1388,7 +1389,8 @@ async fn user_by_id_for_a_plain_user(app: TestApp) {
     ] {
         let body = app.gql(USER, json!({ "id": id }), Some(&ada.access)).await;
         assert_code(&body, "FORBIDDEN");
-        assert!(body["data"]["user"].is_null(), "{body}");
+        assert_eq!(body["data"], json!({ "user": null }), "{body}");
+        assert_eq!(body["errors"][0]["path"], json!(["user"]), "{body}");
     }
 
     let body = app.gql(USER, json!({ "id": ada.user_id }), None).await;
