@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -134,7 +134,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
         .await
         {
             Ok(batch) => batch.into_inner(),
-            Err(rejection) => return rejection.into_response(),
+            Err(rejection) => return rejected(rejection),
         };
     // serde fills a missing `query` with "": `{"foo": 1}` parses, but is not a GraphQL request.
     if batch.iter().any(|request| request.query.trim().is_empty()) {
@@ -191,24 +191,15 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             "a GET request needs a `query` parameter (or Accept: text/html for GraphiQL)",
         );
     }
-    let request =
-        match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-            request,
-            &(),
-        )
-        .await
-        {
-            Ok(request) => request.into_inner(),
-            Err(rejection) => return rejection.into_response(),
-        };
+    let request = match get_request(request.uri().query().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(message) => return bad_request(&message),
+    };
     if is_mutation(&request) {
-        let mut response = (
+        let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
-            Json(serde_json::json!({
-                "errors": [{ "message": "mutations must be sent with POST", "extensions": { "code": "METHOD_NOT_ALLOWED" } }]
-            })),
-        )
-            .into_response();
+            "mutations must be sent with POST",
+        );
         response
             .headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -217,6 +208,34 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     let request =
         graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
     GraphQLResponse::from(shared.schema.execute(request).await).into_response()
+}
+
+/// The GraphQL request in a GET query string: `query`, `operationName` and `variables` (JSON),
+/// as GraphQL over HTTP names them. (async-graphql's own parser expects `operation_name`, so
+/// urql's `operationName` would be dropped.)
+fn get_request(query_string: &str) -> Result<async_graphql::Request, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        query: String,
+        #[serde(rename = "operationName", alias = "operation_name")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+    }
+    let params: Params = serde_urlencoded::from_str(query_string)
+        .map_err(|error| format!("not a GraphQL request: {error}"))?;
+    let mut request = async_graphql::Request::new(params.query);
+    if let Some(name) = params.operation_name.filter(|name| !name.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = params.variables.filter(|v| !v.trim().is_empty()) {
+        let variables: serde_json::Value = serde_json::from_str(&variables)
+            .map_err(|error| format!("`variables` is not JSON: {error}"))?;
+        if !variables.is_object() && !variables.is_null() {
+            return Err("`variables` must be a JSON object".to_owned());
+        }
+        request = request.variables(async_graphql::Variables::from_json(variables));
+    }
+    Ok(request)
 }
 
 /// Whether the operation the request would run is a mutation. A document that does not parse
@@ -239,11 +258,28 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 }
 
 fn bad_request(message: &str) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "errors": [{ "message": message }] })),
-    )
-        .into_response()
+    request_error(StatusCode::BAD_REQUEST, message)
+}
+
+/// A request refused before any GraphQL ran, answered like any other error: JSON with an
+/// `extensions.code` from API.md's list (the request itself is the bad input).
+fn request_error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
+    });
+    (status, Json(body)).into_response()
+}
+
+/// A body or query string that is not a GraphQL request: 400 (413 when too large), with the
+/// parser's own words rather than its debug dump.
+fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> Response {
+    match rejection.0 {
+        async_graphql::ParseRequestError::PayloadTooLarge => request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        ),
+        error => bad_request(&format!("not a GraphQL request: {error}")),
+    }
 }
 
 async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {

@@ -628,7 +628,11 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
             assert_eq!(body["data"]["user"]["id"], user.id(), "{body}");
             assert!(body["data"]["user"]["email"].is_string(), "{body}");
             // Null, not left out: generated clients expect every key they selected.
-            assert_eq!(body["data"]["user"].get(field), Some(&Value::Null), "{body}");
+            assert_eq!(
+                body["data"]["user"].get(field),
+                Some(&Value::Null),
+                "{body}"
+            );
         }
     }
 }

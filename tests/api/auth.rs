@@ -1492,10 +1492,48 @@ async fn get_requests_run_queries_only(app: TestApp) {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 405, "{mutation}");
+        assert_request_error(response, 405).await;
     }
     // Not run: the session is still live.
     assert_me_is(&me(&app, &tokens.access).await, &tokens.user_id);
+
+    // A document with a mutation in it may still run its query over GET.
+    let params = [
+        (
+            "query",
+            "query Me { me { id } } mutation Out { logout(allSessions: true) }",
+        ),
+        ("operationName", "Me"),
+    ];
+    let response = app
+        .client
+        .get(reqwest::Url::parse_with_params(&url, &params).unwrap())
+        .bearer_auth(&tokens.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_me_is(&response.json().await.unwrap(), &tokens.user_id);
+
+    // Variables that are not JSON: 400, said in JSON like every other error.
+    let params = [("query", USER), ("variables", "not json")];
+    let response = app
+        .client
+        .get(reqwest::Url::parse_with_params(&url, &params).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_request_error(response, 400).await;
+}
+
+/// A request refused before any GraphQL ran: the status, and a JSON body with a code and a
+/// message that is not a debug dump.
+async fn assert_request_error(response: reqwest::Response, status: u16) {
+    assert_eq!(response.status(), status);
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_code(&body, "BAD_USER_INPUT");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.is_empty() && !message.contains("Error("), "{body}");
 }
 
 /// Bodies that are not GraphQL requests are 400; broken queries and variables are 200 with
@@ -1511,10 +1549,15 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 400, "{raw:?}");
+        assert_request_error(response, 400).await;
     }
-    let response = app.post(json!({ "foo": 1 }), None).await;
-    assert_eq!(response.status(), 400);
+    for body in [
+        json!({ "foo": 1 }),
+        json!({ "query": 123 }),
+        json!({ "query": "{me{id}}", "variables": "x" }),
+    ] {
+        assert_request_error(app.post(body, None).await, 400).await;
+    }
 
     let well_formed_but_wrong = [
         (REGISTER, json!({ "input": 5 })),
