@@ -10,6 +10,7 @@ mod m20261124_000004_create_groups_and_permissions;
 mod m20261124_000005_seed_builtin_permissions;
 mod m20261124_000006_add_users_search_key;
 mod m20261201_000007_create_rotated_refresh_tokens;
+mod m20261201_000008_refill_users_search_key;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_seed_builtin_permissions::Migration),
             Box::new(m20261124_000006_add_users_search_key::Migration),
             Box::new(m20261201_000007_create_rotated_refresh_tokens::Migration),
+            Box::new(m20261201_000008_refill_users_search_key::Migration),
         ]
     }
 }

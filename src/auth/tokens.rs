@@ -19,8 +19,6 @@ const ISSUER: &str = "roster";
 const AUDIENCE: &str = "roster";
 /// `typ` of an access token; anything else (a future token kind) is refused.
 const ACCESS_TYPE: &str = "access";
-/// Clock skew tolerated between replicas, in seconds.
-const LEEWAY_SECS: u64 = 30;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -56,7 +54,9 @@ impl TokenKeys {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        validation.leeway = LEEWAY_SECS;
+        // None: an expired token is refused at once, as API.md says. Skew between replicas
+        // only moves expiry by that skew; a client then refreshes a little early or late.
+        validation.leeway = 0;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -150,10 +150,17 @@ mod tests {
     #[test]
     fn expired_foreign_and_tampered_tokens_are_refused() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let old = Utc::now() - chrono::Duration::seconds(900 + LEEWAY_SECS as i64 + 5);
+        // Expired two seconds ago: refused, no grace period.
+        let old = Utc::now() - chrono::Duration::seconds(900 + 2);
         assert_eq!(
             keys().verify_access(&keys().issue_access(user, session, old).unwrap()),
             None
+        );
+        let fresh = Utc::now() - chrono::Duration::seconds(900 - 60);
+        assert!(
+            keys()
+                .verify_access(&keys().issue_access(user, session, fresh).unwrap())
+                .is_some()
         );
 
         let other = TokenKeys::new(&[8u8; 32], 900, 3600);

@@ -13,7 +13,12 @@ async fn spawn(backend: Backend, per_minute: u32) -> Option<TestApp> {
 
 /// Ten attempts per account, then refusals that say when to retry; other accounts unaffected.
 async fn login_attempts_per_account_are_limited(app: TestApp) {
-    app.register("ada@example.com").await;
+    app.gql(
+        "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+        json!({ "input": { "email": "ada@example.com", "username": "ada", "password": PASSWORD } }),
+        None,
+    )
+    .await;
     app.register("grace@example.com").await;
     for _ in 0..10 {
         let body = app
@@ -34,6 +39,15 @@ async fn login_attempts_per_account_are_limited(app: TestApp) {
         .as_u64()
         .expect("retryAfter");
     assert!((1..=60).contains(&retry_after), "retryAfter {retry_after}");
+    // Another name for the same account shares its budget.
+    let body = app
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ada", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_code(&body, "TOO_MANY_REQUESTS");
 
     let body = app
         .gql(
