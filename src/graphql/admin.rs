@@ -277,9 +277,12 @@ impl AdminMutation {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        if input.role.is_some() && !viewer.is_admin() {
+        // A form that sends the role back unchanged (USER: a non-ADMIN cannot edit an ADMIN)
+        // is fine; anything else is a role change.
+        if input.role.is_some_and(|role| role != Role::User) && !viewer.is_admin() {
             return Err(AppError::Forbidden("only an ADMIN may change roles").into());
         }
+        let role = input.role.filter(|_| viewer.is_admin());
         ensure_may_manage(state, &viewer, id).await?;
         let changes = ProfileChanges {
             email: input.email,
@@ -295,8 +298,9 @@ impl AdminMutation {
             state,
             id,
             changes,
-            input.role.map(Into::into),
+            role.map(Into::into),
             input.is_active,
+            !viewer.is_admin(),
         )
         .await?;
         Ok(User::from(user))
@@ -312,6 +316,7 @@ impl AdminMutation {
             ProfileChanges::default(),
             Some(role.into()),
             None,
+            false,
         )
         .await?;
         Ok(User::from(user))
@@ -326,8 +331,15 @@ impl AdminMutation {
         let id = input::id("id", &id)?;
         ensure_may_manage(state, &viewer, id).await?;
         Ok(User::from(
-            user_service::update_fields(state, id, ProfileChanges::default(), None, Some(active))
-                .await?,
+            user_service::update_fields(
+                state,
+                id,
+                ProfileChanges::default(),
+                None,
+                Some(active),
+                !viewer.is_admin(),
+            )
+            .await?,
         ))
     }
 

@@ -311,26 +311,27 @@ pub async fn update_profile(
         // Each change tells whether the value is taken: bounded like `register`.
         state.throttle.user(current.id)?;
     }
-    update_fields(state, viewer.id(), changes, None, None).await
+    update_fields(state, viewer.id(), changes, None, None, false).await
 }
 
 /// Applies profile changes (and, for administrators, role and active flag) to user `id`.
 /// Role and active changes run under the last-admin rule; deactivation ends every session.
+/// With `protect_admins` (a caller that is not an ADMIN), an ADMIN target is `FORBIDDEN`,
+/// checked on the row locked inside the transaction, so a promotion that commits meanwhile
+/// cannot be overtaken.
 pub async fn update_fields(
     state: &AppState,
     id: Uuid,
     changes: ProfileChanges,
     role: Option<Role>,
     is_active: Option<bool>,
+    protect_admins: bool,
 ) -> AppResult<users::Model> {
     let mut errors = FieldErrors::default();
     let mut model = users::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
         ..Default::default()
     };
-    if changes.email.as_deref().is_some_and(str::is_empty) {
-        errors.add("email", "must not be empty");
-    }
     apply_profile(&mut errors, &mut model, changes);
     errors.into_result()?;
     let may_demote = role == Some(Role::User) || is_active == Some(false);
@@ -346,7 +347,12 @@ pub async fn update_fields(
     if may_demote {
         lock_active_admins(&txn).await?;
     }
-    let existing = get(&txn, id).await?;
+    let existing = get_locked(&txn, id).await?;
+    if protect_admins && existing.role == Role::Admin {
+        return Err(AppError::Forbidden(
+            "only an ADMIN may change an ADMIN's account",
+        ));
+    }
     model.search_key = Set(search_key(
         &merged(&model.email, &existing.email),
         merged(&model.username, &existing.username).as_deref(),

@@ -1507,6 +1507,10 @@ async fn user_managers_cannot_create_or_touch_admins(app: TestApp) {
             UPDATE_USER,
             json!({ "id": admin.id(), "input": { "isActive": false } }),
         ),
+        (
+            UPDATE_USER,
+            json!({ "id": admin.id(), "input": { "firstName": "Mallory", "role": "USER" } }),
+        ),
         (SET_ACTIVE, json!({ "id": admin.id(), "active": false })),
     ];
     for (query, variables) in forbidden {
@@ -1520,6 +1524,15 @@ async fn user_managers_cannot_create_or_touch_admins(app: TestApp) {
         )
         .await;
     assert_ok(&body);
+    // A whole form sent back with the role unchanged is an edit, not a role change.
+    let body = updater
+        .call(
+            UPDATE_USER,
+            json!({ "id": target.id(), "input": { "lastName": "Again", "role": "USER" } }),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["updateUser"]["role"], "USER", "{body}");
 
     // users.delete: not an ADMIN.
     for query in [DELETE_USER, DELETE_USER_FOREVER] {
