@@ -18,7 +18,8 @@ use crate::services::{
 #[derive(InputObject)]
 pub struct RegisterInput {
     pub email: String,
-    /// 8 to 128 characters, and not guessable (zxcvbn score 3 or more).
+    /// 8 to 128 characters, and not guessable: zxcvbn must estimate at least 10^8 guesses (8
+    /// characters with no word, name or pattern in them are enough).
     pub password: String,
     /// Checked against `password` when given.
     pub password_confirmation: Option<String>,

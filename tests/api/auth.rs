@@ -256,6 +256,21 @@ async fn register_returns_tokens_and_stores_a_hashed_password(app: TestApp) {
     assert_eq!(anonymous, json!({ "data": { "me": null } }));
 }
 
+/// The documented bounds are reachable: 8 characters with no guessable pattern, and 128.
+async fn register_accepts_passwords_at_both_length_bounds(app: TestApp) {
+    for (email, password) in [
+        ("eight@example.com", "k#9Vq!2z".to_owned()),
+        (
+            "long@example.com",
+            "Kx9#mQ2$vL7!".repeat(11)[..128].to_owned(),
+        ),
+    ] {
+        let body = register_with(&app, json!({ "email": email, "password": password })).await;
+        assert_ok(&body);
+        app.login(email, &password).await;
+    }
+}
+
 /// Each bad input is `BAD_USER_INPUT` on its own field, and nothing is stored.
 async fn register_rejects_invalid_input_and_stores_nothing(app: TestApp) {
     let long_password = "Kx9#mQ2$vL7!".repeat(11);
@@ -1712,6 +1727,7 @@ both!(
     an_empty_get_query_is_a_bad_request,
     register_returns_tokens_and_stores_a_hashed_password,
     register_rejects_invalid_input_and_stores_nothing,
+    register_accepts_passwords_at_both_length_bounds,
     register_keeps_multiline_addresses_and_names_as_given,
     long_passwords_are_never_truncated,
     duplicate_email_or_username_is_a_conflict,
