@@ -163,7 +163,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
             async_graphql::BatchResponse::Batch(responses)
         }
     };
-    GraphQLResponse::from(response).into_response()
+    graphql_response(&headers, response.into())
 }
 
 async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response {
@@ -207,7 +207,26 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     }
     let request =
         graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
-    GraphQLResponse::from(shared.schema.execute(request).await).into_response()
+    graphql_response(&headers, shared.schema.execute(request).await.into())
+}
+
+/// The response in the media type the client asked for: `application/graphql-response+json`
+/// when its `Accept` names it, else `application/json` (what older clients and tools expect;
+/// GraphQL over HTTP allows either).
+fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse) -> Response {
+    let mut http = GraphQLResponse::from(response).into_response();
+    let wants_graphql_json = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|accept| accept.contains("application/graphql-response+json"));
+    if !wants_graphql_json {
+        http.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    http
 }
 
 /// The GraphQL request in a GET query string: `query`, `operationName` and `variables` (JSON),

@@ -1601,6 +1601,40 @@ async fn malformed_requests_are_client_errors(app: TestApp) {
     assert_eq!(user_count(&app).await, 0);
 }
 
+/// The response's media type follows `Accept`: GraphQL's own JSON type when asked for, plain
+/// JSON otherwise (older Apollo and urql versions, curl, most tools).
+async fn responses_follow_the_accept_header(app: TestApp) {
+    let url = format!("{}/graphql", app.address);
+    for (accept, expected) in [
+        (None, "application/json"),
+        (Some("application/json"), "application/json"),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            "application/graphql-response+json",
+        ),
+    ] {
+        let mut request = app
+            .client
+            .post(&url)
+            .json(&json!({ "query": "{ me { id } }" }));
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            content_type.starts_with(expected),
+            "{accept:?}: {content_type}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({ "data": { "me": null } }));
+    }
+}
+
 /// A browser's GET without a query gets GraphiQL.
 async fn browsers_get_graphiql(app: TestApp) {
     let response = app
@@ -1756,6 +1790,7 @@ both!(
     user_by_id_for_an_admin,
     get_requests_run_queries_only,
     malformed_requests_are_client_errors,
+    responses_follow_the_accept_header,
     browsers_get_graphiql,
     errors_never_leak_internals,
 );
