@@ -163,7 +163,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
             async_graphql::BatchResponse::Batch(responses)
         }
     };
-    graphql_response(&headers, response.into())
+    graphql_response(&headers, response)
 }
 
 async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response {
