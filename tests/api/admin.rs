@@ -637,6 +637,49 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
     }
 }
 
+/// A failed non-null field makes its nearest nullable parent null (or all of `data`), as the
+/// GraphQL spec says, instead of leaving a key out.
+async fn failed_non_null_fields_null_their_nearest_nullable_parent(app: TestApp) {
+    let admin = Admin::new(&app, "admin@example.com").await;
+    // In a group that grants nothing: it may not list the group's members.
+    let plain = admin.user_holding("plain@example.com", &[]).await;
+
+    let body = plain
+        .call(
+            "{ me { id groups { name members { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_code(&body, "FORBIDDEN");
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["me", "groups", 0, "members"]),
+        "{body}"
+    );
+    assert_eq!(body["data"], json!({ "me": null }), "{body}");
+
+    // A non-null root field: `data` itself is null, whatever else succeeded.
+    let body = plain
+        .call("{ me { id } users { totalCount } }", json!({}))
+        .await;
+    assert_code(&body, "FORBIDDEN");
+    assert_eq!(body["data"], Value::Null, "{body}");
+    let body = app
+        .gql("{ me { id } mySessions { id } }", json!({}), None)
+        .await;
+    assert_code(&body, "UNAUTHENTICATED");
+    assert_eq!(body["data"], Value::Null, "{body}");
+
+    // Allowed, the same query answers in full.
+    let body = admin
+        .call(
+            "{ me { id groups { name members { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_ok(&body);
+}
+
 /// The user in a login payload is judged for who just logged in, not for the (absent or stale)
 /// token of the request: an ADMIN sees its admin-only fields, anyone else gets `FORBIDDEN`
 /// on them, never `UNAUTHENTICATED` (which tells a client to log out).
@@ -1770,6 +1813,7 @@ both!(
     authorization_matrix,
     admin_only_fields_are_null_for_others,
     login_payloads_are_judged_for_the_new_session,
+    failed_non_null_fields_null_their_nearest_nullable_parent,
     create_user_with_role_activity_and_groups,
     create_user_rejects_duplicates_bad_input_and_unknown_groups,
     update_user_edits_and_clears_fields,
