@@ -123,7 +123,8 @@ async fn grantor(state: &AppState, viewer: &Viewer) -> AppResult<Grantor> {
     })
 }
 
-/// Only an ADMIN may change an ADMIN's account.
+/// Only an ADMIN may change an ADMIN's account. A quick answer before any work (a wrong id is
+/// `NOT_FOUND`, an ADMIN target `FORBIDDEN`); the services check again on the row they lock.
 async fn ensure_may_manage(state: &AppState, viewer: &Viewer, target: uuid::Uuid) -> AppResult<()> {
     if viewer.is_admin() {
         return Ok(());
@@ -358,9 +359,9 @@ impl AdminMutation {
         let id = input::id("id", &id)?;
         ensure_may_manage(state, &viewer, id).await?;
         if permanent {
-            user_service::delete_permanently(state, id).await?;
+            user_service::delete_permanently(state, id, !viewer.is_admin()).await?;
         } else {
-            user_service::soft_delete(state, id).await?;
+            user_service::soft_delete(state, id, !viewer.is_admin()).await?;
         }
         Ok(true)
     }
@@ -372,7 +373,9 @@ impl AdminMutation {
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
         ensure_may_manage(state, &viewer, id).await?;
-        Ok(User::from(user_service::restore(state, id).await?))
+        Ok(User::from(
+            user_service::restore(state, id, !viewer.is_admin()).await?,
+        ))
     }
 
     /// Replaces a user's groups. ADMIN or `groups.manage`.

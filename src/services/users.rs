@@ -348,11 +348,7 @@ pub async fn update_fields(
         lock_active_admins(&txn).await?;
     }
     let existing = get_locked(&txn, id).await?;
-    if protect_admins && existing.role == Role::Admin {
-        return Err(AppError::Forbidden(
-            "only an ADMIN may change an ADMIN's account",
-        ));
-    }
+    refuse_admin_target(protect_admins, &existing)?;
     model.search_key = Set(search_key(
         &merged(&model.email, &existing.email),
         merged(&model.username, &existing.username).as_deref(),
@@ -429,14 +425,28 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     {
         return Err(FieldErrors::single("password", "is incorrect"));
     }
-    soft_delete(state, viewer.id()).await
+    soft_delete(state, viewer.id(), false).await
 }
 
-/// Marks user `id` deleted and ends their sessions, under the last-admin rule.
-pub async fn soft_delete(state: &AppState, id: Uuid) -> AppResult<()> {
+/// For a caller that is not an ADMIN (`protect_admins`): an ADMIN target is `FORBIDDEN`.
+/// Callers pass the row they locked inside their transaction, so a promotion that commits
+/// meanwhile cannot be overtaken.
+fn refuse_admin_target(protect_admins: bool, target: &users::Model) -> AppResult<()> {
+    if protect_admins && target.role == Role::Admin {
+        return Err(AppError::Forbidden(
+            "only an ADMIN may change an ADMIN's account",
+        ));
+    }
+    Ok(())
+}
+
+/// Marks user `id` deleted and ends their sessions, under the last-admin rule (and, with
+/// `protect_admins`, not for an ADMIN).
+pub async fn soft_delete(state: &AppState, id: Uuid, protect_admins: bool) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     lock_active_admins(&txn).await?;
-    let user = get(&txn, id).await?;
+    let user = get_locked(&txn, id).await?;
+    refuse_admin_target(protect_admins, &user)?;
     if user.deleted_at.is_none() {
         // Only removing an active ADMIN can break the rule; a plain user may leave even
         // before any ADMIN exists.
@@ -456,10 +466,11 @@ pub async fn soft_delete(state: &AppState, id: Uuid) -> AppResult<()> {
 }
 
 /// `deleteUser(permanent: true)`: removes the row; links and sessions cascade.
-pub async fn delete_permanently(state: &AppState, id: Uuid) -> AppResult<()> {
+pub async fn delete_permanently(state: &AppState, id: Uuid, protect_admins: bool) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     lock_active_admins(&txn).await?;
-    let user = get(&txn, id).await?;
+    let user = get_locked(&txn, id).await?;
+    refuse_admin_target(protect_admins, &user)?;
     users::Entity::delete_by_id(id).exec(&txn).await?;
     if is_active_admin(&user) {
         ensure_active_admin_remains(&txn).await?;
@@ -469,9 +480,10 @@ pub async fn delete_permanently(state: &AppState, id: Uuid) -> AppResult<()> {
 }
 
 /// `restoreUser`: undoes a soft delete.
-pub async fn restore(state: &AppState, id: Uuid) -> AppResult<users::Model> {
+pub async fn restore(state: &AppState, id: Uuid, protect_admins: bool) -> AppResult<users::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let user = get(&txn, id).await?;
+    let user = get_locked(&txn, id).await?;
+    refuse_admin_target(protect_admins, &user)?;
     let user = if user.deleted_at.is_some() {
         let mut active = user.into_active_model();
         active.deleted_at = Set(None);

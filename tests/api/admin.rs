@@ -637,6 +637,28 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
     }
 }
 
+/// The services refuse a non-admin's change to an ADMIN on the row they lock, so a promotion
+/// that lands between the resolver's quick check and the write cannot be overtaken.
+async fn services_recheck_admin_targets_inside_the_transaction(app: TestApp) {
+    use roster::services::users as service;
+    let admin = Admin::new(&app, "admin@example.com").await;
+    let id = Uuid::parse_str(admin.id()).unwrap();
+    let forbidden = |result: Result<(), roster::error::AppError>| match result {
+        Err(error) => assert_eq!(error.code(), "FORBIDDEN"),
+        Ok(()) => panic!("a non-admin changed an ADMIN"),
+    };
+    forbidden(service::soft_delete(&app.state, id, true).await);
+    forbidden(service::delete_permanently(&app.state, id, true).await);
+    forbidden(service::restore(&app.state, id, true).await.map(|_| ()));
+    forbidden(
+        service::update_fields(&app.state, id, Default::default(), None, Some(false), true)
+            .await
+            .map(|_| ()),
+    );
+    let row = db_user(&app, admin.id()).await.unwrap();
+    assert!(row.is_active && row.deleted_at.is_none());
+}
+
 /// A failed non-null field makes its nearest nullable parent null (or all of `data`), as the
 /// GraphQL spec says, instead of leaving a key out.
 async fn failed_non_null_fields_null_their_nearest_nullable_parent(app: TestApp) {
@@ -1813,6 +1835,7 @@ both!(
     authorization_matrix,
     admin_only_fields_are_null_for_others,
     login_payloads_are_judged_for_the_new_session,
+    services_recheck_admin_targets_inside_the_transaction,
     failed_non_null_fields_null_their_nearest_nullable_parent,
     create_user_with_role_activity_and_groups,
     create_user_rejects_duplicates_bad_input_and_unknown_groups,
