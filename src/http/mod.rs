@@ -147,7 +147,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
                 &shared.state,
                 shared.request_auth(&headers, peer),
             );
-            async_graphql::BatchResponse::Single(shared.schema.execute(request).await)
+            async_graphql::BatchResponse::Single(graphql::execute(&shared.schema, request).await)
         }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
         async_graphql::BatchRequest::Batch(requests) => {
@@ -158,7 +158,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
                     &shared.state,
                     shared.request_auth(&headers, peer),
                 );
-                responses.push(shared.schema.execute(request).await);
+                responses.push(graphql::execute(&shared.schema, request).await);
             }
             async_graphql::BatchResponse::Batch(responses)
         }
@@ -207,7 +207,10 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     }
     let request =
         graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
-    graphql_response(&headers, shared.schema.execute(request).await.into())
+    graphql_response(
+        &headers,
+        graphql::execute(&shared.schema, request).await.into(),
+    )
 }
 
 /// The response in the media type the client asked for: `application/graphql-response+json`

@@ -680,6 +680,17 @@ async fn failed_non_null_fields_null_their_nearest_nullable_parent(app: TestApp)
     );
     assert_eq!(body["data"], json!({ "me": null }), "{body}");
 
+    // The same through an alias, a fragment and an inline fragment.
+    let body = plain
+        .call(
+            "query { mine: me { ...F } } \
+             fragment F on User { id groups { ... on Group { members { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_code(&body, "FORBIDDEN");
+    assert_eq!(body["data"], json!({ "mine": null }), "{body}");
+
     // A non-null root field: `data` itself is null, whatever else succeeded.
     let body = plain
         .call("{ me { id } users { totalCount } }", json!({}))
