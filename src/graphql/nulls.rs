@@ -51,24 +51,57 @@ pub fn repair(query: &str, operation_name: Option<&str>, response: &mut Response
     let Some((root_type, selection_set)) = operation(registry, &document, operation_name) else {
         return;
     };
-    let Response { data, errors, .. } = response;
-    if matches!(data, Value::Null) {
-        // Every root field failed; the nullable ones still get their key below.
-        *data = Value::Object(Default::default());
-    }
     let walk = Walk {
         registry,
         document: &document,
     };
+    let Response { data, errors, .. } = response;
+    // Each error's path, and the part of it that leads to where its null lands.
+    let mut landings: Vec<(&[PathSegment], &[PathSegment])> = Vec::new();
     for error in errors.iter().filter(|error| !error.path.is_empty()) {
         match walk.nearest_nullable(root_type, selection_set, &error.path) {
-            Some(Some(length)) => set_null(data, &error.path[..length]),
+            Some(Some(length)) => landings.push((&error.path, &error.path[..length])),
             Some(None) => {
                 *data = Value::Null;
                 return;
             }
-            // A path this walk does not understand: leave the response as it is.
+            // A path this walk does not understand: leave that error's field as it is.
             None => {}
+        }
+    }
+    // async-graphql answers `null` for an object (or all of `data`) whose every field failed.
+    // An object with an error below it did resolve, so it becomes an object again first.
+    for (path, _) in &landings {
+        reopen(data, &path[..path.len() - 1]);
+    }
+    // Then the nulls, outermost first; one inside a null already placed has nothing to do.
+    landings.sort_by_key(|(_, landing)| landing.len());
+    let mut placed: Vec<&[PathSegment]> = Vec::new();
+    for (_, landing) in landings {
+        if placed.iter().all(|outer| !landing.starts_with(outer)) {
+            set_null(data, landing);
+            placed.push(landing);
+        }
+    }
+}
+
+/// Turns each `null` at or along `parents` (from `data` down) back into an empty object.
+fn reopen(data: &mut Value, parents: &[PathSegment]) {
+    let mut current = data;
+    for segment in std::iter::once(None).chain(parents.iter().map(Some)) {
+        if let Some(segment) = segment {
+            let next = match (segment, current) {
+                (PathSegment::Field(key), Value::Object(map)) => map.get_mut(key.as_str()),
+                (PathSegment::Index(index), Value::List(items)) => items.get_mut(*index),
+                _ => None,
+            };
+            let Some(value) = next else {
+                return;
+            };
+            current = value;
+        }
+        if matches!(current, Value::Null) {
+            *current = Value::Object(Default::default());
         }
     }
 }
@@ -168,7 +201,7 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Sets the position `path` of `data` to null, unless a position above it is null already.
+/// Sets the position `path` of `data` to null.
 fn set_null(data: &mut Value, path: &[PathSegment]) {
     let Some((last, parents)) = path.split_last() else {
         *data = Value::Null;

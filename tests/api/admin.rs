@@ -634,6 +634,28 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
                 "{body}"
             );
         }
+        // Selected alone, the field is still null inside an object that is there (async-graphql
+        // would answer null for an object whose every field failed).
+        let query = format!("query($id: ID!) {{ user(id: $id) {{ {selection} }} }}");
+        let body = viewer.call(&query, json!({ "id": target.id() })).await;
+        assert_eq!(body["data"], json!({ "user": { field: null } }), "{body}");
+        let body = viewer
+            .call(&format!("{{ me {{ {selection} }} }}"), json!({}))
+            .await;
+        assert_eq!(body["data"], json!({ "me": { field: null } }), "{body}");
+        let body = viewer
+            .call(
+                &format!("{{ users(first: 3) {{ nodes {{ {selection} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let nodes = body["data"]["users"]["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), 3, "{body}");
+        assert!(
+            nodes.iter().all(|node| *node == json!({ field: null })),
+            "{body}"
+        );
+        assert_eq!(body["errors"].as_array().unwrap().len(), 3, "{body}");
     }
 }
 
