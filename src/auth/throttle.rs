@@ -66,7 +66,10 @@ impl Throttle {
         refuse_after(self.per_account.check_key(&login.trim().to_lowercase()))
     }
 
-    /// Spends one of signed-in user `id`'s password checks or email/username changes.
+    /// Spends one of signed-in user `id`'s password checks or email/username changes. A budget
+    /// apart from `account`'s: failed logins by a stranger never hold up the user's own
+    /// password change. (Login itself stays keyed by the name given, so that a refusal never
+    /// tells which names belong to one account.)
     pub fn user(&self, id: Uuid) -> AppResult<()> {
         self.sweep();
         refuse_after(self.per_user.check_key(&id))

@@ -5,7 +5,7 @@
 //! counts as reuse.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
@@ -177,6 +177,16 @@ pub async fn refresh(
     }
     .insert(&txn)
     .await?;
+    // A token rotated away longer ago than a refresh token lives would have expired unused
+    // anyway; forgetting it keeps the table at about one row per refresh within that time.
+    rotated_refresh_tokens::Entity::delete_many()
+        .filter(rotated_refresh_tokens::Column::SessionId.eq(session_id))
+        .filter(
+            rotated_refresh_tokens::Column::RotatedAt
+                .lt(now - Duration::seconds(state.keys.refresh_ttl_secs)),
+        )
+        .exec(&txn)
+        .await?;
 
     let user = sessions::Entity::find_by_id(session_id)
         .find_also_related(users::Entity)
@@ -294,15 +304,30 @@ async fn revoke_where(
     condition: impl sea_orm::sea_query::IntoCondition,
     reason: RevokeReason,
 ) -> AppResult<u64> {
-    Ok(sessions::Entity::update_many()
+    let condition = condition.into_condition();
+    let revoked = sessions::Entity::update_many()
         .col_expr(sessions::Column::RevokedAt, Expr::value(db::now()))
         .col_expr(
             sessions::Column::RevokedReason,
             Expr::value(reason.as_str()),
         )
-        .filter(condition)
+        .filter(condition.clone())
         .filter(sessions::Column::RevokedAt.is_null())
         .exec(db)
         .await?
-        .rows_affected)
+        .rows_affected;
+    // An ended session refuses every token anyway: its rotated hashes are no longer needed.
+    rotated_refresh_tokens::Entity::delete_many()
+        .filter(
+            rotated_refresh_tokens::Column::SessionId.in_subquery(
+                Query::select()
+                    .column(sessions::Column::Id)
+                    .from(sessions::Entity)
+                    .cond_where(condition)
+                    .to_owned(),
+            ),
+        )
+        .exec(db)
+        .await?;
+    Ok(revoked)
 }

@@ -244,9 +244,6 @@ pub async fn login(
         state.passwords.verify_dummy(password).await?;
         return Err(invalid);
     };
-    // The account's own budget too, so that logging in by email and by username (or any
-    // spelling of them) does not double the guesses.
-    state.throttle.user(user.id)?;
     // Passwords longer than the policy allows can never match; still spend the time.
     let password_ok = state
         .passwords

@@ -4,7 +4,7 @@
 //! where it matters, what the database holds.
 
 use chrono::{Duration, Utc};
-use roster::db::entities::{sessions, users};
+use roster::db::entities::{rotated_refresh_tokens, sessions, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -620,6 +620,7 @@ async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
         current = Tokens::from_payload(&body, "refreshToken");
     }
     assert_me_is(&me(&app, &current.access).await, &first.user_id);
+    assert_eq!(rotated_rows(&app).await, 3);
 
     assert_code(&refresh(&app, &first.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &current.access).await;
@@ -629,6 +630,33 @@ async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
         rows[0].revoked_reason.as_deref(),
         Some("refresh_token_reuse")
     );
+    // An ended session needs no memory of its old tokens.
+    assert_eq!(rotated_rows(&app).await, 0);
+}
+
+/// Rotated tokens are remembered for one refresh-token lifetime, not for ever.
+async fn rotated_tokens_are_forgotten_after_a_refresh_token_lifetime(app: TestApp) {
+    let first = app.register("ada@example.com").await;
+    let second = Tokens::from_payload(&refresh(&app, &first.refresh).await, "refreshToken");
+    assert_eq!(rotated_rows(&app).await, 1);
+    rotated_refresh_tokens::Entity::update_many()
+        .col_expr(
+            rotated_refresh_tokens::Column::RotatedAt,
+            Expr::value(Utc::now() - Duration::days(15)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
+    // The 15-day-old one is gone; the one just rotated away is kept.
+    assert_eq!(rotated_rows(&app).await, 1);
+}
+
+async fn rotated_rows(app: &TestApp) -> u64 {
+    rotated_refresh_tokens::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap()
 }
 
 /// Two simultaneous refreshes of one token: exactly one succeeds.
@@ -1770,6 +1798,7 @@ both!(
     login_failures_are_indistinguishable,
     refresh_rotates_and_reuse_revokes_the_session,
     reuse_of_an_older_token_revokes_the_session,
+    rotated_tokens_are_forgotten_after_a_refresh_token_lifetime,
     concurrent_refreshes_of_one_token_succeed_once,
     invalid_refresh_tokens_are_refused,
     refresh_extends_the_session,
