@@ -229,6 +229,9 @@ fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse)
             HeaderValue::from_static("application/json"),
         );
     }
+    // Caches (GET responses can be cached) must key on what the type depends on.
+    http.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept"));
     http
 }
 

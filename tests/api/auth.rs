@@ -1658,6 +1658,11 @@ async fn responses_follow_the_accept_header(app: TestApp) {
             content_type.starts_with(expected),
             "{accept:?}: {content_type}"
         );
+        let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+        assert!(
+            vary.iter().any(|v| v.to_str().unwrap().contains("accept")),
+            "{vary:?}"
+        );
         let body: Value = response.json().await.unwrap();
         assert_eq!(body, json!({ "data": { "me": null } }));
     }
