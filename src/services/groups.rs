@@ -112,15 +112,18 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<group
     Ok(groups::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Loads the groups `ids` names; any unknown id is `NOT_FOUND`.
+/// Checks that every id in `ids` names a group; any unknown id is `NOT_FOUND`. On PostgreSQL
+/// the groups are share-locked until the transaction ends, so a concurrent `deleteGroup` waits
+/// for (or finishes before) this change to the links, instead of deadlocking with it.
 async fn get_all(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let found = groups::Entity::find()
-        .filter(groups::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let mut select = groups::Entity::find().filter(groups::Column::Id.is_in(ids.iter().copied()));
+    if db::is_postgres(db) {
+        select = select.lock_shared();
+    }
+    let found = select.all(db).await?;
     if found.len() != ids.len() {
         return Err(AppError::NotFound("no such group"));
     }

@@ -82,7 +82,9 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<permissions::Model
         .await?)
 }
 
-/// Loads the permissions `ids` names; any unknown id is `NOT_FOUND`.
+/// Loads the permissions `ids` names; any unknown id is `NOT_FOUND`. On PostgreSQL they are
+/// share-locked until the transaction ends, so a concurrent `deletePermission` waits for (or
+/// finishes before) the links this transaction writes, instead of deadlocking with it.
 pub async fn get_all(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
@@ -90,10 +92,12 @@ pub async fn get_all(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let found = permissions::Entity::find()
-        .filter(permissions::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let mut select =
+        permissions::Entity::find().filter(permissions::Column::Id.is_in(ids.iter().copied()));
+    if crate::db::is_postgres(db) {
+        select = select.lock_shared();
+    }
+    let found = select.all(db).await?;
     if found.len() != ids.len() {
         return Err(AppError::NotFound("no such permission"));
     }

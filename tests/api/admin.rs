@@ -1800,6 +1800,51 @@ async fn concurrent_link_changes_do_not_collide(app: TestApp) {
     for body in &grants {
         assert_ok(body);
     }
+    // Links written while their group or permission is being deleted: each request succeeds
+    // or finds the row gone, never a 500 (no deadlock between the delete's cascade and the
+    // insert's foreign-key check).
+    for round in 0..6 {
+        let doomed = admin.create_group(&format!("Doomed {round}"), &[]).await;
+        // Already a member: setting the same groups deletes and re-inserts that link.
+        admin
+            .ok(SET_GROUPS, json!({ "user": user.id(), "groups": [doomed] }))
+            .await;
+        let (set, deleted) = tokio::join!(
+            admin.call(SET_GROUPS, json!({ "user": user.id(), "groups": [doomed] })),
+            admin.call(DELETE_GROUP, json!({ "id": doomed })),
+        );
+        assert_ok(&deleted);
+        assert!(
+            set.get("errors").is_none() || error_code(&set) == Some("NOT_FOUND"),
+            "{set}"
+        );
+        let created = admin
+            .ok(
+                "mutation($input: PermissionInput!) { createPermission(input: $input) { id } }",
+                json!({ "input": { "codename": format!("doomed.p{round}"), "name": "Doomed" } }),
+            )
+            .await;
+        let permission = text(&created["createPermission"]["id"]);
+        admin
+            .ok(
+                SET_USER_PERMISSIONS,
+                json!({ "user": user.id(), "permissions": [permission] }),
+            )
+            .await;
+        let (set, deleted) = tokio::join!(
+            admin.call(
+                SET_USER_PERMISSIONS,
+                json!({ "user": user.id(), "permissions": [permission] })
+            ),
+            admin.call(DELETE_PERMISSION, json!({ "id": permission })),
+        );
+        assert_ok(&deleted);
+        assert!(
+            set.get("errors").is_none() || error_code(&set) == Some("NOT_FOUND"),
+            "{set}"
+        );
+    }
+
     let granted = admin.group(&groups[1]).await["permissions"]
         .as_array()
         .unwrap()
