@@ -1,6 +1,9 @@
 //! Relay connections: `UserConnection` and `GroupConnection`. The nodes of a page share one
 //! `UserBatch`/`GroupBatch`, so their relationships load once for the page. `totalCount` is
-//! computed only when a client selects it.
+//! computed only when a client selects it. `Group.members` inside a list of groups loads the
+//! same first page of every group of the list in one statement.
+
+use std::sync::Arc;
 
 use async_graphql::{Context, Object, Result};
 use sea_orm::{DatabaseConnection, Select};
@@ -8,6 +11,7 @@ use sea_orm::{DatabaseConnection, Select};
 use crate::auth::viewer::ContextExt;
 use crate::db::entities::{groups, users};
 use crate::error::AppResult;
+use crate::graphql::loaders::{GroupBatch, Loaders};
 use crate::graphql::types::{Group, PageInfo, User};
 use crate::services::pagination::{self, PageArgs};
 use crate::services::{
@@ -20,8 +24,15 @@ use crate::state::AppState;
 pub struct UserConnection {
     edges: Vec<UserEdge>,
     page_info: PageInfo,
-    filtered: Select<users::Entity>,
-    db: DatabaseConnection,
+    total: Total,
+}
+
+/// Where `totalCount` comes from, when selected.
+enum Total {
+    /// Counting the filtered rows.
+    Query(Box<Select<users::Entity>>, DatabaseConnection),
+    /// The members of a group: `Group.memberCount`, counted for the group's whole list.
+    MembersOf(Arc<GroupBatch>, uuid::Uuid),
 }
 
 /// A user and its cursor.
@@ -41,19 +52,60 @@ impl UserConnection {
         let filtered = services::users::select(filter);
         let ordering = services::users::ordering(order.unwrap_or_default());
         let page = pagination::paginate(&state.db, filtered.clone(), &ordering, args).await?;
+        Ok(Self::of(
+            page,
+            Total::Query(Box::new(filtered), state.db.clone()),
+        ))
+    }
+
+    /// `Group.members`: a page from the front is loaded together with the same page of the
+    /// other groups of the list (one statement for them all); any other page on its own.
+    pub async fn members(
+        ctx: &Context<'_>,
+        groups: &Arc<GroupBatch>,
+        group: uuid::Uuid,
+        args: &PageArgs,
+    ) -> Result<Self> {
+        let Some(window) = pagination::front_window(args)? else {
+            let filter = UserFilter {
+                group_id: Some(group),
+                ..Default::default()
+            };
+            return Ok(Self::load(ctx.state(), &filter, None, args).await?);
+        };
+        let (rows, users) = groups
+            .members_of(ctx.data_unchecked::<Loaders>(), group, window)
+            .await
+            .map_err(|error| (*error).clone())?;
+        let ordering = services::users::ordering(Default::default());
+        let page = pagination::front_page(rows, &ordering, window);
+        let total = Total::MembersOf(groups.clone(), group);
+        Ok(Self::build(page, total, |models| {
+            User::list_in(models, &users)
+        }))
+    }
+
+    fn of(page: pagination::Page<users::Model>, total: Total) -> Self {
+        Self::build(page, total, User::list)
+    }
+
+    fn build(
+        page: pagination::Page<users::Model>,
+        total: Total,
+        users: impl FnOnce(Vec<users::Model>) -> Vec<User>,
+    ) -> Self {
         let page_info = PageInfo::of(&page);
         let (cursors, models): (Vec<String>, Vec<users::Model>) = page.rows.into_iter().unzip();
         let edges = cursors
             .into_iter()
-            .zip(User::list(models))
+            .zip(users(models))
             .map(|(cursor, node)| UserEdge { cursor, node })
             .collect();
-        Ok(Self {
+        Self {
             edges,
             page_info,
-            filtered,
-            db: state.db.clone(),
-        })
+            total,
+        }
     }
 }
 
@@ -79,8 +131,17 @@ impl UserConnection {
         &self.page_info
     }
     /// Rows in the whole filtered set, not just this page.
-    async fn total_count(&self) -> Result<i32> {
-        let total = pagination::count(&self.db, self.filtered.clone()).await?;
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
+        let total = match &self.total {
+            Total::Query(filtered, db) => pagination::count(db, (**filtered).clone()).await?,
+            Total::MembersOf(groups, group) => {
+                let count = groups
+                    .member_count_of(ctx.data_unchecked::<Loaders>(), *group)
+                    .await
+                    .map_err(|error| (*error).clone())?;
+                u64::try_from(count).unwrap_or(0)
+            }
+        };
         Ok(i32::try_from(total).unwrap_or(i32::MAX))
     }
 }

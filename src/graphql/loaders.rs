@@ -32,6 +32,15 @@ pub struct MemberCountOfGroup(pub Uuid);
 /// Every permission (what an ADMIN holds).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AllPermissions;
+/// The first page of a group's members (oldest account first, deleted users left out): up to
+/// `limit + 1` of them after skipping `offset`, the extra one telling whether more follow.
+/// The pages of many groups load in one statement (per distinct `limit` and `offset`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MembersPage {
+    pub group: Uuid,
+    pub limit: u64,
+    pub offset: u64,
+}
 
 /// Loads every relationship above from the request's database.
 pub struct DbLoader {
@@ -169,6 +178,93 @@ impl Loader<MemberCountOfGroup> for DbLoader {
     }
 }
 
+impl Loader<MembersPage> for DbLoader {
+    type Value = Vec<users::Model>;
+    type Error = Arc<async_graphql::Error>;
+
+    async fn load(&self, keys: &[MembersPage]) -> LoadResult<MembersPage, Self::Value> {
+        let mut windows: HashMap<(u64, u64), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            windows
+                .entry((key.limit, key.offset))
+                .or_default()
+                .push(key.group);
+        }
+        let mut pages: HashMap<MembersPage, Vec<users::Model>> =
+            keys.iter().map(|&key| (key, Vec::new())).collect();
+        for ((limit, offset), groups) in windows {
+            for (group, member) in self.members_window(&groups, limit, offset).await? {
+                pages
+                    .entry(MembersPage {
+                        group,
+                        limit,
+                        offset,
+                    })
+                    .or_default()
+                    .push(member);
+            }
+        }
+        Ok(pages)
+    }
+}
+
+impl DbLoader {
+    /// Rows `offset + 1 ..= offset + limit + 1` of each group's members in the members order
+    /// (the `users` default: creation time, then id), numbered per group by `ROW_NUMBER()`.
+    async fn members_window(
+        &self,
+        groups: &[Uuid],
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<(Uuid, users::Model)>, Arc<async_graphql::Error>> {
+        use sea_orm::sea_query::{Alias, Asterisk, Order, Query, WindowStatement};
+        use sea_orm::{ConnectionTrait, FromQueryResult};
+
+        let ordering = crate::services::users::ordering(Default::default());
+        let (group_column, rank) = (Alias::new("member_group_id"), Alias::new("member_rank"));
+        let window =
+            WindowStatement::partition_by((user_groups::Entity, user_groups::Column::GroupId))
+                .order_by_expr(ordering.key.clone(), Order::Asc)
+                .order_by((users::Entity, users::Column::Id), Order::Asc)
+                .to_owned();
+        let ranked = Query::select()
+            .column((users::Entity, Asterisk))
+            .expr_as(
+                Expr::col((user_groups::Entity, user_groups::Column::GroupId)),
+                group_column.clone(),
+            )
+            .expr_window_as(Expr::cust("ROW_NUMBER()"), window, rank.clone())
+            .from(users::Entity)
+            .inner_join(
+                user_groups::Entity,
+                Expr::col((user_groups::Entity, user_groups::Column::UserId))
+                    .equals((users::Entity, users::Column::Id)),
+            )
+            .and_where(
+                Expr::col((user_groups::Entity, user_groups::Column::GroupId))
+                    .is_in(groups.iter().copied()),
+            )
+            .and_where(Expr::col((users::Entity, users::Column::DeletedAt)).is_null())
+            .to_owned();
+        let page = Query::select()
+            .column(Asterisk)
+            .from_subquery(ranked, Alias::new("ranked"))
+            .and_where(Expr::col(rank.clone()).gt(offset))
+            .and_where(Expr::col(rank.clone()).lte(offset + limit + 1))
+            .order_by(group_column, Order::Asc)
+            .order_by(rank, Order::Asc)
+            .to_owned();
+        let rows = self.db.query_all(&page).await.map_err(failed)?;
+        rows.iter()
+            .map(|row| {
+                let group: Uuid = row.try_get("", "member_group_id")?;
+                Ok((group, users::Model::from_query_result(row, "")?))
+            })
+            .collect::<Result<_, sea_orm::DbErr>>()
+            .map_err(failed)
+    }
+}
+
 impl Loader<AllPermissions> for DbLoader {
     type Value = Vec<permissions::Model>;
     type Error = Arc<async_graphql::Error>;
@@ -201,6 +297,19 @@ pub struct GroupBatch {
     ids: Vec<Uuid>,
     permissions: OnceCell<HashMap<PermissionsOfGroup, Vec<permissions::Model>>>,
     member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
+    /// First pages of members, by (limit, offset): usually one entry, as every group of a list
+    /// is asked for the same page.
+    member_pages: std::sync::Mutex<HashMap<PageWindow, Arc<OnceCell<MemberPages>>>>,
+}
+
+/// A page counted from the front: (limit, offset).
+type PageWindow = (u64, u64);
+
+/// The same first page of members of every group of a list, and one `UserBatch` for all of
+/// those members, so their own relationships load once for the whole list.
+pub struct MemberPages {
+    pages: HashMap<Uuid, Vec<users::Model>>,
+    users: Arc<UserBatch>,
 }
 
 /// A DataLoader error, shared between the resolvers that awaited the same load.
@@ -287,6 +396,7 @@ impl GroupBatch {
             ids,
             permissions: OnceCell::new(),
             member_counts: OnceCell::new(),
+            member_pages: Default::default(),
         })
     }
 
@@ -313,5 +423,48 @@ impl GroupBatch {
             .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| MemberCountOfGroup(id))))
             .await?;
         Ok(all.get(&MemberCountOfGroup(group)).copied().unwrap_or(0))
+    }
+
+    /// Up to `limit + 1` members of `group` after skipping `offset` (see `MembersPage`), loaded
+    /// for the whole list on first use, with the `UserBatch` they share.
+    pub async fn members_of(
+        &self,
+        loader: &Loaders,
+        group: Uuid,
+        (limit, offset): (u64, u64),
+    ) -> Result<(Vec<users::Model>, Arc<UserBatch>), SharedError> {
+        let cell = self
+            .member_pages
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry((limit, offset))
+            .or_default()
+            .clone();
+        let loaded = cell
+            .get_or_try_init(|| async {
+                let keys = self.ids.iter().map(|&group| MembersPage {
+                    group,
+                    limit,
+                    offset,
+                });
+                let pages: HashMap<Uuid, Vec<users::Model>> = loader
+                    .load_many(keys)
+                    .await?
+                    .into_iter()
+                    .map(|(key, members)| (key.group, members))
+                    .collect();
+                let mut ids: Vec<Uuid> = pages.values().flatten().map(|user| user.id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Ok::<_, SharedError>(MemberPages {
+                    pages,
+                    users: UserBatch::new(ids),
+                })
+            })
+            .await?;
+        Ok((
+            loaded.pages.get(&group).cloned().unwrap_or_default(),
+            loaded.users.clone(),
+        ))
     }
 }

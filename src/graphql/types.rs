@@ -8,7 +8,6 @@ use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObje
 use chrono::{DateTime, Utc};
 
 use crate::auth::guards::{Admin, AdminOr};
-use crate::auth::viewer::ContextExt;
 use crate::db::entities::{groups, permissions, sessions, users};
 use crate::graphql::loaders::{GroupBatch, Loaders, UserBatch};
 use crate::services::{self, pagination::PageArgs};
@@ -56,6 +55,11 @@ impl User {
     /// Users of one list, sharing their relationship loads.
     pub fn list(models: Vec<users::Model>) -> Vec<User> {
         let batch = UserBatch::new(models.iter().map(|m| m.id).collect());
+        Self::list_in(models, &batch)
+    }
+
+    /// Users whose relationships load with `batch` (which holds their ids, and maybe more).
+    pub fn list_in(models: Vec<users::Model>, batch: &Arc<UserBatch>) -> Vec<User> {
         models
             .into_iter()
             .map(|model| User {
@@ -283,11 +287,7 @@ impl Group {
             before,
             offset,
         };
-        let filter = services::users::UserFilter {
-            group_id: Some(self.model.id),
-            ..Default::default()
-        };
-        Ok(UserConnection::load(ctx.state(), &filter, None, &args).await?)
+        UserConnection::members(ctx, &self.batch, self.model.id, &args).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.model.created_at

@@ -236,7 +236,44 @@ pub async fn paginate<E: EntityTrait>(
     } else {
         (has_more, args.after.is_some() || moved)
     };
-    Ok(Page {
+    Ok(with_cursors(
+        rows,
+        ordering,
+        has_next_page,
+        has_previous_page,
+    ))
+}
+
+/// For a page counted from the front (no cursor, not `last`), its size and how many rows
+/// precede it: such pages of many lists can be loaded together (`Group.members`). `None` for
+/// any other page. Invalid arguments are `BAD_USER_INPUT`, as for `paginate`.
+pub fn front_window(args: &PageArgs) -> AppResult<Option<(u64, u64)>> {
+    let plan = plan(args)?;
+    let from_front = matches!(plan.direction, Direction::Forward)
+        && args.after.is_none()
+        && args.before.is_none();
+    Ok(from_front.then_some((plan.limit, plan.offset)))
+}
+
+/// The page of a `front_window`, from up to `limit + 1` rows fetched in `ordering` after
+/// skipping `offset`.
+pub fn front_page<E: EntityTrait>(
+    mut rows: Vec<E::Model>,
+    ordering: &Ordering<E>,
+    (limit, offset): (u64, u64),
+) -> Page<E::Model> {
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    with_cursors(rows, ordering, has_more, offset > 0)
+}
+
+fn with_cursors<E: EntityTrait>(
+    rows: Vec<E::Model>,
+    ordering: &Ordering<E>,
+    has_next_page: bool,
+    has_previous_page: bool,
+) -> Page<E::Model> {
+    Page {
         rows: rows
             .into_iter()
             .map(|row| {
@@ -252,7 +289,7 @@ pub async fn paginate<E: EntityTrait>(
             .collect(),
         has_next_page,
         has_previous_page,
-    })
+    }
 }
 
 fn reverse(order: Order) -> Order {

@@ -1345,7 +1345,8 @@ const NESTED_USERS: &str = "query { users(first: 100) { nodes { groups { permiss
 const NESTED_GROUPS: &str =
     "query { groups(first: 50) { nodes { memberCount permissions { codename } } } }";
 const NESTED_GROUPS_WITH_MEMBERS: &str = "query { groups(first: 50) { nodes { memberCount \
-     permissions { codename } members(first: 3) { totalCount } } } }";
+     permissions { codename } members(first: 2) { totalCount pageInfo { hasNextPage } \
+     nodes { email groups { name } } } } } }";
 
 /// Statements the server executes for one request, and its body.
 async fn measure(app: &TestApp, token: &str, query: &str) -> (usize, Value) {
@@ -1492,9 +1493,8 @@ async fn nested_user_lists_cost_a_constant_number_of_statements(app: TestApp) {
     assert!(large <= 10, "{large} statements for one nested list query");
 }
 
-/// The nested groups query (memberCount, permissions) costs the same for 5 groups as for 50.
-/// `members` is a connection per group (a page and a count each): it is measured and printed,
-/// not held constant.
+/// The nested groups query (memberCount, permissions, and a first page of members with their
+/// groups) costs the same for 5 groups as for 50.
 async fn nested_group_lists_cost_a_constant_number_of_statements(app: TestApp) {
     let token = app.admin("admin@example.com").await.access;
     let perms = permission_ids(&app).await;
@@ -1550,18 +1550,37 @@ async fn nested_group_lists_cost_a_constant_number_of_statements(app: TestApp) {
     assert_eq!(nodes.len(), 50);
     assert!(nodes.iter().any(|n| n["memberCount"].as_i64().unwrap() > 0));
     let (large_members, body) = measure(&app, &token, NESTED_GROUPS_WITH_MEMBERS).await;
-    // memberCount agrees with members.totalCount (both without the deleted person).
+    // memberCount agrees with members.totalCount (both without the deleted person), and the
+    // first page holds the first two members.
     for node in body["data"]["groups"]["nodes"].as_array().unwrap() {
         assert_eq!(node["memberCount"], node["members"]["totalCount"], "{node}");
+        let count = node["memberCount"].as_u64().unwrap();
+        let members = node["members"]["nodes"].as_array().unwrap();
+        assert_eq!(members.len() as u64, count.min(2), "{node}");
+        assert_eq!(
+            node["members"]["pageInfo"]["hasNextPage"],
+            count > 2,
+            "{node}"
+        );
+        assert!(
+            members
+                .iter()
+                .all(|m| !m["groups"].as_array().unwrap().is_empty()),
+            "{node}"
+        );
     }
 
     println!(
         "[{:?}] statements for groups(first: 50) {{ memberCount permissions }}: {small} with 5 \
-         groups, {large} with 50; adding members(first: 3) {{ totalCount }}: {small_members} \
-         with 5, {large_members} with 50",
+         groups, {large} with 50; adding members(first: 2) {{ totalCount nodes {{ groups }} }}: \
+         {small_members} with 5, {large_members} with 50",
         app.backend
     );
     assert_eq!(small, large, "statements must not grow with the page (N+1)");
+    assert_eq!(
+        small_members, large_members,
+        "members must not grow with the page (N+1)"
+    );
     assert!(large <= 10, "{large} statements for one nested list query");
 }
 
