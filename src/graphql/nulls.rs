@@ -56,12 +56,15 @@ pub fn repair(query: &str, operation_name: Option<&str>, response: &mut Response
         document: &document,
     };
     let Response { data, errors, .. } = response;
-    // Each error's path, and the part of it that leads to where its null lands.
-    let mut landings: Vec<(&[PathSegment], &[PathSegment])> = Vec::new();
+    // Each error's path, the part of it that leads to where its null lands, and the keys the
+    // document selects beside that place (to put a missing key back in its place).
+    let mut landings: Vec<(&[PathSegment], &[PathSegment], Vec<&str>)> = Vec::new();
     for error in errors.iter().filter(|error| !error.path.is_empty()) {
         match walk.nearest_nullable(root_type, selection_set, &error.path) {
-            Some(Some(length)) => landings.push((&error.path, &error.path[..length])),
-            Some(None) => {
+            Some((Some(length), siblings)) => {
+                landings.push((&error.path, &error.path[..length], siblings));
+            }
+            Some((None, _)) => {
                 *data = Value::Null;
                 return;
             }
@@ -71,15 +74,15 @@ pub fn repair(query: &str, operation_name: Option<&str>, response: &mut Response
     }
     // async-graphql answers `null` for an object (or all of `data`) whose every field failed.
     // An object with an error below it did resolve, so it becomes an object again first.
-    for (path, _) in &landings {
+    for (path, _, _) in &landings {
         reopen(data, &path[..path.len() - 1]);
     }
     // Then the nulls, outermost first; one inside a null already placed has nothing to do.
-    landings.sort_by_key(|(_, landing)| landing.len());
+    landings.sort_by_key(|(_, landing, _)| landing.len());
     let mut placed: Vec<&[PathSegment]> = Vec::new();
-    for (_, landing) in landings {
+    for (_, landing, siblings) in landings {
         if placed.iter().all(|outer| !landing.starts_with(outer)) {
-            set_null(data, landing);
+            set_null(data, landing, &siblings);
             placed.push(landing);
         }
     }
@@ -135,20 +138,24 @@ struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     /// How much of `path` leads to the nearest nullable position at or above its end:
-    /// `Some(Some(n))` for `path[..n]`, `Some(None)` when there is none (all of `data` is
-    /// null), `None` when the path does not match the document.
+    /// `Some(n)` for `path[..n]`, `None` when there is none (all of `data` is null); with the
+    /// response keys selected beside that position, in document order. `None` when the path
+    /// does not match the document.
     fn nearest_nullable(
         &self,
         root_type: &'a str,
         selection_set: &'a SelectionSet,
         path: &[PathSegment],
-    ) -> Option<Option<usize>> {
+    ) -> Option<(Option<usize>, Vec<&'a str>)> {
         let mut sets = vec![selection_set];
+        // For each segment, the selection sets its key was looked up in.
+        let mut looked_up_in = Vec::with_capacity(path.len());
         // The type of the position reached: a type name at the root, then a field's type
         // with list levels peeled off as indexes go into them.
         let mut ty: &str = root_type;
         let mut nullable = Vec::with_capacity(path.len());
         for segment in path {
+            looked_up_in.push(sets.clone());
             match segment {
                 PathSegment::Field(key) => {
                     let mut fields = Vec::new();
@@ -175,7 +182,38 @@ impl<'a> Walk<'a> {
             }
             nullable.push(!ty.ends_with('!'));
         }
-        Some(nullable.iter().rposition(|&n| n).map(|at| at + 1))
+        let landing = nullable.iter().rposition(|&n| n).map(|at| at + 1);
+        let mut siblings = Vec::new();
+        if let Some(length) = landing {
+            for set in &looked_up_in[length - 1] {
+                self.keys(set, &mut siblings);
+            }
+        }
+        Some((landing, siblings))
+    }
+
+    /// The response keys `set` selects (through fragments), in document order.
+    fn keys(&self, set: &'a SelectionSet, out: &mut Vec<&'a str>) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    let key = field.node.response_key().node.as_str();
+                    if !out.contains(&key) {
+                        out.push(key);
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) =
+                        self.document.fragments.get(&spread.node.fragment_name.node)
+                    {
+                        self.keys(&fragment.node.selection_set.node, out);
+                    }
+                }
+                Selection::InlineFragment(inline) => {
+                    self.keys(&inline.node.selection_set.node, out);
+                }
+            }
+        }
     }
 
     /// The fields of `set` (through fragments) answering under `key`.
@@ -201,8 +239,9 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Sets the position `path` of `data` to null.
-fn set_null(data: &mut Value, path: &[PathSegment]) {
+/// Sets the position `path` of `data` to null; a missing key goes back in its place among
+/// `siblings` (the keys selected beside it, in document order).
+fn set_null(data: &mut Value, path: &[PathSegment], siblings: &[&str]) {
     let Some((last, parents)) = path.split_last() else {
         *data = Value::Null;
         return;
@@ -221,7 +260,16 @@ fn set_null(data: &mut Value, path: &[PathSegment]) {
     }
     match (last, current) {
         (PathSegment::Field(key), Value::Object(map)) => {
-            map.insert(Name::new(key), Value::Null);
+            if let Some(value) = map.get_mut(key.as_str()) {
+                *value = Value::Null;
+            } else {
+                let rank = |k: &str| siblings.iter().position(|s| *s == k);
+                let place = map
+                    .keys()
+                    .filter(|existing| rank(existing.as_str()) < rank(key))
+                    .count();
+                map.shift_insert(place, Name::new(key), Value::Null);
+            }
         }
         (PathSegment::Index(index), Value::List(items)) => {
             if let Some(item) = items.get_mut(*index) {

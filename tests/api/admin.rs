@@ -656,6 +656,21 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
             "{body}"
         );
         assert_eq!(body["errors"].as_array().unwrap().len(), 3, "{body}");
+
+        // The null is in its place, in the order the document selects (as raw text: serde_json
+        // here sorts keys).
+        let query = format!("query($id: ID!) {{ user(id: $id) {{ id {selection} email }} }}");
+        let text = app
+            .post(
+                json!({ "query": query, "variables": { "id": target.id() } }),
+                Some(&viewer.tokens.access),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        let at = |key: &str| text.find(&format!("\"{key}\"")).expect(key);
+        assert!(at("id") < at(field) && at(field) < at("email"), "{text}");
     }
 }
 
