@@ -1,9 +1,9 @@
 //! Throttling of the unauthenticated entry points (`register`, `login`, `refreshToken`), with
 //! governor's keyed GCRA limiters: per client address, and per account for `login` so one
-//! account cannot be brute-forced from many addresses. Signed-in users get the same per-account
-//! budget for what could otherwise be repeated at will: checks of their current password
-//! (`changePassword`, `deleteAccount`, a guess each) and changes of email or username (each
-//! tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
+//! account cannot be brute-forced from many addresses. Signed-in users get a budget of the same
+//! size, their own, for what could otherwise be repeated at will: checks of their current
+//! password (`changePassword`, `deleteAccount`, a guess each) and changes of email or username
+//! (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
 //! `retryAfter` seconds. Limits are per process: with N replicas an address gets N times the
 //! budget, which still bounds guessing.
 
@@ -13,10 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use uuid::Uuid;
-
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 

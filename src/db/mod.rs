@@ -60,3 +60,17 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Postgres
 }
+
+/// `query`, locking the rows it reads (`FOR UPDATE`, `FOR SHARE`) until the transaction ends
+/// on PostgreSQL; unchanged on SQLite, where `begin_write` already holds the one write lock.
+pub fn locking<Q: sea_orm::QuerySelect>(
+    query: Q,
+    db: &impl ConnectionTrait,
+    lock: sea_orm::sea_query::LockType,
+) -> Q {
+    if is_postgres(db) {
+        query.lock(lock)
+    } else {
+        query
+    }
+}

@@ -123,21 +123,6 @@ async fn grantor(state: &AppState, viewer: &Viewer) -> AppResult<Grantor> {
     })
 }
 
-/// Only an ADMIN may change an ADMIN's account. A quick answer before any work (a wrong id is
-/// `NOT_FOUND`, an ADMIN target `FORBIDDEN`); the services check again on the row they lock.
-async fn ensure_may_manage(state: &AppState, viewer: &Viewer, target: uuid::Uuid) -> AppResult<()> {
-    if viewer.is_admin() {
-        return Ok(());
-    }
-    let target = user_service::get(&state.db, target).await?;
-    if target.role == crate::db::entities::users::Role::Admin {
-        return Err(AppError::Forbidden(
-            "only an ADMIN may change an ADMIN's account",
-        ));
-    }
-    Ok(())
-}
-
 #[derive(Default)]
 pub struct AdminQuery;
 
@@ -284,7 +269,6 @@ impl AdminMutation {
             return Err(AppError::Forbidden("only an ADMIN may change roles").into());
         }
         let role = input.role.filter(|_| viewer.is_admin());
-        ensure_may_manage(state, &viewer, id).await?;
         let changes = ProfileChanges {
             email: input.email,
             username: change(input.username),
@@ -330,7 +314,6 @@ impl AdminMutation {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        ensure_may_manage(state, &viewer, id).await?;
         Ok(User::from(
             user_service::update_fields(
                 state,
@@ -357,7 +340,6 @@ impl AdminMutation {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        ensure_may_manage(state, &viewer, id).await?;
         if permanent {
             user_service::delete_permanently(state, id, !viewer.is_admin()).await?;
         } else {
@@ -372,7 +354,6 @@ impl AdminMutation {
         let state = ctx.state();
         let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        ensure_may_manage(state, &viewer, id).await?;
         Ok(User::from(
             user_service::restore(state, id, !viewer.is_admin()).await?,
         ))

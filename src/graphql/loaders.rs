@@ -16,6 +16,7 @@ use crate::db::entities::{
     group_permissions, groups, permissions, user_groups, user_permissions, users,
 };
 use crate::error::AppError;
+use crate::services::pagination::FrontWindow;
 
 /// The groups a user belongs to.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,7 +184,7 @@ impl Loader<MembersPage> for DbLoader {
     type Error = Arc<async_graphql::Error>;
 
     async fn load(&self, keys: &[MembersPage]) -> LoadResult<MembersPage, Self::Value> {
-        let mut windows: HashMap<(u64, u64), Vec<Uuid>> = HashMap::new();
+        let mut windows: HashMap<FrontWindow, Vec<Uuid>> = HashMap::new();
         for key in keys {
             windows
                 .entry((key.limit, key.offset))
@@ -299,11 +300,8 @@ pub struct GroupBatch {
     member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
     /// First pages of members, by (limit, offset): usually one entry, as every group of a list
     /// is asked for the same page.
-    member_pages: std::sync::Mutex<HashMap<PageWindow, Arc<OnceCell<MemberPages>>>>,
+    member_pages: std::sync::Mutex<HashMap<FrontWindow, Arc<OnceCell<MemberPages>>>>,
 }
-
-/// A page counted from the front: (limit, offset).
-type PageWindow = (u64, u64);
 
 /// The same first page of members of every group of a list, and one `UserBatch` for all of
 /// those members, so their own relationships load once for the whole list.
@@ -431,7 +429,7 @@ impl GroupBatch {
         &self,
         loader: &Loaders,
         group: Uuid,
-        (limit, offset): (u64, u64),
+        (limit, offset): FrontWindow,
     ) -> Result<(Vec<users::Model>, Arc<UserBatch>), SharedError> {
         let cell = self
             .member_pages

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -98,11 +97,7 @@ pub fn ordering() -> Ordering<groups::Entity> {
 /// A group a mutation names, held until `txn` ends on PostgreSQL (`FOR UPDATE`) so that two
 /// changes to its permissions run one after the other; or `NOT_FOUND`.
 async fn get_locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<groups::Model> {
-    let mut select = groups::Entity::find_by_id(id);
-    if db::is_postgres(txn) {
-        select = select.lock(LockType::Update);
-    }
-    select
+    db::locking(groups::Entity::find_by_id(id), txn, LockType::Update)
         .one(txn)
         .await?
         .ok_or(AppError::NotFound("no such group"))
@@ -119,11 +114,8 @@ async fn get_all(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    let mut select = groups::Entity::find().filter(groups::Column::Id.is_in(ids.iter().copied()));
-    if db::is_postgres(db) {
-        select = select.lock_shared();
-    }
-    let found = select.all(db).await?;
+    let select = groups::Entity::find().filter(groups::Column::Id.is_in(ids.iter().copied()));
+    let found = db::locking(select, db, LockType::Share).all(db).await?;
     if found.len() != ids.len() {
         return Err(AppError::NotFound("no such group"));
     }

@@ -244,10 +244,14 @@ pub async fn paginate<E: EntityTrait>(
     ))
 }
 
-/// For a page counted from the front (no cursor, not `last`), its size and how many rows
-/// precede it: such pages of many lists can be loaded together (`Group.members`). `None` for
-/// any other page. Invalid arguments are `BAD_USER_INPUT`, as for `paginate`.
-pub fn front_window(args: &PageArgs) -> AppResult<Option<(u64, u64)>> {
+/// A page counted from the front (no cursor, not `last`): its size, and how many rows precede
+/// it.
+pub type FrontWindow = (u64, u64);
+
+/// The `FrontWindow` of `args`, if its page is counted from the front: such pages of many
+/// lists can be loaded together (`Group.members`). `None` for any other page. Invalid
+/// arguments are `BAD_USER_INPUT`, as for `paginate`.
+pub fn front_window(args: &PageArgs) -> AppResult<Option<FrontWindow>> {
     let plan = plan(args)?;
     let from_front = matches!(plan.direction, Direction::Forward)
         && args.after.is_none()
@@ -260,7 +264,7 @@ pub fn front_window(args: &PageArgs) -> AppResult<Option<(u64, u64)>> {
 pub fn front_page<E: EntityTrait>(
     mut rows: Vec<E::Model>,
     ordering: &Ordering<E>,
-    (limit, offset): (u64, u64),
+    (limit, offset): FrontWindow,
 ) -> Page<E::Model> {
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);

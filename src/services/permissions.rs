@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -92,12 +92,11 @@ pub async fn get_all(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut select =
+    let select =
         permissions::Entity::find().filter(permissions::Column::Id.is_in(ids.iter().copied()));
-    if crate::db::is_postgres(db) {
-        select = select.lock_shared();
-    }
-    let found = select.all(db).await?;
+    let found = crate::db::locking(select, db, LockType::Share)
+        .all(db)
+        .await?;
     if found.len() != ids.len() {
         return Err(AppError::NotFound("no such permission"));
     }

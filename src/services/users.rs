@@ -278,11 +278,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<users::Model>
 /// user's links (groups, permissions) run one after the other instead of interleaving their
 /// delete and insert. SQLite needs nothing: `begin_write` already holds its write lock.
 pub async fn get_locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<users::Model> {
-    let mut select = users::Entity::find_by_id(id);
-    if db::is_postgres(txn) {
-        select = select.lock(LockType::Update);
-    }
-    select
+    db::locking(users::Entity::find_by_id(id), txn, LockType::Update)
         .one(txn)
         .await?
         .ok_or(AppError::NotFound("no such user"))
