@@ -91,21 +91,22 @@ pub fn repair(query: &str, operation_name: Option<&str>, response: &mut Response
 /// Turns each `null` at or along `parents` (from `data` down) back into an empty object.
 fn reopen(data: &mut Value, parents: &[PathSegment]) {
     let mut current = data;
-    for segment in std::iter::once(None).chain(parents.iter().map(Some)) {
-        if let Some(segment) = segment {
-            let next = match (segment, current) {
-                (PathSegment::Field(key), Value::Object(map)) => map.get_mut(key.as_str()),
-                (PathSegment::Index(index), Value::List(items)) => items.get_mut(*index),
-                _ => None,
-            };
-            let Some(value) = next else {
-                return;
-            };
-            current = value;
-        }
+    for segment in parents {
         if matches!(current, Value::Null) {
             *current = Value::Object(Default::default());
         }
+        let next = match (segment, current) {
+            (PathSegment::Field(key), Value::Object(map)) => map.get_mut(key.as_str()),
+            (PathSegment::Index(index), Value::List(items)) => items.get_mut(*index),
+            _ => None,
+        };
+        let Some(value) = next else {
+            return;
+        };
+        current = value;
+    }
+    if matches!(current, Value::Null) {
+        *current = Value::Object(Default::default());
     }
 }
 
@@ -147,31 +148,34 @@ impl<'a> Walk<'a> {
         selection_set: &'a SelectionSet,
         path: &[PathSegment],
     ) -> Option<(Option<usize>, Vec<&'a str>)> {
-        let mut sets = vec![selection_set];
-        // For each segment, the selection sets its key was looked up in.
-        let mut looked_up_in = Vec::with_capacity(path.len());
+        // The fields selected at the position reached, and, for each segment, those its key
+        // was looked up among.
+        let mut level = Vec::new();
+        self.flatten(selection_set, &mut level);
+        let mut levels = Vec::with_capacity(path.len());
         // The type of the position reached: a type name at the root, then a field's type
         // with list levels peeled off as indexes go into them.
         let mut ty: &str = root_type;
         let mut nullable = Vec::with_capacity(path.len());
         for segment in path {
-            looked_up_in.push(sets.clone());
+            levels.push(level.clone());
             match segment {
                 PathSegment::Field(key) => {
-                    let mut fields = Vec::new();
-                    for set in &sets {
-                        self.collect(set, key, &mut fields);
-                    }
-                    let name = &fields.first()?.node.name.node;
+                    let matching: Vec<_> = level
+                        .iter()
+                        .filter(|field| field.node.response_key().node.as_str() == key)
+                        .collect();
+                    let name = &matching.first()?.node.name.node;
                     ty = &self
                         .registry
                         .concrete_type_by_name(ty)?
                         .field_by_name(name)?
                         .ty;
-                    sets = fields
-                        .iter()
-                        .map(|field| &field.node.selection_set.node)
-                        .collect();
+                    let mut next = Vec::new();
+                    for field in matching {
+                        self.flatten(&field.node.selection_set.node, &mut next);
+                    }
+                    level = next;
                 }
                 PathSegment::Index(_) => {
                     ty = ty
@@ -183,62 +187,35 @@ impl<'a> Walk<'a> {
             nullable.push(!ty.ends_with('!'));
         }
         let landing = nullable.iter().rposition(|&n| n).map(|at| at + 1);
-        let mut siblings = Vec::new();
-        if let Some(length) = landing {
-            for set in &looked_up_in[length - 1] {
-                self.keys(set, &mut siblings);
+        let mut siblings: Vec<&str> = Vec::new();
+        for field in landing.map_or(&[][..], |length| &levels[length - 1]) {
+            let key = field.node.response_key().node.as_str();
+            if !siblings.contains(&key) {
+                siblings.push(key);
             }
         }
         Some((landing, siblings))
     }
 
-    /// The response keys `set` selects (through fragments), in document order.
-    fn keys(&self, set: &'a SelectionSet, out: &mut Vec<&'a str>) {
+    /// The fields `set` selects, through fragments, in document order.
+    fn flatten(&self, set: &'a SelectionSet, out: &mut Vec<&'a Positioned<Field>>) {
         for selection in &set.items {
             match &selection.node {
-                Selection::Field(field) => {
-                    let key = field.node.response_key().node.as_str();
-                    if !out.contains(&key) {
-                        out.push(key);
-                    }
-                }
+                Selection::Field(field) => out.push(field),
                 Selection::FragmentSpread(spread) => {
                     if let Some(fragment) =
                         self.document.fragments.get(&spread.node.fragment_name.node)
                     {
-                        self.keys(&fragment.node.selection_set.node, out);
+                        self.flatten(&fragment.node.selection_set.node, out);
                     }
                 }
                 Selection::InlineFragment(inline) => {
-                    self.keys(&inline.node.selection_set.node, out);
-                }
-            }
-        }
-    }
-
-    /// The fields of `set` (through fragments) answering under `key`.
-    fn collect(&self, set: &'a SelectionSet, key: &str, out: &mut Vec<&'a Positioned<Field>>) {
-        for selection in &set.items {
-            match &selection.node {
-                Selection::Field(field) if field.node.response_key().node.as_str() == key => {
-                    out.push(field);
-                }
-                Selection::Field(_) => {}
-                Selection::FragmentSpread(spread) => {
-                    if let Some(fragment) =
-                        self.document.fragments.get(&spread.node.fragment_name.node)
-                    {
-                        self.collect(&fragment.node.selection_set.node, key, out);
-                    }
-                }
-                Selection::InlineFragment(inline) => {
-                    self.collect(&inline.node.selection_set.node, key, out);
+                    self.flatten(&inline.node.selection_set.node, out);
                 }
             }
         }
     }
 }
-
 /// Sets the position `path` of `data` to null; a missing key goes back in its place among
 /// `siblings` (the keys selected beside it, in document order).
 fn set_null(data: &mut Value, path: &[PathSegment], siblings: &[&str]) {
