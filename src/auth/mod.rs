@@ -1,7 +1,7 @@
-//! Authentication and authorization: tokens, passwords, the request's viewer and the guards
-//! that fields declare.
+//! Authentication: tokens, passwords, throttling, and the request's viewer. Plain Rust over
+//! the database; how the schema reads and guards with them is `graphql::context` and
+//! `graphql::guards`.
 
-pub mod guards;
 pub mod password;
 pub mod throttle;
 pub mod tokens;

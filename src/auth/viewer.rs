@@ -1,7 +1,8 @@
-//! The viewer: who is making this request, resolved at most once per request.
+//! The viewer: who is making this request. A plain value that services receive as the actor;
+//! how a resolver finds it lives with the schema (`graphql::context`).
 //!
-//! The `Authorization` header is read by the HTTP layer into `RequestAuth`; the token is
-//! verified and checked against the database only when a field first asks for the viewer.
+//! The `Authorization` header is read by the HTTP layer into `Credentials`; the token is
+//! verified and checked against the database only when something first asks for the viewer.
 //! That check is one query joining the session to its user (session live, user active and
 //! not deleted), so logout, deactivation, deletion and role changes apply on the next request.
 //! Roles and permissions come from that row and from the database, never from token claims.
@@ -9,31 +10,36 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use async_graphql::{Context, QueryPathSegment};
-use sea_orm::sea_query::JoinType;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    RelationTrait,
+};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use crate::db::entities::{sessions, users};
+use crate::auth::tokens::TokenKeys;
+use crate::db::entities::{
+    group_permissions, permissions, sessions, user_groups, user_permissions, users,
+};
 use crate::error::{AppError, AppResult};
-use crate::services;
-use crate::state::AppState;
 
 /// An authenticated, live user and the session their token belongs to.
-#[derive(Debug)]
 pub struct Viewer {
     pub user: users::Model,
     pub session_id: Uuid,
+    db: DatabaseConnection,
     permissions: OnceCell<HashSet<String>>,
 }
 
 impl Viewer {
-    /// The viewer of a session that was just opened or renewed.
-    pub fn new(user: users::Model, session_id: Uuid) -> Self {
+    /// The viewer of session `session_id` of `user`, reading its permissions from `db` when
+    /// first asked.
+    pub fn new(user: users::Model, session_id: Uuid, db: DatabaseConnection) -> Self {
         Self {
             user,
             session_id,
+            db,
             permissions: OnceCell::new(),
         }
     }
@@ -47,27 +53,35 @@ impl Viewer {
     }
 
     /// True when the viewer is an ADMIN or holds `codename` directly or through a group.
-    /// Permissions are read from the database once per request.
-    pub async fn has_permission(&self, state: &AppState, codename: &str) -> AppResult<bool> {
+    /// Permissions are read from the database once per viewer (that is, per request).
+    pub async fn has_permission(&self, codename: &str) -> AppResult<bool> {
         if self.is_admin() {
             return Ok(true);
         }
-        let held = self
-            .permissions
-            .get_or_try_init(|| services::permissions::codenames_of_user(&state.db, self.user.id))
-            .await?;
-        Ok(held.contains(codename))
+        Ok(self.held().await?.contains(codename))
     }
 
     /// Every codename the viewer holds (all of them for an ADMIN).
-    pub async fn permission_codenames(&self, state: &AppState) -> AppResult<HashSet<String>> {
+    pub async fn permission_codenames(&self) -> AppResult<HashSet<String>> {
         if self.is_admin() {
-            return services::permissions::all_codenames(&state.db).await;
+            return all_codenames(&self.db).await;
         }
+        self.held().await.cloned()
+    }
+
+    /// `FORBIDDEN` with `message` unless the viewer is an ADMIN.
+    pub fn require_admin(&self, message: &'static str) -> AppResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(message))
+        }
+    }
+
+    async fn held(&self) -> AppResult<&HashSet<String>> {
         self.permissions
-            .get_or_try_init(|| services::permissions::codenames_of_user(&state.db, self.user.id))
+            .get_or_try_init(|| codenames_of_user(&self.db, self.user.id))
             .await
-            .cloned()
     }
 }
 
@@ -78,20 +92,16 @@ pub struct ClientInfo {
     pub ip: Option<std::net::IpAddr>,
 }
 
-/// The request's credentials, and the viewer once resolved.
+/// One request's credentials, and its viewer once resolved.
 #[derive(Default)]
-pub struct RequestAuth {
+pub struct Credentials {
     /// The bearer token; `Some("")` when the header was present but empty or not `Bearer`.
     bearer: Option<String>,
     pub client: ClientInfo,
     resolved: OnceCell<Option<Arc<Viewer>>>,
-    /// Sessions this request opened or renewed (`login`, `register`, ...), by the response key
-    /// of the root field that did it: the payload under that field is shown to the session's
-    /// own user, whatever token (or none) the request came with.
-    issued: std::sync::Mutex<Vec<(String, Arc<Viewer>)>>,
 }
 
-impl RequestAuth {
+impl Credentials {
     /// `authorization` is the raw header value, if the header was sent.
     pub fn new(authorization: Option<&str>, client: ClientInfo) -> Self {
         let bearer = authorization.map(|value| {
@@ -107,41 +117,27 @@ impl RequestAuth {
             bearer,
             client,
             resolved: OnceCell::new(),
-            issued: Default::default(),
         }
-    }
-
-    /// Records that the root field `response_key` opened a session for `viewer`.
-    pub fn record_issued(&self, response_key: &str, viewer: Viewer) {
-        self.issued
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push((response_key.to_owned(), Arc::new(viewer)));
-    }
-
-    fn issued_under(&self, response_key: &str) -> Option<Arc<Viewer>> {
-        self.issued
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .iter()
-            .find(|(key, _)| key == response_key)
-            .map(|(_, viewer)| viewer.clone())
     }
 
     /// `Ok(None)` for an anonymous request, `Ok(Some)` for a valid token of a live session,
     /// `UNAUTHENTICATED` for a header that is present but not a valid, live access token.
-    pub async fn viewer(&self, state: &AppState) -> AppResult<Option<Arc<Viewer>>> {
+    pub async fn viewer(
+        &self,
+        db: &DatabaseConnection,
+        keys: &TokenKeys,
+    ) -> AppResult<Option<Arc<Viewer>>> {
         let Some(token) = &self.bearer else {
             return Ok(None);
         };
         let viewer = self
             .resolved
             .get_or_try_init(|| async {
-                let Some(claims) = state.keys.verify_access(token) else {
+                let Some(claims) = keys.verify_access(token) else {
                     return Ok::<_, AppError>(None);
                 };
-                let user = live_session_user(state, claims.user_id, claims.session_id).await?;
-                Ok(user.map(|user| Arc::new(Viewer::new(user, claims.session_id))))
+                let user = live_session_user(db, claims.user_id, claims.session_id).await?;
+                Ok(user.map(|user| Arc::new(Viewer::new(user, claims.session_id, db.clone()))))
             })
             .await?;
         match viewer {
@@ -156,7 +152,7 @@ impl RequestAuth {
 /// The user of session `session_id` when the session is live and the user active and not
 /// deleted: one query.
 async fn live_session_user(
-    state: &AppState,
+    db: &DatabaseConnection,
     user_id: Uuid,
     session_id: Uuid,
 ) -> AppResult<Option<users::Model>> {
@@ -169,56 +165,56 @@ async fn live_session_user(
         .filter(sessions::Column::ExpiresAt.gt(now))
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
-        .one(&state.db)
+        .one(db)
         .await?)
 }
 
-/// The response key (alias or name) of the root field this context is under.
-pub fn root_response_key<'a>(ctx: &'a Context<'_>) -> Option<&'a str> {
-    let mut node = ctx.path_node.as_ref()?;
-    while let Some(parent) = node.parent {
-        node = parent;
-    }
-    match node.segment {
-        QueryPathSegment::Name(name) => Some(name),
-        QueryPathSegment::Index(_) => None,
-    }
+/// Codenames `user_id` holds directly or through any group: one query.
+async fn codenames_of_user(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<HashSet<String>> {
+    let direct = Query::select()
+        .column(user_permissions::Column::PermissionId)
+        .from(user_permissions::Entity)
+        .and_where(user_permissions::Column::UserId.eq(user_id))
+        .to_owned();
+    let through_groups = Query::select()
+        .column((
+            group_permissions::Entity,
+            group_permissions::Column::PermissionId,
+        ))
+        .from(group_permissions::Entity)
+        .inner_join(
+            user_groups::Entity,
+            Expr::col((user_groups::Entity, user_groups::Column::GroupId)).equals((
+                group_permissions::Entity,
+                group_permissions::Column::GroupId,
+            )),
+        )
+        .and_where(ExprTrait::eq(
+            Expr::col((user_groups::Entity, user_groups::Column::UserId)),
+            user_id,
+        ))
+        .to_owned();
+    let codenames: Vec<String> = permissions::Entity::find()
+        .select_only()
+        .column(permissions::Column::Codename)
+        .filter(
+            permissions::Column::Id
+                .in_subquery(direct)
+                .or(permissions::Column::Id.in_subquery(through_groups)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(codenames.into_iter().collect())
 }
 
-/// Small accessors every resolver uses instead of `ctx.data_unchecked`.
-pub trait ContextExt {
-    fn state(&self) -> &AppState;
-    fn auth(&self) -> &RequestAuth;
-    /// The viewer, or `UNAUTHENTICATED`.
-    fn viewer(&self) -> impl std::future::Future<Output = AppResult<Arc<Viewer>>> + Send;
-    /// The viewer if any; `UNAUTHENTICATED` only for a bad token.
-    fn maybe_viewer(
-        &self,
-    ) -> impl std::future::Future<Output = AppResult<Option<Arc<Viewer>>>> + Send;
-}
-
-impl ContextExt for Context<'_> {
-    fn state(&self) -> &AppState {
-        self.data_unchecked::<AppState>()
-    }
-
-    fn auth(&self) -> &RequestAuth {
-        self.data_unchecked::<RequestAuth>()
-    }
-
-    async fn viewer(&self) -> AppResult<Arc<Viewer>> {
-        self.maybe_viewer()
-            .await?
-            .ok_or(AppError::Unauthenticated("authentication required"))
-    }
-
-    async fn maybe_viewer(&self) -> AppResult<Option<Arc<Viewer>>> {
-        // Inside the payload of a root field that opened a session, the viewer is that
-        // session's user: `login { user { deletedAt } }` is judged for who just logged in.
-        if let Some(viewer) = root_response_key(self).and_then(|key| self.auth().issued_under(key))
-        {
-            return Ok(Some(viewer));
-        }
-        self.auth().viewer(self.state()).await
-    }
+/// Every codename that exists (what an ADMIN holds).
+async fn all_codenames(db: &impl ConnectionTrait) -> AppResult<HashSet<String>> {
+    let codenames: Vec<String> = permissions::Entity::find()
+        .select_only()
+        .column(permissions::Column::Codename)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(codenames.into_iter().collect())
 }

@@ -1,18 +1,15 @@
 //! The viewer's own account: register, log in, refresh, log out, profile, password, sessions,
 //! deletion; and `me` / `user`. Resolvers are thin: read the context, call a service, convert.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use crate::auth::guards::Authenticated;
-use crate::auth::viewer::{ContextExt, Viewer, root_response_key};
 use crate::db::entities::users;
-use crate::error::AppError;
-use crate::graphql::types::{AuthPayload, Session, User};
-use crate::services::{
-    self, input,
-    sessions::{self, IssuedTokens},
-    users::{NewAccount, ProfileChanges, Role},
-};
+use crate::graphql::context::ContextExt;
+use crate::graphql::guards::Authenticated;
+use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
+use crate::services::profile::{NewAccount, Role};
+use crate::services::sessions::{self, IssuedTokens};
+use crate::services::{accounts, users as user_service};
 
 /// Everything `register` takes.
 #[derive(InputObject)]
@@ -23,13 +20,8 @@ pub struct RegisterInput {
     pub password: String,
     /// Checked against `password` when given.
     pub password_confirmation: Option<String>,
-    pub username: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone_number: Option<String>,
-    pub address: Option<String>,
-    pub company: Option<String>,
-    pub designation: Option<String>,
+    #[graphql(flatten)]
+    pub profile: ProfileInput,
 }
 
 /// `login` is an email (contains `@`) or a username.
@@ -43,37 +35,8 @@ pub struct LoginInput {
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
     pub email: Option<String>,
-    pub username: MaybeUndefined<String>,
-    pub first_name: MaybeUndefined<String>,
-    pub last_name: MaybeUndefined<String>,
-    pub phone_number: MaybeUndefined<String>,
-    pub address: MaybeUndefined<String>,
-    pub company: MaybeUndefined<String>,
-    pub designation: MaybeUndefined<String>,
-}
-
-/// `None` keeps, `Some(None)` clears, `Some(Some(v))` sets.
-pub fn change<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(value) => Some(Some(value)),
-    }
-}
-
-impl From<UpdateProfileInput> for ProfileChanges {
-    fn from(input: UpdateProfileInput) -> Self {
-        Self {
-            email: input.email,
-            username: change(input.username),
-            first_name: change(input.first_name),
-            last_name: change(input.last_name),
-            phone_number: change(input.phone_number),
-            address: change(input.address),
-            company: change(input.company),
-            designation: change(input.designation),
-        }
-    }
+    #[graphql(flatten)]
+    pub profile: ProfileInput,
 }
 
 #[derive(Default)]
@@ -82,26 +45,19 @@ pub struct AccountQuery;
 #[Object]
 impl AccountQuery {
     /// The viewer; null when anonymous, `UNAUTHENTICATED` when a bad token was sent.
-    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        Ok(ctx
-            .maybe_viewer()
-            .await?
-            .map(|viewer| User::from(viewer.user.clone())))
+    async fn me(&self, ctx: &Context<'_>) -> Option<User> {
+        let viewer = ctx.maybe_viewer().await;
+        ctx.or_null(viewer.map(|viewer| viewer.map(|viewer| User::from(viewer.user.clone()))))
     }
 
     /// A user by id: yourself, or anyone for an ADMIN or a holder of `users.view`. Null when no
     /// such user exists; `FORBIDDEN` for others whether or not the user exists.
-    async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<Option<User>> {
-        let viewer = ctx.viewer().await?;
-        let parsed = input::id("id", &id);
-        let is_self = parsed.as_ref().is_ok_and(|&id| id == viewer.id());
-        if !is_self && !viewer.has_permission(ctx.state(), "users.view").await? {
-            return Err(AppError::Forbidden("you may only view your own account").into());
-        }
-        let id = parsed?;
-        Ok(services::users::find(&ctx.state().db, id)
-            .await?
-            .map(User::from))
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> Option<User> {
+        let found = async {
+            let viewer = ctx.viewer().await?;
+            user_service::view(&ctx.state().db, &viewer, &id).await
+        };
+        ctx.or_null(found.await.map(|user| user.map(User::from)))
     }
 
     /// The viewer's live sessions, most recently used first.
@@ -127,44 +83,31 @@ impl AccountMutation {
     /// Creates an account (role USER) and logs it in.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
         let account = NewAccount {
-            profile: ProfileChanges {
-                email: Some(input.email),
-                username: Some(input.username),
-                first_name: Some(input.first_name),
-                last_name: Some(input.last_name),
-                phone_number: Some(input.phone_number),
-                address: Some(input.address),
-                company: Some(input.company),
-                designation: Some(input.designation),
-            },
+            profile: input.profile.changes(Some(input.email)),
             password: input.password,
             password_confirmation: input.password_confirmation,
             role: Role::User,
             is_active: true,
         };
-        let (user, tokens) =
-            services::users::register(ctx.state(), account, &ctx.auth().client).await?;
-        Ok(issued(ctx, user, tokens))
+        let client = &ctx.credentials().client;
+        let (user, tokens) = accounts::register(ctx.state(), account, client).await?;
+        Ok(payload(ctx, user, tokens))
     }
 
     /// Opens a session. Every failure is the same `UNAUTHENTICATED` "invalid credentials".
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
-        let (user, tokens) = services::users::login(
-            ctx.state(),
-            &input.login,
-            &input.password,
-            &ctx.auth().client,
-        )
-        .await?;
-        Ok(issued(ctx, user, tokens))
+        let client = &ctx.credentials().client;
+        let (user, tokens) =
+            accounts::login(ctx.state(), &input.login, &input.password, client).await?;
+        Ok(payload(ctx, user, tokens))
     }
 
     /// Exchanges a refresh token for a new pair. The old token stops working; presenting it
     /// again ends the session.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        let (user, tokens) =
-            sessions::refresh(ctx.state(), &refresh_token, &ctx.auth().client).await?;
-        Ok(issued(ctx, user, tokens))
+        let client = &ctx.credentials().client;
+        let (user, tokens) = sessions::refresh(ctx.state(), &refresh_token, client).await?;
+        Ok(payload(ctx, user, tokens))
     }
 
     /// Ends the session of `refreshToken` (no bearer token needed) or of the bearer token;
@@ -177,18 +120,13 @@ impl AccountMutation {
         // null, which means the default.
         #[graphql(default_with = "Some(false)")] all_sessions: Option<bool>,
     ) -> Result<bool> {
-        let all_sessions = all_sessions.unwrap_or(false);
         let viewer = match refresh_token {
             Some(_) => None,
             None => ctx.maybe_viewer().await?,
         };
-        sessions::logout(
-            ctx.state(),
-            viewer.as_deref(),
-            refresh_token.as_deref(),
-            all_sessions,
-        )
-        .await?;
+        let all_sessions = all_sessions.unwrap_or(false);
+        let token = refresh_token.as_deref();
+        sessions::logout(ctx.state(), viewer.as_deref(), token, all_sessions).await?;
         Ok(true)
     }
 
@@ -196,8 +134,9 @@ impl AccountMutation {
     #[graphql(guard = "Authenticated")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
         let viewer = ctx.viewer().await?;
+        let changes = input.profile.changes(input.email);
         Ok(User::from(
-            services::users::update_profile(ctx.state(), &viewer, input.into()).await?,
+            accounts::update_profile(ctx.state(), &viewer, changes).await?,
         ))
     }
 
@@ -211,22 +150,23 @@ impl AccountMutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let viewer = ctx.viewer().await?;
-        let (user, tokens) = services::users::change_password(
+        let client = &ctx.credentials().client;
+        let (user, tokens) = accounts::change_password(
             ctx.state(),
             &viewer,
             &current_password,
             &new_password,
-            &ctx.auth().client,
+            client,
         )
         .await?;
-        Ok(issued(ctx, user, tokens))
+        Ok(payload(ctx, user, tokens))
     }
 
     /// Soft-deletes the viewer's account after checking the password.
     #[graphql(guard = "Authenticated")]
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        services::users::delete_account(ctx.state(), &viewer, &password).await?;
+        accounts::delete_account(ctx.state(), &viewer, &password).await?;
         Ok(true)
     }
 
@@ -239,12 +179,6 @@ impl AccountMutation {
     }
 }
 
-/// The payload of a root field that opened or renewed a session; fields under it are judged
-/// for that session's user (see `ContextExt::maybe_viewer`).
-fn issued(ctx: &Context<'_>, user: users::Model, tokens: IssuedTokens) -> AuthPayload {
-    if let Some(key) = root_response_key(ctx) {
-        ctx.auth()
-            .record_issued(key, Viewer::new(user.clone(), tokens.session_id));
-    }
-    AuthPayload::new(user, tokens)
+fn payload(ctx: &Context<'_>, user: users::Model, tokens: IssuedTokens) -> AuthPayload {
+    AuthPayload::new(user, tokens, &ctx.state().db)
 }

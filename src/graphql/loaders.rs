@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Related};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -18,15 +18,70 @@ use crate::db::entities::{
 use crate::error::AppError;
 use crate::services::pagination::FrontWindow;
 
-/// The groups a user belongs to.
+/// A relationship through a link table: for an owner id, the `Target` rows that `Table`'s
+/// rows link it to, in a fixed order. One generic loader serves them all.
+pub trait Link: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
+    type Table: EntityTrait + Related<Self::Target>;
+    type Target: EntityTrait<Model: Clone + Send + Sync>;
+    /// The link table's column holding the owner's id.
+    const OWNER: <Self::Table as EntityTrait>::Column;
+    fn owner(link: &<Self::Table as EntityTrait>::Model) -> Uuid;
+    fn order(
+        a: &<Self::Target as EntityTrait>::Model,
+        b: &<Self::Target as EntityTrait>::Model,
+    ) -> std::cmp::Ordering;
+}
+
+/// The `L`-linked rows of one owner: the key of the link loader.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GroupsOfUser(pub Uuid);
-/// The permissions a user holds directly.
+pub struct Linked<L: Link>(pub Uuid, pub L);
+
+/// The groups a user belongs to, by name.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DirectPermissionsOfUser(pub Uuid);
-/// The permissions a group grants.
+pub struct GroupsOfUser;
+/// The permissions a user holds directly, by codename.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PermissionsOfGroup(pub Uuid);
+pub struct DirectPermissionsOfUser;
+/// The permissions a group grants, by codename.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PermissionsOfGroup;
+
+impl Link for GroupsOfUser {
+    type Table = user_groups::Entity;
+    type Target = groups::Entity;
+    const OWNER: user_groups::Column = user_groups::Column::UserId;
+    fn owner(link: &user_groups::Model) -> Uuid {
+        link.user_id
+    }
+    fn order(a: &groups::Model, b: &groups::Model) -> std::cmp::Ordering {
+        a.name_key.cmp(&b.name_key)
+    }
+}
+
+impl Link for DirectPermissionsOfUser {
+    type Table = user_permissions::Entity;
+    type Target = permissions::Entity;
+    const OWNER: user_permissions::Column = user_permissions::Column::UserId;
+    fn owner(link: &user_permissions::Model) -> Uuid {
+        link.user_id
+    }
+    fn order(a: &permissions::Model, b: &permissions::Model) -> std::cmp::Ordering {
+        a.codename.cmp(&b.codename)
+    }
+}
+
+impl Link for PermissionsOfGroup {
+    type Table = group_permissions::Entity;
+    type Target = permissions::Entity;
+    const OWNER: group_permissions::Column = group_permissions::Column::GroupId;
+    fn owner(link: &group_permissions::Model) -> Uuid {
+        link.group_id
+    }
+    fn order(a: &permissions::Model, b: &permissions::Model) -> std::cmp::Ordering {
+        a.codename.cmp(&b.codename)
+    }
+}
+
 /// How many non-deleted users belong to a group.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemberCountOfGroup(pub Uuid);
@@ -55,9 +110,12 @@ pub fn loaders(db: DatabaseConnection) -> Loaders {
     DataLoader::new(DbLoader { db }, tokio::spawn)
 }
 
-type LoadResult<K, V> = Result<HashMap<K, V>, Arc<async_graphql::Error>>;
+/// A DataLoader error, shared between the resolvers that awaited the same load.
+pub type SharedError = Arc<async_graphql::Error>;
 
-fn failed(error: sea_orm::DbErr) -> Arc<async_graphql::Error> {
+type LoadResult<K, V> = Result<HashMap<K, V>, SharedError>;
+
+fn failed(error: sea_orm::DbErr) -> SharedError {
     Arc::new(AppError::from(error).into())
 }
 
@@ -65,92 +123,35 @@ fn uuids<K: Copy>(keys: &[K], id: impl Fn(K) -> Uuid) -> Vec<Uuid> {
     keys.iter().map(|&k| id(k)).collect()
 }
 
-impl Loader<GroupsOfUser> for DbLoader {
-    type Value = Vec<groups::Model>;
-    type Error = Arc<async_graphql::Error>;
+impl<L: Link> Loader<Linked<L>> for DbLoader {
+    type Value = Vec<<L::Target as EntityTrait>::Model>;
+    type Error = SharedError;
 
-    async fn load(&self, keys: &[GroupsOfUser]) -> LoadResult<GroupsOfUser, Self::Value> {
-        let rows = user_groups::Entity::find()
-            .filter(user_groups::Column::UserId.is_in(uuids(keys, |k| k.0)))
-            .find_also_related(groups::Entity)
+    async fn load(&self, keys: &[Linked<L>]) -> LoadResult<Linked<L>, Self::Value> {
+        let Some(&Linked(_, link)) = keys.first() else {
+            return Ok(HashMap::new());
+        };
+        let rows = L::Table::find()
+            .filter(L::OWNER.is_in(uuids(keys, |k| k.0)))
+            .find_also_related(L::Target::default())
             .all(&self.db)
             .await
             .map_err(failed)?;
-        let mut map: HashMap<_, Vec<groups::Model>> =
-            keys.iter().map(|&k| (k, Vec::new())).collect();
-        for (link, group) in rows {
-            if let (Some(list), Some(group)) = (map.get_mut(&GroupsOfUser(link.user_id)), group) {
-                list.push(group);
-            }
-        }
-        map.values_mut()
-            .for_each(|list| list.sort_by(|a, b| a.name_key.cmp(&b.name_key)));
-        Ok(map)
-    }
-}
-
-impl Loader<DirectPermissionsOfUser> for DbLoader {
-    type Value = Vec<permissions::Model>;
-    type Error = Arc<async_graphql::Error>;
-
-    async fn load(
-        &self,
-        keys: &[DirectPermissionsOfUser],
-    ) -> LoadResult<DirectPermissionsOfUser, Self::Value> {
-        let rows = user_permissions::Entity::find()
-            .filter(user_permissions::Column::UserId.is_in(uuids(keys, |k| k.0)))
-            .find_also_related(permissions::Entity)
-            .all(&self.db)
-            .await
-            .map_err(failed)?;
-        let mut map: HashMap<_, Vec<permissions::Model>> =
-            keys.iter().map(|&k| (k, Vec::new())).collect();
-        for (link, permission) in rows {
-            if let (Some(list), Some(permission)) = (
-                map.get_mut(&DirectPermissionsOfUser(link.user_id)),
-                permission,
-            ) {
-                list.push(permission);
-            }
-        }
-        map.values_mut()
-            .for_each(|list| list.sort_by(|a, b| a.codename.cmp(&b.codename)));
-        Ok(map)
-    }
-}
-
-impl Loader<PermissionsOfGroup> for DbLoader {
-    type Value = Vec<permissions::Model>;
-    type Error = Arc<async_graphql::Error>;
-
-    async fn load(
-        &self,
-        keys: &[PermissionsOfGroup],
-    ) -> LoadResult<PermissionsOfGroup, Self::Value> {
-        let rows = group_permissions::Entity::find()
-            .filter(group_permissions::Column::GroupId.is_in(uuids(keys, |k| k.0)))
-            .find_also_related(permissions::Entity)
-            .all(&self.db)
-            .await
-            .map_err(failed)?;
-        let mut map: HashMap<_, Vec<permissions::Model>> =
-            keys.iter().map(|&k| (k, Vec::new())).collect();
-        for (link, permission) in rows {
-            if let (Some(list), Some(permission)) =
-                (map.get_mut(&PermissionsOfGroup(link.group_id)), permission)
+        let mut map: HashMap<_, Vec<_>> = keys.iter().map(|&k| (k, Vec::new())).collect();
+        for (row, target) in rows {
+            if let (Some(list), Some(target)) = (map.get_mut(&Linked(L::owner(&row), link)), target)
             {
-                list.push(permission);
+                list.push(target);
             }
         }
-        map.values_mut()
-            .for_each(|list| list.sort_by(|a, b| a.codename.cmp(&b.codename)));
+        map.values_mut().for_each(|list| list.sort_by(L::order));
         Ok(map)
     }
 }
 
 impl Loader<MemberCountOfGroup> for DbLoader {
     type Value = i64;
-    type Error = Arc<async_graphql::Error>;
+    type Error = SharedError;
 
     async fn load(
         &self,
@@ -181,7 +182,7 @@ impl Loader<MemberCountOfGroup> for DbLoader {
 
 impl Loader<MembersPage> for DbLoader {
     type Value = Vec<users::Model>;
-    type Error = Arc<async_graphql::Error>;
+    type Error = SharedError;
 
     async fn load(&self, keys: &[MembersPage]) -> LoadResult<MembersPage, Self::Value> {
         let mut windows: HashMap<FrontWindow, Vec<Uuid>> = HashMap::new();
@@ -217,11 +218,11 @@ impl DbLoader {
         groups: &[Uuid],
         limit: u64,
         offset: u64,
-    ) -> Result<Vec<(Uuid, users::Model)>, Arc<async_graphql::Error>> {
+    ) -> Result<Vec<(Uuid, users::Model)>, SharedError> {
         use sea_orm::sea_query::{Alias, Asterisk, Order, Query, WindowStatement};
         use sea_orm::{ConnectionTrait, FromQueryResult};
 
-        let ordering = crate::services::users::ordering(Default::default());
+        let ordering = crate::services::user_listing::ordering(Default::default());
         let (group_column, rank) = (Alias::new("member_group_id"), Alias::new("member_rank"));
         let window =
             WindowStatement::partition_by((user_groups::Entity, user_groups::Column::GroupId))
@@ -268,7 +269,7 @@ impl DbLoader {
 
 impl Loader<AllPermissions> for DbLoader {
     type Value = Vec<permissions::Model>;
-    type Error = Arc<async_graphql::Error>;
+    type Error = SharedError;
 
     async fn load(&self, _: &[AllPermissions]) -> LoadResult<AllPermissions, Self::Value> {
         let mut all = permissions::Entity::find()
@@ -287,8 +288,8 @@ impl Loader<AllPermissions> for DbLoader {
 /// batches only the keys that arrive within its delay).
 pub struct UserBatch {
     ids: Vec<Uuid>,
-    groups: OnceCell<HashMap<GroupsOfUser, Vec<groups::Model>>>,
-    direct: OnceCell<HashMap<DirectPermissionsOfUser, Vec<permissions::Model>>>,
+    groups: OnceCell<HashMap<Linked<GroupsOfUser>, Vec<groups::Model>>>,
+    direct: OnceCell<HashMap<Linked<DirectPermissionsOfUser>, Vec<permissions::Model>>>,
     all_permissions: OnceCell<Vec<permissions::Model>>,
     group_batch: OnceCell<Arc<GroupBatch>>,
 }
@@ -296,7 +297,7 @@ pub struct UserBatch {
 /// The groups of one list, sharing their loads like `UserBatch`.
 pub struct GroupBatch {
     ids: Vec<Uuid>,
-    permissions: OnceCell<HashMap<PermissionsOfGroup, Vec<permissions::Model>>>,
+    permissions: OnceCell<HashMap<Linked<PermissionsOfGroup>, Vec<permissions::Model>>>,
     member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
     /// First pages of members, by (limit, offset): usually one entry, as every group of a list
     /// is asked for the same page.
@@ -309,9 +310,6 @@ pub struct MemberPages {
     pages: HashMap<Uuid, Vec<users::Model>>,
     users: Arc<UserBatch>,
 }
-
-/// A DataLoader error, shared between the resolvers that awaited the same load.
-pub type SharedError = Arc<async_graphql::Error>;
 
 impl UserBatch {
     pub fn new(ids: Vec<Uuid>) -> Arc<Self> {
@@ -332,9 +330,14 @@ impl UserBatch {
     ) -> Result<Vec<groups::Model>, SharedError> {
         let all = self
             .groups
-            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| GroupsOfUser(id))))
+            .get_or_try_init(|| {
+                loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
+            })
             .await?;
-        Ok(all.get(&GroupsOfUser(user)).cloned().unwrap_or_default())
+        Ok(all
+            .get(&Linked(user, GroupsOfUser))
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// One `GroupBatch` over every group of every user in the list.
@@ -344,7 +347,7 @@ impl UserBatch {
                 let all = self
                     .groups
                     .get_or_try_init(|| {
-                        loader.load_many(self.ids.iter().map(|&id| GroupsOfUser(id)))
+                        loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
                     })
                     .await?;
                 let mut ids: Vec<Uuid> = all.values().flatten().map(|g| g.id).collect();
@@ -365,11 +368,15 @@ impl UserBatch {
         let all = self
             .direct
             .get_or_try_init(|| {
-                loader.load_many(self.ids.iter().map(|&id| DirectPermissionsOfUser(id)))
+                loader.load_many(
+                    self.ids
+                        .iter()
+                        .map(|&id| Linked(id, DirectPermissionsOfUser)),
+                )
             })
             .await?;
         Ok(all
-            .get(&DirectPermissionsOfUser(user))
+            .get(&Linked(user, DirectPermissionsOfUser))
             .cloned()
             .unwrap_or_default())
     }
@@ -406,10 +413,12 @@ impl GroupBatch {
     ) -> Result<Vec<permissions::Model>, SharedError> {
         let all = self
             .permissions
-            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| PermissionsOfGroup(id))))
+            .get_or_try_init(|| {
+                loader.load_many(self.ids.iter().map(|&id| Linked(id, PermissionsOfGroup)))
+            })
             .await?;
         Ok(all
-            .get(&PermissionsOfGroup(group))
+            .get(&Linked(group, PermissionsOfGroup))
             .cloned()
             .unwrap_or_default())
     }

@@ -1,24 +1,42 @@
-//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain,
-//! the limits that keep a single request cheap, and the per-request data (credentials and
-//! fresh DataLoaders).
+//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain
+//! (`account`, `users`, `groups`, `permissions`), the limits that keep a single request
+//! cheap, and `execute`, which runs one request with its own data (credentials, fresh
+//! DataLoaders, the record `nulls` keeps).
 
 pub mod account;
-pub mod admin;
-pub mod connections;
+pub mod context;
+pub mod groups;
+pub mod guards;
 pub mod loaders;
 mod nulls;
+pub mod permissions;
 pub mod types;
+pub mod users;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use std::sync::Arc;
 
-use crate::auth::viewer::RequestAuth;
+use async_graphql::{EmptySubscription, ID, MergedObject, Schema};
+
+use crate::auth::viewer::Credentials;
+use crate::error::{AppResult, FieldErrors};
+use crate::services::input;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
-pub struct Query(account::AccountQuery, admin::AdminQuery);
+pub struct Query(
+    account::AccountQuery,
+    users::UsersQuery,
+    groups::GroupsQuery,
+    permissions::PermissionsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, admin::AdminMutation);
+pub struct Mutation(
+    account::AccountMutation,
+    users::UsersMutation,
+    groups::GroupsMutation,
+    permissions::PermissionsMutation,
+);
 
 pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -47,24 +65,29 @@ pub fn sdl() -> String {
     schema_builder().finish().sdl()
 }
 
-/// Runs one GraphQL request, answering `null` for failed fields as the spec says (see
-/// `nulls`).
+/// Runs one GraphQL request with its own data: `credentials`, DataLoaders that no other
+/// request shares, and the record that puts the nulls of failed fields where GraphQL says.
 pub async fn execute(
     schema: &RosterSchema,
+    state: &AppState,
     request: async_graphql::Request,
+    credentials: Credentials,
 ) -> async_graphql::Response {
-    let query = request.query.clone();
-    let operation_name = request.operation_name.clone();
+    let nulls = Arc::new(nulls::Nulls::default());
+    let request = request
+        .data(credentials)
+        .data(loaders::loaders(state.db.clone()))
+        .data(nulls.clone());
     let mut response = schema.execute(request).await;
-    nulls::repair(&query, operation_name.as_deref(), &mut response);
+    nulls.apply(&mut response);
     response
 }
 
-/// Attaches one request's data: its credentials and its own DataLoaders.
-pub fn with_request_data(
-    request: async_graphql::Request,
-    state: &AppState,
-    auth: RequestAuth,
-) -> async_graphql::Request {
-    request.data(auth).data(loaders::loaders(state.db.clone()))
+/// A list of ids argument, each well-formed, or `BAD_USER_INPUT` on `field`.
+fn ids(field: &str, values: &[ID]) -> AppResult<Vec<uuid::Uuid>> {
+    let mut errors = FieldErrors::default();
+    let strings: Vec<String> = values.iter().map(|id| id.to_string()).collect();
+    let parsed = input::ids(&mut errors, field, &strings);
+    errors.into_result()?;
+    Ok(parsed)
 }

@@ -22,7 +22,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::auth::viewer::{ClientInfo, RequestAuth};
+use crate::auth::viewer::{ClientInfo, Credentials};
 use crate::graphql::{self, RosterSchema};
 use crate::state::AppState;
 
@@ -95,7 +95,7 @@ fn internal_error_response() -> Response {
 
 impl Shared {
     /// The request's credentials and client details.
-    fn request_auth(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestAuth {
+    fn credentials(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Credentials {
         let text = |name: &header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let authorization = headers
             .get(header::AUTHORIZATION)
@@ -105,7 +105,7 @@ impl Shared {
             let last = text(name)?.rsplit(',').next()?;
             last.trim().parse::<IpAddr>().ok()
         });
-        RequestAuth::new(
+        Credentials::new(
             authorization,
             ClientInfo {
                 user_agent: text(&header::USER_AGENT).map(str::to_owned),
@@ -142,23 +142,19 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
     }
     let response = match batch {
         async_graphql::BatchRequest::Single(request) => {
-            let request = graphql::with_request_data(
-                request,
-                &shared.state,
-                shared.request_auth(&headers, peer),
-            );
-            async_graphql::BatchResponse::Single(graphql::execute(&shared.schema, request).await)
+            let credentials = shared.credentials(&headers, peer);
+            async_graphql::BatchResponse::Single(
+                graphql::execute(&shared.schema, &shared.state, request, credentials).await,
+            )
         }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
         async_graphql::BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                let request = graphql::with_request_data(
-                    request,
-                    &shared.state,
-                    shared.request_auth(&headers, peer),
+                let credentials = shared.credentials(&headers, peer);
+                responses.push(
+                    graphql::execute(&shared.schema, &shared.state, request, credentials).await,
                 );
-                responses.push(graphql::execute(&shared.schema, request).await);
             }
             async_graphql::BatchResponse::Batch(responses)
         }
@@ -205,12 +201,9 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let request =
-        graphql::with_request_data(request, &shared.state, shared.request_auth(&headers, peer));
-    graphql_response(
-        &headers,
-        graphql::execute(&shared.schema, request).await.into(),
-    )
+    let credentials = shared.credentials(&headers, peer);
+    let response = graphql::execute(&shared.schema, &shared.state, request, credentials).await;
+    graphql_response(&headers, response.into())
 }
 
 /// The response in the media type the client asked for: `application/graphql-response+json`

@@ -1,64 +1,21 @@
-//! Groups: CRUD, membership and the permissions a group grants. A caller that is not an ADMIN
-//! can never grant more than it holds itself (`Grantor`).
+//! Groups: CRUD and the permissions a group grants. An actor that is not an ADMIN can never
+//! give a group more than it holds itself (`Grantor`). Membership is `membership`'s.
 
-use std::collections::HashSet;
-
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, LockType};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::auth::viewer::Viewer;
 use crate::db::{
     self,
-    entities::{group_permissions, groups, permissions, user_groups},
+    entities::{group_permissions, groups},
 };
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::grants::Grantor;
 use crate::services::input::{self, Lines, MAX_LONG_TEXT, MAX_NAME};
-use crate::services::pagination::{Ordering, SortValue};
-use crate::services::permissions as perms;
+use crate::services::pagination::{self, Ordering, Page, PageArgs, SortValue};
+use crate::services::{links, lookup};
 use crate::state::AppState;
-
-/// Who is granting access, and so how much they may grant.
-pub enum Grantor {
-    /// An ADMIN: anything.
-    Admin,
-    /// Anyone else: only permissions it holds itself (these codenames).
-    Holding(HashSet<String>),
-}
-
-impl Grantor {
-    /// `FORBIDDEN` unless the grantor holds every one of `granted`.
-    pub fn check(&self, granted: &[permissions::Model]) -> AppResult<()> {
-        match self {
-            Grantor::Admin => Ok(()),
-            Grantor::Holding(held) if granted.iter().all(|p| held.contains(&p.codename)) => Ok(()),
-            Grantor::Holding(_) => Err(AppError::Forbidden(
-                "you cannot grant a permission you do not hold",
-            )),
-        }
-    }
-
-    /// `FORBIDDEN` unless the grantor holds every permission the groups `group_ids` grant.
-    pub async fn check_groups(
-        &self,
-        db: &impl ConnectionTrait,
-        group_ids: &[Uuid],
-    ) -> AppResult<()> {
-        if matches!(self, Grantor::Admin) || group_ids.is_empty() {
-            return Ok(());
-        }
-        let granted: Vec<permissions::Model> = group_permissions::Entity::find()
-            .filter(group_permissions::Column::GroupId.is_in(group_ids.iter().copied()))
-            .find_also_related(permissions::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|(_, permission)| permission)
-            .collect();
-        self.check(&granted)
-    }
-}
 
 /// What `createGroup` and `updateGroup` take.
 #[derive(Debug, Clone)]
@@ -70,7 +27,7 @@ pub struct GroupInput {
 }
 
 /// Groups whose name matches `search_pattern` (from `input::search`), case-insensitively.
-pub fn select(search_pattern: Option<String>) -> sea_orm::Select<groups::Entity> {
+fn select(search_pattern: Option<String>) -> sea_orm::Select<groups::Entity> {
     let mut select = groups::Entity::find();
     if let Some(pattern) = search_pattern {
         select = select.filter(
@@ -82,7 +39,7 @@ pub fn select(search_pattern: Option<String>) -> sea_orm::Select<groups::Entity>
 }
 
 /// Groups are listed by name.
-pub fn ordering() -> Ordering<groups::Entity> {
+fn ordering() -> Ordering<groups::Entity> {
     Ordering {
         tag: "groups:name",
         key: Expr::col((groups::Entity, groups::Column::NameKey)),
@@ -92,34 +49,6 @@ pub fn ordering() -> Ordering<groups::Entity> {
         id_of: |g| g.id,
         descending: false,
     }
-}
-
-/// A group a mutation names, held until `txn` ends on PostgreSQL (`FOR UPDATE`) so that two
-/// changes to its permissions run one after the other; or `NOT_FOUND`.
-async fn get_locked(txn: &impl ConnectionTrait, id: Uuid) -> AppResult<groups::Model> {
-    db::locking(groups::Entity::find_by_id(id), txn, LockType::Update)
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("no such group"))
-}
-
-pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<groups::Model>> {
-    Ok(groups::Entity::find_by_id(id).one(db).await?)
-}
-
-/// Checks that every id in `ids` names a group; any unknown id is `NOT_FOUND`. On PostgreSQL
-/// the groups are share-locked until the transaction ends, so a concurrent `deleteGroup` waits
-/// for (or finishes before) this change to the links, instead of deadlocking with it.
-async fn get_all(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let select = groups::Entity::find().filter(groups::Column::Id.is_in(ids.iter().copied()));
-    let found = db::locking(select, db, LockType::Share).all(db).await?;
-    if found.len() != ids.len() {
-        return Err(AppError::NotFound("no such group"));
-    }
-    Ok(())
 }
 
 /// The group's name, its lower-cased key, description and permission ids.
@@ -149,13 +78,14 @@ fn validate(input: GroupInput) -> AppResult<ValidGroup> {
 /// `createGroup`.
 pub async fn create(
     state: &AppState,
-    grantor: &Grantor,
+    actor: &Viewer,
     input: GroupInput,
 ) -> AppResult<groups::Model> {
     let (name, name_key, description, permission_ids) = validate(input)?;
     let permission_ids = permission_ids.unwrap_or_default();
+    let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
-    grantor.check(&perms::get_all(&txn, &permission_ids).await?)?;
+    grantor.check(&lookup::permissions_shared(&txn, &permission_ids).await?)?;
     let now = db::now();
     let group = groups::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -175,15 +105,16 @@ pub async fn create(
 /// `updateGroup`: name and description; permissions too when `permissionIds` is given.
 pub async fn update(
     state: &AppState,
-    grantor: &Grantor,
+    actor: &Viewer,
     id: Uuid,
     input: GroupInput,
 ) -> AppResult<groups::Model> {
     let (name, name_key, description, permission_ids) = validate(input)?;
+    let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
-    let group = get_locked(&txn, id).await?;
+    let group = lookup::group_locked(&txn, id).await?;
     if let Some(permission_ids) = &permission_ids {
-        grantor.check(&perms::get_all(&txn, permission_ids).await?)?;
+        grantor.check(&lookup::permissions_shared(&txn, permission_ids).await?)?;
         replace_permissions(&txn, id, permission_ids).await?;
     }
     let mut active: groups::ActiveModel = group.into();
@@ -203,33 +134,27 @@ pub async fn set_permissions(
     permission_ids: &[Uuid],
 ) -> AppResult<groups::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let group = get_locked(&txn, id).await?;
-    perms::get_all(&txn, permission_ids).await?;
+    let group = lookup::group_locked(&txn, id).await?;
+    lookup::permissions_shared(&txn, permission_ids).await?;
     replace_permissions(&txn, id, permission_ids).await?;
     txn.commit().await?;
     Ok(group)
 }
 
+/// Makes `permission_ids` exactly what group `group_id` grants.
 async fn replace_permissions(
-    db: &impl ConnectionTrait,
+    db: &impl sea_orm::ConnectionTrait,
     group_id: Uuid,
     permission_ids: &[Uuid],
 ) -> AppResult<()> {
-    group_permissions::Entity::delete_many()
-        .filter(group_permissions::Column::GroupId.eq(group_id))
-        .exec(db)
-        .await?;
-    if !permission_ids.is_empty() {
-        group_permissions::Entity::insert_many(permission_ids.iter().map(|&permission_id| {
-            group_permissions::ActiveModel {
-                group_id: Set(group_id),
-                permission_id: Set(permission_id),
-            }
-        }))
-        .exec(db)
-        .await?;
-    }
-    Ok(())
+    let rows = permission_ids
+        .iter()
+        .map(|&permission_id| group_permissions::ActiveModel {
+            group_id: Set(group_id),
+            permission_id: Set(permission_id),
+        })
+        .collect();
+    links::replace(db, group_permissions::Column::GroupId.eq(group_id), rows).await
 }
 
 /// `deleteGroup`: memberships and grants cascade.
@@ -241,93 +166,27 @@ pub async fn delete(state: &AppState, id: Uuid) -> AppResult<()> {
     Ok(())
 }
 
-/// `setUserGroups`: replaces the user's memberships. The grantor must hold what every group
-/// newly joined grants.
-pub async fn set_user_groups(
-    state: &AppState,
-    grantor: &Grantor,
-    user_id: Uuid,
-    group_ids: &[Uuid],
-) -> AppResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    crate::services::users::get_locked(&txn, user_id).await?;
-    get_all(&txn, group_ids).await?;
-    let current: HashSet<Uuid> = user_groups::Entity::find()
-        .filter(user_groups::Column::UserId.eq(user_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|link| link.group_id)
-        .collect();
-    let joining: Vec<Uuid> = group_ids
-        .iter()
-        .copied()
-        .filter(|id| !current.contains(id))
-        .collect();
-    grantor.check_groups(&txn, &joining).await?;
-    user_groups::Entity::delete_many()
-        .filter(user_groups::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
-    add_links(&txn, user_id, group_ids).await?;
-    txn.commit().await?;
-    Ok(())
+/// A group by id.
+pub async fn find(
+    db: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<groups::Model>> {
+    lookup::group(db, id).await
 }
 
-/// `addUserToGroup`: idempotent.
-pub async fn add_member(
-    state: &AppState,
-    grantor: &Grantor,
-    user_id: Uuid,
-    group_id: Uuid,
-) -> AppResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    crate::services::users::get_locked(&txn, user_id).await?;
-    get_all(&txn, &[group_id]).await?;
-    grantor.check_groups(&txn, &[group_id]).await?;
-    let exists = user_groups::Entity::find_by_id((user_id, group_id))
-        .one(&txn)
-        .await?
-        .is_some();
-    if !exists {
-        add_links(&txn, user_id, &[group_id]).await?;
-    }
-    txn.commit().await?;
-    Ok(())
+/// One page of the groups whose name matches `search_pattern`, by name.
+pub async fn page(
+    db: &impl sea_orm::ConnectionTrait,
+    search_pattern: Option<String>,
+    args: &PageArgs,
+) -> AppResult<Page<groups::Model>> {
+    pagination::paginate(db, select(search_pattern), &ordering(), args).await
 }
 
-/// `removeUserFromGroup`: idempotent.
-pub async fn remove_member(state: &AppState, user_id: Uuid, group_id: Uuid) -> AppResult<()> {
-    let txn = db::begin_write(&state.db).await?;
-    crate::services::users::get(&txn, user_id).await?;
-    get_all(&txn, &[group_id]).await?;
-    user_groups::Entity::delete_by_id((user_id, group_id))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Inserts memberships (callers ensure none exists yet).
-pub async fn add_links(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    group_ids: &[Uuid],
-) -> AppResult<()> {
-    if !group_ids.is_empty() {
-        user_groups::Entity::insert_many(group_ids.iter().map(|&group_id| {
-            user_groups::ActiveModel {
-                user_id: Set(user_id),
-                group_id: Set(group_id),
-            }
-        }))
-        .exec(db)
-        .await?;
-    }
-    Ok(())
-}
-
-/// Checks that every id in `group_ids` names a group.
-pub async fn ensure_exist(db: &impl ConnectionTrait, group_ids: &[Uuid]) -> AppResult<()> {
-    get_all(db, group_ids).await
+/// How many groups match `search_pattern` (a connection's `totalCount`).
+pub async fn count(
+    db: &impl sea_orm::ConnectionTrait,
+    search_pattern: Option<String>,
+) -> AppResult<u64> {
+    pagination::count(db, select(search_pattern)).await
 }

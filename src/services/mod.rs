@@ -1,10 +1,27 @@
-//! Business rules and transactions, one module per domain. Services take plain Rust inputs
-//! and return entities or `AppError`; they know nothing of GraphQL or HTTP.
+//! Business rules and transactions, one module per concern. Services take plain Rust inputs
+//! and the acting `Viewer`, and return entities or `AppError`; they know nothing of GraphQL
+//! or HTTP.
+//!
+//! - `accounts`: a user's own account (register, login, profile, password, deletion)
+//! - `users`: accounts as others see and change them (administration, `create-superuser`)
+//! - `user_listing`: the `users` filter, orderings and pages
+//! - `membership`, `groups`, `permissions`: who belongs where, and what it grants
+//! - `sessions`: token pairs, rotation, logout
+//! - `profile`, `grants`, `last_admin`: rules shared by the above
+//! - `lookup`, `links`, `input`, `pagination`, `settings`: the plumbing under them
 
+pub mod accounts;
+pub mod grants;
 pub mod groups;
 pub mod input;
+pub mod last_admin;
+pub mod links;
+pub mod lookup;
+pub mod membership;
 pub mod pagination;
 pub mod permissions;
+pub mod profile;
 pub mod sessions;
 pub mod settings;
+pub mod user_listing;
 pub mod users;

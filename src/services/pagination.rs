@@ -1,9 +1,8 @@
 //! Relay cursor pagination over any entity, keyset-based: a cursor holds the sort key and id of
 //! its row, so a page deep in a large table costs what the first page costs and rows inserted
-//! meanwhile do not shift later pages. `offset` serves page-number UIs.
+//! meanwhile do not shift later pages. `offset` serves page-number UIs. Cursors are typed
+//! values here; the schema encodes them for clients (`async_graphql::connection::OpaqueCursor`).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
 use sea_orm::{
@@ -12,19 +11,28 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 
 pub const DEFAULT_PAGE: u64 = 10;
 pub const MAX_PAGE: u64 = 100;
 
-/// The connection arguments, as the client sent them.
+/// The connection arguments, as the client sent them (cursors decoded, not yet checked
+/// against the ordering).
 #[derive(Debug, Clone, Default)]
 pub struct PageArgs {
     pub first: Option<i32>,
-    pub after: Option<String>,
+    pub after: Option<Cursor>,
     pub last: Option<i32>,
-    pub before: Option<String>,
+    pub before: Option<Cursor>,
     pub offset: Option<i32>,
+}
+
+/// What a client is told about a cursor that is not one of this list and ordering.
+pub const INVALID_CURSOR: &str = "not a valid cursor for this list and ordering";
+
+/// The `BAD_USER_INPUT` for a bad cursor in argument `field`.
+pub fn invalid_cursor(field: &str) -> AppError {
+    FieldErrors::single(field, INVALID_CURSOR)
 }
 
 /// A sort key value, as it appears in a cursor.
@@ -68,8 +76,9 @@ pub struct Ordering<E: EntityTrait> {
     pub descending: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Cursor {
+/// A row's position in an ordering: the ordering's tag, the row's sort key and its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
     o: String,
     k: SortValue,
     id: Uuid,
@@ -77,7 +86,7 @@ struct Cursor {
 
 /// One page of rows with their cursors.
 pub struct Page<M> {
-    pub rows: Vec<(String, M)>,
+    pub rows: Vec<(Cursor, M)>,
     pub has_next_page: bool,
     pub has_previous_page: bool,
 }
@@ -139,30 +148,16 @@ fn plan(args: &PageArgs) -> AppResult<Plan> {
     })
 }
 
-fn encode_cursor(tag: &str, key: SortValue, id: Uuid) -> String {
-    let json = serde_json::to_vec(&Cursor {
-        o: tag.to_owned(),
-        k: key,
-        id,
-    })
-    .expect("BUG: a cursor always serializes");
-    URL_SAFE_NO_PAD.encode(json)
-}
-
-fn decode_cursor<E: EntityTrait>(
+/// The key and id of `cursor`, if it belongs to `ordering`; else `BAD_USER_INPUT` on `field`.
+fn position<E: EntityTrait>(
     field: &str,
     ordering: &Ordering<E>,
-    cursor: &str,
+    cursor: &Cursor,
 ) -> AppResult<(SortValue, Uuid)> {
-    let invalid = || FieldErrors::single(field, "not a valid cursor for this list and ordering");
-    let bytes = URL_SAFE_NO_PAD
-        .decode(cursor.trim())
-        .map_err(|_| invalid())?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if cursor.o != ordering.tag || !cursor.k.fits(ordering.time_key) {
-        return Err(invalid());
+        return Err(invalid_cursor(field));
     }
-    Ok((cursor.k, cursor.id))
+    Ok((cursor.k.clone(), cursor.id))
 }
 
 /// Rows strictly after (`greater`) or before the cursor position in the ordering's own
@@ -202,11 +197,11 @@ pub async fn paginate<E: EntityTrait>(
 ) -> AppResult<Page<E::Model>> {
     let plan = plan(args)?;
     if let Some(after) = &args.after {
-        let (key, id) = decode_cursor("after", ordering, after)?;
+        let (key, id) = position("after", ordering, after)?;
         select = select.filter(beyond(ordering, key, id, true));
     }
     if let Some(before) = &args.before {
-        let (key, id) = decode_cursor("before", ordering, before)?;
+        let (key, id) = position("before", ordering, before)?;
         select = select.filter(beyond(ordering, key, id, false));
     }
     let backward = matches!(plan.direction, Direction::Backward);
@@ -281,14 +276,12 @@ fn with_cursors<E: EntityTrait>(
         rows: rows
             .into_iter()
             .map(|row| {
-                (
-                    encode_cursor(
-                        ordering.tag,
-                        (ordering.key_of)(&row),
-                        (ordering.id_of)(&row),
-                    ),
-                    row,
-                )
+                let cursor = Cursor {
+                    o: ordering.tag.to_owned(),
+                    k: (ordering.key_of)(&row),
+                    id: (ordering.id_of)(&row),
+                };
+                (cursor, row)
             })
             .collect(),
         has_next_page,
@@ -352,7 +345,11 @@ mod tests {
         assert!(
             plan(&PageArgs {
                 offset: Some(1),
-                after: Some("x".into()),
+                after: Some(Cursor {
+                    o: "users:email".into(),
+                    k: SortValue::Text("x".into()),
+                    id: Uuid::nil(),
+                }),
                 ..Default::default()
             })
             .is_err()
@@ -361,8 +358,8 @@ mod tests {
     }
 
     #[test]
-    fn cursors_round_trip_and_are_tied_to_their_ordering() {
-        use crate::services::users::{UserOrder, UserOrderField, ordering};
+    fn cursors_are_tied_to_their_ordering() {
+        use crate::services::user_listing::{UserOrder, UserOrderField, ordering};
         let by = |field| {
             ordering(UserOrder {
                 field,
@@ -371,18 +368,22 @@ mod tests {
         };
         let (by_email, by_creation) = (by(UserOrderField::Email), by(UserOrderField::CreatedAt));
         let id = Uuid::new_v4();
-        let cursor = encode_cursor("users:email", SortValue::Text("a@example.com".into()), id);
+        let cursor = |o: &str, k: SortValue| Cursor {
+            o: o.to_owned(),
+            k,
+            id,
+        };
+        let email = cursor("users:email", SortValue::Text("a@example.com".into()));
         assert_eq!(
-            decode_cursor("after", &by_email, &cursor).unwrap(),
+            position("after", &by_email, &email).unwrap(),
             (SortValue::Text("a@example.com".into()), id)
         );
-        assert!(decode_cursor("after", &by_creation, &cursor).is_err());
-        assert!(decode_cursor("after", &by_email, "garbage").is_err());
+        assert!(position("after", &by_creation, &email).is_err());
 
         // Forged: the right tag with a value of the wrong kind, or text PostgreSQL refuses.
-        let forged = encode_cursor("users:created_at", SortValue::Text("x".into()), id);
-        assert!(decode_cursor("after", &by_creation, &forged).is_err());
-        let forged = encode_cursor("users:email", SortValue::Text("a\0b".into()), id);
-        assert!(decode_cursor("after", &by_email, &forged).is_err());
+        let forged = cursor("users:created_at", SortValue::Text("x".into()));
+        assert!(position("after", &by_creation, &forged).is_err());
+        let forged = cursor("users:email", SortValue::Text("a\0b".into()));
+        assert!(position("after", &by_email, &forged).is_err());
     }
 }

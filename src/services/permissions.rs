@@ -1,78 +1,23 @@
-//! Permissions: what users hold (directly or through groups), and the administrator's
-//! operations on the permission list itself.
+//! Permissions: the administrator's operations on the permission list itself, and the
+//! permissions a user holds directly. (What a viewer holds in all is `auth::viewer`'s.)
 
-use std::collections::HashSet;
-
-use sea_orm::sea_query::{Expr, ExprTrait, LockType, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryOrder,
 };
 use uuid::Uuid;
 
 use crate::db::{
     self,
-    entities::{group_permissions, permissions, user_groups, user_permissions},
+    entities::{permissions, user_permissions, users},
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::input::{self, Lines, MAX_LONG_TEXT};
+use crate::services::{links, lookup};
+use crate::state::AppState;
 
 pub const MIN_CODENAME: usize = 3;
 pub const MAX_CODENAME: usize = 100;
 pub const MAX_PERMISSION_NAME: usize = 255;
-
-/// Codenames `user_id` holds directly or through any group: one query.
-pub async fn codenames_of_user(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-) -> AppResult<HashSet<String>> {
-    let direct = Query::select()
-        .column(user_permissions::Column::PermissionId)
-        .from(user_permissions::Entity)
-        .and_where(user_permissions::Column::UserId.eq(user_id))
-        .to_owned();
-    let through_groups = Query::select()
-        .column((
-            group_permissions::Entity,
-            group_permissions::Column::PermissionId,
-        ))
-        .from(group_permissions::Entity)
-        .inner_join(
-            user_groups::Entity,
-            Expr::col((user_groups::Entity, user_groups::Column::GroupId)).equals((
-                group_permissions::Entity,
-                group_permissions::Column::GroupId,
-            )),
-        )
-        .and_where(ExprTrait::eq(
-            Expr::col((user_groups::Entity, user_groups::Column::UserId)),
-            user_id,
-        ))
-        .to_owned();
-    let codenames: Vec<String> = permissions::Entity::find()
-        .select_only()
-        .column(permissions::Column::Codename)
-        .filter(
-            permissions::Column::Id
-                .in_subquery(direct)
-                .or(permissions::Column::Id.in_subquery(through_groups)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(codenames.into_iter().collect())
-}
-
-/// Every codename that exists (what an ADMIN holds).
-pub async fn all_codenames(db: &impl ConnectionTrait) -> AppResult<HashSet<String>> {
-    let codenames: Vec<String> = permissions::Entity::find()
-        .select_only()
-        .column(permissions::Column::Codename)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(codenames.into_iter().collect())
-}
 
 /// Every permission, by codename.
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<permissions::Model>> {
@@ -80,27 +25,6 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<permissions::Model
         .order_by_asc(permissions::Column::Codename)
         .all(db)
         .await?)
-}
-
-/// Loads the permissions `ids` names; any unknown id is `NOT_FOUND`. On PostgreSQL they are
-/// share-locked until the transaction ends, so a concurrent `deletePermission` waits for (or
-/// finishes before) the links this transaction writes, instead of deadlocking with it.
-pub async fn get_all(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> AppResult<Vec<permissions::Model>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let select =
-        permissions::Entity::find().filter(permissions::Column::Id.is_in(ids.iter().copied()));
-    let found = crate::db::locking(select, db, LockType::Share)
-        .all(db)
-        .await?;
-    if found.len() != ids.len() {
-        return Err(AppError::NotFound("no such permission"));
-    }
-    Ok(found)
 }
 
 /// `createPermission`.
@@ -165,26 +89,23 @@ pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
     Ok(())
 }
 
-/// `setUserPermissions`: replaces the permissions `user_id` holds directly.
+/// `setUserPermissions`: replaces the permissions user `user_id` holds directly.
 pub async fn set_for_user(
-    db: &impl ConnectionTrait,
+    state: &AppState,
     user_id: Uuid,
     permission_ids: &[Uuid],
-) -> AppResult<()> {
-    get_all(db, permission_ids).await?;
-    user_permissions::Entity::delete_many()
-        .filter(user_permissions::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if !permission_ids.is_empty() {
-        user_permissions::Entity::insert_many(permission_ids.iter().map(|&permission_id| {
-            user_permissions::ActiveModel {
-                user_id: Set(user_id),
-                permission_id: Set(permission_id),
-            }
-        }))
-        .exec(db)
-        .await?;
-    }
-    Ok(())
+) -> AppResult<users::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let user = lookup::user_locked(&txn, user_id).await?;
+    lookup::permissions_shared(&txn, permission_ids).await?;
+    let rows = permission_ids
+        .iter()
+        .map(|&permission_id| user_permissions::ActiveModel {
+            user_id: Set(user_id),
+            permission_id: Set(permission_id),
+        })
+        .collect();
+    links::replace(&txn, user_permissions::Column::UserId.eq(user_id), rows).await?;
+    txn.commit().await?;
+    Ok(user)
 }

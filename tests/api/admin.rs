@@ -677,18 +677,28 @@ async fn admin_only_fields_are_null_for_others(app: TestApp) {
 /// The services refuse a non-admin's change to an ADMIN on the row they lock, so a promotion
 /// that lands between the resolver's quick check and the write cannot be overtaken.
 async fn services_recheck_admin_targets_inside_the_transaction(app: TestApp) {
-    use roster::services::users as service;
+    use roster::services::users::{self as service, UserChanges};
     let admin = Admin::new(&app, "admin@example.com").await;
+    let plain = Actor::register(&app, "plain@example.com").await;
+    let actor = roster::auth::viewer::Viewer::new(
+        db_user(&app, plain.id()).await.unwrap(),
+        Uuid::new_v4(),
+        app.db().clone(),
+    );
     let id = Uuid::parse_str(admin.id()).unwrap();
     let forbidden = |result: Result<(), roster::error::AppError>| match result {
         Err(error) => assert_eq!(error.code(), "FORBIDDEN"),
         Ok(()) => panic!("a non-admin changed an ADMIN"),
     };
-    forbidden(service::soft_delete(&app.state, id, true).await);
-    forbidden(service::delete_permanently(&app.state, id, true).await);
-    forbidden(service::restore(&app.state, id, true).await.map(|_| ()));
+    forbidden(service::delete(&app.state, &actor, id, false).await);
+    forbidden(service::delete(&app.state, &actor, id, true).await);
+    forbidden(service::restore(&app.state, &actor, id).await.map(|_| ()));
+    let deactivate = UserChanges {
+        is_active: Some(false),
+        ..Default::default()
+    };
     forbidden(
-        service::update_fields(&app.state, id, Default::default(), None, Some(false), true)
+        service::update(&app.state, &actor, id, deactivate)
             .await
             .map(|_| ()),
     );

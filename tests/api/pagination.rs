@@ -337,7 +337,7 @@ trait Fixture {
 
 impl Fixture for users::Model {
     fn derived(mut self) -> Self {
-        self.search_key = roster::services::users::search_key(
+        self.search_key = roster::services::profile::search_key(
             &self.email,
             self.username.as_deref(),
             self.first_name.as_deref(),

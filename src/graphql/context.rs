@@ -1,0 +1,95 @@
+//! What resolvers read from async-graphql's context: the shared state, the request's
+//! credentials and DataLoaders, and the viewer, through `ContextExt` instead of
+//! `ctx.data_unchecked`. `ViewedBy` says whose eyes a part of the response is judged by.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_graphql::Context;
+
+use crate::auth::viewer::{Credentials, Viewer};
+use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::nulls::Nulls;
+use crate::state::AppState;
+
+/// Small accessors every resolver uses.
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    fn credentials(&self) -> &Credentials;
+    fn loaders(&self) -> &Loaders;
+    /// The viewer, or `UNAUTHENTICATED`.
+    fn viewer(&self) -> impl Future<Output = AppResult<Arc<Viewer>>> + Send;
+    /// The viewer if any; `UNAUTHENTICATED` only for a bad token.
+    fn maybe_viewer(&self) -> impl Future<Output = AppResult<Option<Arc<Viewer>>>> + Send;
+    /// For a nullable field: its value, or `None` with the error recorded at this field, so
+    /// the field answers `null` beside its error as GraphQL says (see `nulls`).
+    fn or_null<T, E: Into<async_graphql::Error>>(&self, result: Result<Option<T>, E>) -> Option<T>;
+    /// For a nullable field whose value has fields of its own: records this field as where
+    /// the null of a failing non-null field below lands (see `nulls`).
+    fn nullable<T>(&self, value: Option<T>) -> Option<T>;
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+
+    fn credentials(&self) -> &Credentials {
+        self.data_unchecked::<Credentials>()
+    }
+
+    fn loaders(&self) -> &Loaders {
+        self.data_unchecked::<Loaders>()
+    }
+
+    async fn viewer(&self) -> AppResult<Arc<Viewer>> {
+        self.maybe_viewer()
+            .await?
+            .ok_or(AppError::Unauthenticated("authentication required"))
+    }
+
+    async fn maybe_viewer(&self) -> AppResult<Option<Arc<Viewer>>> {
+        let state = self.state();
+        self.credentials().viewer(&state.db, &state.keys).await
+    }
+
+    fn or_null<T, E: Into<async_graphql::Error>>(&self, result: Result<Option<T>, E>) -> Option<T> {
+        match result {
+            Ok(value) => self.nullable(value),
+            Err(error) => {
+                self.data_unchecked::<Arc<Nulls>>()
+                    .caught(self, error.into());
+                None
+            }
+        }
+    }
+
+    fn nullable<T>(&self, value: Option<T>) -> Option<T> {
+        if value.is_some() {
+            self.data_unchecked::<Arc<Nulls>>().may_land(self);
+        }
+        value
+    }
+}
+
+/// Whose eyes a part of the response is judged by: the request's viewer, or the user of a
+/// session the request itself just opened. `login { user { deletedAt } }` is answered for who
+/// just logged in, whatever token (or none) the request came with. Output types carry it
+/// down to the fields that check it.
+#[derive(Clone, Default)]
+pub enum ViewedBy {
+    #[default]
+    Request,
+    Session(Arc<Viewer>),
+}
+
+impl ViewedBy {
+    /// The viewer these eyes belong to, or `UNAUTHENTICATED`.
+    pub async fn viewer(&self, ctx: &Context<'_>) -> AppResult<Arc<Viewer>> {
+        match self {
+            ViewedBy::Request => ctx.viewer().await,
+            ViewedBy::Session(viewer) => Ok(viewer.clone()),
+        }
+    }
+}

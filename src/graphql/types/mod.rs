@@ -1,0 +1,17 @@
+//! GraphQL output types, written by hand over the entities so that nothing the schema does not
+//! name (a password hash, a token hash) can ever be serialized; and the input shapes more than
+//! one domain takes. Relationships resolve through the request's DataLoader.
+
+mod connection;
+mod group;
+mod profile;
+mod session;
+mod user;
+
+pub use connection::{
+    GroupConnection, Total, UserConnection, group_connection, page_args, user_connection,
+};
+pub use group::{Group, Permission};
+pub use profile::ProfileInput;
+pub use session::{AuthPayload, Session};
+pub use user::{Role, User};

@@ -1,0 +1,217 @@
+//! Administration of users: the `users` listing and the mutations on other accounts. Guards
+//! declare who may call each field (API.md's "ADMIN / permission" notes); the rules on which
+//! accounts the caller may change live in `services::users`.
+
+// Connection fields take the five Relay arguments plus their own.
+#![allow(clippy::too_many_arguments)]
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+
+use crate::graphql::context::ContextExt;
+use crate::graphql::guards::{Admin, AdminOr};
+use crate::graphql::ids;
+use crate::graphql::types::{ProfileInput, Role, User, UserConnection, page_args, user_connection};
+use crate::services::input;
+use crate::services::profile::NewAccount;
+use crate::services::user_listing::{self, UserFilter as Filter, UserOrder as Order};
+use crate::services::users::{self as user_service, UserChanges};
+
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    pub email: String,
+    pub password: String,
+    #[graphql(flatten)]
+    pub profile: ProfileInput,
+    // Nullable with defaults, as API.md prints them: null (an omitted variable) means the default.
+    #[graphql(default_with = "Some(Role::User)")]
+    pub role: Option<Role>,
+    #[graphql(default_with = "Some(true)")]
+    pub is_active: Option<bool>,
+    pub group_ids: Option<Vec<ID>>,
+}
+
+/// Omitted fields stay as they are; `null` clears an optional field.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    pub email: Option<String>,
+    #[graphql(flatten)]
+    pub profile: ProfileInput,
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "user_listing::DeletedFilter")]
+pub enum DeletedFilter {
+    #[default]
+    Exclude,
+    Include,
+    Only,
+}
+
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    /// Case-insensitive match on email, username, first and last name.
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+    pub group_id: Option<ID>,
+    #[graphql(default_with = "Some(DeletedFilter::Exclude)")]
+    pub deleted: Option<DeletedFilter>,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "user_listing::UserOrderField")]
+pub enum UserOrderField {
+    CreatedAt,
+    Email,
+    Username,
+    LastLoginAt,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum OrderDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject)]
+pub struct UserOrder {
+    pub field: UserOrderField,
+    pub direction: OrderDirection,
+}
+
+impl UserFilter {
+    fn into_filter(self) -> crate::error::AppResult<Filter> {
+        let group_id = self
+            .group_id
+            .as_deref()
+            .map(|id| input::id("filter.groupId", id))
+            .transpose()?;
+        Ok(Filter {
+            search_pattern: input::search("filter.search", self.search.as_deref())?,
+            role: self.role.map(Into::into),
+            is_active: self.is_active,
+            group_id,
+            deleted: self.deleted.unwrap_or_default().into(),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct UsersQuery;
+
+#[Object]
+impl UsersQuery {
+    /// Users, page by page. ADMIN or `users.view`.
+    #[graphql(guard = "AdminOr::permission(\"users.view\")")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        offset: Option<i32>,
+        filter: Option<UserFilter>,
+        order_by: Option<UserOrder>,
+    ) -> Result<UserConnection> {
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let order = order_by.map_or_else(Order::default, |order| Order {
+            field: order.field.into(),
+            descending: order.direction == OrderDirection::Desc,
+        });
+        let args = page_args(first, after, last, before, offset)?;
+        Ok(user_connection(&ctx.state().db, filter, order, &args).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct UsersMutation;
+
+#[Object]
+impl UsersMutation {
+    /// Creates an account. ADMIN or `users.create`; only an ADMIN may create an ADMIN, and
+    /// `groupIds` may grant only what the caller holds.
+    #[graphql(guard = "AdminOr::permission(\"users.create\")")]
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
+        let viewer = ctx.viewer().await?;
+        let group_ids = ids("groupIds", input.group_ids.as_deref().unwrap_or_default())?;
+        let account = NewAccount {
+            profile: input.profile.changes(Some(input.email)),
+            password: input.password,
+            password_confirmation: None,
+            role: input.role.unwrap_or(Role::User).into(),
+            is_active: input.is_active.unwrap_or(true),
+        };
+        let user = user_service::create(ctx.state(), &viewer, account, &group_ids).await?;
+        Ok(User::from(user))
+    }
+
+    /// Edits an account. ADMIN or `users.update`; a role change needs ADMIN.
+    #[graphql(guard = "AdminOr::permission(\"users.update\")")]
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
+        let changes = UserChanges {
+            profile: input.profile.changes(input.email),
+            role: input.role.map(Into::into),
+            is_active: input.is_active,
+        };
+        update(ctx, &id, changes).await
+    }
+
+    /// Sets a user's role. ADMIN only.
+    #[graphql(guard = "Admin")]
+    async fn set_user_role(&self, ctx: &Context<'_>, id: ID, role: Role) -> Result<User> {
+        let changes = UserChanges {
+            role: Some(role.into()),
+            ..Default::default()
+        };
+        update(ctx, &id, changes).await
+    }
+
+    /// Activates or deactivates a user; deactivation ends their sessions at once. ADMIN or
+    /// `users.update`.
+    #[graphql(guard = "AdminOr::permission(\"users.update\")")]
+    async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> Result<User> {
+        let changes = UserChanges {
+            is_active: Some(active),
+            ..Default::default()
+        };
+        update(ctx, &id, changes).await
+    }
+
+    /// Soft-deletes a user (sessions end, email stays reserved), or removes the row with
+    /// `permanent: true`. ADMIN or `users.delete`.
+    #[graphql(guard = "AdminOr::permission(\"users.delete\")")]
+    async fn delete_user(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default_with = "Some(false)")] permanent: Option<bool>,
+    ) -> Result<bool> {
+        let viewer = ctx.viewer().await?;
+        let id = input::id("id", &id)?;
+        let permanent = permanent.unwrap_or(false);
+        user_service::delete(ctx.state(), &viewer, id, permanent).await?;
+        Ok(true)
+    }
+
+    /// Undoes a soft delete. ADMIN or `users.delete`.
+    #[graphql(guard = "AdminOr::permission(\"users.delete\")")]
+    async fn restore_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let viewer = ctx.viewer().await?;
+        let id = input::id("id", &id)?;
+        Ok(User::from(
+            user_service::restore(ctx.state(), &viewer, id).await?,
+        ))
+    }
+}
+
+/// The three ways to edit an account share one service.
+async fn update(ctx: &Context<'_>, id: &ID, changes: UserChanges) -> Result<User> {
+    let viewer = ctx.viewer().await?;
+    let id = input::id("id", id)?;
+    Ok(User::from(
+        user_service::update(ctx.state(), &viewer, id, changes).await?,
+    ))
+}

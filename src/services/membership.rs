@@ -1,0 +1,86 @@
+//! Group membership: who belongs to which group. Joining a group grants what it grants, so
+//! an actor that is not an ADMIN may add a user (itself included) only to groups granting
+//! nothing it does not hold itself.
+
+use std::collections::HashSet;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::auth::viewer::Viewer;
+use crate::db::{self, entities::user_groups};
+use crate::error::AppResult;
+use crate::services::grants::Grantor;
+use crate::services::{links, lookup};
+use crate::state::AppState;
+
+fn membership(user_id: Uuid, group_id: Uuid) -> user_groups::ActiveModel {
+    user_groups::ActiveModel {
+        user_id: Set(user_id),
+        group_id: Set(group_id),
+    }
+}
+
+/// `setUserGroups`: replaces the user's memberships. The actor must hold what every group
+/// newly joined grants.
+pub async fn set_groups(
+    state: &AppState,
+    actor: &Viewer,
+    user_id: Uuid,
+    group_ids: &[Uuid],
+) -> AppResult<()> {
+    let grantor = Grantor::of(actor).await?;
+    let txn = db::begin_write(&state.db).await?;
+    lookup::user_locked(&txn, user_id).await?;
+    lookup::groups_shared(&txn, group_ids).await?;
+    let current: HashSet<Uuid> = user_groups::Entity::find()
+        .filter(user_groups::Column::UserId.eq(user_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|link| link.group_id)
+        .collect();
+    let joining: Vec<Uuid> = group_ids
+        .iter()
+        .copied()
+        .filter(|id| !current.contains(id))
+        .collect();
+    grantor.check_groups(&txn, &joining).await?;
+    let rows = group_ids
+        .iter()
+        .map(|&group_id| membership(user_id, group_id))
+        .collect();
+    links::replace(&txn, user_groups::Column::UserId.eq(user_id), rows).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `addUserToGroup`: idempotent.
+pub async fn add(state: &AppState, actor: &Viewer, user_id: Uuid, group_id: Uuid) -> AppResult<()> {
+    let grantor = Grantor::of(actor).await?;
+    let txn = db::begin_write(&state.db).await?;
+    lookup::user_locked(&txn, user_id).await?;
+    lookup::groups_shared(&txn, &[group_id]).await?;
+    grantor.check_groups(&txn, &[group_id]).await?;
+    let exists = user_groups::Entity::find_by_id((user_id, group_id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if !exists {
+        links::insert(&txn, vec![membership(user_id, group_id)]).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// `removeUserFromGroup`: idempotent.
+pub async fn remove(state: &AppState, user_id: Uuid, group_id: Uuid) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    lookup::existing_user(&txn, user_id).await?;
+    lookup::groups_shared(&txn, &[group_id]).await?;
+    user_groups::Entity::delete_by_id((user_id, group_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
