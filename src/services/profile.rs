@@ -36,11 +36,6 @@ pub struct NewAccount {
     pub is_active: bool,
 }
 
-/// Sets one optional text column of a user.
-type Setter = fn(&mut users::ActiveModel, Option<String>);
-/// An optional text field: its input name, the change asked for, its limits and its column.
-type TextField = (&'static str, Option<Option<String>>, usize, Lines, Setter);
-
 /// Validates `changes` onto `model`, recording every problem in `errors`.
 pub fn apply(errors: &mut FieldErrors, model: &mut users::ActiveModel, changes: ProfileChanges) {
     if let Some(email) = changes.email {
@@ -59,57 +54,21 @@ pub fn apply(errors: &mut FieldErrors, model: &mut users::ActiveModel, changes: 
             }
         }
     }
-    let texts: [TextField; 6] = [
-        (
-            "firstName",
-            changes.first_name,
-            MAX_NAME,
-            Lines::Single,
-            |m, v| m.first_name = Set(v),
-        ),
-        (
-            "lastName",
-            changes.last_name,
-            MAX_NAME,
-            Lines::Single,
-            |m, v| m.last_name = Set(v),
-        ),
-        (
-            "phoneNumber",
-            changes.phone_number,
-            MAX_PHONE,
-            Lines::Single,
-            |m, v| m.phone_number = Set(v),
-        ),
-        (
-            "address",
-            changes.address,
-            MAX_LONG_TEXT,
-            Lines::Multi,
-            |m, v| m.address = Set(v),
-        ),
-        (
-            "company",
-            changes.company,
-            MAX_NAME,
-            Lines::Single,
-            |m, v| m.company = Set(v),
-        ),
-        (
-            "designation",
-            changes.designation,
-            MAX_NAME,
-            Lines::Single,
-            |m, v| m.designation = Set(v),
-        ),
-    ];
-    for (field, change, max, lines, set) in texts {
-        if let Some(value) = change {
-            set(
-                model,
-                input::optional_text(errors, field, value, max, lines),
-            );
-        }
+    // Each optional text field: its input name, its column, its limits.
+    macro_rules! texts {
+        ($($field:literal => $column:ident, $max:expr, $lines:expr;)*) => {$(
+            if let Some(value) = changes.$column {
+                model.$column = Set(input::optional_text(errors, $field, value, $max, $lines));
+            }
+        )*};
+    }
+    texts! {
+        "firstName" => first_name, MAX_NAME, Lines::Single;
+        "lastName" => last_name, MAX_NAME, Lines::Single;
+        "phoneNumber" => phone_number, MAX_PHONE, Lines::Single;
+        "address" => address, MAX_LONG_TEXT, Lines::Multi;
+        "company" => company, MAX_NAME, Lines::Single;
+        "designation" => designation, MAX_NAME, Lines::Single;
     }
 }
 

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use async_graphql::dataloader::{DataLoader, Loader};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Related};
-use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::db::entities::{
@@ -17,6 +16,10 @@ use crate::db::entities::{
 };
 use crate::error::AppError;
 use crate::services::pagination::FrontWindow;
+
+mod batches;
+
+pub use batches::{GroupBatch, MemberPages, UserBatch};
 
 /// A relationship through a link table: for an owner id, the `Target` rows that `Table`'s
 /// rows link it to, in a fixed order. One generic loader serves them all.
@@ -36,51 +39,39 @@ pub trait Link: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Linked<L: Link>(pub Uuid, pub L);
 
-/// The groups a user belongs to, by name.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct GroupsOfUser;
-/// The permissions a user holds directly, by codename.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DirectPermissionsOfUser;
-/// The permissions a group grants, by codename.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PermissionsOfGroup;
+/// Declares a `Link`: its marker, link table and owner column, target, and sort field.
+macro_rules! link {
+    ($(#[$doc:meta])* $name:ident: $table:ident.$owner:ident ($column:ident) -> $target:ident by $key:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name;
 
-impl Link for GroupsOfUser {
-    type Table = user_groups::Entity;
-    type Target = groups::Entity;
-    const OWNER: user_groups::Column = user_groups::Column::UserId;
-    fn owner(link: &user_groups::Model) -> Uuid {
-        link.user_id
-    }
-    fn order(a: &groups::Model, b: &groups::Model) -> std::cmp::Ordering {
-        a.name_key.cmp(&b.name_key)
-    }
+        impl Link for $name {
+            type Table = $table::Entity;
+            type Target = $target::Entity;
+            const OWNER: $table::Column = $table::Column::$column;
+            fn owner(link: &$table::Model) -> Uuid {
+                link.$owner
+            }
+            fn order(a: &$target::Model, b: &$target::Model) -> std::cmp::Ordering {
+                a.$key.cmp(&b.$key)
+            }
+        }
+    };
 }
 
-impl Link for DirectPermissionsOfUser {
-    type Table = user_permissions::Entity;
-    type Target = permissions::Entity;
-    const OWNER: user_permissions::Column = user_permissions::Column::UserId;
-    fn owner(link: &user_permissions::Model) -> Uuid {
-        link.user_id
-    }
-    fn order(a: &permissions::Model, b: &permissions::Model) -> std::cmp::Ordering {
-        a.codename.cmp(&b.codename)
-    }
-}
-
-impl Link for PermissionsOfGroup {
-    type Table = group_permissions::Entity;
-    type Target = permissions::Entity;
-    const OWNER: group_permissions::Column = group_permissions::Column::GroupId;
-    fn owner(link: &group_permissions::Model) -> Uuid {
-        link.group_id
-    }
-    fn order(a: &permissions::Model, b: &permissions::Model) -> std::cmp::Ordering {
-        a.codename.cmp(&b.codename)
-    }
-}
+link!(
+    /// The groups a user belongs to, by name.
+    GroupsOfUser: user_groups.user_id (UserId) -> groups by name_key
+);
+link!(
+    /// The permissions a user holds directly, by codename.
+    DirectPermissionsOfUser: user_permissions.user_id (UserId) -> permissions by codename
+);
+link!(
+    /// The permissions a group grants, by codename.
+    PermissionsOfGroup: group_permissions.group_id (GroupId) -> permissions by codename
+);
 
 /// How many non-deleted users belong to a group.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -278,200 +269,5 @@ impl Loader<AllPermissions> for DbLoader {
             .map_err(failed)?;
         all.sort_by(|a, b| a.codename.cmp(&b.codename));
         Ok(HashMap::from([(AllPermissions, all)]))
-    }
-}
-
-/// The users of one list (a page of a connection, or a single user), sharing their loads: the
-/// first `User.groups` of the list loads the groups of every user in it, in one DataLoader
-/// call, and the others wait for that result. So the number of statements for a list does not
-/// depend on its length, nor on how fast the resolvers happen to run (a DataLoader alone
-/// batches only the keys that arrive within its delay).
-pub struct UserBatch {
-    ids: Vec<Uuid>,
-    groups: OnceCell<HashMap<Linked<GroupsOfUser>, Vec<groups::Model>>>,
-    direct: OnceCell<HashMap<Linked<DirectPermissionsOfUser>, Vec<permissions::Model>>>,
-    all_permissions: OnceCell<Vec<permissions::Model>>,
-    group_batch: OnceCell<Arc<GroupBatch>>,
-}
-
-/// The groups of one list, sharing their loads like `UserBatch`.
-pub struct GroupBatch {
-    ids: Vec<Uuid>,
-    permissions: OnceCell<HashMap<Linked<PermissionsOfGroup>, Vec<permissions::Model>>>,
-    member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
-    /// First pages of members, by (limit, offset): usually one entry, as every group of a list
-    /// is asked for the same page.
-    member_pages: std::sync::Mutex<HashMap<FrontWindow, Arc<OnceCell<MemberPages>>>>,
-}
-
-/// The same first page of members of every group of a list, and one `UserBatch` for all of
-/// those members, so their own relationships load once for the whole list.
-pub struct MemberPages {
-    pages: HashMap<Uuid, Vec<users::Model>>,
-    users: Arc<UserBatch>,
-}
-
-impl UserBatch {
-    pub fn new(ids: Vec<Uuid>) -> Arc<Self> {
-        Arc::new(Self {
-            ids,
-            groups: OnceCell::new(),
-            direct: OnceCell::new(),
-            all_permissions: OnceCell::new(),
-            group_batch: OnceCell::new(),
-        })
-    }
-
-    /// The groups of `user`, loaded for the whole list on first use.
-    pub async fn groups_of(
-        &self,
-        loader: &Loaders,
-        user: Uuid,
-    ) -> Result<Vec<groups::Model>, SharedError> {
-        let all = self
-            .groups
-            .get_or_try_init(|| {
-                loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(user, GroupsOfUser))
-            .cloned()
-            .unwrap_or_default())
-    }
-
-    /// One `GroupBatch` over every group of every user in the list.
-    pub async fn group_batch(&self, loader: &Loaders) -> Result<Arc<GroupBatch>, SharedError> {
-        self.group_batch
-            .get_or_try_init(|| async {
-                let all = self
-                    .groups
-                    .get_or_try_init(|| {
-                        loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
-                    })
-                    .await?;
-                let mut ids: Vec<Uuid> = all.values().flatten().map(|g| g.id).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Ok::<_, SharedError>(GroupBatch::new(ids))
-            })
-            .await
-            .cloned()
-    }
-
-    /// The permissions `user` holds directly, loaded for the whole list on first use.
-    pub async fn direct_of(
-        &self,
-        loader: &Loaders,
-        user: Uuid,
-    ) -> Result<Vec<permissions::Model>, SharedError> {
-        let all = self
-            .direct
-            .get_or_try_init(|| {
-                loader.load_many(
-                    self.ids
-                        .iter()
-                        .map(|&id| Linked(id, DirectPermissionsOfUser)),
-                )
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(user, DirectPermissionsOfUser))
-            .cloned()
-            .unwrap_or_default())
-    }
-
-    /// Every permission (for the ADMINs of the list).
-    pub async fn all_permissions(
-        &self,
-        loader: &Loaders,
-    ) -> Result<Vec<permissions::Model>, SharedError> {
-        self.all_permissions
-            .get_or_try_init(|| async {
-                Ok(loader.load_one(AllPermissions).await?.unwrap_or_default())
-            })
-            .await
-            .cloned()
-    }
-}
-
-impl GroupBatch {
-    pub fn new(ids: Vec<Uuid>) -> Arc<Self> {
-        Arc::new(Self {
-            ids,
-            permissions: OnceCell::new(),
-            member_counts: OnceCell::new(),
-            member_pages: Default::default(),
-        })
-    }
-
-    /// The permissions `group` grants, loaded for the whole list on first use.
-    pub async fn permissions_of(
-        &self,
-        loader: &Loaders,
-        group: Uuid,
-    ) -> Result<Vec<permissions::Model>, SharedError> {
-        let all = self
-            .permissions
-            .get_or_try_init(|| {
-                loader.load_many(self.ids.iter().map(|&id| Linked(id, PermissionsOfGroup)))
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(group, PermissionsOfGroup))
-            .cloned()
-            .unwrap_or_default())
-    }
-
-    /// How many non-deleted users belong to `group`, counted for the whole list on first use.
-    pub async fn member_count_of(&self, loader: &Loaders, group: Uuid) -> Result<i64, SharedError> {
-        let all = self
-            .member_counts
-            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| MemberCountOfGroup(id))))
-            .await?;
-        Ok(all.get(&MemberCountOfGroup(group)).copied().unwrap_or(0))
-    }
-
-    /// Up to `limit + 1` members of `group` after skipping `offset` (see `MembersPage`), loaded
-    /// for the whole list on first use, with the `UserBatch` they share.
-    pub async fn members_of(
-        &self,
-        loader: &Loaders,
-        group: Uuid,
-        (limit, offset): FrontWindow,
-    ) -> Result<(Vec<users::Model>, Arc<UserBatch>), SharedError> {
-        let cell = self
-            .member_pages
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .entry((limit, offset))
-            .or_default()
-            .clone();
-        let loaded = cell
-            .get_or_try_init(|| async {
-                let keys = self.ids.iter().map(|&group| MembersPage {
-                    group,
-                    limit,
-                    offset,
-                });
-                let pages: HashMap<Uuid, Vec<users::Model>> = loader
-                    .load_many(keys)
-                    .await?
-                    .into_iter()
-                    .map(|(key, members)| (key.group, members))
-                    .collect();
-                let mut ids: Vec<Uuid> = pages.values().flatten().map(|user| user.id).collect();
-                ids.sort_unstable();
-                ids.dedup();
-                Ok::<_, SharedError>(MemberPages {
-                    pages,
-                    users: UserBatch::new(ids),
-                })
-            })
-            .await?;
-        Ok((
-            loaded.pages.get(&group).cloned().unwrap_or_default(),
-            loaded.users.clone(),
-        ))
     }
 }
