@@ -6,10 +6,11 @@
 //! `name::postgres` tests.
 
 #[macro_use]
-mod helpers;
+mod support;
 
 mod admin;
 mod auth;
+mod http;
 mod pagination;
 mod schema;
 mod throttle;

@@ -1,6 +1,6 @@
 //! The checked-in `schema.graphql` is exactly what the code generates, and the server serves it.
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 #[test]
 fn schema_graphql_is_up_to_date() {
@@ -44,7 +44,7 @@ both!(serves_the_schema_and_health);
 async fn concurrent_migrations_on_postgres_take_turns() {
     use migration::MigratorTrait;
 
-    let Some(database) = crate::helpers::PostgresDatabase::create().await else {
+    let Some(database) = crate::support::PostgresDatabase::create().await else {
         return;
     };
     let mut replicas = Vec::new();

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
+use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
 
 const LOGIN: &str = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }";
 

@@ -1,6 +1,10 @@
 //! GraphQL output types, written by hand over the entities so that nothing the schema does not
 //! name (a password hash, a token hash) can ever be serialized; and the input shapes more than
 //! one domain takes. Relationships resolve through the request's DataLoader.
+//!
+//! `user`, `group` and `connection` import each other because the schema's types refer to
+//! each other (`User.groups` -> `Group`, `Group.members` -> `UserConnection` -> `User`), as
+//! the entities of a two-way relation do.
 
 mod connection;
 mod group;

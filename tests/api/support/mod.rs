@@ -1,15 +1,23 @@
-//! `TestApp`: a running server on its own database and port, and typed helpers to talk to it.
+//! Support shared by the API tests. Here: `TestApp`, a running server on its own database and
+//! port, typed helpers to talk to it, and the `both!` macro; in the submodules, what the tests of
+//! one area share.
 
 use std::sync::Arc;
 use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roster::config::{Secret, Settings};
+use roster::db::entities::users;
 use roster::state::AppState;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub mod admin;
+pub mod auth;
+pub mod pagination;
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -26,13 +34,13 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = crate::helpers::TestApp::spawn(crate::helpers::Backend::Sqlite).await.expect("sqlite is always available");
+                let app = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await.expect("sqlite is always available");
                 super::$name(app).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = crate::helpers::TestApp::spawn(crate::helpers::Backend::Postgres).await {
+                if let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::Postgres).await {
                     super::$name(app).await;
                 }
             }
@@ -330,4 +338,17 @@ pub fn assert_code(body: &Value, code: &str) {
 #[track_caller]
 pub fn assert_ok(body: &Value) {
     assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+}
+
+/// Parses one of Roster's ids.
+pub fn uuid(id: &str) -> Uuid {
+    id.parse().expect("Roster's ids are UUIDs")
+}
+
+/// The user row `id`, if there is one.
+pub async fn db_user(app: &TestApp, id: &str) -> Option<users::Model> {
+    users::Entity::find_by_id(uuid(id))
+        .one(app.db())
+        .await
+        .unwrap()
 }
