@@ -1,7 +1,7 @@
 //! Relay cursor pagination over any entity, keyset-based: a cursor holds the sort key and id of
 //! its row, so a page deep in a large table costs what the first page costs and rows inserted
 //! meanwhile do not shift later pages. `offset` serves page-number UIs. Cursors are typed
-//! values here; the schema encodes them for clients (`async_graphql::connection::OpaqueCursor`).
+//! values here; the schema encodes them for clients as opaque strings.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};

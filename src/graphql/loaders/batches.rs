@@ -10,18 +10,48 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use sea_orm::EntityTrait;
+
 use super::{
-    AllPermissions, DirectPermissionsOfUser, GroupsOfUser, Linked, Loaders, MemberCountOfGroup,
-    MembersPage, PermissionsOfGroup, SharedError,
+    AllPermissions, DirectPermissionsOfUser, GroupsOfUser, Link, Linked, Loaders,
+    MemberCountOfGroup, MembersPage, PermissionsOfGroup, SharedError,
 };
 use crate::db::entities::{groups, permissions, users};
 use crate::services::pagination::FrontWindow;
 
+/// The `L`-linked rows of every owner of a list.
+type LinkedRows<L> = HashMap<Linked<L>, Vec<<<L as Link>::Target as EntityTrait>::Model>>;
+
+/// The `L`-linked rows of every id in `ids`, loaded into `cell` in one DataLoader call on
+/// first use.
+async fn load_linked<'a, L: Link + Default>(
+    cell: &'a OnceCell<LinkedRows<L>>,
+    loader: &Loaders,
+    ids: &[Uuid],
+) -> Result<&'a LinkedRows<L>, SharedError> {
+    cell.get_or_try_init(|| loader.load_many(ids.iter().map(|&id| Linked(id, L::default()))))
+        .await
+}
+
+/// `owner`'s rows of `load_linked`.
+async fn linked_of<L: Link + Default>(
+    cell: &OnceCell<LinkedRows<L>>,
+    loader: &Loaders,
+    ids: &[Uuid],
+    owner: Uuid,
+) -> Result<Vec<<L::Target as EntityTrait>::Model>, SharedError> {
+    let all = load_linked(cell, loader, ids).await?;
+    Ok(all
+        .get(&Linked(owner, L::default()))
+        .cloned()
+        .unwrap_or_default())
+}
+
 /// The users of one list (a page of a connection, or a single user), sharing their loads.
 pub struct UserBatch {
     ids: Vec<Uuid>,
-    groups: OnceCell<HashMap<Linked<GroupsOfUser>, Vec<groups::Model>>>,
-    direct: OnceCell<HashMap<Linked<DirectPermissionsOfUser>, Vec<permissions::Model>>>,
+    groups: OnceCell<LinkedRows<GroupsOfUser>>,
+    direct: OnceCell<LinkedRows<DirectPermissionsOfUser>>,
     all_permissions: OnceCell<Vec<permissions::Model>>,
     group_batch: OnceCell<Arc<GroupBatch>>,
 }
@@ -29,7 +59,7 @@ pub struct UserBatch {
 /// The groups of one list, sharing their loads like `UserBatch`.
 pub struct GroupBatch {
     ids: Vec<Uuid>,
-    permissions: OnceCell<HashMap<Linked<PermissionsOfGroup>, Vec<permissions::Model>>>,
+    permissions: OnceCell<LinkedRows<PermissionsOfGroup>>,
     member_counts: OnceCell<HashMap<MemberCountOfGroup, i64>>,
     /// First pages of members, by (limit, offset): usually one entry, as every group of a list
     /// is asked for the same page.
@@ -60,28 +90,14 @@ impl UserBatch {
         loader: &Loaders,
         user: Uuid,
     ) -> Result<Vec<groups::Model>, SharedError> {
-        let all = self
-            .groups
-            .get_or_try_init(|| {
-                loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(user, GroupsOfUser))
-            .cloned()
-            .unwrap_or_default())
+        linked_of(&self.groups, loader, &self.ids, user).await
     }
 
     /// One `GroupBatch` over every group of every user in the list.
     pub async fn group_batch(&self, loader: &Loaders) -> Result<Arc<GroupBatch>, SharedError> {
         self.group_batch
             .get_or_try_init(|| async {
-                let all = self
-                    .groups
-                    .get_or_try_init(|| {
-                        loader.load_many(self.ids.iter().map(|&id| Linked(id, GroupsOfUser)))
-                    })
-                    .await?;
+                let all = load_linked(&self.groups, loader, &self.ids).await?;
                 let mut ids: Vec<Uuid> = all.values().flatten().map(|g| g.id).collect();
                 ids.sort_unstable();
                 ids.dedup();
@@ -97,20 +113,7 @@ impl UserBatch {
         loader: &Loaders,
         user: Uuid,
     ) -> Result<Vec<permissions::Model>, SharedError> {
-        let all = self
-            .direct
-            .get_or_try_init(|| {
-                loader.load_many(
-                    self.ids
-                        .iter()
-                        .map(|&id| Linked(id, DirectPermissionsOfUser)),
-                )
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(user, DirectPermissionsOfUser))
-            .cloned()
-            .unwrap_or_default())
+        linked_of(&self.direct, loader, &self.ids, user).await
     }
 
     /// Every permission (for the ADMINs of the list).
@@ -143,16 +146,7 @@ impl GroupBatch {
         loader: &Loaders,
         group: Uuid,
     ) -> Result<Vec<permissions::Model>, SharedError> {
-        let all = self
-            .permissions
-            .get_or_try_init(|| {
-                loader.load_many(self.ids.iter().map(|&id| Linked(id, PermissionsOfGroup)))
-            })
-            .await?;
-        Ok(all
-            .get(&Linked(group, PermissionsOfGroup))
-            .cloned()
-            .unwrap_or_default())
+        linked_of(&self.permissions, loader, &self.ids, group).await
     }
 
     /// How many non-deleted users belong to `group`, counted for the whole list on first use.

@@ -43,7 +43,7 @@ pub struct Linked<L: Link>(pub Uuid, pub L);
 macro_rules! link {
     ($(#[$doc:meta])* $name:ident: $table:ident.$owner:ident ($column:ident) -> $target:ident by $key:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
         pub struct $name;
 
         impl Link for $name {
