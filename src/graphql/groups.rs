@@ -59,8 +59,8 @@ impl GroupsQuery {
         offset: Option<i32>,
         search: Option<String>,
     ) -> Result<GroupConnection> {
-        let args = page_args(first, after, last, before, offset)?;
         let search_pattern = input::search("search", search.as_deref())?;
+        let args = page_args(first, after, last, before, offset);
         Ok(group_connection(&ctx.state().db, search_pattern, &args).await?)
     }
 }

@@ -188,4 +188,56 @@ mod tests {
         // `data` itself is null only when every root field failed.
         assert_eq!(data("{ bad }").await, serde_json::Value::Null);
     }
+
+    /// Every nullable field whose value has fields of its own. Each must answer through
+    /// `ContextExt::or_null` or `::nullable`, or a null from below would spread past it.
+    #[test]
+    fn every_nullable_object_field_is_known() {
+        use async_graphql::parser::types::{BaseType, Type, TypeKind, TypeSystemDefinition};
+
+        let document = async_graphql::parser::parse_schema(crate::graphql::sdl()).unwrap();
+        let types: Vec<_> = document
+            .definitions
+            .iter()
+            .filter_map(|definition| match definition {
+                TypeSystemDefinition::Type(ty) => Some(&ty.node),
+                _ => None,
+            })
+            .collect();
+        let is_object = |name: &str| {
+            types.iter().any(|ty| {
+                ty.name.node == name
+                    && matches!(ty.kind, TypeKind::Object(_) | TypeKind::Interface(_))
+            })
+        };
+        fn named(ty: &Type) -> &str {
+            match &ty.base {
+                BaseType::Named(name) => name.as_str(),
+                BaseType::List(inner) => named(inner),
+            }
+        }
+        let mut found = Vec::new();
+        for ty in &types {
+            if let TypeKind::Object(object) = &ty.kind {
+                for field in &object.fields {
+                    let field_type = &field.node.ty.node;
+                    if field_type.nullable && is_object(named(field_type)) {
+                        found.push(format!("{}.{}", ty.name.node, field.node.name.node));
+                    }
+                }
+            }
+        }
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                "Query.group",
+                "Query.me",
+                "Query.user",
+                "User.directPermissions"
+            ],
+            "a new nullable object field: answer it through ContextExt::or_null (or \
+             ::nullable), then list it here"
+        );
+    }
 }

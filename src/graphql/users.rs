@@ -9,7 +9,6 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
-use crate::graphql::ids;
 use crate::graphql::types::{ProfileInput, Role, User, UserConnection, page_args, user_connection};
 use crate::services::input;
 use crate::services::profile::NewAccount;
@@ -121,7 +120,7 @@ impl UsersQuery {
             field: order.field.into(),
             descending: order.direction == OrderDirection::Desc,
         });
-        let args = page_args(first, after, last, before, offset)?;
+        let args = page_args(first, after, last, before, offset);
         Ok(user_connection(&ctx.state().db, filter, order, &args).await?)
     }
 }
@@ -136,7 +135,12 @@ impl UsersMutation {
     #[graphql(guard = "AdminOr::permission(\"users.create\")")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let group_ids = ids("groupIds", input.group_ids.as_deref().unwrap_or_default())?;
+        let group_ids: Vec<String> = input
+            .group_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.0)
+            .collect();
         let account = NewAccount {
             profile: input.profile.changes(Some(input.email)),
             password: input.password,

@@ -27,12 +27,10 @@ pub struct PageArgs {
     pub offset: Option<i32>,
 }
 
-/// What a client is told about a cursor that is not one of this list and ordering.
-pub const INVALID_CURSOR: &str = "not a valid cursor for this list and ordering";
-
-/// The `BAD_USER_INPUT` for a bad cursor in argument `field`.
-pub fn invalid_cursor(field: &str) -> AppError {
-    FieldErrors::single(field, INVALID_CURSOR)
+/// The `BAD_USER_INPUT` for a cursor in argument `field` that is not one of this list and
+/// ordering.
+fn invalid_cursor(field: &str) -> AppError {
+    FieldErrors::single(field, "not a valid cursor for this list and ordering")
 }
 
 /// A sort key value, as it appears in a cursor.
@@ -82,6 +80,19 @@ pub struct Cursor {
     o: String,
     k: SortValue,
     id: Uuid,
+}
+
+impl Cursor {
+    /// A cursor that fits no ordering: what a client's cursor that did not even decode
+    /// becomes, so that it is refused (after the other arguments are checked) like any
+    /// cursor of another list.
+    pub fn unreadable() -> Self {
+        Self {
+            o: String::new(),
+            k: SortValue::Text(String::new()),
+            id: Uuid::nil(),
+        }
+    }
 }
 
 /// One page of rows with their cursors.

@@ -53,16 +53,19 @@ pub async fn create(
     state: &AppState,
     actor: &Viewer,
     account: NewAccount,
-    group_ids: &[Uuid],
+    group_ids: &[String],
 ) -> AppResult<users::Model> {
     if account.role == Role::Admin {
         actor.require_admin("only an ADMIN may create an ADMIN")?;
     }
+    let mut errors = FieldErrors::default();
+    let group_ids = input::ids(&mut errors, "groupIds", group_ids);
+    errors.into_result()?;
     let grantor = Grantor::of(actor).await?;
     let model = profile::prepare_account(&state.passwords, account).await?;
     let txn = db::begin_write(&state.db).await?;
-    lookup::groups_shared(&txn, group_ids).await?;
-    grantor.check_groups(&txn, group_ids).await?;
+    lookup::groups_shared(&txn, &group_ids).await?;
+    grantor.check_groups(&txn, &group_ids).await?;
     let user = model.insert(&txn).await?;
     let memberships = group_ids
         .iter()
@@ -174,10 +177,10 @@ pub async fn restore(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<us
     Ok(user)
 }
 
-/// Only an ADMIN may change an ADMIN's account (their own included, trivially). `target` is
+/// Only an ADMIN may change another ADMIN's account; anyone may change their own. `target` is
 /// the row locked inside the caller's transaction.
 fn may_change(actor: &Viewer, target: &users::Model) -> AppResult<()> {
-    if target.role == Role::Admin {
+    if target.role == Role::Admin && target.id != actor.id() {
         actor.require_admin("only an ADMIN may change an ADMIN's account")?;
     }
     Ok(())

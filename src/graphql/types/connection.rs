@@ -13,12 +13,12 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::db::entities::{groups, users};
-use crate::error::{AppResult, FieldErrors};
+use crate::error::AppResult;
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::loaders::GroupBatch;
 use crate::graphql::types::user::unshare;
 use crate::graphql::types::{Group, User};
-use crate::services::pagination::{self, Cursor, INVALID_CURSOR, Page, PageArgs};
+use crate::services::pagination::{self, Cursor, Page, PageArgs};
 use crate::services::user_listing::{self, UserFilter, UserOrder};
 use crate::services::{self};
 
@@ -27,35 +27,30 @@ pub type UserConnection = Connection<OpaqueCursor<Cursor>, User, Total, EmptyFie
 /// A page of groups.
 pub type GroupConnection = Connection<OpaqueCursor<Cursor>, Group, Total, EmptyFields>;
 
-/// The Relay arguments as the services take them: cursors decoded (a cursor that is not one
-/// is `BAD_USER_INPUT` on its argument), the rest checked by `pagination`.
+/// The Relay arguments as the services take them. A cursor that does not decode becomes
+/// `Cursor::unreadable`, which `pagination` refuses on its argument after checking the others.
 pub fn page_args(
     first: Option<i32>,
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
     offset: Option<i32>,
-) -> AppResult<PageArgs> {
-    let mut errors = FieldErrors::default();
-    let mut decode = |field: &str, cursor: Option<String>| {
-        let cursor = cursor?;
-        match OpaqueCursor::<Cursor>::decode_cursor(cursor.trim()) {
-            Ok(OpaqueCursor(cursor)) => Some(cursor),
-            Err(_) => {
-                errors.add(field, INVALID_CURSOR);
-                None
-            }
-        }
+) -> PageArgs {
+    let decode = |cursor: Option<String>| {
+        cursor.map(
+            |cursor| match OpaqueCursor::<Cursor>::decode_cursor(cursor.trim()) {
+                Ok(OpaqueCursor(cursor)) => cursor,
+                Err(_) => Cursor::unreadable(),
+            },
+        )
     };
-    let (after, before) = (decode("after", after), decode("before", before));
-    errors.into_result()?;
-    Ok(PageArgs {
+    PageArgs {
         first,
-        after,
+        after: decode(after),
         last,
-        before,
+        before: decode(before),
         offset,
-    })
+    }
 }
 
 /// `totalCount`: where it comes from, counted when selected.

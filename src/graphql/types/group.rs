@@ -96,7 +96,7 @@ impl Group {
         before: Option<String>,
         offset: Option<i32>,
     ) -> Result<UserConnection> {
-        let args = page_args(first, after, last, before, offset)?;
+        let args = page_args(first, after, last, before, offset);
         members_connection(ctx, &self.batch, self.model.id, &args, &self.viewed_by).await
     }
     async fn created_at(&self) -> DateTime<Utc> {

@@ -108,6 +108,10 @@ async fn user_managers_cannot_create_or_touch_admins(app: TestApp) {
     let create = |input: Value| creator.call(CREATE_USER, json!({ "input": input }));
     let boss = json!({ "email": "boss@example.com", "password": PASSWORD, "role": "ADMIN" });
     assert_code(&create(boss).await, "FORBIDDEN");
+    // The role is refused before anything else in the input is looked at.
+    let boss = json!({ "email": "boss@example.com", "password": PASSWORD, "role": "ADMIN",
+        "groupIds": ["not-an-id"] });
+    assert_code(&create(boss).await, "FORBIDDEN");
     let boss = json!({ "email": "boss@example.com", "password": PASSWORD, "groupIds": [deleters] });
     assert_code(&create(boss).await, "FORBIDDEN");
     assert!(

@@ -136,6 +136,27 @@ async fn offset_limits_and_bad_arguments(app: TestApp) {
     assert_code(&body, "BAD_USER_INPUT");
     assert!(error_fields(&body)["search"].is_array(), "{body}");
 
+    // A cursor that does not decode is reported after the other arguments, like one of
+    // another list.
+    for (list, vars, field) in [
+        (USERS, json!({ "first": -1, "after": "garbage" }), "first"),
+        (USERS, json!({ "offset": 1, "after": "garbage" }), "offset"),
+        (
+            USERS,
+            json!({ "after": "garbage", "before": "junk" }),
+            "after",
+        ),
+        (
+            GROUPS,
+            json!({ "search": "x\u{0}", "after": "garbage" }),
+            "search",
+        ),
+    ] {
+        let body = request(&app, &token, list, vars.clone()).await;
+        let fields = error_fields(&body).as_object().expect("fields");
+        assert_eq!(fields.keys().collect::<Vec<_>>(), [field], "{vars}: {body}");
+    }
+
     // A cursor of another ordering or another list is refused, not misread.
     let by_email = fetch(
         &app,
