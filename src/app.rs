@@ -3,7 +3,6 @@
 //! shutdown future resolves.
 
 use std::future::Future;
-use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -97,9 +96,12 @@ const MIGRATION_LOCK: i64 = 0x726f_7374_6572;
 /// The shared state for `db`: token keys (the JWT secret configured or kept in the database)
 /// and the password hasher.
 pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppState, StartupError> {
-    let (secret, source) = stored::jwt_secret(&db, settings.jwt_secret.as_ref()).await?;
+    let configured = settings
+        .configured_jwt_secret()
+        .map_err(StartupError::Config)?;
+    let (secret, source) = stored::jwt_secret(&db, configured.as_ref()).await?;
     match source {
-        SecretSource::Configured => tracing::info!("using the JWT secret from ROSTER_JWT_SECRET"),
+        SecretSource::Configured => tracing::info!("using the configured JWT secret"),
         SecretSource::Generated => tracing::warn!(
             "no ROSTER_JWT_SECRET set: generated a random JWT secret and stored it in the database \
              (replicas sharing this database agree on it); in production, set ROSTER_JWT_SECRET \
@@ -146,19 +148,18 @@ pub async fn serve(
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let options = HttpOptions {
-        cors_origins: settings.cors_origins.clone(),
-        client_ip_header: settings.client_ip_header.clone(),
-        request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
-    };
+    let options = HttpOptions::from_settings(settings);
+    tracing::info!(
+        environment = ?settings.environment,
+        introspection = options.introspection,
+        graphiql = options.graphiql,
+        trusted_proxies = ?settings.trusted_proxies,
+        "serving"
+    );
     let app = http::router(state, &options);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(StartupError::Serve)
+    http::serve::serve(listener, app, shutdown)
+        .await
+        .map_err(StartupError::Serve)
 }
 
 /// Binds the configured address.

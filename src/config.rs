@@ -2,9 +2,12 @@
 //! the code reads the environment. Secret values never appear in `Debug` output or `--help`.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 
 /// Roster: accounts, sessions, roles, groups and permissions behind one GraphQL API.
 #[derive(Debug, Parser)]
@@ -74,10 +77,37 @@ pub struct Settings {
     )]
     pub bind: String,
 
-    /// HMAC key for access tokens, at least 32 bytes. When unset, one is generated on first
-    /// start and kept in the database, so restarts and replicas agree.
+    /// HMAC key for access tokens, at least 32 bytes. When neither this nor
+    /// `--jwt-secret-file` is set, one is generated on first start and kept in the database,
+    /// so restarts and replicas agree (refused in production).
     #[arg(long, env = "ROSTER_JWT_SECRET", global = true, hide_env_values = true)]
     pub jwt_secret: Option<Secret>,
+
+    /// A file holding the JWT secret (a trailing newline is ignored): keeps the secret out of
+    /// the environment and the process list.
+    #[arg(long, env = "ROSTER_JWT_SECRET_FILE", global = true)]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// `development` or `production`. Production refuses to start without a configured JWT
+    /// secret and turns off introspection, field suggestions and GraphiQL.
+    #[arg(
+        long = "env",
+        env = "ROSTER_ENV",
+        value_enum,
+        default_value = "development",
+        global = true
+    )]
+    pub environment: Environment,
+
+    /// Serve GraphiQL to browsers at `GET /graphql` (default: on, except in production).
+    #[arg(
+        long,
+        env = "ROSTER_GRAPHIQL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        global = true
+    )]
+    pub graphiql: Option<bool>,
 
     /// Access-token lifetime in seconds.
     #[arg(
@@ -124,24 +154,59 @@ pub struct Settings {
     #[arg(
         long,
         env = "ROSTER_REQUEST_TIMEOUT",
-        default_value = "30",
+        default_value = "10",
         global = true
     )]
     pub request_timeout: NonZeroU32,
 
+    /// Longest a session lives, in seconds from its login: refreshing never extends it past
+    /// this age.
+    #[arg(
+        long,
+        env = "ROSTER_SESSION_MAX_AGE",
+        default_value = "2592000",
+        global = true
+    )]
+    pub session_max_age: NonZeroU32,
+
     /// Requests per minute per client address to `register`, `login` and `refreshToken`
-    /// (0 turns this limit off). Logins for one account are limited separately.
+    /// (0 turns this limit off). Failed logins are throttled per account besides.
     #[arg(long, env = "ROSTER_RATE_LIMIT", default_value = "60", global = true)]
     pub rate_limit: u32,
 
-    /// Header holding the client's address when Roster runs behind a proxy you control, such
-    /// as `X-Forwarded-For` (its last entry is used) or `X-Real-IP`; unset: the peer address.
-    #[arg(long, env = "ROSTER_CLIENT_IP_HEADER", global = true)]
-    pub client_ip_header: Option<String>,
+    /// Proxies whose word on the client's address is believed: comma-separated addresses or
+    /// CIDRs (`10.0.0.0/8,::1`). Default none: the peer address is the client's.
+    #[arg(
+        long,
+        env = "ROSTER_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_network,
+        global = true
+    )]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Header in which a trusted proxy passes the client's address: `X-Forwarded-For` (read
+    /// right to left past trusted hops; the default) or a one-address header such as
+    /// `X-Real-IP`. Believed only from `--trusted-proxies`.
+    #[arg(
+        long,
+        env = "ROSTER_CLIENT_IP_HEADER",
+        default_value = "x-forwarded-for",
+        value_parser = parse_header_name,
+        global = true
+    )]
+    pub client_ip_header: axum::http::HeaderName,
 
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
+}
+
+/// What `--env` says about the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
 }
 
 impl Settings {
@@ -153,19 +218,81 @@ impl Settings {
     /// Checks what clap cannot; the message never repeats a secret value (clap's own
     /// "invalid value" errors would).
     pub fn validate(&self) -> Result<(), String> {
-        if let Some(secret) = self
-            .jwt_secret
+        let secret = self.configured_jwt_secret()?;
+        if self.is_production() && secret.is_none() {
+            return Err(
+                "production mode needs a JWT secret: set ROSTER_JWT_SECRET or \
+                 ROSTER_JWT_SECRET_FILE (at least 32 random bytes, e.g. `openssl rand -base64 48`)"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Whether GraphiQL is served: `--graphiql` when given, else everywhere but production.
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphiql.unwrap_or(!self.is_production())
+    }
+
+    /// Introspection and field suggestions: off in production.
+    pub fn introspection_enabled(&self) -> bool {
+        !self.is_production()
+    }
+
+    /// The JWT secret the operator configured (`--jwt-secret` or the file), checked for
+    /// length; `None` when neither is set.
+    pub fn configured_jwt_secret(&self) -> Result<Option<Secret>, String> {
+        let secret = match (&self.jwt_secret, &self.jwt_secret_file) {
+            (Some(_), Some(_)) => {
+                return Err("set ROSTER_JWT_SECRET or ROSTER_JWT_SECRET_FILE, not both".to_owned());
+            }
+            (Some(secret), None) => Some(secret.clone()),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|error| {
+                    format!(
+                        "cannot read ROSTER_JWT_SECRET_FILE {}: {error}",
+                        path.display()
+                    )
+                })?;
+                let text = text
+                    .strip_suffix('\n')
+                    .map(|rest| rest.strip_suffix('\r').unwrap_or(rest))
+                    .unwrap_or(&text);
+                Some(Secret::new(text))
+            }
+            (None, None) => None,
+        };
+        if let Some(secret) = secret
             .as_ref()
             .filter(|s| s.expose().len() < MIN_JWT_SECRET_BYTES)
         {
             return Err(format!(
-                "ROSTER_JWT_SECRET / --jwt-secret must be at least {MIN_JWT_SECRET_BYTES} bytes \
-                 (got {}); generate one with `openssl rand -base64 48`",
+                "the JWT secret (ROSTER_JWT_SECRET / --jwt-secret / ROSTER_JWT_SECRET_FILE) must \
+                 be at least {MIN_JWT_SECRET_BYTES} bytes (got {}); generate one with \
+                 `openssl rand -base64 48`",
                 secret.expose().len()
             ));
         }
-        Ok(())
+        Ok(secret)
     }
+}
+
+/// An address or a CIDR: `10.0.0.0/8`, `::1` (one host).
+fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or CIDR (such as 10.0.0.0/8)"))
+}
+
+fn parse_header_name(text: &str) -> Result<axum::http::HeaderName, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a valid header name"))
 }
 
 /// A string that never prints: `Debug` shows `Secret(..)`.
@@ -224,6 +351,52 @@ mod tests {
         let secret = "x".repeat(MIN_JWT_SECRET_BYTES);
         let cli = Cli::try_parse_from(["roster", "--jwt-secret", &secret]).unwrap();
         assert_eq!(cli.settings.validate(), Ok(()));
+    }
+
+    #[test]
+    fn production_needs_a_configured_secret() {
+        let cli = Cli::try_parse_from(["roster", "--env", "production"]).unwrap();
+        let text = cli.settings.validate().unwrap_err();
+        assert!(text.contains("ROSTER_JWT_SECRET_FILE"), "{text}");
+        assert!(!cli.settings.graphiql_enabled());
+        assert!(!cli.settings.introspection_enabled());
+        let cli = Cli::try_parse_from(["roster", "--env", "production", "--graphiql"]).unwrap();
+        assert!(cli.settings.graphiql_enabled());
+        assert!(Settings::defaults().graphiql_enabled());
+    }
+
+    #[test]
+    fn the_secret_file_loses_its_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        let secret = "s".repeat(MIN_JWT_SECRET_BYTES);
+        std::fs::write(&path, format!("{secret}\n")).unwrap();
+        let cli =
+            Cli::try_parse_from(["roster", "--jwt-secret-file", path.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            cli.settings.configured_jwt_secret().unwrap(),
+            Some(Secret::new(secret))
+        );
+        std::fs::write(&path, "short\n").unwrap();
+        let text = cli.settings.configured_jwt_secret().unwrap_err();
+        assert!(
+            text.contains("at least 32 bytes") && !text.contains("short"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_cidrs_and_refuse_the_rest() {
+        let cli = Cli::try_parse_from(["roster", "--trusted-proxies", "10.0.0.0/8, ::1"]).unwrap();
+        assert_eq!(
+            cli.settings.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<IpNet>().unwrap(),
+                "::1/128".parse().unwrap()
+            ]
+        );
+        assert!(Cli::try_parse_from(["roster", "--trusted-proxies", "10.0.0/8"]).is_err());
+        assert!(Cli::try_parse_from(["roster", "--trusted-proxies", "proxy.local"]).is_err());
     }
 
     #[test]

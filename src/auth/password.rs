@@ -3,9 +3,14 @@
 //! Hashing costs ~19 MiB and tens of milliseconds of CPU, so it runs on tokio's blocking pool
 //! behind a semaphore of about one permit per core. The permit moves into the blocking task
 //! and is released only when the hash is done, even if the request that asked for it has
-//! been dropped (client gone): memory stays bounded under a login flood.
+//! been dropped (client gone): memory stays bounded under a login flood. A request waits for
+//! a permit at most `MAX_WAIT`, then answers `TOO_MANY_REQUESTS`: under a flood the queue
+//! stays short instead of growing until every request times out.
+//!
+//! zxcvbn runs on the blocking pool too, and only on input within the length limit.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -21,6 +26,8 @@ pub const MAX_PASSWORD_CHARS: usize = 128;
 /// 8-character password could ever pass and the documented minimum of 8 would be a lie. So
 /// the bar is score 3's own, inclusive: at least 10^8 estimated guesses.
 const MIN_GUESSES: u64 = 100_000_000;
+/// Longest a request waits for a hashing permit.
+const MAX_WAIT: Duration = Duration::from_secs(3);
 
 /// Hashes and verifies passwords with argon2id (the crate's defaults: m=19456 KiB, t=2, p=1).
 #[derive(Clone)]
@@ -77,11 +84,7 @@ impl Passwords {
     }
 
     async fn acquire(&self) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
-        self.permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(AppError::internal)
+        acquire(&self.permits).await
     }
 }
 
@@ -89,6 +92,16 @@ impl Passwords {
 /// adaptive mmap threshold has grown, and then keeps them: measured with the bench example,
 /// peak memory reached ~600 MiB under a login load. A fixed 1 MiB threshold makes every hash
 /// buffer its own mapping, returned on free (~65 MiB for the same load).
+/// A hashing permit, waiting at most `MAX_WAIT`.
+async fn acquire(permits: &Arc<Semaphore>) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+    match tokio::time::timeout(MAX_WAIT, permits.clone().acquire_owned()).await {
+        Ok(permit) => permit.map_err(AppError::internal),
+        Err(_) => Err(AppError::TooManyRequests {
+            retry_after_secs: 1,
+        }),
+    }
+}
+
 fn return_large_allocations_to_the_os() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -102,11 +115,7 @@ fn return_large_allocations_to_the_os() {
 }
 
 async fn hash_blocking(permits: &Arc<Semaphore>, password: String) -> AppResult<String> {
-    let permit = permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(AppError::internal)?;
+    let permit = acquire(permits).await?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         Argon2::default()
@@ -122,7 +131,12 @@ async fn hash_blocking(permits: &Arc<Semaphore>, password: String) -> AppResult<
 ///
 /// `personal` holds the user's own email, username and names: zxcvbn counts a password built
 /// from them as weak.
-pub fn check_policy(errors: &mut FieldErrors, field: &str, password: &str, personal: &[&str]) {
+pub async fn check_policy(
+    errors: &mut FieldErrors,
+    field: &str,
+    password: &str,
+    personal: &[&str],
+) {
     let length = password.chars().count();
     if length < MIN_PASSWORD_CHARS {
         errors.add(
@@ -142,23 +156,43 @@ pub fn check_policy(errors: &mut FieldErrors, field: &str, password: &str, perso
         errors.add(field, "must not contain NUL characters");
         return;
     }
-    let mut inputs: Vec<&str> = personal.iter().copied().filter(|s| !s.is_empty()).collect();
-    // The local part of an email is as guessable as the whole address.
+    let mut inputs: Vec<String> = personal
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| (*s).to_owned())
+        .collect();
     inputs.extend(
         personal
             .iter()
-            .filter_map(|s| s.split_once('@').map(|(local, _)| local)),
+            .filter_map(|s| s.split_once('@').map(|(local, _)| local.to_owned())),
     );
-    let entropy = zxcvbn::zxcvbn(password, &inputs);
-    if entropy.guesses() < MIN_GUESSES {
-        let mut message = String::from("is too weak");
-        if let Some(warning) = entropy.feedback().and_then(|f| f.warning()) {
-            message.push_str(&format!(": {warning}"));
-        } else if let Some(suggestion) = entropy.feedback().and_then(|f| f.suggestions().first()) {
-            message.push_str(&format!(": {suggestion}"));
+    let password = password.to_owned();
+    // A few milliseconds of CPU on a long input: off the runtime's workers.
+    let verdict = tokio::task::spawn_blocking(move || weakness(&password, &inputs)).await;
+    match verdict {
+        Ok(Some(message)) => errors.add(field, message),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "password strength check failed");
+            errors.add(field, "could not be checked; try again");
         }
-        errors.add(field, message);
     }
+}
+
+/// zxcvbn's verdict: `None` when strong enough, else why not.
+fn weakness(password: &str, personal: &[String]) -> Option<String> {
+    let inputs: Vec<&str> = personal.iter().map(String::as_str).collect();
+    let entropy = zxcvbn::zxcvbn(password, &inputs);
+    if entropy.guesses() >= MIN_GUESSES {
+        return None;
+    }
+    let mut message = String::from("is too weak");
+    if let Some(warning) = entropy.feedback().and_then(|f| f.warning()) {
+        message.push_str(&format!(": {warning}"));
+    } else if let Some(suggestion) = entropy.feedback().and_then(|f| f.suggestions().first()) {
+        message.push_str(&format!(": {suggestion}"));
+    }
+    Some(message)
 }
 
 #[cfg(test)]
@@ -167,7 +201,10 @@ mod tests {
 
     fn policy(password: &str, personal: &[&str]) -> Vec<String> {
         let mut errors = FieldErrors::default();
-        check_policy(&mut errors, "password", password, personal);
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(check_policy(&mut errors, "password", password, personal));
         errors.fields().get("password").cloned().unwrap_or_default()
     }
 

@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::db::entities::users;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
+use crate::graphql::limits;
 use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
 use crate::services::profile::{NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
@@ -61,7 +62,10 @@ impl AccountQuery {
     }
 
     /// The viewer's live sessions, most recently used first.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "limits::list_cost(limits::SESSIONS_PER_USER, child_complexity)"
+    )]
     async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<Session>> {
         let viewer = ctx.viewer().await?;
         let sessions = sessions::list_live(&ctx.state().db, viewer.id()).await?;

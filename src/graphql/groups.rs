@@ -9,6 +9,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr, Rule};
 use crate::graphql::ids;
+use crate::graphql::limits;
 use crate::graphql::types::{Group, GroupConnection, User, group_connection, page_args};
 use crate::services::groups::{self as group_service, GroupInput as GroupChanges};
 use crate::services::{input, lookup, membership};
@@ -48,7 +49,10 @@ impl GroupsQuery {
     }
 
     /// Groups by name, page by page. ADMIN or `groups.view`.
-    #[graphql(guard = "AdminOr::permission(\"groups.view\")")]
+    #[graphql(
+        guard = "AdminOr::permission(\"groups.view\")",
+        complexity = "limits::page_cost(first, last, child_complexity)"
+    )]
     async fn groups(
         &self,
         ctx: &Context<'_>,

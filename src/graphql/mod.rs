@@ -7,6 +7,7 @@ pub mod account;
 pub mod context;
 pub mod groups;
 pub mod guards;
+pub mod limits;
 pub mod loaders;
 mod nulls;
 pub mod permissions;
@@ -40,24 +41,37 @@ pub struct Mutation(
 
 pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Deepest selection accepted; the deepest useful query (`users.edges.node.groups.permissions`
-/// with a fragment or two) is well below.
-const MAX_DEPTH: usize = 16;
-/// Most fields one request may select.
-const MAX_COMPLEXITY: usize = 2_000;
-
 /// The schema without data: enough to print the SDL.
 pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
+        // The parser's own guards against documents built to exhaust it; the limits API.md
+        // names are `limits`'.
         .limit_recursive_depth(32)
         .limit_directives(50)
 }
 
+/// What the schema serves besides the API itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemaOptions {
+    /// Introspection and "did you mean" suggestions (off in production).
+    pub introspection: bool,
+}
+
 /// The schema the server runs, carrying the shared state.
-pub fn build(state: AppState) -> RosterSchema {
-    schema_builder().data(state).finish()
+pub fn build(state: AppState, options: SchemaOptions) -> RosterSchema {
+    let builder = schema_builder()
+        .extension(limits::RequestLimits {
+            introspection: options.introspection,
+        })
+        .data(state);
+    if options.introspection {
+        builder.finish()
+    } else {
+        builder
+            .disable_introspection()
+            .disable_suggestions()
+            .finish()
+    }
 }
 
 /// The SDL that `schema.graphql` holds.

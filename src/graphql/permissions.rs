@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
 use crate::graphql::ids;
+use crate::graphql::limits;
 use crate::graphql::types::{Permission, User};
 use crate::services::{input, permissions};
 
@@ -22,7 +23,10 @@ pub struct PermissionsQuery;
 #[Object]
 impl PermissionsQuery {
     /// Every permission, by codename. ADMIN or `permissions.view`.
-    #[graphql(guard = "AdminOr::permission(\"permissions.view\")")]
+    #[graphql(
+        guard = "AdminOr::permission(\"permissions.view\")",
+        complexity = "limits::list_cost(limits::PERMISSIONS_IN_ALL, child_complexity)"
+    )]
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
         let all = permissions::list(&ctx.state().db).await?;
         Ok(all.into_iter().map(Permission).collect())

@@ -9,6 +9,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
+use crate::graphql::limits;
 use crate::graphql::types::{ProfileInput, Role, User, UserConnection, page_args, user_connection};
 use crate::services::input;
 use crate::services::profile::NewAccount;
@@ -103,7 +104,10 @@ pub struct UsersQuery;
 #[Object]
 impl UsersQuery {
     /// Users, page by page. ADMIN or `users.view`.
-    #[graphql(guard = "AdminOr::permission(\"users.view\")")]
+    #[graphql(
+        guard = "AdminOr::permission(\"users.view\")",
+        complexity = "limits::page_cost(first, last, child_complexity)"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -1,9 +1,13 @@
 //! HTTP: the routes, the GraphQL-over-HTTP rules of API.md (GET for queries, 405 for a
-//! mutation over GET, 400 for a body that is not a GraphQL request), GraphiQL for browsers,
-//! health, and the middleware stack (CORS, body limit, timeout, tracing that never logs a
-//! query string or a header).
+//! mutation over GET, 400 for a body that is not a GraphQL request, 415 for one that is not
+//! JSON, the batch limit), GraphiQL for browsers, health, and the middleware stack (CORS, body
+//! limit, timeout, security headers, tracing that never logs a query string or a header).
+//! `client_address` finds whose request it is; `serve` is the accept loop.
 
-use std::net::{IpAddr, SocketAddr};
+mod client_address;
+pub mod serve;
+
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -14,16 +18,22 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use self::client_address::ClientAddress;
 use crate::auth::viewer::{ClientInfo, Credentials};
-use crate::graphql::{self, RosterSchema};
+use crate::config::Settings;
+use crate::graphql::{self, RosterSchema, SchemaOptions, limits};
 use crate::state::AppState;
 
 /// Largest request body accepted (a GraphQL document with variables is far smaller).
@@ -33,19 +43,44 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 struct Shared {
     schema: RosterSchema,
     state: AppState,
-    client_ip_header: Option<header::HeaderName>,
+    client_address: ClientAddress,
+    /// GraphiQL's page and the `Content-Security-Policy` that allows exactly its scripts;
+    /// `None` when GraphiQL is off.
+    graphiql: Option<(String, HeaderValue)>,
 }
 
-/// CORS and timeouts, from the settings.
+/// What the HTTP surface serves, from the settings.
 pub struct HttpOptions {
     pub cors_origins: Vec<String>,
-    pub client_ip_header: Option<String>,
+    pub client_address: ClientAddress,
     pub request_timeout: Duration,
+    pub graphiql: bool,
+    pub introspection: bool,
+}
+
+impl HttpOptions {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            cors_origins: settings.cors_origins.clone(),
+            client_address: ClientAddress::new(
+                settings.trusted_proxies.clone(),
+                settings.client_ip_header.clone(),
+            ),
+            request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
+            graphiql: settings.graphiql_enabled(),
+            introspection: settings.introspection_enabled(),
+        }
+    }
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, options: &HttpOptions) -> Router {
-    let schema = graphql::build(state.clone());
+    let schema = graphql::build(
+        state.clone(),
+        SchemaOptions {
+            introspection: options.introspection,
+        },
+    );
     let cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
@@ -67,15 +102,27 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .with_state(Shared {
             schema,
             state,
-            client_ip_header: options
-                .client_ip_header
-                .as_deref()
-                .and_then(|name| name.trim().parse().ok()),
+            client_address: options.client_address.clone(),
+            graphiql: options.graphiql.then(graphiql_page),
         })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        // Answers carry tokens and personal data: never cached, never sniffed into another
+        // type, and no Referer leaks the page they were read on.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -84,6 +131,34 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
         )
+}
+
+/// GraphiQL's page, and a CSP naming its inline script by hash: scripts come only from the
+/// CDN GraphiQL loads from and from that one block.
+fn graphiql_page() -> (String, HeaderValue) {
+    let html = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Roster")
+        .finish();
+    let mut hashes = String::new();
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<script>") {
+        let after = &rest[start + "<script>".len()..];
+        let Some(end) = after.find("</script>") else {
+            break;
+        };
+        let digest = Sha256::digest(&after.as_bytes()[..end]);
+        hashes.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
+        rest = &after[end..];
+    }
+    let policy = format!(
+        "default-src 'none'; script-src https://unpkg.com{hashes}; \
+         style-src https://unpkg.com 'unsafe-inline'; img-src 'self' data: https://graphql.org; \
+         font-src https://unpkg.com data:; connect-src 'self'; worker-src 'self' blob:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    let policy = HeaderValue::from_str(&policy).expect("BUG: the policy is ASCII");
+    (html, policy)
 }
 
 fn internal_error_response() -> Response {
@@ -100,16 +175,13 @@ impl Shared {
         let authorization = headers
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
-        // Behind a proxy the operator trusts, that proxy appends the client's address last.
-        let forwarded = self.client_ip_header.as_ref().and_then(|name| {
-            let last = text(name)?.rsplit(',').next()?;
-            last.trim().parse::<IpAddr>().ok()
-        });
         Credentials::new(
             authorization,
             ClientInfo {
                 user_agent: text(&header::USER_AGENT).map(str::to_owned),
-                ip: forwarded.or(peer.map(|addr| addr.ip())),
+                ip: self
+                    .client_address
+                    .resolve(peer.map(|addr| addr.ip()), headers),
             },
         )
     }
@@ -125,6 +197,15 @@ fn peer_of(request: &Request) -> Option<SocketAddr> {
 
 async fn graphql_post(State(shared): State<Shared>, request: Request) -> Response {
     let headers = request.headers().clone();
+    if !is_json(&headers) {
+        // Browsers send `text/plain` and form types cross-origin without asking first: such
+        // a body is never run, so a hostile page cannot make its visitors' browsers log in.
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST bodies must be JSON (Content-Type: application/json)",
+            "BAD_USER_INPUT",
+        );
+    }
     let peer = peer_of(&request);
     let batch =
         match GraphQLBatchRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
@@ -147,6 +228,20 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
                 graphql::execute(&shared.schema, &shared.state, request, credentials).await,
             )
         }
+        async_graphql::BatchRequest::Batch(requests) if requests.is_empty() => {
+            return bad_request("the batch is empty");
+        }
+        async_graphql::BatchRequest::Batch(requests) if requests.len() > limits::MAX_BATCH => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "the batch holds {} operations; at most {} are allowed",
+                    requests.len(),
+                    limits::MAX_BATCH
+                ),
+                limits::VALIDATION_FAILED,
+            );
+        }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
         async_graphql::BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
@@ -162,6 +257,15 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
     graphql_response(&headers, response)
 }
 
+/// Whether the body is declared JSON: `application/json`, any case, parameters allowed.
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
 async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response {
     let headers = request.headers().clone();
     let peer = peer_of(&request);
@@ -174,18 +278,18 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
-        if wants_html {
-            return Html(
-                GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("Roster")
-                    .finish(),
-            )
-            .into_response();
+        if let (true, Some((page, policy))) = (wants_html, &shared.graphiql) {
+            let mut response = Html(page.clone()).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, policy.clone());
+            return response;
         }
-        return bad_request(
-            "a GET request needs a `query` parameter (or Accept: text/html for GraphiQL)",
-        );
+        return bad_request(if shared.graphiql.is_some() {
+            "a GET request needs a `query` parameter (or Accept: text/html for GraphiQL)"
+        } else {
+            "a GET request needs a `query` parameter"
+        });
     }
     let request = match get_request(request.uri().query().unwrap_or_default()) {
         Ok(request) => request,
@@ -195,6 +299,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
+            "BAD_USER_INPUT",
         );
         response
             .headers_mut()
@@ -208,24 +313,46 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
 
 /// The response in the media type the client asked for: `application/graphql-response+json`
 /// when its `Accept` names it, else `application/json` (what older clients and tools expect;
-/// GraphQL over HTTP allows either).
+/// GraphQL over HTTP allows either). Under the new type, a request that failed before
+/// executing (no `data`) answers 400, as GraphQL over HTTP says; under the old one, 200.
 fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse) -> Response {
-    let mut http = GraphQLResponse::from(response).into_response();
     let wants_graphql_json = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .any(|accept| accept.contains("application/graphql-response+json"));
+    let refused = match &response {
+        async_graphql::BatchResponse::Single(response) => is_request_error(response),
+        async_graphql::BatchResponse::Batch(_) => false,
+    };
+    let mut http = GraphQLResponse::from(response).into_response();
     if !wants_graphql_json {
         http.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+    } else if refused {
+        *http.status_mut() = StatusCode::BAD_REQUEST;
     }
     // Caches (GET responses can be cached) must key on what the type depends on.
     http.headers_mut()
         .append(header::VARY, HeaderValue::from_static("accept"));
     http
+}
+
+/// A response refused before execution: no data, and an error coded by `limits`.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && response.errors.iter().any(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| {
+                    *code == async_graphql::Value::from(limits::PARSE_FAILED)
+                        || *code == async_graphql::Value::from(limits::VALIDATION_FAILED)
+                })
+        })
 }
 
 /// The GraphQL request in a GET query string: `query`, `operationName` and `variables` (JSON),
@@ -276,14 +403,14 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
 }
 
 fn bad_request(message: &str) -> Response {
-    request_error(StatusCode::BAD_REQUEST, message)
+    request_error(StatusCode::BAD_REQUEST, message, "BAD_USER_INPUT")
 }
 
 /// A request refused before any GraphQL ran, answered like any other error: JSON with an
-/// `extensions.code` from API.md's list (the request itself is the bad input).
-fn request_error(status: StatusCode, message: &str) -> Response {
+/// `extensions.code` from API.md's list.
+fn request_error(status: StatusCode, message: &str, code: &str) -> Response {
     let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT" } }]
+        "errors": [{ "message": message, "extensions": { "code": code } }]
     });
     (status, Json(body)).into_response()
 }
@@ -295,6 +422,7 @@ fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> Respo
         async_graphql::ParseRequestError::PayloadTooLarge => request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is too large",
+            "BAD_USER_INPUT",
         ),
         error => bad_request(&format!("not a GraphQL request: {error}")),
     }

@@ -136,7 +136,8 @@ pub async fn change_password(
         "newPassword",
         new_password,
         &profile::personal_inputs(user),
-    );
+    )
+    .await;
     if current_password == new_password {
         errors.add("newPassword", "must differ from the current password");
     }

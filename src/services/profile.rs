@@ -155,7 +155,7 @@ pub async fn prepare_account(
     .flatten()
     .collect();
     let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
-    password::check_policy(&mut errors, "password", &account.password, &personal);
+    password::check_policy(&mut errors, "password", &account.password, &personal).await;
     if account
         .password_confirmation
         .as_ref()

@@ -197,6 +197,16 @@ pub async fn create_superuser(
     let mut errors = FieldErrors::default();
     let email = input::email(&mut errors, "email", email);
     errors.into_result()?;
+    // Hashed before the write lock is taken: hashing takes tens of milliseconds.
+    let hash = match password {
+        Some(password) => {
+            let mut errors = FieldErrors::default();
+            password::check_policy(&mut errors, "password", password, &[&email]).await;
+            errors.into_result()?;
+            Some(state.passwords.hash(password).await?)
+        }
+        None => None,
+    };
     let txn = db::begin_write(&state.db).await?;
     let existing = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
@@ -204,17 +214,20 @@ pub async fn create_superuser(
         .await?;
     if let Some(user) = existing {
         let mut active = user.into_active_model();
-        if let Some(password) = password {
-            let mut errors = FieldErrors::default();
-            password::check_policy(&mut errors, "password", password, &[&email]);
-            errors.into_result()?;
-            active.password_hash = Set(state.passwords.hash(password).await?);
+        let new_password = hash.is_some();
+        if let Some(hash) = hash {
+            active.password_hash = Set(hash);
         }
         active.role = Set(Role::Admin);
         active.is_active = Set(true);
         active.deleted_at = Set(None);
         active.updated_at = Set(db::now());
         let user = active.update(&txn).await?;
+        if new_password {
+            // Recovering an account this way must lock out whoever else holds its sessions;
+            // a promotion alone keeps them (the role applies on their next request).
+            sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
+        }
         txn.commit().await?;
         return Ok((user, false));
     }

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::db::entities::{groups, permissions};
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{AdminOr, Rule};
+use crate::graphql::limits;
 use crate::graphql::loaders::GroupBatch;
 use crate::graphql::types::connection::{UserConnection, members_connection, page_args};
 use crate::graphql::types::user::unshare;
@@ -68,6 +69,7 @@ impl Group {
         self.model.description.as_deref()
     }
     /// What membership grants, by codename.
+    #[graphql(complexity = "limits::list_cost(limits::PERMISSIONS_PER_HOLDER, child_complexity)")]
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
         let granted = self
             .batch
@@ -86,7 +88,10 @@ impl Group {
         Ok(i32::try_from(count).unwrap_or(i32::MAX))
     }
     /// Members that are not deleted, oldest account first. ADMIN or `users.view`.
-    #[graphql(guard = "AdminOr::permission(\"users.view\").for_(&self.viewed_by)")]
+    #[graphql(
+        guard = "AdminOr::permission(\"users.view\").for_(&self.viewed_by)",
+        complexity = "limits::page_cost(first, last, child_complexity)"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,

@@ -11,6 +11,7 @@ use crate::db::entities::users;
 use crate::error::AppResult;
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{Admin, Rule};
+use crate::graphql::limits;
 use crate::graphql::loaders::{SharedError, UserBatch};
 use crate::graphql::types::{Group, Permission};
 
@@ -142,6 +143,7 @@ impl User {
         self.model.updated_at
     }
     /// The groups the user belongs to, by name.
+    #[graphql(complexity = "limits::list_cost(limits::GROUPS_PER_USER, child_complexity)")]
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         let loader = ctx.loaders();
         let groups = self
@@ -153,6 +155,7 @@ impl User {
         Ok(Group::list_in(groups, &batch, &self.viewed_by))
     }
     /// Effective permissions: direct plus through groups; an ADMIN holds all of them.
+    #[graphql(complexity = "limits::list_cost(limits::PERMISSIONS_PER_HOLDER, child_complexity)")]
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
         let loader = ctx.loaders();
         if self.model.role == users::Role::Admin {
@@ -179,6 +182,7 @@ impl User {
         Ok(permissions.into_iter().map(Permission).collect())
     }
     /// Permissions held directly, not through groups. ADMIN only.
+    #[graphql(complexity = "limits::list_cost(limits::PERMISSIONS_PER_HOLDER, child_complexity)")]
     async fn direct_permissions(&self, ctx: &Context<'_>) -> Option<Vec<Permission>> {
         if let Err(forbidden) = self.shown_to_admin(ctx).await {
             return ctx.or_null(Err(forbidden));
