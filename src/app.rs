@@ -3,6 +3,7 @@
 //! shutdown future resolves.
 
 use std::future::Future;
+use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -17,6 +18,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
 use crate::http::{self, HttpOptions};
+use crate::services::login_throttle;
 use crate::services::settings::{self as stored, SecretSource};
 use crate::state::AppState;
 
@@ -115,7 +117,8 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         secret.expose().as_bytes(),
         settings.access_token_ttl.get(),
         settings.refresh_token_ttl.get(),
-    );
+    )
+    .with_session_max_age(settings.session_max_age.get());
     let hashes = settings
         .max_concurrent_hashes
         .map(|n| n.get() as usize)
@@ -156,10 +159,29 @@ pub async fn serve(
         trusted_proxies = ?settings.trusted_proxies,
         "serving"
     );
+    let pruning = tokio::spawn(prune_periodically(state.db.clone()));
     let app = http::router(state, &options);
-    http::serve::serve(listener, app, shutdown)
-        .await
-        .map_err(StartupError::Serve)
+    let served = http::serve::serve(listener, app, shutdown).await;
+    pruning.abort();
+    served.map_err(StartupError::Serve)
+}
+
+/// How often expired login counters are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Deletes the login throttle's expired counters now and then; every replica may, the
+/// deletes are idempotent.
+async fn prune_periodically(db: DatabaseConnection) {
+    let mut ticks = tokio::time::interval(PRUNE_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match login_throttle::prune(&db, crate::db::now()).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::debug!(deleted, "pruned expired login counters"),
+            Err(error) => tracing::warn!(error = %error.message(), "pruning login counters failed"),
+        }
+    }
 }
 
 /// Binds the configured address.

@@ -11,6 +11,7 @@ mod m20261124_000005_seed_builtin_permissions;
 mod m20261124_000006_add_users_search_key;
 mod m20261201_000007_create_rotated_refresh_tokens;
 mod m20261201_000008_refill_users_search_key;
+mod m20261202_000009_create_login_throttle;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_add_users_search_key::Migration),
             Box::new(m20261201_000007_create_rotated_refresh_tokens::Migration),
             Box::new(m20261201_000008_refill_users_search_key::Migration),
+            Box::new(m20261202_000009_create_login_throttle::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@
 //! zxcvbn runs on the blocking pool too, and only on input within the length limit.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -33,6 +34,8 @@ const MAX_WAIT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// Hashes computed or verified since start.
+    computed: Arc<AtomicU64>,
     /// A real hash of a random password: verifying an unknown user's login against it costs
     /// what a real verification costs, so response time does not reveal which accounts exist.
     dummy_hash: Arc<str>,
@@ -49,18 +52,27 @@ impl Passwords {
         let dummy_hash = hash_blocking(&permits, placeholder).await?;
         Ok(Self {
             permits,
+            computed: Arc::new(AtomicU64::new(0)),
             dummy_hash: dummy_hash.into(),
         })
     }
 
+    /// How many hashes this process has computed or verified since start (not counting the
+    /// one made at start).
+    pub fn computed(&self) -> u64 {
+        self.computed.load(Ordering::Relaxed)
+    }
+
     /// Returns the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
     pub async fn hash(&self, password: &str) -> AppResult<String> {
+        self.computed.fetch_add(1, Ordering::Relaxed);
         hash_blocking(&self.permits, password.to_owned()).await
     }
 
     /// True when `password` matches `hash`. A malformed stored hash counts as a mismatch.
     pub async fn verify(&self, password: &str, hash: &str) -> AppResult<bool> {
         let permit = self.acquire().await?;
+        self.computed.fetch_add(1, Ordering::Relaxed);
         let (password, hash) = (password.to_owned(), hash.to_owned());
         tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -1,13 +1,13 @@
-//! Throttling of the unauthenticated entry points (`register`, `login`, `refreshToken`), with
-//! governor's keyed GCRA limiters: per client address, and per account for `login` so one
-//! account cannot be brute-forced from many addresses. Signed-in users get a budget of the same
-//! size, their own, for what could otherwise be repeated at will: checks of their current
-//! password (`changePassword`, `deleteAccount`, a guess each) and changes of email or username
-//! (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
-//! `retryAfter` seconds. Limits are per process: with N replicas an address gets N times the
-//! budget, which still bounds guessing.
+//! Request-rate limits kept in memory, with governor's keyed GCRA limiters: per client address
+//! for the unauthenticated entry points (`register`, `login`, `refreshToken`; `--rate-limit`),
+//! and per signed-in user for what could otherwise be repeated at will: checks of their
+//! current password (`changePassword`, `deleteAccount`, a guess each) and changes of email or
+//! username (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
+//! `retryAfter` seconds. These are per process (with N replicas an address gets N times the
+//! rate); failed logins, which decide how fast passwords can be guessed, are counted in the
+//! database instead (`services::login_throttle`).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,10 +19,10 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// Failed or not, a login attempt for one account spends one of these; one comes back every
-/// `ACCOUNT_REFILL`.
-const ACCOUNT_BURST: u32 = 10;
-const ACCOUNT_REFILL: Duration = Duration::from_secs(30);
+/// A signed-in user's password checks and email/username changes: a burst of this many, one
+/// more every `USER_REFILL`.
+const USER_BURST: u32 = 10;
+const USER_REFILL: Duration = Duration::from_secs(30);
 /// How often (in checks) idle keys are forgotten, so memory stays bounded.
 const SWEEP_EVERY: u32 = 1024;
 
@@ -30,7 +30,6 @@ const SWEEP_EVERY: u32 = 1024;
 #[derive(Clone)]
 pub struct Throttle {
     per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
-    per_account: Arc<DefaultKeyedRateLimiter<String>>,
     per_user: Arc<DefaultKeyedRateLimiter<Uuid>>,
     checks: Arc<AtomicU32>,
 }
@@ -39,14 +38,13 @@ impl Throttle {
     /// `per_address_per_minute` requests per minute per client address (a burst of as many);
     /// `None` turns the address limit off.
     pub fn new(per_address_per_minute: Option<NonZeroU32>) -> Self {
-        let account_quota = Quota::with_period(ACCOUNT_REFILL)
+        let user_quota = Quota::with_period(USER_REFILL)
             .expect("BUG: the refill period is not zero")
-            .allow_burst(NonZeroU32::new(ACCOUNT_BURST).expect("BUG: the burst is not zero"));
+            .allow_burst(NonZeroU32::new(USER_BURST).expect("BUG: the burst is not zero"));
         Self {
             per_address: per_address_per_minute
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
-            per_account: Arc::new(RateLimiter::keyed(account_quota)),
-            per_user: Arc::new(RateLimiter::keyed(account_quota)),
+            per_user: Arc::new(RateLimiter::keyed(user_quota)),
             checks: Arc::new(AtomicU32::new(0)),
         }
     }
@@ -55,20 +53,16 @@ impl Throttle {
     pub fn address(&self, address: Option<IpAddr>) -> AppResult<()> {
         self.sweep();
         match (&self.per_address, address) {
-            (Some(limiter), Some(address)) => refuse_after(limiter.check_key(&address)),
+            (Some(limiter), Some(address)) => {
+                refuse_after(limiter.check_key(&counted_address(address)))
+            }
             _ => Ok(()),
         }
     }
 
-    /// Spends one login attempt of the account named `login` (email or username, any case).
-    pub fn account(&self, login: &str) -> AppResult<()> {
-        refuse_after(self.per_account.check_key(&login.trim().to_lowercase()))
-    }
-
-    /// Spends one of signed-in user `id`'s password checks or email/username changes. A budget
-    /// apart from `account`'s: failed logins by a stranger never hold up the user's own
-    /// password change. (Login itself stays keyed by the name given, so that a refusal never
-    /// tells which names belong to one account.)
+    /// Spends one of signed-in user `id`'s password checks or email/username changes: a
+    /// budget apart from the login throttle's, so failed logins by a stranger never hold up
+    /// the user's own password change.
     pub fn user(&self, id: Uuid) -> AppResult<()> {
         self.sweep();
         refuse_after(self.per_user.check_key(&id))
@@ -83,9 +77,18 @@ impl Throttle {
             if let Some(limiter) = &self.per_address {
                 limiter.retain_recent();
             }
-            self.per_account.retain_recent();
             self.per_user.retain_recent();
         }
+    }
+}
+
+/// The address a client is counted as: itself for IPv4 (an IPv4-mapped IPv6 address too),
+/// its /64 for IPv6, the smallest network one customer is normally given: counting each /128
+/// would give one such customer 2^64 budgets.
+pub fn counted_address(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        v4 => v4,
     }
 }
 
@@ -121,18 +124,20 @@ mod tests {
     }
 
     #[test]
-    fn accounts_are_limited_regardless_of_case_and_address_limits_can_be_off() {
-        let throttle = Throttle::new(None);
+    fn an_ipv6_network_shares_one_budget_and_the_limit_can_be_off() {
+        let throttle = Throttle::new(NonZeroU32::new(2));
+        let host = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 1, 2, 0, 0, 0, last]));
+        assert!(throttle.address(host(1)).is_ok());
+        assert!(throttle.address(host(2)).is_ok());
+        assert!(throttle.address(host(3)).is_err());
+        assert!(
+            throttle
+                .address(Some(IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1])))
+                .is_ok()
+        );
+        let off = Throttle::new(None);
         for _ in 0..100 {
-            assert!(throttle.address(Some(IpAddr::from([10, 0, 0, 1]))).is_ok());
+            assert!(off.address(host(1)).is_ok());
         }
-        for _ in 0..ACCOUNT_BURST {
-            assert!(throttle.account("Ada@Example.com").is_ok());
-        }
-        assert!(matches!(
-            throttle.account("ada@example.com "),
-            Err(AppError::TooManyRequests { .. })
-        ));
-        assert!(throttle.account("grace@example.com").is_ok());
     }
 }

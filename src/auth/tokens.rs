@@ -46,7 +46,12 @@ pub struct TokenKeys {
     validation: Validation,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
+    /// Longest a session lives from its login, however often it is refreshed.
+    pub session_max_age_secs: i64,
 }
+
+/// 30 days, API.md's default for `--session-max-age`.
+const DEFAULT_SESSION_MAX_AGE_SECS: i64 = 30 * 24 * 3600;
 
 impl TokenKeys {
     pub fn new(secret: &[u8], access_ttl_secs: u32, refresh_ttl_secs: u32) -> Self {
@@ -57,13 +62,21 @@ impl TokenKeys {
         // None: an expired token is refused at once, as API.md says. Skew between replicas
         // only moves expiry by that skew; a client then refreshes a little early or late.
         validation.leeway = 0;
+        validation.validate_nbf = true;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl_secs: i64::from(access_ttl_secs),
             refresh_ttl_secs: i64::from(refresh_ttl_secs),
+            session_max_age_secs: DEFAULT_SESSION_MAX_AGE_SECS,
         }
+    }
+
+    /// The same keys with sessions ending `secs` after their login at the latest.
+    pub fn with_session_max_age(mut self, secs: u32) -> Self {
+        self.session_max_age_secs = i64::from(secs);
+        self
     }
 
     /// A signed access token for `session_id` of `user_id`, valid from `now`.

@@ -17,7 +17,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Opens a pool for `url` (`sqlite://...` or `postgres://...`).
 ///
-/// SQLite runs in WAL mode with foreign keys on and a busy timeout; a file database gets a pool
+/// SQLite runs in WAL mode with `synchronous=FULL` (a commit is on disk before it is
+/// acknowledged: a logout or a password change survives a power loss), foreign keys on and a
+/// busy timeout; a file database gets a pool
 /// of several connections (readers run beside the one writer), an in-memory one exactly one
 /// (each connection would otherwise see its own empty database).
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
@@ -31,7 +33,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
         });

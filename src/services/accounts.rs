@@ -1,15 +1,15 @@
 //! A user's own account: registration, login, profile, password and deletion. Every entry
 //! point that checks a password or tells whether a value is taken is throttled.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::input;
+use crate::services::login_throttle::{self, Account};
 use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
 use crate::services::sessions::{self, IssuedTokens, RevokeReason};
 use crate::services::users::{self as administration, UserChanges};
@@ -41,7 +41,14 @@ pub async fn register(
 }
 
 /// `login`: by email (contains `@`) or username. Unknown user, wrong password, deactivated
-/// and deleted accounts all answer the same error after the same amount of hashing work.
+/// and deleted accounts all answer the same error after the same amount of hashing work, and
+/// count alike against the throttle (`login_throttle`), which refuses before any hashing.
+///
+/// The password is checked outside any lock; the session opens only if, inside the
+/// transaction that opens it, the account still has the hash that was checked and is still
+/// active and undeleted. That update locks the row, so a password change, deactivation or
+/// deletion either commits first (and this login fails) or waits and then ends the new
+/// session with the others.
 pub async fn login(
     state: &AppState,
     login: &str,
@@ -49,15 +56,29 @@ pub async fn login(
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
     let invalid = AppError::Unauthenticated("invalid credentials");
-    state.throttle.address(client.ip)?;
-    state.throttle.account(login)?;
     let login = login.trim();
-    // Nothing stored is empty, longer than an email or holds control characters (which
-    // PostgreSQL would refuse to compare): such a login names nobody.
-    let candidate = if login.is_empty()
-        || login.chars().count() > input::MAX_EMAIL
-        || login.chars().any(char::is_control)
-    {
+    // Longer than anything stored or allowed: refused before any counter or hash is touched.
+    let mut errors = FieldErrors::default();
+    if login.chars().count() > input::MAX_EMAIL {
+        errors.add(
+            "login",
+            format!("must be at most {} characters", input::MAX_EMAIL),
+        );
+    }
+    if password.chars().count() > password::MAX_PASSWORD_CHARS {
+        errors.add(
+            "password",
+            format!(
+                "must be at most {} characters",
+                password::MAX_PASSWORD_CHARS
+            ),
+        );
+    }
+    errors.into_result()?;
+    state.throttle.address(client.ip)?;
+    // Nothing stored is empty or holds control characters (which PostgreSQL would refuse to
+    // compare): such a login names nobody.
+    let candidate = if login.is_empty() || login.chars().any(char::is_control) {
         None
     } else {
         let column = if login.contains('@') {
@@ -70,11 +91,15 @@ pub async fn login(
             .one(&state.db)
             .await?
     };
+    let account = match &candidate {
+        Some(user) => Account::User(user.id),
+        None => Account::Unknown(login),
+    };
+    let attempt = login_throttle::begin(&state.db, &account, client.ip, db::now()).await?;
     let Some(user) = candidate else {
         state.passwords.verify_dummy(password).await?;
         return Err(invalid);
     };
-    // Passwords longer than the policy allows can never match; still spend the time.
     let password_ok = state
         .passwords
         .verify(password, &user.password_hash)
@@ -84,11 +109,27 @@ pub async fn login(
     }
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    let mut active = user.into_active_model();
-    active.last_login_at = Set(Some(now));
-    let user = active.update(&txn).await?;
+    let unchanged = users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user.id))
+        .filter(users::Column::PasswordHash.eq(&user.password_hash))
+        .filter(users::Column::IsActive.eq(true))
+        .filter(users::Column::DeletedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !unchanged {
+        txn.rollback().await?;
+        return Err(invalid);
+    }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
     txn.commit().await?;
+    attempt.succeeded(&state.db).await?;
+    let user = users::Model {
+        last_login_at: Some(now),
+        ..user
+    };
     Ok((user, tokens))
 }
 

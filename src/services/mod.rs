@@ -16,6 +16,7 @@ pub mod groups;
 pub mod input;
 pub mod last_admin;
 pub mod links;
+pub mod login_throttle;
 pub mod lookup;
 pub mod membership;
 pub mod pagination;

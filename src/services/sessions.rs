@@ -1,6 +1,8 @@
 //! Sessions: one per login. Opening one issues a token pair; `refresh` rotates the refresh
 //! token with a conditional update (two concurrent uses of one token: exactly one wins), and a
-//! token that was already rotated, presented again, revokes its whole session. Rotated tokens'
+//! token that was already rotated, presented again, revokes its whole session, unless it comes
+//! within `ROTATION_GRACE` of its rotation (two tabs, a retry), which answers `CONFLICT`. No
+//! refresh extends a session past its maximum age. Rotated tokens'
 //! hashes are kept (`rotated_refresh_tokens`) so that only a token that was really issued
 //! counts as reuse.
 
@@ -58,6 +60,19 @@ impl RevokeReason {
 
 const MAX_USER_AGENT: usize = 512;
 
+/// How long after a rotation the old refresh token answers `CONFLICT` instead of revoking
+/// the session as reused.
+pub const ROTATION_GRACE: Duration = Duration::seconds(10);
+
+/// When a session refreshed at `now` stops working: a refresh-token lifetime later, but
+/// never past its maximum age counted from its login at `created_at`.
+fn expiry(keys: &TokenKeys, created_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    std::cmp::min(
+        now + Duration::seconds(keys.refresh_ttl_secs),
+        created_at + Duration::seconds(keys.session_max_age_secs),
+    )
+}
+
 fn clip(value: &Option<String>, max: usize) -> Option<String> {
     value
         .as_ref()
@@ -82,7 +97,7 @@ pub async fn start(
         rotated_at: Set(None),
         created_at: Set(now),
         last_used_at: Set(now),
-        expires_at: Set(now + Duration::seconds(keys.refresh_ttl_secs)),
+        expires_at: Set(expiry(keys, now, now)),
         revoked_at: Set(None),
         revoked_reason: Set(None),
         user_agent: Set(clip(&client.user_agent, MAX_USER_AGENT)),
@@ -114,6 +129,9 @@ pub async fn refresh(
     let now = db::now();
 
     let txn = db::begin_write(&state.db).await?;
+    let Some(session) = sessions::Entity::find_by_id(session_id).one(&txn).await? else {
+        return Err(invalid);
+    };
     // The conditional update is the whole race: of two concurrent uses of one token, only the
     // first still finds the old hash.
     let mut update = sessions::Entity::update_many()
@@ -126,7 +144,7 @@ pub async fn refresh(
         .col_expr(sessions::Column::LastUsedAt, Expr::value(now))
         .col_expr(
             sessions::Column::ExpiresAt,
-            Expr::value(now + Duration::seconds(state.keys.refresh_ttl_secs)),
+            Expr::value(expiry(&state.keys, session.created_at, now)),
         );
     if let Some(user_agent) = clip(&client.user_agent, MAX_USER_AGENT) {
         update = update.col_expr(sessions::Column::UserAgent, Expr::value(user_agent));
@@ -151,9 +169,17 @@ pub async fn refresh(
             .find_also_related(sessions::Entity)
             .one(&txn)
             .await?
-            .and_then(|(_, session)| session)
-            .filter(|session| session.revoked_at.is_none());
-        if let Some(session) = replayed {
+            .and_then(|(rotated, session)| session.map(|session| (rotated.rotated_at, session)))
+            .filter(|(_, session)| session.revoked_at.is_none());
+        if let Some((rotated_at, session)) = replayed {
+            if now - rotated_at <= ROTATION_GRACE {
+                // Two tabs refreshing at once, or a retry after a lost answer: the late one
+                // is told to use the newest token, and the session lives on.
+                return Err(AppError::Conflict {
+                    message: "already rotated: use the newest refresh token".to_owned(),
+                    field: None,
+                });
+            }
             // Someone holds a copy of a token that was already used. End the session so that
             // neither holder keeps access.
             revoke_where(

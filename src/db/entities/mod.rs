@@ -3,6 +3,8 @@
 
 pub mod group_permissions;
 pub mod groups;
+pub mod login_address_failures;
+pub mod login_failures;
 pub mod permissions;
 pub mod rotated_refresh_tokens;
 pub mod sessions;

@@ -1,4 +1,5 @@
-//! Token refresh: `refreshToken` rotates the pair, detects reuse, and extends the session.
+//! Token refresh: `refreshToken` rotates the pair, detects reuse (after a 10 s grace for two
+//! tabs), and extends the session up to its maximum age.
 
 use chrono::{Duration, Utc};
 use roster::db::entities::{rotated_refresh_tokens, sessions};
@@ -22,6 +23,19 @@ async fn set_sessions_expiry(app: &TestApp, user_id: &str, at: chrono::DateTime<
         .unwrap();
 }
 
+/// Moves every rotation back by `seconds`, as time passing would (past the 10 s grace in which
+/// a rotated token answers `CONFLICT` instead of counting as reuse).
+async fn age_rotations(app: &TestApp, seconds: i64) {
+    rotated_refresh_tokens::Entity::update_many()
+        .col_expr(
+            rotated_refresh_tokens::Column::RotatedAt,
+            Expr::value(Utc::now() - Duration::seconds(seconds)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+}
+
 /// Rotation: a new pair; the old refresh token refused; that reuse ends the session.
 async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
     let first = app.register("ada@example.com").await;
@@ -37,7 +51,8 @@ async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
     // Still one session: rotation does not open a new one.
     assert_eq!(session_rows(&app, &first.user_id).await.len(), 1);
 
-    // Replaying the rotated token is refused ...
+    // Replaying the rotated token, once the grace for two tabs is over, is refused ...
+    age_rotations(&app, 11).await;
     let body = refresh(&app, &first.refresh).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert!(body["data"].is_null(), "{body}");
@@ -65,6 +80,7 @@ async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
     assert_me_is(&me(&app, &current.access).await, &first.user_id);
     assert_eq!(rotated_rows(&app).await, 3);
 
+    age_rotations(&app, 11).await;
     assert_code(&refresh(&app, &first.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &current.access).await;
     assert_code(&refresh(&app, &current.refresh).await, "UNAUTHENTICATED");
@@ -102,7 +118,8 @@ async fn rotated_rows(app: &TestApp) -> u64 {
         .unwrap()
 }
 
-/// Two simultaneous refreshes of one token: exactly one succeeds.
+/// Two simultaneous refreshes of one token (two tabs): exactly one succeeds, the other is told
+/// to use the newest token, and the session lives on.
 async fn concurrent_refreshes_of_one_token_succeed_once(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
     let tasks: Vec<_> = (0..2)
@@ -122,12 +139,20 @@ async fn concurrent_refreshes_of_one_token_succeed_once(app: TestApp) {
             assert_ok(&body);
             successes += 1;
         } else {
-            assert_code(&body, "UNAUTHENTICATED");
+            assert_code(&body, "CONFLICT");
+            assert!(
+                body["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("use the newest refresh token"),
+                "{body}"
+            );
         }
     }
     assert_eq!(successes, 1);
     let rows = session_rows(&app, &tokens.user_id).await;
     assert_eq!(rows.len(), 1);
+    assert!(rows[0].revoked_at.is_none(), "{rows:?}");
     assert_eq!(rows[0].rotation_count, 1, "{rows:?}");
 }
 
@@ -210,7 +235,80 @@ async fn refresh_extends_the_session(app: TestApp) {
     assert_eq!(expires_at - last_used, Duration::days(14), "{after}");
 }
 
+/// Within 10 s of a rotation the old token answers `CONFLICT` and the session stays usable;
+/// after that it is reuse.
+async fn a_late_second_use_within_the_grace_is_a_conflict(app: TestApp) {
+    let first = app.register("ada@example.com").await;
+    let second = Tokens::from_payload(&refresh(&app, &first.refresh).await, "refreshToken");
+    let body = refresh(&app, &first.refresh).await;
+    assert_code(&body, "CONFLICT");
+    assert!(body["data"].is_null(), "{body}");
+    assert_me_is(&me(&app, &second.access).await, &first.user_id);
+    let third = Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
+    age_rotations(&app, 11).await;
+    assert_code(&refresh(&app, &second.refresh).await, "UNAUTHENTICATED");
+    assert_refused(&app, &third.access).await;
+}
+
+/// Refreshing never carries a session past its maximum age after login.
+async fn sessions_end_at_their_maximum_age(backend: crate::support::Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |settings| {
+        settings.session_max_age = 3600.try_into().unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    let tokens = app.register("ada@example.com").await;
+    let rows = session_rows(&app, &tokens.user_id).await;
+    assert_eq!(rows[0].expires_at - rows[0].created_at, Duration::hours(1));
+    // A login 50 minutes ago: the refresh gives ten more minutes, not fourteen days.
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::CreatedAt,
+            Expr::value(roster::db::now() - Duration::minutes(50)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    let next = Tokens::from_payload(&refresh(&app, &tokens.refresh).await, "refreshToken");
+    let rows = session_rows(&app, &tokens.user_id).await;
+    assert_eq!(rows[0].expires_at - rows[0].created_at, Duration::hours(1));
+    let listed = app.gql(MY_SESSIONS, json!({}), Some(&next.access)).await;
+    let expires_at: chrono::DateTime<Utc> = listed["data"]["mySessions"][0]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(expires_at, rows[0].expires_at);
+    // Past it, the refresh token is refused.
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::CreatedAt,
+            Expr::value(roster::db::now() - Duration::minutes(61)),
+        )
+        .col_expr(
+            sessions::Column::ExpiresAt,
+            Expr::value(roster::db::now() - Duration::minutes(1)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_code(&refresh(&app, &next.refresh).await, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn sessions_end_at_their_maximum_age_sqlite() {
+    sessions_end_at_their_maximum_age(crate::support::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn sessions_end_at_their_maximum_age_postgres() {
+    sessions_end_at_their_maximum_age(crate::support::Backend::Postgres).await;
+}
+
 both!(
+    a_late_second_use_within_the_grace_is_a_conflict,
     refresh_rotates_and_reuse_revokes_the_session,
     reuse_of_an_older_token_revokes_the_session,
     rotated_tokens_are_forgotten_after_a_refresh_token_lifetime,

@@ -54,6 +54,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub backend: Backend,
+    pub settings: Settings,
     /// SQL statements executed so far (all connections of the pool).
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -182,7 +183,14 @@ impl TestApp {
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
         settings.rate_limit = 0;
         configure(&mut settings);
+        let mut app = Self::start(backend, settings).await;
+        app._dir = dir;
+        app.postgres = postgres;
+        Some(app)
+    }
 
+    /// A server with `settings` on a database that exists already; owns no database.
+    async fn start(backend: Backend, settings: Settings) -> TestApp {
         let mut db: DatabaseConnection = roster::app::connect(&settings).await.expect("connect");
         roster::app::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
@@ -196,24 +204,47 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().unwrap());
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_state = state.clone();
+        let server_settings = settings.clone();
         let server = tokio::spawn(async move {
-            roster::app::serve(listener, server_state, &settings, async {
+            roster::app::serve(listener, server_state, &server_settings, async {
                 signal.await.ok();
             })
             .await
             .expect("server runs");
         });
-        Some(TestApp {
+        TestApp {
             address,
             client: reqwest::Client::new(),
             state,
             backend,
+            settings,
             statements,
             shutdown: Some(shutdown),
             server: Some(server),
-            _dir: dir,
-            postgres,
-        })
+            _dir: None,
+            postgres: None,
+        }
+    }
+
+    /// A second server (another replica) on this one's database, which this one still owns.
+    pub async fn replica(&self) -> TestApp {
+        Self::start(self.backend, self.settings.clone()).await
+    }
+
+    /// Stops this server (letting open requests finish) and starts a new one on the same
+    /// database: what survives is what the database kept.
+    pub async fn restart(mut self) -> TestApp {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server stops");
+        }
+        self.state.db.clone().close().await.ok();
+        let mut app = Self::start(self.backend, self.settings.clone()).await;
+        app._dir = self._dir.take();
+        app.postgres = self.postgres.take();
+        app
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -234,6 +265,21 @@ impl TestApp {
         let body: Value = response.json().await.expect("JSON body");
         assert_eq!(status, 200, "GraphQL requests answer 200; body: {body}");
         body
+    }
+
+    /// Like `gql`, as a request a trusted proxy passes on for `client` (`X-Forwarded-For`);
+    /// the server must trust loopback (`trusting_loopback`).
+    pub async fn gql_from(&self, client: &str, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .header("x-forwarded-for", client)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON body")
     }
 
     /// POSTs any JSON body to /graphql.
@@ -292,6 +338,12 @@ impl Drop for TestApp {
         // Then the database, if it is a PostgreSQL one of its own.
         self.postgres.take();
     }
+}
+
+/// Settings for a server behind a proxy on loopback: `X-Forwarded-For` from 127.0.0.1 is
+/// believed, so tests can speak for any client address.
+pub fn trusting_loopback(settings: &mut Settings) {
+    settings.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
 }
 
 /// A token pair and its user.

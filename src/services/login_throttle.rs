@@ -1,0 +1,296 @@
+//! Login throttling, counted in the database so that replicas share it and restarts keep it.
+//! Only failures count, and an attempt is refused before any password hashing:
+//!
+//! - per account and client address: after `CONSECUTIVE` failures in a row that pair waits,
+//!   1 s after the fifth, doubling with each further failure up to 15 minutes; a success from
+//!   that address starts the count again. The owner, from another address, is not held up.
+//! - per account, from every address: at most `HOURLY` failures in any hour (OWASP ASVS
+//!   2.2.1); past that every attempt waits until the oldest failure of the hour ages out.
+//!
+//! An account is its user id when the login names one (email in any case and username are one
+//! account) and the login name itself otherwise, so an unknown name is throttled exactly like
+//! a known one. Keys are stored as SHA-256 digests: a login field sometimes holds a password
+//! typed into the wrong box. IPv6 clients are counted per /64 (one customer's network).
+//!
+//! An attempt is counted as failed when it starts (`begin`) and uncounted when it succeeds
+//! (`Attempt::succeeded`): a flood of parallel guesses cannot all pass a check that none of
+//! them has yet failed. The per-address row changes only by compare-and-set on its previous
+//! state; the hourly ceiling is counted after the attempt's own row is written, so racing
+//! attempts can only be refused too early, never let through beyond the ceiling.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, TryInsertResult,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::throttle::counted_address;
+use crate::db::entities::{login_address_failures as by_address, login_failures};
+use crate::error::{AppError, AppResult};
+
+/// Failures in a row from one address before that address waits.
+pub const CONSECUTIVE: i32 = 5;
+/// The wait after the `CONSECUTIVE`th failure; each further failure doubles it.
+const FIRST_WAIT_SECS: i64 = 1;
+const LONGEST_WAIT_SECS: i64 = 15 * 60;
+/// Failures per account in any hour, from all addresses together.
+pub const HOURLY: u64 = 100;
+/// A run of failures from one address is forgotten after this long without another.
+const FORGET_AFTER: Duration = Duration::hours(24);
+/// Rounds of compare-and-set before a contended attempt is refused.
+const MAX_ROUNDS: usize = 8;
+
+/// Whose attempt it is.
+pub enum Account<'a> {
+    /// The login names this user.
+    User(Uuid),
+    /// The login names nobody: the name itself, as typed (compared in lower case).
+    Unknown(&'a str),
+}
+
+impl Account<'_> {
+    fn key(&self) -> String {
+        let text = match self {
+            Self::User(id) => format!("user:{id}"),
+            Self::Unknown(name) => format!("name:{}", name.trim().to_lowercase()),
+        };
+        hex(&Sha256::digest(text.as_bytes()))
+    }
+}
+
+/// What a client address counts as: itself for IPv4, its /64 for IPv6.
+pub fn address_key(address: Option<IpAddr>) -> String {
+    match address.map(counted_address) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(network)) => format!("{network}/64"),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// An attempt the throttle let through, already counted as a failure.
+#[must_use = "an attempt stays counted as failed unless `succeeded` is called"]
+pub struct Attempt {
+    account_key: String,
+    address_key: String,
+    failure_id: Uuid,
+}
+
+/// Lets an attempt through, counting it as failed, or refuses it with `TOO_MANY_REQUESTS`.
+pub async fn begin(
+    db: &impl ConnectionTrait,
+    account: &Account<'_>,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> AppResult<Attempt> {
+    let account_key = account.key();
+    let address_key = address_key(address);
+    let mut row = by_address::Entity::find_by_id((account_key.clone(), address_key.clone()))
+        .one(db)
+        .await?;
+    if let Some(until) = row.as_ref().and_then(|row| blocked(row, now)) {
+        return Err(wait_until(until, now));
+    }
+
+    let failure_id = Uuid::now_v7();
+    login_failures::Entity::insert(login_failures::ActiveModel {
+        id: Set(failure_id),
+        account_key: Set(account_key.clone()),
+        failed_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    let window_start = now - Duration::hours(1);
+    let in_window = login_failures::Entity::find()
+        .filter(login_failures::Column::AccountKey.eq(&account_key))
+        .filter(login_failures::Column::FailedAt.gt(window_start));
+    if in_window.clone().count(db).await? > HOURLY {
+        let oldest = in_window
+            .order_by_asc(login_failures::Column::FailedAt)
+            .one(db)
+            .await?
+            .map_or(now, |failure| failure.failed_at);
+        forget_failure(db, failure_id).await?;
+        return Err(wait_until(oldest + Duration::hours(1), now));
+    }
+
+    for _ in 0..MAX_ROUNDS {
+        let claimed = match &row {
+            None => {
+                let inserted = by_address::Entity::insert(by_address::ActiveModel {
+                    account_key: Set(account_key.clone()),
+                    address_key: Set(address_key.clone()),
+                    failures: Set(1),
+                    blocked_until: Set(wait_after(1).map(|wait| now + wait)),
+                    updated_at: Set(now),
+                })
+                .on_conflict_do_nothing()
+                .exec_without_returning(db)
+                .await?;
+                matches!(inserted, TryInsertResult::Inserted(n) if n > 0)
+            }
+            Some(current) => {
+                if let Some(until) = blocked(current, now) {
+                    forget_failure(db, failure_id).await?;
+                    return Err(wait_until(until, now));
+                }
+                let failures = if current.updated_at + FORGET_AFTER < now {
+                    1
+                } else {
+                    current.failures.saturating_add(1)
+                };
+                by_address::Entity::update_many()
+                    .col_expr(by_address::Column::Failures, Expr::value(failures))
+                    .col_expr(
+                        by_address::Column::BlockedUntil,
+                        Expr::value(wait_after(failures).map(|wait| now + wait)),
+                    )
+                    .col_expr(by_address::Column::UpdatedAt, Expr::value(now))
+                    .filter(by_address::Column::AccountKey.eq(&account_key))
+                    .filter(by_address::Column::AddressKey.eq(&address_key))
+                    .filter(by_address::Column::Failures.eq(current.failures))
+                    .filter(by_address::Column::UpdatedAt.eq(current.updated_at))
+                    .exec(db)
+                    .await?
+                    .rows_affected
+                    == 1
+            }
+        };
+        if claimed {
+            return Ok(Attempt {
+                account_key,
+                address_key,
+                failure_id,
+            });
+        }
+        // Another attempt changed the row first: look again.
+        row = by_address::Entity::find_by_id((account_key.clone(), address_key.clone()))
+            .one(db)
+            .await?;
+    }
+    forget_failure(db, failure_id).await?;
+    Err(AppError::TooManyRequests {
+        retry_after_secs: 1,
+    })
+}
+
+impl Attempt {
+    /// The password was right: the address's run of failures ends and this attempt no longer
+    /// counts against the account's hour.
+    pub async fn succeeded(self, db: &impl ConnectionTrait) -> AppResult<()> {
+        by_address::Entity::delete_by_id((self.account_key, self.address_key))
+            .exec(db)
+            .await?;
+        forget_failure(db, self.failure_id).await
+    }
+}
+
+/// Deletes counters that no longer decide anything: failures older than the hour, and runs of
+/// failures that are neither waiting nor recent enough to continue. Returns the rows deleted.
+pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
+    let failures = login_failures::Entity::delete_many()
+        .filter(login_failures::Column::FailedAt.lte(now - Duration::hours(1)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let runs = by_address::Entity::delete_many()
+        .filter(by_address::Column::UpdatedAt.lt(now - FORGET_AFTER))
+        .filter(
+            Condition::any()
+                .add(by_address::Column::BlockedUntil.is_null())
+                .add(by_address::Column::BlockedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(failures + runs)
+}
+
+async fn forget_failure(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    login_failures::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The wait after `failures` failures in a row, if any.
+fn wait_after(failures: i32) -> Option<Duration> {
+    let beyond = failures
+        .checked_sub(CONSECUTIVE)
+        .filter(|beyond| *beyond >= 0)?;
+    let secs = if beyond >= 20 {
+        LONGEST_WAIT_SECS
+    } else {
+        (FIRST_WAIT_SECS << beyond).min(LONGEST_WAIT_SECS)
+    };
+    Some(Duration::seconds(secs))
+}
+
+fn blocked(row: &by_address::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    row.blocked_until.filter(|until| *until > now)
+}
+
+/// `TOO_MANY_REQUESTS` until `until`: whole seconds, rounded up, at least 1.
+fn wait_until(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
+    let millis = (until - now).num_milliseconds().max(0);
+    AppError::TooManyRequests {
+        retry_after_secs: u64::try_from((millis + 999) / 1000).unwrap_or(1).max(1),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_from_one_second_to_fifteen_minutes() {
+        let waits: Vec<Option<i64>> = (1..=16)
+            .map(|n| wait_after(n).map(|wait| wait.num_seconds()))
+            .collect();
+        assert_eq!(&waits[..4], &[None, None, None, None]);
+        assert_eq!(
+            &waits[4..],
+            &[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900].map(Some)
+        );
+        assert_eq!(wait_after(i32::MAX).map(|w| w.num_seconds()), Some(900));
+    }
+
+    #[test]
+    fn ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(Some(a)), "2001:db8:1:2::/64");
+        assert_eq!(address_key(Some(a)), address_key(Some(b)));
+        assert_ne!(address_key(Some(a)), address_key(Some(c)));
+        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
+        assert_eq!(address_key(Some(mapped)), "203.0.113.7");
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        let now = Utc::now();
+        let wait = |millis| match wait_until(now + Duration::milliseconds(millis), now) {
+            AppError::TooManyRequests { retry_after_secs } => retry_after_secs,
+            _ => unreachable!(),
+        };
+        assert_eq!(wait(1), 1);
+        assert_eq!(wait(1000), 1);
+        assert_eq!(wait(1001), 2);
+        assert_eq!(wait(-5), 1);
+    }
+
+    #[test]
+    fn keys_join_cases_and_hide_the_name() {
+        let upper = Account::Unknown(" Ada@Example.com").key();
+        assert_eq!(upper, Account::Unknown("ada@example.com").key());
+        assert_eq!(upper.len(), 64);
+        assert!(!upper.contains("ada"));
+    }
+}

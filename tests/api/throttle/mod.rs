@@ -1,0 +1,5 @@
+//! Throttling: failed logins counted in the database (`login`), and the in-memory rate limits
+//! (`rates`).
+
+mod login;
+mod rates;
