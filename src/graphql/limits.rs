@@ -168,6 +168,7 @@ impl Checks {
             introspection: self.introspection,
             depths: HashMap::new(),
             sizes: HashMap::new(),
+            introspects: false,
         };
         for (_, operation) in document.operations.iter() {
             let selection = &operation.node.selection_set.node;
@@ -176,6 +177,10 @@ impl Checks {
                 return Err(format!(
                     "the query is {depth} levels deep; at most {MAX_DEPTH} are allowed"
                 ));
+            }
+            if walk.introspects && !self.introspection {
+                // async-graphql would answer `null` without a word; say why instead.
+                return Err("introspection is disabled on this server".to_owned());
             }
             if walk.size(selection) > MAX_EXPANDED_FIELDS {
                 return Err(format!(
@@ -223,6 +228,8 @@ struct Walk<'a> {
     /// refuses anyway, counts nothing more).
     depths: HashMap<&'a str, Option<usize>>,
     sizes: HashMap<&'a str, Option<usize>>,
+    /// Whether `__schema` or `__type` was selected anywhere.
+    introspects: bool,
 }
 
 impl<'a> Walk<'a> {
@@ -232,7 +239,9 @@ impl<'a> Walk<'a> {
             let depth = match &item.node {
                 Selection::Field(field) => {
                     let name = field.node.name.node.as_str();
-                    if self.introspection && (name == "__schema" || name == "__type") {
+                    let introspecting = name == "__schema" || name == "__type";
+                    self.introspects |= introspecting;
+                    if self.introspection && introspecting {
                         0
                     } else {
                         1 + self.depth(&field.node.selection_set.node)

@@ -10,6 +10,7 @@ mod support;
 
 mod admin;
 mod auth;
+mod hardening;
 mod http;
 mod pagination;
 mod schema;

@@ -1,0 +1,103 @@
+//! Credential changes a concurrent login cannot outrun, and `create-superuser` as a way to
+//! take an account back.
+
+use roster::db::entities::sessions;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+use crate::support::auth::{LOGIN, assert_refused, me};
+use crate::support::{PASSWORD, TestApp, assert_ok, uuid};
+
+const CHANGE: &str = "mutation($current: String!, $new: String!) { \
+     changePassword(currentPassword: $current, newPassword: $new) { accessToken } }";
+const NEW_PASSWORD: &str = "a brand new passphrase 42";
+
+async fn live_sessions(app: &TestApp, user_id: &str) -> Vec<sessions::Model> {
+    sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(uuid(user_id)))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .all(app.db())
+        .await
+        .unwrap()
+}
+
+/// Logins with the old password racing a password change: whatever each login answered, no
+/// session it opened survives the change, and no token it got still works.
+async fn logins_racing_a_password_change_leave_no_session(app: TestApp) {
+    let ada = app.register("ada@example.com").await;
+    let mut logins = Vec::new();
+    for _ in 0..6 {
+        let (client, address) = (app.client.clone(), app.address.clone());
+        logins.push(tokio::spawn(async move {
+            let body = json!({ "query": LOGIN, "variables": { "input": {
+                "login": "ada@example.com", "password": PASSWORD } } });
+            let answer: serde_json::Value = client
+                .post(format!("{address}/graphql"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["data"]["login"]["accessToken"]
+                .as_str()
+                .map(str::to_owned)
+        }));
+    }
+    let change = app
+        .gql(
+            CHANGE,
+            json!({ "current": PASSWORD, "new": NEW_PASSWORD }),
+            Some(&ada.access),
+        )
+        .await;
+    assert_ok(&change);
+    let fresh = change["data"]["changePassword"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut tokens = Vec::new();
+    for login in logins {
+        tokens.extend(login.await.unwrap());
+    }
+    // Logins that finished after the change could only have failed; the others' sessions
+    // were ended with the rest.
+    let live = live_sessions(&app, &ada.user_id).await;
+    assert_eq!(live.len(), 1, "{live:?}");
+    for token in &tokens {
+        assert_refused(&app, token).await;
+    }
+    assert_ok(&me(&app, &fresh).await);
+}
+
+/// With a password, `create-superuser` takes the account back: every session ends. Without
+/// one it only promotes, and live sessions see the new role on their next request.
+async fn create_superuser_with_a_password_ends_the_sessions(app: TestApp) {
+    let ada = app.register("ada@example.com").await;
+    const ROLE: &str = "{ me { role } }";
+    roster::services::users::create_superuser(&app.state, "ada@example.com", None)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let body = app.gql(ROLE, json!({}), Some(&ada.access)).await;
+    assert_eq!(body["data"]["me"]["role"], "ADMIN", "{body}");
+
+    roster::services::users::create_superuser(&app.state, "ada@example.com", Some(NEW_PASSWORD))
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    assert_refused(&app, &ada.access).await;
+    assert!(live_sessions(&app, &ada.user_id).await.is_empty());
+    let body = app
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ada@example.com", "password": NEW_PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_ok(&body);
+}
+
+both!(
+    logins_racing_a_password_change_leave_no_session,
+    create_superuser_with_a_password_ends_the_sessions,
+);

@@ -1,0 +1,230 @@
+//! The HTTP layer's own defences: JSON-only POST bodies, headers that keep answers out of
+//! caches and other pages, a CSP on HTML, the header-read timer, and production mode.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::auth::{LOGIN, REGISTER, user_count};
+use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
+
+/// Bodies a browser may send cross-origin without asking first are never run.
+async fn post_bodies_must_be_json(app: TestApp) {
+    let url = format!("{}/graphql", app.address);
+    let body = json!({ "query": REGISTER, "variables": { "input": {
+        "email": "ada@example.com", "password": PASSWORD } } })
+    .to_string();
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/graphql"),
+        None,
+    ] {
+        let mut request = app.client.post(&url).body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("JSON")
+        );
+    }
+    assert_eq!(user_count(&app).await, 0);
+    let response = app
+        .client
+        .post(&url)
+        .header("Content-Type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(user_count(&app).await, 1);
+}
+
+async fn answers_are_not_cached_sniffed_or_referred(app: TestApp) {
+    let url = format!("{}/graphql", app.address);
+    let responses = [
+        app.post(json!({ "query": "{ me { id } }" }), None).await,
+        app.client
+            .get(format!("{url}?query=%7Bme%7Bid%7D%7D"))
+            .send()
+            .await
+            .unwrap(),
+        app.client
+            .post(&url)
+            .header("Content-Type", "text/plain")
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in responses {
+        let headers = response.headers();
+        assert_eq!(headers["cache-control"], "no-store", "{headers:?}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+    }
+}
+
+async fn graphiql_is_served_under_a_content_security_policy(app: TestApp) {
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let script_src = policy
+        .split(';')
+        .find(|directive| directive.trim().starts_with("script-src"))
+        .unwrap_or_else(|| panic!("no script-src in {policy}"));
+    assert!(!script_src.contains("unsafe-inline"), "{policy}");
+    assert!(script_src.contains("'sha256-"), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("<script>"),
+        "the inline script the hash allows"
+    );
+}
+
+/// A connection that never finishes its headers is closed after about 10 s (the database plays
+/// no part: SQLite only).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_are_cut_off() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"POST /graphql HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 1024];
+    let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            // Trickle a byte now and then, as a slowloris client does.
+            match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buffer)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return,
+                Ok(Ok(_)) => {}
+                Err(_) => {
+                    if stream.write_all(b"a").await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    assert!(outcome.is_ok(), "the connection was still open after 20 s");
+    let held = started.elapsed();
+    assert!(
+        held >= Duration::from_secs(9) && held < Duration::from_secs(15),
+        "closed after {held:?}"
+    );
+    // The server still serves others.
+    assert_ok(&app.gql("{ me { id } }", json!({}), None).await);
+}
+
+async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |settings| {
+        settings.environment = roster::config::Environment::Production;
+        settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+    })
+    .await
+    else {
+        return;
+    };
+    let body = app
+        .gql("{ __schema { types { name } } }", json!({}), None)
+        .await;
+    assert_code(&body, "GRAPHQL_VALIDATION_FAILED");
+    assert!(body["data"].is_null(), "{body}");
+    let body = app.gql("{ me { emai } }", json!({}), None).await;
+    assert_code(&body, "GRAPHQL_VALIDATION_FAILED");
+    assert!(!body.to_string().contains("Did you mean"), "{body}");
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    // The API itself works as ever.
+    app.register("ada@example.com").await;
+    let body = app
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_ok(&body);
+
+    // `--graphiql` turns GraphiQL back on; introspection stays off.
+    let Some(app) = TestApp::spawn_with(backend, |settings| {
+        settings.environment = roster::config::Environment::Production;
+        settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+        settings.graphiql = Some(true);
+    })
+    .await
+    else {
+        return;
+    };
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body = app
+        .gql("{ __type(name: \"User\") { name } }", json!({}), None)
+        .await;
+    assert_code(&body, "GRAPHQL_VALIDATION_FAILED");
+}
+
+/// Production refuses to start on a generated secret.
+#[tokio::test]
+async fn production_needs_a_configured_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = roster::config::Settings::defaults();
+    settings.database_url = roster::config::Secret::new(format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("roster.db").display()
+    ));
+    settings.environment = roster::config::Environment::Production;
+    let error = roster::app::build(&settings).await.err().expect("refused");
+    assert!(error.to_string().contains("JWT secret"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_turns_off_introspection_suggestions_and_graphiql_sqlite() {
+    production_turns_off_introspection_suggestions_and_graphiql(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_turns_off_introspection_suggestions_and_graphiql_postgres() {
+    production_turns_off_introspection_suggestions_and_graphiql(Backend::Postgres).await;
+}
+
+both!(
+    post_bodies_must_be_json,
+    answers_are_not_cached_sniffed_or_referred,
+    graphiql_is_served_under_a_content_security_policy,
+);
