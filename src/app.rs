@@ -152,18 +152,44 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
     let options = HttpOptions::from_settings(settings);
-    tracing::info!(
-        environment = ?settings.environment,
-        introspection = options.introspection,
-        graphiql = options.graphiql,
-        trusted_proxies = ?settings.trusted_proxies,
-        "serving"
-    );
+    log_choices(settings, &options);
     let pruning = tokio::spawn(prune_periodically(state.db.clone()));
     let app = http::router(state, &options);
     let served = http::serve::serve(listener, app, shutdown).await;
     pruning.abort();
     served.map_err(StartupError::Serve)
+}
+
+/// Says at start what this mode serves, so an operator sees it in the first lines of the log.
+fn log_choices(settings: &Settings, options: &HttpOptions) {
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    if settings.is_production() {
+        tracing::info!("production mode: introspection off, field suggestions off");
+        tracing::info!(
+            "production mode: GraphiQL {}{}",
+            on_off(options.graphiql),
+            if options.graphiql {
+                " (ROSTER_GRAPHIQL=true)"
+            } else {
+                " (ROSTER_GRAPHIQL=true turns it on)"
+            }
+        );
+    } else {
+        tracing::info!(
+            "development mode: introspection on, field suggestions on, GraphiQL {}; set \
+             ROSTER_ENV=production in production",
+            on_off(options.graphiql)
+        );
+    }
+    if settings.trusted_proxies.is_empty() {
+        tracing::info!("client addresses: the peer's (no trusted proxies)");
+    } else {
+        tracing::info!(
+            proxies = ?settings.trusted_proxies,
+            header = %settings.client_ip_header,
+            "client addresses: from trusted proxies' header"
+        );
+    }
 }
 
 /// How often expired login counters are deleted.
