@@ -10,6 +10,7 @@ mod support;
 
 mod admin;
 mod auth;
+mod faults;
 mod hardening;
 mod http;
 mod pagination;

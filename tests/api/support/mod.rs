@@ -18,6 +18,7 @@ use uuid::Uuid;
 pub mod admin;
 pub mod auth;
 pub mod pagination;
+pub mod process;
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
