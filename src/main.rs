@@ -71,7 +71,15 @@ async fn serve(settings: &Settings) -> Result<(), StartupError> {
     }
     let listener = app::bind(settings).await?;
     let address = listener.local_addr().map_err(StartupError::Serve)?;
-    tracing::info!("Roster listening on http://{address} (GraphiQL at http://{address}/graphql)");
+    if settings.graphiql_enabled() {
+        tracing::info!(
+            "Roster listening on http://{address} (GraphiQL at http://{address}/graphql)"
+        );
+    } else {
+        tracing::info!(
+            "Roster listening on http://{address} (GraphQL at http://{address}/graphql)"
+        );
+    }
     app::serve(listener, state, settings, shutdown_signal()).await
 }
 
