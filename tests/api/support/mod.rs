@@ -19,6 +19,7 @@ pub mod admin;
 pub mod auth;
 pub mod pagination;
 pub mod process;
+pub mod proxy;
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
