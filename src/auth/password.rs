@@ -34,6 +34,8 @@ const MAX_WAIT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// Longest a request waits for a permit.
+    max_wait: Duration,
     /// Hashes computed or verified since start.
     computed: Arc<AtomicU64>,
     /// A real hash of a random password: verifying an unknown user's login against it costs
@@ -49,12 +51,19 @@ impl Passwords {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| AppError::internal(e.to_string()))?;
         let placeholder = crate::auth::tokens::encode_base64(&random);
-        let dummy_hash = hash_blocking(&permits, placeholder).await?;
+        let dummy_hash = hash_blocking(&permits, MAX_WAIT, placeholder).await?;
         Ok(Self {
             permits,
+            max_wait: MAX_WAIT,
             computed: Arc::new(AtomicU64::new(0)),
             dummy_hash: dummy_hash.into(),
         })
+    }
+
+    /// The same hasher with requests waiting at most `max_wait` for a permit.
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
     }
 
     /// How many hashes this process has computed or verified since start (not counting the
@@ -66,7 +75,7 @@ impl Passwords {
     /// Returns the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
     pub async fn hash(&self, password: &str) -> AppResult<String> {
         self.computed.fetch_add(1, Ordering::Relaxed);
-        hash_blocking(&self.permits, password.to_owned()).await
+        hash_blocking(&self.permits, self.max_wait, password.to_owned()).await
     }
 
     /// True when `password` matches `hash`. A malformed stored hash counts as a mismatch.
@@ -96,7 +105,7 @@ impl Passwords {
     }
 
     async fn acquire(&self) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
-        acquire(&self.permits).await
+        acquire(&self.permits, self.max_wait).await
     }
 }
 
@@ -104,9 +113,12 @@ impl Passwords {
 /// adaptive mmap threshold has grown, and then keeps them: measured with the bench example,
 /// peak memory reached ~600 MiB under a login load. A fixed 1 MiB threshold makes every hash
 /// buffer its own mapping, returned on free (~65 MiB for the same load).
-/// A hashing permit, waiting at most `MAX_WAIT`.
-async fn acquire(permits: &Arc<Semaphore>) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
-    match tokio::time::timeout(MAX_WAIT, permits.clone().acquire_owned()).await {
+/// A hashing permit, waiting at most `max_wait`.
+async fn acquire(
+    permits: &Arc<Semaphore>,
+    max_wait: Duration,
+) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+    match tokio::time::timeout(max_wait, permits.clone().acquire_owned()).await {
         Ok(permit) => permit.map_err(AppError::internal),
         Err(_) => Err(AppError::TooManyRequests {
             retry_after_secs: 1,
@@ -126,8 +138,12 @@ fn return_large_allocations_to_the_os() {
     }
 }
 
-async fn hash_blocking(permits: &Arc<Semaphore>, password: String) -> AppResult<String> {
-    let permit = acquire(permits).await?;
+async fn hash_blocking(
+    permits: &Arc<Semaphore>,
+    max_wait: Duration,
+    password: String,
+) -> AppResult<String> {
+    let permit = acquire(permits, max_wait).await?;
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         Argon2::default()
@@ -276,5 +292,36 @@ mod tests {
                 .unwrap()
         );
         assert!(!passwords.verify_dummy("anything at all").await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_answers_too_many_requests_instead_of_waiting_on() {
+        let passwords = Passwords::new(1)
+            .await
+            .unwrap()
+            .with_max_wait(Duration::from_millis(30));
+        let hash = passwords
+            .hash("correct horse battery staple")
+            .await
+            .unwrap();
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let (passwords, hash) = (passwords.clone(), hash.clone());
+                tokio::spawn(async move { passwords.verify("guess", &hash).await })
+            })
+            .collect();
+        let mut refused = 0;
+        for attempt in attempts {
+            match attempt.await.unwrap() {
+                Ok(matched) => assert!(!matched),
+                Err(AppError::TooManyRequests { retry_after_secs }) => {
+                    assert_eq!(retry_after_secs, 1);
+                    refused += 1;
+                }
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        // One permit, each verification longer than the wait: most are turned away.
+        assert!(refused >= 4, "refused {refused} of 8");
     }
 }

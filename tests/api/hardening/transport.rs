@@ -228,3 +228,24 @@ both!(
     answers_are_not_cached_sniffed_or_referred,
     graphiql_is_served_under_a_content_security_policy,
 );
+
+/// SQLite acknowledges a commit only once it is on disk (`synchronous=FULL`): a logout or a
+/// password change survives a power loss.
+#[tokio::test]
+async fn sqlite_commits_reach_the_disk_before_they_are_acknowledged() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    for _ in 0..3 {
+        let row = app
+            .db()
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "PRAGMA synchronous",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let level: i32 = row.try_get_by_index(0).unwrap();
+        assert_eq!(level, 2, "2 is FULL");
+    }
+}
