@@ -10,7 +10,7 @@
 //! it is enabled.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
@@ -66,7 +66,6 @@ impl ExtensionFactory for RequestLimits {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(Checks {
             introspection: self.introspection,
-            operation_name: Mutex::new(None),
         })
     }
 }
@@ -74,21 +73,33 @@ impl ExtensionFactory for RequestLimits {
 /// One request's checks.
 struct Checks {
     introspection: bool,
-    /// The operation the request names, seen in `prepare_request`.
-    operation_name: Mutex<Option<String>>,
 }
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for Checks {
+    /// Parses the document and checks it here, before async-graphql looks at it: its own
+    /// nesting and directive checks walk fragment spreads without memory, so a small document
+    /// of fragments that each spread the next twice would keep them busy for minutes. The
+    /// parsed document is handed on, so it is parsed once.
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        request: Request,
+        mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if let Ok(mut name) = self.operation_name.lock() {
-            name.clone_from(&request.operation_name);
+        // `"operationName": ""` is what some clients send for "the only operation".
+        if request.operation_name.as_deref() == Some("") {
+            request.operation_name = None;
         }
+        let document = async_graphql::parser::parse_query(&request.query)
+            .map_err(|error| coded(ServerError::from(error), PARSE_FAILED))?;
+        self.check(
+            &document,
+            request.operation_name.as_deref(),
+            &request.variables,
+        )
+        .map_err(|message| coded(ServerError::new(message, None), VALIDATION_FAILED))?;
+        request.set_parsed_query(document);
         next.run(ctx, request).await
     }
 
@@ -99,27 +110,11 @@ impl Extension for Checks {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await.map_err(|error| {
-            // async-graphql's own nesting and directive limits fail here too, on a document
-            // that parses: those are limits, so validation failures.
-            let parses = async_graphql::parser::parse_query(query).is_ok();
-            coded(
-                error,
-                if parses {
-                    VALIDATION_FAILED
-                } else {
-                    PARSE_FAILED
-                },
-            )
-        })?;
-        let operation_name = self
-            .operation_name
-            .lock()
-            .ok()
-            .and_then(|name| name.clone());
-        self.check(&document, operation_name.as_deref(), variables)
-            .map_err(|message| coded(ServerError::new(message, None), VALIDATION_FAILED))?;
-        Ok(document)
+        // The document parsed already: what fails here is async-graphql's own nesting and
+        // directive limits, so a validation failure.
+        next.run(ctx, query, variables)
+            .await
+            .map_err(|error| coded(error, VALIDATION_FAILED))
     }
 
     async fn validation(
@@ -150,7 +145,8 @@ impl Extension for Checks {
 
 impl Checks {
     /// The limits counted on the document itself, and what async-graphql would report only
-    /// while executing (an unknown operation name, a required variable not given).
+    /// while executing or not at all (an unknown operation name, a required variable not
+    /// given).
     fn check(
         &self,
         document: &ExecutableDocument,
@@ -172,25 +168,29 @@ impl Checks {
         };
         for (_, operation) in document.operations.iter() {
             let selection = &operation.node.selection_set.node;
-            let depth = walk.depth(selection);
+            let size = walk.size(selection, 0)?;
+            if size > MAX_EXPANDED_FIELDS {
+                return Err(format!(
+                    "the query selects {size} fields once its fragments are spread; at most \
+                     {MAX_EXPANDED_FIELDS} are allowed"
+                ));
+            }
+            let depth = walk.depth(selection, 0)?;
+            if walk.introspects && !self.introspection {
+                // async-graphql would answer `null` without a word; say why instead.
+                return Err("introspection is disabled on this server".to_owned());
+            }
             if depth > MAX_DEPTH {
                 return Err(format!(
                     "the query is {depth} levels deep; at most {MAX_DEPTH} are allowed"
                 ));
             }
-            if walk.introspects && !self.introspection {
-                // async-graphql would answer `null` without a word; say why instead.
-                return Err("introspection is disabled on this server".to_owned());
-            }
-            if walk.size(selection) > MAX_EXPANDED_FIELDS {
-                return Err(format!(
-                    "the query selects more than {MAX_EXPANDED_FIELDS} fields once its \
-                     fragments are spread"
-                ));
-            }
         }
         let operation = match (&document.operations, operation_name) {
-            (DocumentOperations::Single(operation), _) => operation,
+            (DocumentOperations::Single(operation), None) => operation,
+            (DocumentOperations::Single(_), Some(name)) => {
+                return Err(format!("the document has no operation named \"{name}\""));
+            }
             (DocumentOperations::Multiple(operations), Some(name)) => operations
                 .get(name)
                 .ok_or_else(|| format!("the document has no operation named \"{name}\""))?,
@@ -220,12 +220,17 @@ impl Checks {
     }
 }
 
+/// Deepest nesting of selections and fragments walked; the parser stops far below this for
+/// selections, but a document may chain thousands of fragments.
+const MAX_NESTING: usize = 64;
+/// Deepest an introspection field may go (GraphiQL's own query goes 13 deep).
+const MAX_INTROSPECTION_DEPTH: usize = 20;
+
 /// Depth and expanded size of selection sets, each fragment measured once.
 struct Walk<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     introspection: bool,
-    /// A fragment's depth, or `None` while it is being measured (a cycle, which validation
-    /// refuses anyway, counts nothing more).
+    /// A fragment's measure, or `None` while it is being measured.
     depths: HashMap<&'a str, Option<usize>>,
     sizes: HashMap<&'a str, Option<usize>>,
     /// Whether `__schema` or `__type` was selected anywhere.
@@ -233,70 +238,104 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn depth(&mut self, set: &'a SelectionSet) -> usize {
+    fn depth(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<usize, String> {
+        if nesting > MAX_NESTING {
+            return Err(too_nested());
+        }
         let mut deepest = 0;
         for item in &set.items {
             let depth = match &item.node {
                 Selection::Field(field) => {
                     let name = field.node.name.node.as_str();
-                    let introspecting = name == "__schema" || name == "__type";
-                    self.introspects |= introspecting;
-                    if self.introspection && introspecting {
+                    let below = self.depth(&field.node.selection_set.node, nesting + 1)?;
+                    if name == "__schema" || name == "__type" {
+                        self.introspects = true;
+                        if below + 1 > MAX_INTROSPECTION_DEPTH {
+                            return Err(format!(
+                                "introspection goes {} levels deep; at most \
+                                 {MAX_INTROSPECTION_DEPTH} are allowed",
+                                below + 1
+                            ));
+                        }
+                    }
+                    if self.introspection && (name == "__schema" || name == "__type") {
                         0
                     } else {
-                        1 + self.depth(&field.node.selection_set.node)
+                        1 + below
                     }
                 }
                 Selection::InlineFragment(fragment) => {
-                    self.depth(&fragment.node.selection_set.node)
+                    self.depth(&fragment.node.selection_set.node, nesting + 1)?
                 }
                 Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.as_str();
-                    match self.depths.get(name) {
-                        Some(known) => known.unwrap_or(0),
-                        None => match self.fragments.get_key_value(name) {
-                            Some((name, fragment)) => {
-                                self.depths.insert(name.as_str(), None);
-                                let depth = self.depth(&fragment.node.selection_set.node);
-                                self.depths.insert(name.as_str(), Some(depth));
-                                depth
-                            }
-                            None => 0,
-                        },
+                    let Some((name, fragment)) = self
+                        .fragments
+                        .get_key_value(spread.node.fragment_name.node.as_str())
+                    else {
+                        continue;
+                    };
+                    match self.depths.get(name.as_str()) {
+                        Some(Some(known)) => *known,
+                        Some(None) => return Err(cycle(name)),
+                        None => {
+                            self.depths.insert(name.as_str(), None);
+                            let depth =
+                                self.depth(&fragment.node.selection_set.node, nesting + 1)?;
+                            self.depths.insert(name.as_str(), Some(depth));
+                            depth
+                        }
                     }
                 }
             };
             deepest = deepest.max(depth);
         }
-        deepest
+        Ok(deepest)
     }
 
-    fn size(&mut self, set: &'a SelectionSet) -> usize {
+    fn size(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<usize, String> {
+        if nesting > MAX_NESTING {
+            return Err(too_nested());
+        }
         let mut total = 0usize;
         for item in &set.items {
             let size = match &item.node {
-                Selection::Field(field) => 1 + self.size(&field.node.selection_set.node),
-                Selection::InlineFragment(fragment) => self.size(&fragment.node.selection_set.node),
+                Selection::Field(field) => {
+                    1 + self.size(&field.node.selection_set.node, nesting + 1)?
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.size(&fragment.node.selection_set.node, nesting + 1)?
+                }
                 Selection::FragmentSpread(spread) => {
-                    let name = spread.node.fragment_name.node.as_str();
-                    match self.sizes.get(name) {
-                        Some(known) => known.unwrap_or(0),
-                        None => match self.fragments.get_key_value(name) {
-                            Some((name, fragment)) => {
-                                self.sizes.insert(name.as_str(), None);
-                                let size = self.size(&fragment.node.selection_set.node);
-                                self.sizes.insert(name.as_str(), Some(size));
-                                size
-                            }
-                            None => 0,
-                        },
+                    let Some((name, fragment)) = self
+                        .fragments
+                        .get_key_value(spread.node.fragment_name.node.as_str())
+                    else {
+                        continue;
+                    };
+                    match self.sizes.get(name.as_str()) {
+                        Some(Some(known)) => *known,
+                        Some(None) => return Err(cycle(name)),
+                        None => {
+                            self.sizes.insert(name.as_str(), None);
+                            let size = self.size(&fragment.node.selection_set.node, nesting + 1)?;
+                            self.sizes.insert(name.as_str(), Some(size));
+                            size
+                        }
                     }
                 }
             };
             total = total.saturating_add(size);
         }
-        total
+        Ok(total)
     }
+}
+
+fn too_nested() -> String {
+    format!("the document nests selections and fragments more than {MAX_NESTING} levels deep")
+}
+
+fn cycle(fragment: &Name) -> String {
+    format!("fragment \"{fragment}\" spreads itself, directly or through others")
 }
 
 /// Aliases written in the document (operations and fragments, each counted where it is

@@ -28,11 +28,11 @@ impl ClientAddress {
             return Some(peer);
         }
         // Several headers of one name read as one comma-separated list, in order.
-        let entries: Vec<&str> = headers
+        // Split as bytes: one entry that is not text must not hide the others.
+        let entries: Vec<&[u8]> = headers
             .get_all(&self.header)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
+            .flat_map(|value| value.as_bytes().split(|byte| *byte == b','))
             .collect();
         let mut client = peer;
         for entry in entries.iter().rev() {
@@ -56,8 +56,8 @@ impl ClientAddress {
 
 /// `203.0.113.7`, `2001:db8::1`, and the forms with a port (`203.0.113.7:4711`,
 /// `[2001:db8::1]:4711`) that some proxies write.
-fn parse_entry(entry: &str) -> Option<IpAddr> {
-    let entry = entry.trim();
+fn parse_entry(entry: &[u8]) -> Option<IpAddr> {
+    let entry = std::str::from_utf8(entry).ok()?.trim();
     entry
         .parse::<IpAddr>()
         .or_else(|_| entry.parse::<SocketAddr>().map(|socket| socket.ip()))
@@ -121,6 +121,20 @@ mod tests {
         assert_eq!(
             resolver.resolve(ip("::ffff:127.0.0.1"), &headers),
             ip("198.51.100.2")
+        );
+    }
+
+    #[test]
+    fn an_entry_that_is_not_text_hides_nothing_to_its_right() {
+        let resolver = resolver(&["127.0.0.1/32"]);
+        let mut headers = HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_bytes(b"\xe9, 198.51.100.3").unwrap(),
+        );
+        assert_eq!(
+            resolver.resolve(ip("127.0.0.1"), &headers),
+            ip("198.51.100.3")
         );
     }
 

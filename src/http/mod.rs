@@ -133,26 +133,36 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         )
 }
 
-/// GraphiQL's page, and a CSP naming its inline script by hash: scripts come only from the
-/// CDN GraphiQL loads from and from that one block.
+/// GraphiQL's page, and a CSP that allows exactly its scripts: the files it loads, by full
+/// URL, and its one inline block, by hash.
 fn graphiql_page() -> (String, HeaderValue) {
     let html = GraphiQLSource::build()
         .endpoint("/graphql")
         .title("Roster")
         .finish();
-    let mut hashes = String::new();
+    let mut sources = String::new();
     let mut rest = html.as_str();
-    while let Some(start) = rest.find("<script>") {
-        let after = &rest[start + "<script>".len()..];
+    while let Some(start) = rest.find("<script") {
+        let tag_end = rest[start..].find('>').map_or(rest.len(), |i| start + i);
+        let tag = &rest[start..tag_end];
+        let after = &rest[(tag_end + 1).min(rest.len())..];
         let Some(end) = after.find("</script>") else {
             break;
         };
-        let digest = Sha256::digest(&after.as_bytes()[..end]);
-        hashes.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
+        match tag
+            .split_once("src=\"")
+            .and_then(|(_, src)| src.split_once('"'))
+        {
+            Some((src, _)) => sources.push_str(&format!(" {src}")),
+            None => {
+                let digest = Sha256::digest(&after.as_bytes()[..end]);
+                sources.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
+            }
+        }
         rest = &after[end..];
     }
     let policy = format!(
-        "default-src 'none'; script-src https://unpkg.com{hashes}; \
+        "default-src 'none'; script-src{sources}; \
          style-src https://unpkg.com 'unsafe-inline'; img-src 'self' data: https://graphql.org; \
          font-src https://unpkg.com data:; connect-src 'self'; worker-src 'self' blob:; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

@@ -22,18 +22,22 @@ use tower::ServiceExt;
 /// How long a connection may take to send a request's headers (API.md: 10 s).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long shutdown waits for open requests (each is bounded by the request timeout anyway).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// Serves `app` on `listener` until `shutdown` resolves, then waits for open requests.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1 only (TLS and HTTP/2 end at the proxy in front): choosing the version first
+    // would read the connection's first bytes with no timer running.
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder.http2().timer(TokioTimer::new());
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -59,7 +63,7 @@ pub async fn serve(
                 request.map(Body::new)
             });
         let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
             .into_owned();
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
@@ -68,6 +72,11 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open {SHUTDOWN_GRACE:?} after shutdown began; stopping");
+    }
     Ok(())
 }

@@ -43,19 +43,12 @@ pub async fn register(
 /// `login`: by email (contains `@`) or username. Unknown user, wrong password, deactivated
 /// and deleted accounts all answer the same error after the same amount of hashing work, and
 /// count alike against the throttle (`login_throttle`), which refuses before any hashing.
-///
-/// The password is checked outside any lock; the session opens only if, inside the
-/// transaction that opens it, the account still has the hash that was checked and is still
-/// active and undeleted. That update locks the row, so a password change, deactivation or
-/// deletion either commits first (and this login fails) or waits and then ends the new
-/// session with the others.
 pub async fn login(
     state: &AppState,
     login: &str,
     password: &str,
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
-    let invalid = AppError::Unauthenticated("invalid credentials");
     let login = login.trim();
     // Longer than anything stored or allowed: refused before any counter or hash is touched.
     let mut errors = FieldErrors::default();
@@ -96,36 +89,82 @@ pub async fn login(
         None => Account::Unknown(login),
     };
     let attempt = login_throttle::begin(&state.db, &account, client.ip, db::now()).await?;
+    match check_and_open(state, candidate, password, client).await {
+        Ok(opened) => {
+            if let Err(error) = attempt.succeeded(&state.db).await {
+                // The session is open; the counter merely stays a failure too many.
+                tracing::warn!(error = %error.message(), "could not reset the login throttle");
+            }
+            Ok(opened)
+        }
+        Err(Verdict::Refused) => Err(AppError::Unauthenticated("invalid credentials")),
+        Err(Verdict::None(error)) => {
+            if let Err(undo) = attempt.abandon(&state.db).await {
+                tracing::warn!(error = %undo.message(), "could not take back a login attempt");
+            }
+            Err(error)
+        }
+    }
+}
+
+/// Why `check_and_open` opened no session.
+enum Verdict {
+    /// Wrong password, or an account that may not log in: a failure.
+    Refused,
+    /// No verdict was reached (no hashing slot, a database error): not a failure.
+    None(AppError),
+}
+
+impl From<AppError> for Verdict {
+    fn from(error: AppError) -> Self {
+        Self::None(error)
+    }
+}
+
+/// The password check and the session, for a login the throttle let through.
+///
+/// The password is checked outside any lock; the session opens only if, inside the
+/// transaction that opens it, the account row is still the one that was checked (same hash,
+/// same `updated_at`, active, undeleted). That update locks the row, so a password change,
+/// deactivation or deletion (even one undone again meanwhile) either commits first and this
+/// login fails, or waits and then ends the new session with the others.
+async fn check_and_open(
+    state: &AppState,
+    candidate: Option<users::Model>,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<(users::Model, IssuedTokens), Verdict> {
     let Some(user) = candidate else {
         state.passwords.verify_dummy(password).await?;
-        return Err(invalid);
+        return Err(Verdict::Refused);
     };
     let password_ok = state
         .passwords
         .verify(password, &user.password_hash)
         .await?;
     if !password_ok || !user.is_active || user.deleted_at.is_some() {
-        return Err(invalid);
+        return Err(Verdict::Refused);
     }
     let now = db::now();
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.db).await.map_err(AppError::from)?;
     let unchanged = users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user.id))
         .filter(users::Column::PasswordHash.eq(&user.password_hash))
+        .filter(users::Column::UpdatedAt.eq(user.updated_at))
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
         .exec(&txn)
-        .await?
+        .await
+        .map_err(AppError::from)?
         .rows_affected
         == 1;
     if !unchanged {
-        txn.rollback().await?;
-        return Err(invalid);
+        txn.rollback().await.map_err(AppError::from)?;
+        return Err(Verdict::Refused);
     }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
-    txn.commit().await?;
-    attempt.succeeded(&state.db).await?;
+    txn.commit().await.map_err(AppError::from)?;
     let user = users::Model {
         last_login_at: Some(now),
         ..user

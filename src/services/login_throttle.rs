@@ -13,7 +13,7 @@
 //! typed into the wrong box. IPv6 clients are counted per /64 (one customer's network).
 //!
 //! An attempt is counted as failed when it starts (`begin`) and uncounted when it succeeds
-//! (`Attempt::succeeded`): a flood of parallel guesses cannot all pass a check that none of
+//! (`Attempt::succeeded`) or ends without a verdict (`Attempt::abandon`): a flood of parallel guesses cannot all pass a check that none of
 //! them has yet failed. The per-address row changes only by compare-and-set on its previous
 //! state; the hourly ceiling is counted after the attempt's own row is written, so racing
 //! attempts can only be refused too early, never let through beyond the ceiling.
@@ -40,8 +40,9 @@ const FIRST_WAIT_SECS: i64 = 1;
 const LONGEST_WAIT_SECS: i64 = 15 * 60;
 /// Failures per account in any hour, from all addresses together.
 pub const HOURLY: u64 = 100;
-/// A run of failures from one address is forgotten after this long without another.
-const FORGET_AFTER: Duration = Duration::hours(24);
+/// A run of failures from one address is forgotten after this long without another (the
+/// hourly ceiling still counts them): it bounds the rows that attempts on made-up names leave.
+const FORGET_AFTER: Duration = Duration::hours(1);
 /// Rounds of compare-and-set before a contended attempt is refused.
 const MAX_ROUNDS: usize = 8;
 
@@ -78,6 +79,9 @@ pub struct Attempt {
     account_key: String,
     address_key: String,
     failure_id: Uuid,
+    /// The address row before this attempt (`None`: there was none) and as it wrote it.
+    before: Option<by_address::Model>,
+    written: by_address::Model,
 }
 
 /// Lets an attempt through, counting it as failed, or refuses it with `TOO_MANY_REQUESTS`.
@@ -119,13 +123,26 @@ pub async fn begin(
     }
 
     for _ in 0..MAX_ROUNDS {
+        let failures = match &row {
+            Some(current) if current.updated_at + FORGET_AFTER >= now => {
+                current.failures.saturating_add(1)
+            }
+            _ => 1,
+        };
+        let written = by_address::Model {
+            account_key: account_key.clone(),
+            address_key: address_key.clone(),
+            failures,
+            blocked_until: wait_after(failures).map(|wait| now + wait),
+            updated_at: now,
+        };
         let claimed = match &row {
             None => {
                 let inserted = by_address::Entity::insert(by_address::ActiveModel {
                     account_key: Set(account_key.clone()),
                     address_key: Set(address_key.clone()),
-                    failures: Set(1),
-                    blocked_until: Set(wait_after(1).map(|wait| now + wait)),
+                    failures: Set(written.failures),
+                    blocked_until: Set(written.blocked_until),
                     updated_at: Set(now),
                 })
                 .on_conflict_do_nothing()
@@ -138,26 +155,7 @@ pub async fn begin(
                     forget_failure(db, failure_id).await?;
                     return Err(wait_until(until, now));
                 }
-                let failures = if current.updated_at + FORGET_AFTER < now {
-                    1
-                } else {
-                    current.failures.saturating_add(1)
-                };
-                by_address::Entity::update_many()
-                    .col_expr(by_address::Column::Failures, Expr::value(failures))
-                    .col_expr(
-                        by_address::Column::BlockedUntil,
-                        Expr::value(wait_after(failures).map(|wait| now + wait)),
-                    )
-                    .col_expr(by_address::Column::UpdatedAt, Expr::value(now))
-                    .filter(by_address::Column::AccountKey.eq(&account_key))
-                    .filter(by_address::Column::AddressKey.eq(&address_key))
-                    .filter(by_address::Column::Failures.eq(current.failures))
-                    .filter(by_address::Column::UpdatedAt.eq(current.updated_at))
-                    .exec(db)
-                    .await?
-                    .rows_affected
-                    == 1
+                replace(db, current, &written).await?
             }
         };
         if claimed {
@@ -165,6 +163,8 @@ pub async fn begin(
                 account_key,
                 address_key,
                 failure_id,
+                before: row,
+                written,
             });
         }
         // Another attempt changed the row first: look again.
@@ -178,6 +178,29 @@ pub async fn begin(
     })
 }
 
+/// Compare-and-set: `current` becomes `next` if nobody changed it meanwhile.
+async fn replace(
+    db: &impl ConnectionTrait,
+    current: &by_address::Model,
+    next: &by_address::Model,
+) -> AppResult<bool> {
+    Ok(by_address::Entity::update_many()
+        .col_expr(by_address::Column::Failures, Expr::value(next.failures))
+        .col_expr(
+            by_address::Column::BlockedUntil,
+            Expr::value(next.blocked_until),
+        )
+        .col_expr(by_address::Column::UpdatedAt, Expr::value(next.updated_at))
+        .filter(by_address::Column::AccountKey.eq(&current.account_key))
+        .filter(by_address::Column::AddressKey.eq(&current.address_key))
+        .filter(by_address::Column::Failures.eq(current.failures))
+        .filter(by_address::Column::UpdatedAt.eq(current.updated_at))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
 impl Attempt {
     /// The password was right: the address's run of failures ends and this attempt no longer
     /// counts against the account's hour.
@@ -186,6 +209,28 @@ impl Attempt {
             .exec(db)
             .await?;
         forget_failure(db, self.failure_id).await
+    }
+
+    /// No verdict on the password was reached (no hashing slot, a database error): the
+    /// attempt is taken back, so that what the owner cannot help never counts against her.
+    /// The address row returns to what it was, unless another attempt has changed it since.
+    pub async fn abandon(self, db: &impl ConnectionTrait) -> AppResult<()> {
+        forget_failure(db, self.failure_id).await?;
+        match &self.before {
+            Some(before) => {
+                replace(db, &self.written, before).await?;
+            }
+            None => {
+                by_address::Entity::delete_many()
+                    .filter(by_address::Column::AccountKey.eq(&self.account_key))
+                    .filter(by_address::Column::AddressKey.eq(&self.address_key))
+                    .filter(by_address::Column::Failures.eq(self.written.failures))
+                    .filter(by_address::Column::UpdatedAt.eq(self.written.updated_at))
+                    .exec(db)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -132,6 +132,11 @@ pub async fn refresh(
     let Some(session) = sessions::Entity::find_by_id(session_id).one(&txn).await? else {
         return Err(invalid);
     };
+    let expires_at = expiry(&state.keys, session.created_at, now);
+    if expires_at <= now {
+        // Past its maximum age (which may have been lowered since it was issued).
+        return Err(invalid);
+    }
     // The conditional update is the whole race: of two concurrent uses of one token, only the
     // first still finds the old hash.
     let mut update = sessions::Entity::update_many()
@@ -142,10 +147,7 @@ pub async fn refresh(
         )
         .col_expr(sessions::Column::RotatedAt, Expr::value(now))
         .col_expr(sessions::Column::LastUsedAt, Expr::value(now))
-        .col_expr(
-            sessions::Column::ExpiresAt,
-            Expr::value(expiry(&state.keys, session.created_at, now)),
-        );
+        .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at));
     if let Some(user_agent) = clip(&client.user_agent, MAX_USER_AGENT) {
         update = update.col_expr(sessions::Column::UserAgent, Expr::value(user_agent));
     }

@@ -72,6 +72,25 @@ async fn parse_and_validation_failures_carry_apollo_codes(app: TestApp) {
         .await
         .unwrap();
     assert_refused_before_execution(&body, "GRAPHQL_VALIDATION_FAILED", "\"C\"");
+    for query in ["{ me { id } }", "mutation { logout }"] {
+        let body: Value = app
+            .post(json!({ "query": query, "operationName": "Named" }), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_refused_before_execution(&body, "GRAPHQL_VALIDATION_FAILED", "\"Named\"");
+        let body: Value = app
+            .post(json!({ "query": query, "operationName": "" }), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            body["data"].is_object(),
+            "an empty name means the only one: {body}"
+        );
+    }
 
     // Under GraphQL's own media type, such a refusal is a 400.
     let response = app
@@ -192,6 +211,35 @@ async fn lists_multiply_the_cost_of_what_they_select(app: TestApp) {
     bomb.push_str(" fragment F20 on User { id }");
     let (_, body) = send(&app, &bomb, Some(&admin.access)).await;
     assert_refused_before_execution(&body, "GRAPHQL_VALIDATION_FAILED", "fields");
+    // Thirty levels (2^30 spreads) are refused as fast: nothing walks them spread out.
+    let mut bomb = String::from("{ me { ...F0 } }");
+    for n in 0..30 {
+        bomb.push_str(&format!(
+            " fragment F{n} on User {{ ...F{next} ...F{next} }}",
+            next = n + 1
+        ));
+    }
+    bomb.push_str(" fragment F30 on User { id }");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), send(&app, &bomb, None))
+        .await
+        .expect("answered within 5 s");
+    assert_refused_before_execution(&answer.1, "GRAPHQL_VALIDATION_FAILED", "fields");
+    // A fragment that spreads itself, through another, is refused by name.
+    let (_, body) = send(
+        &app,
+        "{ me { ...A } } fragment A on User { ...B } fragment B on User { id ...A }",
+        None,
+    )
+    .await;
+    assert_refused_before_execution(&body, "GRAPHQL_VALIDATION_FAILED", "spreads itself");
+    // A chain of fragments deeper than any real query.
+    let mut chain = String::from("{ me { ...C0 } }");
+    for n in 0..200 {
+        chain.push_str(&format!(" fragment C{n} on User {{ ...C{} }}", n + 1));
+    }
+    chain.push_str(" fragment C200 on User { id }");
+    let (_, body) = send(&app, &chain, None).await;
+    assert_refused_before_execution(&body, "GRAPHQL_VALIDATION_FAILED", "levels deep");
 }
 
 /// GraphiQL's and code generators' introspection query is deeper than ten levels: exempt.

@@ -93,6 +93,17 @@ async fn graphiql_is_served_under_a_content_security_policy(app: TestApp) {
         .unwrap_or_else(|| panic!("no script-src in {policy}"));
     assert!(!script_src.contains("unsafe-inline"), "{policy}");
     assert!(script_src.contains("'sha256-"), "{policy}");
+    // Files by their full address, not every script of a CDN.
+    assert!(
+        script_src.contains("https://unpkg.com/graphiql@"),
+        "{policy}"
+    );
+    assert!(
+        !script_src
+            .split_whitespace()
+            .any(|source| source == "https://unpkg.com"),
+        "{policy}"
+    );
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
     let html = response.text().await.unwrap();
     assert!(
@@ -137,6 +148,23 @@ async fn slow_headers_are_cut_off() {
     );
     // The server still serves others.
     assert_ok(&app.gql("{ me { id } }", json!({}), None).await);
+}
+
+/// A connection that sends nothing at all is closed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_are_cut_off() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buffer)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "still open after 20 s: {read:?}"
+    );
+    let held = started.elapsed();
+    assert!(held < Duration::from_secs(15), "closed after {held:?}");
 }
 
 async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Backend) {

@@ -346,3 +346,49 @@ both!(
     overlong_logins_touch_no_counter,
     the_owner_keeps_her_signed_in_budget,
 );
+
+/// An attempt that ends without a verdict on the password (no hashing slot, a database error)
+/// is taken back: it counts neither for the address nor for the hour.
+async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
+    use roster::services::login_throttle::{self, Account};
+    let address = Some("198.51.100.1".parse().unwrap());
+    let account = Account::Unknown("nobody@example.com");
+    for _ in 0..4 {
+        let counted = login_throttle::begin(app.db(), &account, address, roster::db::now())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+        drop(counted);
+    }
+    let failures = || async {
+        let rows = login_address_failures::Entity::find()
+            .all(app.db())
+            .await
+            .unwrap();
+        (
+            rows[0].failures,
+            login_failures::Entity::find()
+                .count(app.db())
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!(failures().await, (4, 4));
+    for _ in 0..3 {
+        login_throttle::begin(app.db(), &account, address, roster::db::now())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()))
+            .abandon(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+    }
+    assert_eq!(failures().await, (4, 4));
+    // The fifth real failure still starts the wait.
+    let _ = login_throttle::begin(app.db(), &account, address, roster::db::now()).await;
+    assert!(
+        login_throttle::begin(app.db(), &account, address, roster::db::now())
+            .await
+            .is_err()
+    );
+}
+
+both!(an_abandoned_attempt_counts_nothing);
