@@ -30,7 +30,7 @@ pub const MAX_ALIASES: usize = 15;
 /// Deepest selection, in field levels (`me { id }` is 2).
 pub const MAX_DEPTH: usize = 10;
 /// The cost budget of one operation (see `page_cost` and `list_cost`).
-pub const MAX_COST: usize = 50_000;
+pub const MAX_COST: usize = 100_000;
 /// Most field selections once every fragment is spread where it is used; bounds the work of
 /// validation itself (a document can spread a fragment that spreads another twice, and so on).
 const MAX_EXPANDED_FIELDS: usize = 5_000;

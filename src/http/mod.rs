@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -335,19 +335,57 @@ fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse)
         async_graphql::BatchResponse::Single(response) => is_request_error(response),
         async_graphql::BatchResponse::Batch(_) => false,
     };
-    let mut http = GraphQLResponse::from(response).into_response();
-    if !wants_graphql_json {
-        http.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-    } else if refused {
-        *http.status_mut() = StatusCode::BAD_REQUEST;
+    let body = match &response {
+        async_graphql::BatchResponse::Single(response) => answer_text(response),
+        async_graphql::BatchResponse::Batch(responses) => responses
+            .iter()
+            .map(answer_text)
+            .collect::<Result<Vec<_>, _>>()
+            .map(|answers| format!("[{}]", answers.join(","))),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "a response did not serialize");
+            return internal_error_response();
+        }
+    };
+    let content_type = if wants_graphql_json {
+        "application/graphql-response+json"
+    } else {
+        "application/json"
+    };
+    let status = if wants_graphql_json && refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            // Caches (GET responses can be cached) must key on what the type depends on.
+            (header::VARY, HeaderValue::from_static("accept")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// One answer as JSON text, in the order the document selects. A request refused before
+/// execution has no `data` at all (GraphQL over HTTP), where async-graphql would give `null`.
+fn answer_text(response: &async_graphql::Response) -> serde_json::Result<String> {
+    #[derive(serde::Serialize)]
+    struct Refused<'a> {
+        errors: &'a [async_graphql::ServerError],
     }
-    // Caches (GET responses can be cached) must key on what the type depends on.
-    http.headers_mut()
-        .append(header::VARY, HeaderValue::from_static("accept"));
-    http
+    if is_request_error(response) {
+        serde_json::to_string(&Refused {
+            errors: &response.errors,
+        })
+    } else {
+        serde_json::to_string(response)
+    }
 }
 
 /// A response refused before execution: no data, and an error coded by `limits`.
