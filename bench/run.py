@@ -52,6 +52,9 @@ def main():
     parser.add_argument("--postgres", help="a PostgreSQL server URL to create the benchmark database on")
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
+    parser.add_argument("--only", help="run only the scenarios whose names contain this")
+    parser.add_argument("--perf", action="store_true",
+                        help="record each scenario with perf and print where the server's CPU goes")
     args = parser.parse_args()
     wrk = ensure_wrk()
     if not args.no_build:
@@ -65,7 +68,7 @@ def main():
         run([BINARY, "create-superuser", "--email", ADMIN, "--password", PASSWORD], env=env, cwd=work)
         server = Server(env, work)
         seed(server, database)
-        results, cursor = scenarios(server, database, wrk, args.duration, work)
+        results, cursor = scenarios(server, database, wrk, args.duration, work, args)
         server.stop()
         server = None
         statements = count_statements(database.url, work, cursor)
@@ -292,7 +295,7 @@ def body(query, variables):
     return json.dumps({"query": query, "variables": variables})
 
 
-def scenarios(server, database, wrk, duration, work):
+def scenarios(server, database, wrk, duration, work, args):
     admin = server.login(ADMIN)["accessToken"]
     user = server.login("user1@bench.local")
     cursor = server.graphql("query { users(first: 50, offset: 9900) { pageInfo { endCursor } } }",
@@ -334,12 +337,18 @@ end
     ]
     results = {}
     for name, query, variables, token, connections, extra in plan:
+        if args.only and args.only not in name:
+            continue
         script = os.path.join(work, "scenario.lua")
         with open(script, "w") as out:
             out.write(lua(name, body(query, variables), extra))
+        recording = profile_start(server, work, duration) if args.perf else None
         results[name] = measure(server, database, [wrk, *connections.split(), f"-d{duration}s", "--latency",
-                                                   "-s", script, server.url] +
-                                ([] if not token else []), token)
+                                                   "-s", script, server.url], token)
+        if recording:
+            profile_report(recording, name, work)
+    if args.only and args.only not in "me during a login flood":
+        return results, cursor
     # `me` while logins take every hashing slot.
     flood = os.path.join(work, "flood.lua")
     with open(flood, "w") as out:
@@ -357,6 +366,21 @@ end
     finally:
         flooding.wait(timeout=duration + 30)
     return results, cursor
+
+
+def profile_start(server, work, duration):
+    data = os.path.join(work, "perf.data")
+    return subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(server.process.pid), "-o", data,
+                             "--", "sleep", str(duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), data
+
+
+def profile_report(recording, name, work):
+    process, data = recording
+    process.wait()
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--percent-limit", "1.5",
+                             "-g", "none", "--sort", "symbol"], capture_output=True, text=True).stdout
+    print(f"\n== where the server's CPU goes: {name}")
+    print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
 
 
 def measure(server, database, command, token):

@@ -6,7 +6,8 @@
 //!
 //! A scenario is `{"name", "query", "variables", "token"}`, `token` naming a login from
 //! `"logins"` (or null). A variable whose value is `"$FRESH_REFRESH_TOKEN"` gets the refresh
-//! token of a new login (not counted); `"$UNIQUE_EMAIL"` a new address each time.
+//! token of a new login (not counted); `"$UNIQUE_EMAIL"` a new address each time. With
+//! `BENCH_PRINT_SQL=1` every statement is printed to stderr with its time.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,12 +16,13 @@ use roster::config::{Secret, Settings};
 use serde_json::{Value, json};
 
 const ROUNDS: usize = 5;
-const LOGIN: &str =
-    "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }";
+const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken refreshToken } }";
 
 #[tokio::main]
 async fn main() {
-    let plan_path = std::env::args().nth(1).expect("usage: statements PLAN.json");
+    let plan_path = std::env::args()
+        .nth(1)
+        .expect("usage: statements PLAN.json");
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).expect("plan"))
         .expect("the plan is JSON");
     let mut settings = Settings::defaults();
@@ -31,8 +33,13 @@ async fn main() {
     let mut db = roster::app::connect(&settings).await.expect("connect");
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = statements.clone();
-    db.set_metric_callback(move |_| {
+    // `BENCH_PRINT_SQL=1` prints each statement with its time, for `EXPLAIN`.
+    let print = std::env::var_os("BENCH_PRINT_SQL").is_some();
+    db.set_metric_callback(move |info| {
         counter.fetch_add(1, Ordering::SeqCst);
+        if print {
+            eprintln!("SQL {:?} {}", info.elapsed, info.statement);
+        }
     });
     let state = roster::app::state(db, &settings).await.expect("state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -49,8 +56,21 @@ async fn main() {
     let password = plan["password"].as_str().expect("password");
     let mut tokens = std::collections::HashMap::new();
     for (name, login) in plan["logins"].as_object().expect("logins") {
-        let body = post(&client, &url, LOGIN, json!({ "i": { "login": login, "password": password } }), None).await;
-        tokens.insert(name.clone(), body["data"]["login"]["accessToken"].as_str().expect("login").to_owned());
+        let body = post(
+            &client,
+            &url,
+            LOGIN,
+            json!({ "i": { "login": login, "password": password } }),
+            None,
+        )
+        .await;
+        tokens.insert(
+            name.clone(),
+            body["data"]["login"]["accessToken"]
+                .as_str()
+                .expect("login")
+                .to_owned(),
+        );
     }
     let mut unique = 0;
     for scenario in plan["scenarios"].as_array().expect("scenarios") {
@@ -64,25 +84,46 @@ async fn main() {
             }
             let token = scenario["token"].as_str().map(|name| tokens[name].as_str());
             let before = statements.load(Ordering::SeqCst);
-            let body = post(&client, &url, scenario["query"].as_str().unwrap(), variables, token).await;
+            let body = post(
+                &client,
+                &url,
+                scenario["query"].as_str().unwrap(),
+                variables,
+                token,
+            )
+            .await;
             counted += statements.load(Ordering::SeqCst) - before;
             assert!(body.get("errors").is_none(), "{}: {body}", scenario["name"]);
         }
-        println!("STATEMENTS {} {:.1}", scenario["name"].as_str().unwrap(), counted as f64 / ROUNDS as f64);
+        println!(
+            "STATEMENTS {} {:.1}",
+            scenario["name"].as_str().unwrap(),
+            counted as f64 / ROUNDS as f64
+        );
     }
 }
 
 /// Replaces the placeholders in one variable (and in the objects it holds).
-async fn fill(value: &mut Value, client: &reqwest::Client, url: &str, plan: &Value, unique: &mut usize) {
+async fn fill(
+    value: &mut Value,
+    client: &reqwest::Client,
+    url: &str,
+    plan: &Value,
+    unique: &mut usize,
+) {
     match value {
         Value::String(text) if text == "$FRESH_REFRESH_TOKEN" => {
-            let login = json!({ "i": { "login": plan["logins"]["user"], "password": plan["password"] } });
+            let login =
+                json!({ "i": { "login": plan["logins"]["user"], "password": plan["password"] } });
             let body = post(client, url, LOGIN, login, None).await;
             *value = body["data"]["login"]["refreshToken"].clone();
         }
         Value::String(text) if text == "$UNIQUE_EMAIL" => {
             *unique += 1;
-            *value = json!(format!("statements-{}-{unique}@bench.local", std::process::id()));
+            *value = json!(format!(
+                "statements-{}-{unique}@bench.local",
+                std::process::id()
+            ));
         }
         Value::Object(object) => {
             for inner in object.values_mut() {
@@ -93,10 +134,24 @@ async fn fill(value: &mut Value, client: &reqwest::Client, url: &str, plan: &Val
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, query: &str, variables: Value, token: Option<&str>) -> Value {
-    let mut request = client.post(url).json(&json!({ "query": query, "variables": variables }));
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
+    let mut request = client
+        .post(url)
+        .json(&json!({ "query": query, "variables": variables }));
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
-    request.send().await.expect("sent").json().await.expect("JSON")
+    request
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON")
 }

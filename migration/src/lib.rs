@@ -12,6 +12,7 @@ mod m20261124_000006_add_users_search_key;
 mod m20261201_000007_create_rotated_refresh_tokens;
 mod m20261201_000008_refill_users_search_key;
 mod m20261202_000009_create_login_throttle;
+mod m20261202_000010_index_live_users;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_rotated_refresh_tokens::Migration),
             Box::new(m20261201_000008_refill_users_search_key::Migration),
             Box::new(m20261202_000009_create_login_throttle::Migration),
+            Box::new(m20261202_000010_index_live_users::Migration),
         ]
     }
 }

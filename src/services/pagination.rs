@@ -181,22 +181,16 @@ fn beyond<E: EntityTrait>(
 ) -> sea_orm::Condition {
     let ascending_greater = greater != ordering.descending;
     let key_value: sea_orm::Value = key.into();
-    let (key_cmp, id_cmp) = if ascending_greater {
-        (
-            ordering.key.clone().gt(key_value.clone()),
-            ordering.id.gt(id),
-        )
+    // A row-value comparison, `(key, id) > (k, i)`: both databases seek an index on
+    // (key, id) with it, where the spelled-out `key > k OR (key = k AND id > i)` scans.
+    let row = Expr::tuple([ordering.key.clone(), ordering.id.into_expr()]);
+    let position = Expr::tuple([Expr::val(key_value), Expr::val(id)]);
+    let comparison = if ascending_greater {
+        row.gt(position)
     } else {
-        (
-            ordering.key.clone().lt(key_value.clone()),
-            ordering.id.lt(id),
-        )
+        row.lt(position)
     };
-    sea_orm::Condition::any().add(key_cmp).add(
-        sea_orm::Condition::all()
-            .add(ordering.key.clone().eq(key_value))
-            .add(id_cmp),
-    )
+    sea_orm::Condition::all().add(comparison)
 }
 
 /// Fetches one page of `select` in `ordering`.
