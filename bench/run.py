@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (default 10)")
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--only", help="run only the scenarios whose names contain this")
+    parser.add_argument("--log", help="ROSTER_LOG for the server (default: Roster's own, info)")
     parser.add_argument("--perf", action="store_true",
                         help="record each scenario with perf and print where the server's CPU goes")
     args = parser.parse_args()
@@ -65,6 +66,8 @@ def main():
     server = None
     try:
         env = roster_env(database.url, work)
+        if args.log:
+            env["ROSTER_LOG"] = args.log
         run([BINARY, "create-superuser", "--email", ADMIN, "--password", PASSWORD], env=env, cwd=work)
         server = Server(env, work)
         seed(server, database)
