@@ -1,27 +1,25 @@
-//! What a request must pass before anything executes, as an async-graphql extension: the
-//! error codes of API.md for a document that does not parse (`GRAPHQL_PARSE_FAILED`) or does
-//! not validate (`GRAPHQL_VALIDATION_FAILED`), and the cost limits (aliases, depth, the size of
-//! the document once its fragments are spread, and a cost in which a list multiplies what it
-//! selects). The batch limit is HTTP's (`http`), since a batch is several requests.
+//! What a request must pass before anything executes: the error codes of API.md for a
+//! document that does not parse (`GRAPHQL_PARSE_FAILED`) or does not validate
+//! (`GRAPHQL_VALIDATION_FAILED`), and the cost limits (aliases, depth, the size of the document
+//! once its fragments are spread, and a cost in which a list multiplies what it selects). The
+//! batch limit is HTTP's (`http`), since a batch is several requests.
 //!
-//! The cost itself is async-graphql's complexity count, with the multipliers declared on the
-//! fields (`page_cost`, `list_cost`); depth is counted here rather than by async-graphql, so
-//! that introspection (GraphiQL's and code generators' deep `ofType` chains) is exempt while
-//! it is enabled.
+//! `check` parses and measures the document before async-graphql sees it (its own nesting
+//! checks walk fragment spreads without memory, so a small document of fragments that each
+//! spread the next twice would keep them busy for minutes) and hands the parsed document on.
+//! The cost is async-graphql's complexity count (`limit_complexity`), with the multipliers
+//! declared on the fields (`page_cost`, `list_cost`); `code` gives its refusals and the other
+//! validation failures their code. Depth is counted here, so that introspection (GraphiQL's and
+//! code generators' deep `ofType` chains) is exempt while it is enabled. None of this is an
+//! async-graphql extension: with any extension installed, every field of every response is
+//! resolved through the extension chain, which cost a listing 15-20% of its CPU.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-    NextValidation,
-};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentDefinition, Selection, SelectionSet,
 };
-use async_graphql::{
-    Name, Positioned, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
-};
+use async_graphql::{Name, Positioned, Request, ServerError, Value, Variables};
 
 /// Most operations in one JSON batch.
 pub const MAX_BATCH: usize = 10;
@@ -56,90 +54,59 @@ pub const SESSIONS_PER_USER: usize = 10;
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 
-/// The extension, installed on the schema.
-pub struct RequestLimits {
+/// The checks, from the schema's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks {
     /// Whether introspection is served (and so exempt from the depth limit).
     pub introspection: bool,
 }
 
-impl ExtensionFactory for RequestLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Checks {
-            introspection: self.introspection,
-        })
-    }
-}
-
-/// One request's checks.
-struct Checks {
-    introspection: bool,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Checks {
-    /// Parses the document and checks it here, before async-graphql looks at it: its own
-    /// nesting and directive checks walk fragment spreads without memory, so a small document
-    /// of fragments that each spread the next twice would keep them busy for minutes. The
-    /// parsed document is handed on, so it is parsed once.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl Checks {
+    /// Parses and measures `request`'s document, handing the parsed document on; or the error
+    /// that refuses the request.
+    pub fn check(self, mut request: Request) -> Result<Request, ServerError> {
         // `"operationName": ""` is what some clients send for "the only operation".
         if request.operation_name.as_deref() == Some("") {
             request.operation_name = None;
         }
         let document = async_graphql::parser::parse_query(&request.query)
             .map_err(|error| coded(ServerError::from(error), PARSE_FAILED))?;
-        self.check(
+        self.measure(
             &document,
             request.operation_name.as_deref(),
             &request.variables,
         )
         .map_err(|message| coded(ServerError::new(message, None), VALIDATION_FAILED))?;
         request.set_parsed_query(document);
-        next.run(ctx, request).await
+        Ok(request)
     }
+}
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // The document parsed already: what fails here is async-graphql's own nesting and
-        // directive limits, so a validation failure.
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|error| coded(error, VALIDATION_FAILED))
+/// Codes what async-graphql refused before executing: a response without data whose errors
+/// carry no code and no path failed validation (an unknown field, a wrong argument, the cost,
+/// async-graphql's own nesting limits).
+pub fn code(response: &mut async_graphql::Response) {
+    if response.data != Value::Null {
+        return;
     }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| coded(error, VALIDATION_FAILED))
-                .collect::<Vec<_>>()
-        })?;
-        if result.complexity > MAX_COST {
-            let message = format!(
-                "the query costs {}, above the budget of {MAX_COST} (a list costs its size \
-                 times what it selects: ask for smaller pages or fewer nested lists)",
-                result.complexity
-            );
-            return Err(vec![coded(
-                ServerError::new(message, None),
-                VALIDATION_FAILED,
-            )]);
+    for error in &mut response.errors {
+        let coded_already = error
+            .extensions
+            .as_ref()
+            .is_some_and(|extensions| extensions.get("code").is_some());
+        if coded_already || !error.path.is_empty() {
+            continue;
         }
-        Ok(result)
+        if error.message == "Query is too complex." {
+            error.message = format!(
+                "the query costs more than the budget of {MAX_COST} (a list costs its size \
+                 times what it selects: ask for smaller pages or fewer nested lists)"
+            );
+        }
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", VALIDATION_FAILED);
     }
 }
 
@@ -147,7 +114,7 @@ impl Checks {
     /// The limits counted on the document itself, and what async-graphql would report only
     /// while executing or not at all (an unknown operation name, a required variable not
     /// given).
-    fn check(
+    fn measure(
         &self,
         document: &ExecutableDocument,
         operation_name: Option<&str>,

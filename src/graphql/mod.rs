@@ -44,8 +44,9 @@ pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;
 /// The schema without data: enough to print the SDL.
 pub fn schema_builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        // The parser's own guards against documents built to exhaust it; the limits API.md
-        // names are `limits`'.
+        // The cost budget (`limits`), and the engine's own guards against documents built to
+        // exhaust it.
+        .limit_complexity(limits::MAX_COST)
         .limit_recursive_depth(32)
         .limit_directives(50)
 }
@@ -57,44 +58,72 @@ pub struct SchemaOptions {
     pub introspection: bool,
 }
 
-/// The schema the server runs, carrying the shared state.
-pub fn build(state: AppState, options: SchemaOptions) -> RosterSchema {
-    let builder = schema_builder()
-        .extension(limits::RequestLimits {
-            introspection: options.introspection,
-        })
-        .data(state);
-    if options.introspection {
-        builder.finish()
-    } else {
-        builder
-            .disable_introspection()
-            .disable_suggestions()
-            .finish()
+impl SchemaOptions {
+    fn checks(self) -> limits::Checks {
+        limits::Checks {
+            introspection: self.introspection,
+        }
+    }
+}
+
+/// The API the server runs: the schema, carrying the shared state, and the checks a request
+/// passes before it.
+#[derive(Clone)]
+pub struct Api {
+    pub schema: RosterSchema,
+    checks: limits::Checks,
+    state: AppState,
+}
+
+impl Api {
+    pub fn build(state: AppState, options: SchemaOptions) -> Self {
+        let builder = schema_builder().data(state.clone());
+        let schema = if options.introspection {
+            builder.finish()
+        } else {
+            builder
+                .disable_introspection()
+                .disable_suggestions()
+                .finish()
+        };
+        Self {
+            schema,
+            checks: options.checks(),
+            state,
+        }
+    }
+
+    /// The state the schema carries.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Runs one GraphQL request with its own data: `credentials`, DataLoaders that no other
+    /// request shares, and the record that puts the nulls of failed fields where GraphQL says.
+    pub async fn execute(
+        &self,
+        request: async_graphql::Request,
+        credentials: Credentials,
+    ) -> async_graphql::Response {
+        let request = match self.checks.check(request) {
+            Ok(request) => request,
+            Err(refusal) => return async_graphql::Response::from_errors(vec![refusal]),
+        };
+        let nulls = Arc::new(nulls::Nulls::default());
+        let request = request
+            .data(credentials)
+            .data(loaders::loaders(self.state.db.clone()))
+            .data(nulls.clone());
+        let mut response = self.schema.execute(request).await;
+        limits::code(&mut response);
+        nulls.apply(&mut response);
+        response
     }
 }
 
 /// The SDL that `schema.graphql` holds.
 pub fn sdl() -> String {
     schema_builder().finish().sdl()
-}
-
-/// Runs one GraphQL request with its own data: `credentials`, DataLoaders that no other
-/// request shares, and the record that puts the nulls of failed fields where GraphQL says.
-pub async fn execute(
-    schema: &RosterSchema,
-    state: &AppState,
-    request: async_graphql::Request,
-    credentials: Credentials,
-) -> async_graphql::Response {
-    let nulls = Arc::new(nulls::Nulls::default());
-    let request = request
-        .data(credentials)
-        .data(loaders::loaders(state.db.clone()))
-        .data(nulls.clone());
-    let mut response = schema.execute(request).await;
-    nulls.apply(&mut response);
-    response
 }
 
 /// A list of ids argument, each well-formed, or `BAD_USER_INPUT` on `field`.

@@ -33,7 +33,7 @@ use tracing::Level;
 pub use self::client_address::ClientAddress;
 use crate::auth::viewer::{ClientInfo, Credentials};
 use crate::config::Settings;
-use crate::graphql::{self, RosterSchema, SchemaOptions, limits};
+use crate::graphql::{self, SchemaOptions, limits};
 use crate::state::AppState;
 
 /// Largest request body accepted (a GraphQL document with variables is far smaller).
@@ -41,8 +41,7 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 
 #[derive(Clone)]
 struct Shared {
-    schema: RosterSchema,
-    state: AppState,
+    api: graphql::Api,
     client_address: ClientAddress,
     /// GraphiQL's page and the `Content-Security-Policy` that allows exactly its scripts;
     /// `None` when GraphiQL is off.
@@ -75,7 +74,7 @@ impl HttpOptions {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState, options: &HttpOptions) -> Router {
-    let schema = graphql::build(
+    let api = graphql::Api::build(
         state.clone(),
         SchemaOptions {
             introspection: options.introspection,
@@ -100,8 +99,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route("/schema.graphql", get(schema_sdl))
         .route("/health", get(health))
         .with_state(Shared {
-            schema,
-            state,
+            api,
             client_address: options.client_address.clone(),
             graphiql: options.graphiql.then(graphiql_page),
         })
@@ -234,9 +232,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
     let response = match batch {
         async_graphql::BatchRequest::Single(request) => {
             let credentials = shared.credentials(&headers, peer);
-            async_graphql::BatchResponse::Single(
-                graphql::execute(&shared.schema, &shared.state, request, credentials).await,
-            )
+            async_graphql::BatchResponse::Single(shared.api.execute(request, credentials).await)
         }
         async_graphql::BatchRequest::Batch(requests) if requests.is_empty() => {
             return bad_request("the batch is empty");
@@ -257,9 +253,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
                 let credentials = shared.credentials(&headers, peer);
-                responses.push(
-                    graphql::execute(&shared.schema, &shared.state, request, credentials).await,
-                );
+                responses.push(shared.api.execute(request, credentials).await);
             }
             async_graphql::BatchResponse::Batch(responses)
         }
@@ -317,7 +311,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
         return response;
     }
     let credentials = shared.credentials(&headers, peer);
-    let response = graphql::execute(&shared.schema, &shared.state, request, credentials).await;
+    let response = shared.api.execute(request, credentials).await;
     graphql_response(&headers, response.into())
 }
 
@@ -479,7 +473,7 @@ fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> Respo
 async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        shared.schema.sdl(),
+        shared.api.schema.sdl(),
     )
 }
 
@@ -488,7 +482,7 @@ async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
 async fn health(State(shared): State<Shared>) -> Response {
-    let answer = tokio::time::timeout(HEALTH_TIMEOUT, shared.state.db.ping()).await;
+    let answer = tokio::time::timeout(HEALTH_TIMEOUT, shared.api.state().db.ping()).await;
     match answer {
         Ok(Ok(())) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         failed => {
