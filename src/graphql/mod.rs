@@ -1,7 +1,7 @@
 //! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain
-//! (`account`, `users`, `groups`, `permissions`), the limits that keep a single request
-//! cheap, and `execute`, which runs one request with its own data (credentials, fresh
-//! DataLoaders, the record `nulls` keeps).
+//! (`account`, `users`, `groups`, `permissions`), and `Api::execute`, which checks one request
+//! against the limits (`limits`) and runs it with its own data (credentials, fresh DataLoaders,
+//! the record `nulls` keeps).
 
 pub mod account;
 pub mod context;
