@@ -2,15 +2,17 @@
 //! mutation over GET, 400 for a body that is not a GraphQL request, 415 for one that is not
 //! JSON, the batch limit), GraphiQL for browsers, health, and the middleware stack (CORS, body
 //! limit, timeout, security headers, tracing that never logs a query string or a header).
-//! `client_address` finds whose request it is; `serve` is the accept loop.
+//! `client_address` finds whose request it is, `graphiql` serves its page, `responses` writes
+//! answers and refusals, `serve` is the accept loop.
 
 mod client_address;
+mod graphiql;
+mod responses;
 pub mod serve;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
@@ -18,9 +20,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use sha2::{Digest, Sha256};
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -31,6 +30,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub use self::client_address::ClientAddress;
+use self::responses::{
+    bad_request, graphql_response, internal_error_response, rejected, request_error,
+};
 use crate::auth::viewer::{ClientInfo, Credentials};
 use crate::config::Settings;
 use crate::graphql::{self, SchemaOptions, limits};
@@ -101,7 +103,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .with_state(Shared {
             api,
             client_address: options.client_address.clone(),
-            graphiql: options.graphiql.then(graphiql_page),
+            graphiql: options.graphiql.then(graphiql::page),
         })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
@@ -129,51 +131,6 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
         )
-}
-
-/// GraphiQL's page, and a CSP that allows exactly its scripts: the files it loads, by full
-/// URL, and its one inline block, by hash.
-fn graphiql_page() -> (String, HeaderValue) {
-    let html = GraphiQLSource::build()
-        .endpoint("/graphql")
-        .title("Roster")
-        .finish();
-    let mut sources = String::new();
-    let mut rest = html.as_str();
-    while let Some(start) = rest.find("<script") {
-        let tag_end = rest[start..].find('>').map_or(rest.len(), |i| start + i);
-        let tag = &rest[start..tag_end];
-        let after = &rest[(tag_end + 1).min(rest.len())..];
-        let Some(end) = after.find("</script>") else {
-            break;
-        };
-        match tag
-            .split_once("src=\"")
-            .and_then(|(_, src)| src.split_once('"'))
-        {
-            Some((src, _)) => sources.push_str(&format!(" {src}")),
-            None => {
-                let digest = Sha256::digest(&after.as_bytes()[..end]);
-                sources.push_str(&format!(" 'sha256-{}'", STANDARD.encode(digest)));
-            }
-        }
-        rest = &after[end..];
-    }
-    let policy = format!(
-        "default-src 'none'; script-src{sources}; \
-         style-src https://unpkg.com 'unsafe-inline'; img-src 'self' data: https://graphql.org; \
-         font-src https://unpkg.com data:; connect-src 'self'; worker-src 'self' blob:; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    );
-    let policy = HeaderValue::from_str(&policy).expect("BUG: the policy is ASCII");
-    (html, policy)
-}
-
-fn internal_error_response() -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
-    });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
 }
 
 impl Shared {
@@ -315,88 +272,6 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     graphql_response(&headers, response.into())
 }
 
-/// The response in the media type the client asked for: `application/graphql-response+json`
-/// when its `Accept` names it, else `application/json` (what older clients and tools expect;
-/// GraphQL over HTTP allows either). Under the new type, a request that failed before
-/// executing (no `data`) answers 400, as GraphQL over HTTP says; under the old one, 200.
-fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse) -> Response {
-    let wants_graphql_json = headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .any(|accept| accept.contains("application/graphql-response+json"));
-    let refused = match &response {
-        async_graphql::BatchResponse::Single(response) => is_request_error(response),
-        async_graphql::BatchResponse::Batch(_) => false,
-    };
-    let body = match &response {
-        async_graphql::BatchResponse::Single(response) => answer_text(response),
-        async_graphql::BatchResponse::Batch(responses) => responses
-            .iter()
-            .map(answer_text)
-            .collect::<Result<Vec<_>, _>>()
-            .map(|answers| format!("[{}]", answers.join(","))),
-    };
-    let body = match body {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(%error, "a response did not serialize");
-            return internal_error_response();
-        }
-    };
-    let content_type = if wants_graphql_json {
-        "application/graphql-response+json"
-    } else {
-        "application/json"
-    };
-    let status = if wants_graphql_json && refused {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            // Caches (GET responses can be cached) must key on what the type depends on.
-            (header::VARY, HeaderValue::from_static("accept")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// One answer as JSON text, in the order the document selects. A request refused before
-/// execution has no `data` at all (GraphQL over HTTP), where async-graphql would give `null`.
-fn answer_text(response: &async_graphql::Response) -> serde_json::Result<String> {
-    #[derive(serde::Serialize)]
-    struct Refused<'a> {
-        errors: &'a [async_graphql::ServerError],
-    }
-    if is_request_error(response) {
-        serde_json::to_string(&Refused {
-            errors: &response.errors,
-        })
-    } else {
-        serde_json::to_string(response)
-    }
-}
-
-/// A response refused before execution: no data, and an error coded by `limits`.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && response.errors.iter().any(|error| {
-            error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-                .is_some_and(|code| {
-                    *code == async_graphql::Value::from(limits::PARSE_FAILED)
-                        || *code == async_graphql::Value::from(limits::VALIDATION_FAILED)
-                })
-        })
-}
-
 /// The GraphQL request in a GET query string: `query`, `operationName` and `variables` (JSON),
 /// as GraphQL over HTTP names them. (async-graphql's own parser expects `operation_name`, so
 /// urql's `operationName` would be dropped.)
@@ -441,32 +316,6 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
                 .values()
                 .any(|op| op.node.ty == OperationType::Mutation),
         },
-    }
-}
-
-fn bad_request(message: &str) -> Response {
-    request_error(StatusCode::BAD_REQUEST, message, "BAD_USER_INPUT")
-}
-
-/// A request refused before any GraphQL ran, answered like any other error: JSON with an
-/// `extensions.code` from API.md's list.
-fn request_error(status: StatusCode, message: &str, code: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    });
-    (status, Json(body)).into_response()
-}
-
-/// A body or query string that is not a GraphQL request: 400 (413 when too large), with the
-/// parser's own words rather than its debug dump.
-fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> Response {
-    match rejection.0 {
-        async_graphql::ParseRequestError::PayloadTooLarge => request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the request body is too large",
-            "BAD_USER_INPUT",
-        ),
-        error => bad_request(&format!("not a GraphQL request: {error}")),
     }
 }
 
