@@ -129,20 +129,17 @@ impl Checks {
         let mut walk = Walk {
             fragments: &document.fragments,
             introspection: self.introspection,
-            depths: HashMap::new(),
-            sizes: HashMap::new(),
+            measured: HashMap::new(),
             introspects: false,
         };
         for (_, operation) in document.operations.iter() {
-            let selection = &operation.node.selection_set.node;
-            let size = walk.size(selection, 0)?;
+            let Measure { depth, size } = walk.measure(&operation.node.selection_set.node, 0)?;
             if size > MAX_EXPANDED_FIELDS {
                 return Err(format!(
                     "the query selects {size} fields once its fragments are spread; at most \
                      {MAX_EXPANDED_FIELDS} are allowed"
                 ));
             }
-            let depth = walk.depth(selection, 0)?;
             if walk.introspects && !self.introspection {
                 // async-graphql would answer `null` without a word; say why instead.
                 return Err("introspection is disabled on this server".to_owned());
@@ -193,46 +190,57 @@ const MAX_NESTING: usize = 64;
 /// Deepest an introspection field may go (GraphiQL's own query goes 13 deep).
 const MAX_INTROSPECTION_DEPTH: usize = 20;
 
-/// Depth and expanded size of selection sets, each fragment measured once.
+/// How deep a selection set goes (introspection not counted while it is served) and how many
+/// fields it selects once every fragment is spread.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measure {
+    depth: usize,
+    size: usize,
+}
+
+/// Measures selection sets, each fragment once.
 struct Walk<'a> {
     fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
     introspection: bool,
-    /// A fragment's measure, or `None` while it is being measured.
-    depths: HashMap<&'a str, Option<usize>>,
-    sizes: HashMap<&'a str, Option<usize>>,
+    /// A fragment's measure, or `None` while it is being measured (a cycle).
+    measured: HashMap<&'a str, Option<Measure>>,
     /// Whether `__schema` or `__type` was selected anywhere.
     introspects: bool,
 }
 
 impl<'a> Walk<'a> {
-    fn depth(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<usize, String> {
+    fn measure(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<Measure, String> {
         if nesting > MAX_NESTING {
             return Err(too_nested());
         }
-        let mut deepest = 0;
+        let mut total = Measure::default();
         for item in &set.items {
-            let depth = match &item.node {
+            let measure = match &item.node {
                 Selection::Field(field) => {
+                    let below = self.measure(&field.node.selection_set.node, nesting + 1)?;
                     let name = field.node.name.node.as_str();
-                    let below = self.depth(&field.node.selection_set.node, nesting + 1)?;
-                    if name == "__schema" || name == "__type" {
+                    let introspecting = name == "__schema" || name == "__type";
+                    if introspecting {
                         self.introspects = true;
-                        if below + 1 > MAX_INTROSPECTION_DEPTH {
+                        if below.depth + 1 > MAX_INTROSPECTION_DEPTH {
                             return Err(format!(
                                 "introspection goes {} levels deep; at most \
                                  {MAX_INTROSPECTION_DEPTH} are allowed",
-                                below + 1
+                                below.depth + 1
                             ));
                         }
                     }
-                    if self.introspection && (name == "__schema" || name == "__type") {
-                        0
-                    } else {
-                        1 + below
+                    Measure {
+                        depth: if introspecting && self.introspection {
+                            0
+                        } else {
+                            below.depth + 1
+                        },
+                        size: below.size.saturating_add(1),
                     }
                 }
                 Selection::InlineFragment(fragment) => {
-                    self.depth(&fragment.node.selection_set.node, nesting + 1)?
+                    self.measure(&fragment.node.selection_set.node, nesting + 1)?
                 }
                 Selection::FragmentSpread(spread) => {
                     let Some((name, fragment)) = self
@@ -241,57 +249,21 @@ impl<'a> Walk<'a> {
                     else {
                         continue;
                     };
-                    match self.depths.get(name.as_str()) {
+                    match self.measured.get(name.as_str()) {
                         Some(Some(known)) => *known,
                         Some(None) => return Err(cycle(name)),
                         None => {
-                            self.depths.insert(name.as_str(), None);
-                            let depth =
-                                self.depth(&fragment.node.selection_set.node, nesting + 1)?;
-                            self.depths.insert(name.as_str(), Some(depth));
-                            depth
+                            self.measured.insert(name.as_str(), None);
+                            let measure =
+                                self.measure(&fragment.node.selection_set.node, nesting + 1)?;
+                            self.measured.insert(name.as_str(), Some(measure));
+                            measure
                         }
                     }
                 }
             };
-            deepest = deepest.max(depth);
-        }
-        Ok(deepest)
-    }
-
-    fn size(&mut self, set: &'a SelectionSet, nesting: usize) -> Result<usize, String> {
-        if nesting > MAX_NESTING {
-            return Err(too_nested());
-        }
-        let mut total = 0usize;
-        for item in &set.items {
-            let size = match &item.node {
-                Selection::Field(field) => {
-                    1 + self.size(&field.node.selection_set.node, nesting + 1)?
-                }
-                Selection::InlineFragment(fragment) => {
-                    self.size(&fragment.node.selection_set.node, nesting + 1)?
-                }
-                Selection::FragmentSpread(spread) => {
-                    let Some((name, fragment)) = self
-                        .fragments
-                        .get_key_value(spread.node.fragment_name.node.as_str())
-                    else {
-                        continue;
-                    };
-                    match self.sizes.get(name.as_str()) {
-                        Some(Some(known)) => *known,
-                        Some(None) => return Err(cycle(name)),
-                        None => {
-                            self.sizes.insert(name.as_str(), None);
-                            let size = self.size(&fragment.node.selection_set.node, nesting + 1)?;
-                            self.sizes.insert(name.as_str(), Some(size));
-                            size
-                        }
-                    }
-                }
-            };
-            total = total.saturating_add(size);
+            total.depth = total.depth.max(measure.depth);
+            total.size = total.size.saturating_add(measure.size);
         }
         Ok(total)
     }

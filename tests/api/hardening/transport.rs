@@ -74,14 +74,18 @@ async fn answers_are_not_cached_sniffed_or_referred(app: TestApp) {
     }
 }
 
-async fn graphiql_is_served_under_a_content_security_policy(app: TestApp) {
-    let response = app
-        .client
+/// `GET /graphql` as a browser asks for it.
+async fn open_in_a_browser(app: &TestApp) -> reqwest::Response {
+    app.client
         .get(format!("{}/graphql", app.address))
         .header("Accept", "text/html")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+async fn graphiql_is_served_under_a_content_security_policy(app: TestApp) {
+    let response = open_in_a_browser(&app).await;
     assert_eq!(response.status(), 200);
     let policy = response.headers()["content-security-policy"]
         .to_str()
@@ -184,13 +188,7 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     let body = app.gql("{ me { emai } }", json!({}), None).await;
     assert_code(&body, "GRAPHQL_VALIDATION_FAILED");
     assert!(!body.to_string().contains("Did you mean"), "{body}");
-    let response = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = open_in_a_browser(&app).await;
     assert_eq!(response.status(), 400);
     // The API itself works as ever.
     app.register("ada@example.com").await;
@@ -213,13 +211,7 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     else {
         return;
     };
-    let response = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = open_in_a_browser(&app).await;
     assert_eq!(response.status(), 200);
     let body = app
         .gql("{ __type(name: \"User\") { name } }", json!({}), None)
