@@ -1,7 +1,9 @@
 //! Passwords: the policy (length, zxcvbn strength, confirmation) and argon2id hashing.
 //!
 //! Hashing costs ~19 MiB and tens of milliseconds of CPU, so it runs on tokio's blocking pool
-//! behind a semaphore of about one permit per core. The permit moves into the blocking task
+//! behind a semaphore of about one permit per core, in working memory reused from one hash to
+//! the next (no 19 MiB allocation, zeroing and page faults per login; memory stays at one
+//! buffer per permit whichever blocking thread runs the hash). The permit moves into the blocking task
 //! and is released only when the hash is done, even if the request that asked for it has
 //! been dropped (client gone): memory stays bounded under a login flood. A request waits for
 //! a permit at most `MAX_WAIT`, then answers `TOO_MANY_REQUESTS`: under a flood the queue
@@ -13,9 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use std::sync::Mutex;
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -34,6 +37,9 @@ const MAX_WAIT: Duration = Duration::from_secs(3);
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// argon2's working memory (19 MiB each), one per hash running, reused: allocating and
+    /// zeroing it per hash cost CPU, and each blocking thread's allocator kept its own copy.
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     /// Longest a request waits for a permit.
     max_wait: Duration,
     /// Hashes computed or verified since start.
@@ -46,14 +52,15 @@ pub struct Passwords {
 impl Passwords {
     /// `max_concurrent` hashes run at once; the rest wait for a permit.
     pub async fn new(max_concurrent: usize) -> AppResult<Self> {
-        return_large_allocations_to_the_os();
         let permits = Arc::new(Semaphore::new(max_concurrent.max(1)));
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| AppError::internal(e.to_string()))?;
         let placeholder = crate::auth::tokens::encode_base64(&random);
-        let dummy_hash = hash_blocking(&permits, MAX_WAIT, placeholder).await?;
+        let memory = Arc::new(Mutex::new(Vec::new()));
+        let dummy_hash = hash_blocking(&permits, &memory, MAX_WAIT, placeholder).await?;
         Ok(Self {
             permits,
+            memory,
             max_wait: MAX_WAIT,
             computed: Arc::new(AtomicU64::new(0)),
             dummy_hash: dummy_hash.into(),
@@ -75,7 +82,13 @@ impl Passwords {
     /// Returns the PHC string (`$argon2id$v=19$m=19456,t=2,p=1$...`).
     pub async fn hash(&self, password: &str) -> AppResult<String> {
         self.computed.fetch_add(1, Ordering::Relaxed);
-        hash_blocking(&self.permits, self.max_wait, password.to_owned()).await
+        hash_blocking(
+            &self.permits,
+            &self.memory,
+            self.max_wait,
+            password.to_owned(),
+        )
+        .await
     }
 
     /// True when `password` matches `hash`. A malformed stored hash counts as a mismatch.
@@ -83,15 +96,10 @@ impl Passwords {
         let permit = self.acquire().await?;
         self.computed.fetch_add(1, Ordering::Relaxed);
         let (password, hash) = (password.to_owned(), hash.to_owned());
+        let memory = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            PasswordHash::new(&hash)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false)
+            with_memory(&memory, |blocks| verify_with(blocks, &password, &hash))
         })
         .await
         .map_err(AppError::internal)
@@ -109,10 +117,6 @@ impl Passwords {
     }
 }
 
-/// Each hash allocates ~19 MiB. glibc serves such blocks from per-thread arenas once its
-/// adaptive mmap threshold has grown, and then keeps them: measured with the bench example,
-/// peak memory reached ~600 MiB under a login load. A fixed 1 MiB threshold makes every hash
-/// buffer its own mapping, returned on free (~65 MiB for the same load).
 /// A hashing permit, waiting at most `max_wait`.
 async fn acquire(
     permits: &Arc<Semaphore>,
@@ -126,33 +130,113 @@ async fn acquire(
     }
 }
 
-fn return_large_allocations_to_the_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        // SAFETY: mallopt only adjusts allocator tunables; it is thread-safe and has no
-        // memory-safety preconditions.
-        ONCE.call_once(|| unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        });
-    }
-}
-
 async fn hash_blocking(
     permits: &Arc<Semaphore>,
+    memory: &Arc<Mutex<Vec<Vec<Block>>>>,
     max_wait: Duration,
     password: String,
 ) -> AppResult<String> {
     let permit = acquire(permits, max_wait).await?;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::internal(e.to_string()))?;
+    let memory = memory.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
+        with_memory(&memory, |blocks| hash_with(blocks, &password, &salt))
             .map_err(|e| AppError::internal(e.to_string()))
     })
     .await
     .map_err(AppError::internal)?
+}
+
+/// Runs `work` with a block buffer from `pool`, returned to it afterwards. There are never
+/// more buffers than hashes running at once (the permits).
+fn with_memory<T>(pool: &Mutex<Vec<Vec<Block>>>, work: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+    let mut blocks = pool
+        .lock()
+        .map(|mut pool| pool.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let result = work(&mut blocks);
+    if let Ok(mut pool) = pool.lock() {
+        pool.push(blocks);
+    }
+    result
+}
+
+/// argon2 of `password` with `salt` in `params`, computed in `blocks` (grown as needed; every
+/// block is written before it is read, so what it held before does not matter).
+fn compute(
+    blocks: &mut Vec<Block>,
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &str,
+    salt: &[u8],
+) -> argon2::password_hash::Result<Output> {
+    let needed = params.block_count();
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::default());
+    }
+    let length = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let out = out
+        .get_mut(..length)
+        .ok_or(argon2::password_hash::Error::OutputSize)?;
+    Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut *out,
+        &mut blocks[..needed],
+    )?;
+    Ok(Output::new(out)?)
+}
+
+/// A new PHC string for `password`: argon2id, version 19, the crate's default parameters.
+fn hash_with(
+    blocks: &mut Vec<Block>,
+    password: &str,
+    salt: &[u8],
+) -> argon2::password_hash::Result<String> {
+    let params = Params::default();
+    let output = compute(
+        blocks,
+        Algorithm::Argon2id,
+        Version::V0x13,
+        params.clone(),
+        password,
+        salt,
+    )?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params)?,
+        salt: Some(Salt::new(salt)?),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `hash`, with the parameters it names. A malformed
+/// hash is a mismatch. The comparison of outputs is constant-time (`Output`'s `==`).
+fn verify_with(blocks: &mut Vec<Block>, password: &str, hash: &str) -> bool {
+    let mut verify = || -> argon2::password_hash::Result<bool> {
+        let parsed = PasswordHash::new(hash)?;
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return Ok(false);
+        };
+        let algorithm = Algorithm::try_from(parsed.algorithm.as_str())?;
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()?
+            .unwrap_or_default();
+        let params = Params::try_from(&parsed)?;
+        let computed = compute(blocks, algorithm, version, params, password, salt.as_ref())?;
+        Ok(computed == *expected)
+    };
+    verify().unwrap_or(false)
 }
 
 /// Checks `password` against the policy and records every reason it fails on `field`.
@@ -292,6 +376,56 @@ mod tests {
                 .unwrap()
         );
         assert!(!passwords.verify_dummy("anything at all").await.unwrap());
+    }
+
+    /// Hashes stored by the argon2 crate's own hasher (every hash Roster wrote before its
+    /// memory was reused) verify, and ours verify with the crate's verifier.
+    #[test]
+    fn hashes_agree_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery staple")
+            .unwrap()
+            .to_string();
+        let mut blocks = Vec::new();
+        assert!(verify_with(
+            &mut blocks,
+            "correct horse battery staple",
+            &theirs
+        ));
+        assert!(!verify_with(
+            &mut blocks,
+            "correct horse battery stapl",
+            &theirs
+        ));
+        let ours = hash_with(&mut blocks, "correct horse battery staple", &[7u8; 16]).unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery staple", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"wrong", &parsed)
+                .is_err()
+        );
+        // Other parameters, named in the hash, are honoured; garbage is a mismatch.
+        let light = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw")
+        .unwrap()
+        .to_string();
+        assert!(verify_with(&mut blocks, "pw", &light));
+        assert!(!verify_with(&mut blocks, "pw", "$argon2id$v=19$garbage"));
+        assert!(!verify_with(&mut blocks, "pw", ""));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
