@@ -98,17 +98,35 @@ impl Api {
         &self.state
     }
 
-    /// Runs one GraphQL request with its own data: `credentials`, DataLoaders that no other
-    /// request shares, and the record that puts the nulls of failed fields where GraphQL says.
+    /// Checks `request` against the limits (`limits`), parsing its document once for all
+    /// that follows; or the error that refuses it.
+    pub fn check(
+        &self,
+        request: async_graphql::Request,
+    ) -> Result<async_graphql::Request, async_graphql::ServerError> {
+        self.checks.check(request)
+    }
+
+    /// Checks and runs one GraphQL request (`check`, then `run`).
     pub async fn execute(
         &self,
         request: async_graphql::Request,
         credentials: Credentials,
     ) -> async_graphql::Response {
-        let request = match self.checks.check(request) {
-            Ok(request) => request,
-            Err(refusal) => return async_graphql::Response::from_errors(vec![refusal]),
-        };
+        match self.check(request) {
+            Ok(request) => self.run(request, credentials).await,
+            Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+        }
+    }
+
+    /// Runs a request that passed `check` with its own data: `credentials`, DataLoaders that
+    /// no other request shares, and the record that puts the nulls of failed fields where
+    /// GraphQL says.
+    pub async fn run(
+        &self,
+        request: async_graphql::Request,
+        credentials: Credentials,
+    ) -> async_graphql::Response {
         let nulls = Arc::new(nulls::Nulls::default());
         let request = request
             .data(credentials)

@@ -256,7 +256,14 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
         Ok(request) => request,
         Err(message) => return bad_request(&message),
     };
-    if is_mutation(&request) {
+    let mut request = match shared.api.check(request) {
+        Ok(request) => request,
+        Err(refusal) => {
+            let refused = async_graphql::Response::from_errors(vec![refusal]);
+            return graphql_response(&headers, refused.into());
+        }
+    };
+    if is_mutation(&mut request) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
@@ -268,7 +275,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
         return response;
     }
     let credentials = shared.credentials(&headers, peer);
-    let response = shared.api.execute(request, credentials).await;
+    let response = shared.api.run(request, credentials).await;
     graphql_response(&headers, response.into())
 }
 
@@ -300,23 +307,19 @@ fn get_request(query_string: &str) -> Result<async_graphql::Request, String> {
     Ok(request)
 }
 
-/// Whether the operation the request would run is a mutation. A document that does not parse
-/// is left to the executor, which answers with the standard GraphQL error.
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// Whether the operation a checked request runs is a mutation (its document parsed, and the
+/// operation it names exists: `Api::check` saw to both).
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    match &document.operations {
-        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(operations) => match &request.operation_name {
-            Some(name) => operations
-                .get(name.as_str())
-                .is_some_and(|op| op.node.ty == OperationType::Mutation),
-            None => operations
-                .values()
-                .any(|op| op.node.ty == OperationType::Mutation),
-        },
-    }
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
+        (DocumentOperations::Multiple(operations), None) => operations.values().next(),
+    };
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
 }
 
 async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {

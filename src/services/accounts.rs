@@ -115,9 +115,9 @@ enum Verdict {
     None(AppError),
 }
 
-impl From<AppError> for Verdict {
-    fn from(error: AppError) -> Self {
-        Self::None(error)
+impl<E: Into<AppError>> From<E> for Verdict {
+    fn from(error: E) -> Self {
+        Self::None(error.into())
     }
 }
 
@@ -146,7 +146,7 @@ async fn check_and_open(
         return Err(Verdict::Refused);
     }
     let now = db::now();
-    let txn = db::begin_write(&state.db).await.map_err(AppError::from)?;
+    let txn = db::begin_write(&state.db).await?;
     let unchanged = users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user.id))
@@ -155,16 +155,15 @@ async fn check_and_open(
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .rows_affected
         == 1;
     if !unchanged {
-        txn.rollback().await.map_err(AppError::from)?;
+        txn.rollback().await?;
         return Err(Verdict::Refused);
     }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
-    txn.commit().await.map_err(AppError::from)?;
+    txn.commit().await?;
     let user = users::Model {
         last_login_at: Some(now),
         ..user

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::throttle::counted_address;
+use crate::auth::tokens;
 use crate::db::entities::{login_address_failures as by_address, login_failures};
 use crate::error::{AppError, AppResult};
 
@@ -60,7 +61,7 @@ impl Account<'_> {
             Self::User(id) => format!("user:{id}"),
             Self::Unknown(name) => format!("name:{}", name.trim().to_lowercase()),
         };
-        hex(&Sha256::digest(text.as_bytes()))
+        tokens::encode_base64(&Sha256::digest(text.as_bytes()))
     }
 }
 
@@ -285,10 +286,6 @@ fn wait_until(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,7 +332,7 @@ mod tests {
     fn keys_join_cases_and_hide_the_name() {
         let upper = Account::Unknown(" Ada@Example.com").key();
         assert_eq!(upper, Account::Unknown("ada@example.com").key());
-        assert_eq!(upper.len(), 64);
+        assert_eq!(upper.len(), 43);
         assert!(!upper.contains("ada"));
     }
 }
