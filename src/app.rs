@@ -18,8 +18,10 @@ use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
 use crate::http::{self, HttpOptions};
-use crate::services::login_throttle;
+use crate::mail::Mailer;
+use crate::services::delivery::{self, MailQueue};
 use crate::services::settings::{self as stored, SecretSource};
+use crate::services::{account_tokens, login_throttle, outbox};
 use crate::state::AppState;
 
 /// A start-up failure, with a message for the operator.
@@ -129,11 +131,14 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         });
     let passwords = Passwords::new(hashes).await?;
     let throttle = Throttle::new(NonZeroU32::new(settings.rate_limit));
+    let mailer = Mailer::from_settings(settings).map_err(StartupError::Config)?;
     Ok(AppState {
         db,
         keys,
         passwords,
         throttle,
+        mail: MailQueue::new(mailer),
+        require_verified_email: settings.require_verified_email,
     })
 }
 
@@ -154,9 +159,18 @@ pub async fn serve(
     let options = HttpOptions::from_settings(settings);
     log_choices(settings, &options);
     let pruning = tokio::spawn(prune_periodically(state.db.clone()));
+    let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);
+    let delivering = tokio::spawn(delivery::run(
+        state.db.clone(),
+        state.mail.clone(),
+        public_url,
+    ));
     let app = http::router(state, &options);
     let served = http::serve::serve(listener, app, shutdown).await;
     pruning.abort();
+    // A mail being sent when the server stops keeps its claim until the lease runs out, then
+    // goes out from whichever replica looks next: at least once, never lost.
+    delivering.abort();
     served.map_err(StartupError::Serve)
 }
 
@@ -181,6 +195,10 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
             on_off(options.graphiql)
         );
     }
+    tracing::info!("{}", Mailer::describe(settings));
+    if settings.require_verified_email {
+        tracing::info!("unverified accounts are limited to verifying (--require-verified-email)");
+    }
     if settings.trusted_proxies.is_empty() {
         tracing::info!("client addresses: the peer's (no trusted proxies)");
     } else {
@@ -192,20 +210,28 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
     }
 }
 
-/// How often expired login counters are deleted.
+/// How often expired rows are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
-/// Deletes the login throttle's expired counters now and then; every replica may, the
-/// deletes are idempotent.
+/// Deletes the login throttle's expired counters, expired link tokens and old outbox rows now
+/// and then; every replica may, the deletes are idempotent.
 async fn prune_periodically(db: DatabaseConnection) {
     let mut ticks = tokio::time::interval(PRUNE_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match login_throttle::prune(&db, crate::db::now()).await {
-            Ok(0) => {}
-            Ok(deleted) => tracing::debug!(deleted, "pruned expired login counters"),
-            Err(error) => tracing::warn!(error = %error.message(), "pruning login counters failed"),
+        let now = crate::db::now();
+        let results = [
+            ("login counters", login_throttle::prune(&db, now).await),
+            ("link tokens", account_tokens::prune(&db, now).await),
+            ("outbox rows", outbox::prune(&db, now).await),
+        ];
+        for (what, result) in results {
+            match result {
+                Ok(0) => {}
+                Ok(deleted) => tracing::debug!(deleted, "pruned expired {what}"),
+                Err(error) => tracing::warn!(error = %error.message(), "pruning {what} failed"),
+            }
         }
     }
 }

@@ -197,6 +197,39 @@ pub struct Settings {
     )]
     pub client_ip_header: axum::http::HeaderName,
 
+    /// Where mail goes: `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465`
+    /// (TLS), `smtp://host:25?tls=none` (a local relay, in the clear). Unset: every mail is
+    /// written to the log instead.
+    #[arg(long, env = "ROSTER_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of Roster's mail.
+    #[arg(
+        long,
+        env = "ROSTER_MAIL_FROM",
+        default_value = "Roster <roster@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// Where the links in mails point (the console, or a frontend serving
+    /// `/reset-password` and `/verify-email`); default `http://` + the bind address.
+    #[arg(long, env = "ROSTER_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Unverified accounts may log in, but their tokens serve only what verifying needs
+    /// (`me`, `mySessions`, `logout`, `revokeSession`, `updateProfile`,
+    /// `sendVerificationEmail`, `verifyEmail`, `deleteAccount`).
+    #[arg(
+        long,
+        env = "ROSTER_REQUIRE_VERIFIED_EMAIL",
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true",
+        global = true
+    )]
+    pub require_verified_email: bool,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -226,7 +259,31 @@ impl Settings {
                     .to_owned(),
             );
         }
+        if let Some(url) = &self.smtp_url {
+            crate::mail::SmtpUrl::parse(url.expose())
+                .map_err(|e| format!("invalid ROSTER_SMTP_URL / --smtp-url: {e}"))?;
+        }
+        self.mail_from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| format!("invalid ROSTER_MAIL_FROM / --mail-from: {e}"))?;
+        if let Some(url) = &self.public_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| format!("invalid ROSTER_PUBLIC_URL / --public-url: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err("ROSTER_PUBLIC_URL must be an http:// or https:// URL".to_owned());
+            }
+        }
         Ok(())
+    }
+
+    /// Where the links in mails point, without a trailing slash: `--public-url`, or the
+    /// address the server is bound to (`bound`: the real port when `--bind` says port 0).
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn is_production(&self) -> bool {

@@ -57,6 +57,9 @@ pub enum AppError {
     Unauthenticated(&'static str),
     /// Authenticated, but not allowed.
     Forbidden(&'static str),
+    /// `--require-verified-email`: this token serves only what an unverified account may do.
+    /// `FORBIDDEN` with `extensions.reason` `EMAIL_NOT_VERIFIED`.
+    EmailNotVerified,
     NotFound(&'static str),
     /// A unique value is taken (`field` names it) or a rule such as "keep one active admin".
     Conflict {
@@ -90,7 +93,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
-            Self::Forbidden(_) => "FORBIDDEN",
+            Self::Forbidden(_) | Self::EmailNotVerified => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidInput(_) => "BAD_USER_INPUT",
@@ -104,6 +107,9 @@ impl AppError {
         match self {
             Self::Unauthenticated(message) | Self::Forbidden(message) | Self::NotFound(message) => {
                 (*message).to_owned()
+            }
+            Self::EmailNotVerified => {
+                "verify your email address first (sendVerificationEmail sends the link)".to_owned()
             }
             Self::Conflict { message, .. } => message.clone(),
             Self::InvalidInput(fields) => {
@@ -141,6 +147,7 @@ impl From<AppError> for async_graphql::Error {
                 AppError::TooManyRequests { retry_after_secs } => {
                     extensions.set("retryAfter", *retry_after_secs)
                 }
+                AppError::EmailNotVerified => extensions.set("reason", "EMAIL_NOT_VERIFIED"),
                 _ => {}
             }
         })

@@ -2,7 +2,7 @@
 //!
 //! A request flows one way: `http` (axum) -> `graphql` (thin resolvers) -> `services` (rules,
 //! transactions) -> `db` (sea-orm entities), with `auth` beside it (tokens, passwords, the
-//! viewer, guards). `app` wires them together; `config` and `error` are shared by all.
+//! viewer, guards). `mail` sends what the outbox holds; `app` wires them together; `config` and `error` are shared by all.
 
 pub mod app;
 pub mod auth;
@@ -11,5 +11,6 @@ pub mod db;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod services;
 pub mod state;

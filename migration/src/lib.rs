@@ -13,6 +13,7 @@ mod m20261201_000007_create_rotated_refresh_tokens;
 mod m20261201_000008_refill_users_search_key;
 mod m20261202_000009_create_login_throttle;
 mod m20261202_000010_index_live_users;
+mod m20261203_000011_create_account_recovery;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_refill_users_search_key::Migration),
             Box::new(m20261202_000009_create_login_throttle::Migration),
             Box::new(m20261202_000010_index_live_users::Migration),
+            Box::new(m20261203_000011_create_account_recovery::Migration),
         ]
     }
 }

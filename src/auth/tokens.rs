@@ -116,7 +116,7 @@ pub fn new_refresh_token(session_id: Uuid) -> AppResult<(String, String)> {
     bytes[..16].copy_from_slice(session_id.as_bytes());
     getrandom::fill(&mut bytes[16..]).map_err(|e| AppError::internal(e.to_string()))?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_refresh_token(&token);
+    let hash = hash_token(&token);
     Ok((token, hash))
 }
 
@@ -128,9 +128,18 @@ pub fn refresh_token_session(token: &str) -> Option<Uuid> {
         .flatten()
 }
 
-/// What the database stores for a refresh token: SHA-256, base64url. A fast hash is right
-/// here: the token carries 256 random bits, so there is nothing to brute-force.
-pub fn hash_refresh_token(token: &str) -> String {
+/// A single-use token for a mailed link (256 random bits, base64url), and the hash to store.
+pub fn new_link_token() -> AppResult<(String, String)> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(e.to_string()))?;
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    Ok((token, hash))
+}
+
+/// What the database stores for a refresh or link token: SHA-256, base64url. A fast hash is
+/// right here: each token carries 256 random bits, so there is nothing to brute-force.
+pub fn hash_token(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.trim().as_bytes()))
 }
 
@@ -194,7 +203,7 @@ mod tests {
         let session = Uuid::new_v4();
         let (token, hash) = new_refresh_token(session).unwrap();
         assert_eq!(refresh_token_session(&token), Some(session));
-        assert_eq!(hash_refresh_token(&token), hash);
+        assert_eq!(hash_token(&token), hash);
         assert_ne!(new_refresh_token(session).unwrap().0, token);
         assert_eq!(refresh_token_session("not-a-token"), None);
     }

@@ -10,7 +10,7 @@ use crate::graphql::limits;
 use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
 use crate::services::profile::{NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
-use crate::services::{accounts, users as user_service};
+use crate::services::{accounts, recovery, users as user_service};
 
 /// Everything `register` takes.
 #[derive(InputObject)]
@@ -92,6 +92,7 @@ impl AccountMutation {
             password_confirmation: input.password_confirmation,
             role: Role::User,
             is_active: true,
+            email_verified: false,
         };
         let client = &ctx.credentials().client;
         let (user, tokens) = accounts::register(ctx.state(), account, client).await?;
@@ -171,6 +172,45 @@ impl AccountMutation {
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().await?;
         accounts::delete_account(ctx.state(), &viewer, &password).await?;
+        Ok(true)
+    }
+
+    /// Mails a password-reset link (valid 30 minutes) to the account with this email, if
+    /// there is an active one. Always `true`, at once: the answer tells nothing about which
+    /// addresses have accounts.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        let client = &ctx.credentials().client;
+        recovery::request_password_reset(ctx.state(), &email, client).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token from a reset mail, marks the email verified, ends
+    /// every session and returns a pair for a new one. A bad token is `BAD_USER_INPUT` on
+    /// `token`.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> Result<AuthPayload> {
+        let client = &ctx.credentials().client;
+        let (user, tokens) =
+            recovery::reset_password(ctx.state(), &token, &new_password, client).await?;
+        Ok(payload(ctx, user, tokens))
+    }
+
+    /// Mails another verification link (valid 24 hours) to the viewer's address; `false` when
+    /// it is verified already. At most 5 an hour, then `TOO_MANY_REQUESTS`.
+    #[graphql(guard = "Authenticated")]
+    async fn send_verification_email(&self, ctx: &Context<'_>) -> Result<bool> {
+        let viewer = ctx.viewer().await?;
+        Ok(recovery::send_verification_email(ctx.state(), &viewer).await?)
+    }
+
+    /// Marks the email verified with the token from a verification mail; no session needed.
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<bool> {
+        let client = &ctx.credentials().client;
+        recovery::verify_email(ctx.state(), &token, client).await?;
         Ok(true)
     }
 

@@ -13,6 +13,7 @@ mod nulls;
 pub mod permissions;
 pub mod types;
 pub mod users;
+mod verified;
 
 use std::sync::Arc;
 
@@ -77,7 +78,10 @@ pub struct Api {
 
 impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
-        let builder = schema_builder().data(state.clone());
+        let mut builder = schema_builder().data(state.clone());
+        if state.require_verified_email {
+            builder = builder.extension(verified::RequireVerifiedEmail);
+        }
         let schema = if options.introspection {
             builder.finish()
         } else {

@@ -28,6 +28,9 @@ pub struct CreateUserInput {
     #[graphql(default_with = "Some(true)")]
     pub is_active: Option<bool>,
     pub group_ids: Option<Vec<ID>>,
+    /// True when you vouch for the address: no verification mail is sent.
+    #[graphql(default_with = "Some(false)")]
+    pub email_verified: Option<bool>,
 }
 
 /// Omitted fields stay as they are; `null` clears an optional field.
@@ -38,6 +41,9 @@ pub struct UpdateUserInput {
     pub profile: ProfileInput,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
+    /// Omitted with a new `email`, the new address is unverified and gets a verification
+    /// mail; `false` on a verified address sends one too.
+    pub email_verified: Option<bool>,
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
@@ -55,6 +61,7 @@ pub struct UserFilter {
     pub search: Option<String>,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
+    pub email_verified: Option<bool>,
     pub group_id: Option<ID>,
     #[graphql(default_with = "Some(DeletedFilter::Exclude)")]
     pub deleted: Option<DeletedFilter>,
@@ -92,6 +99,7 @@ impl UserFilter {
             search_pattern: input::search("filter.search", self.search.as_deref())?,
             role: self.role.map(Into::into),
             is_active: self.is_active,
+            email_verified: self.email_verified,
             group_id,
             deleted: self.deleted.unwrap_or_default().into(),
         })
@@ -151,6 +159,7 @@ impl UsersMutation {
             password_confirmation: None,
             role: input.role.unwrap_or(Role::User).into(),
             is_active: input.is_active.unwrap_or(true),
+            email_verified: input.email_verified.unwrap_or(false),
         };
         let user = user_service::create(ctx.state(), &viewer, account, &group_ids).await?;
         Ok(User::from(user))
@@ -163,6 +172,7 @@ impl UsersMutation {
             profile: input.profile.changes(input.email),
             role: input.role.map(Into::into),
             is_active: input.is_active,
+            email_verified: input.email_verified,
         };
         update(ctx, &id, changes).await
     }

@@ -10,6 +10,7 @@ use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::input;
 use crate::services::login_throttle::{self, Account};
+use crate::services::outbox::{self, MailKind};
 use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
 use crate::services::sessions::{self, IssuedTokens, RevokeReason};
 use crate::services::users::{self as administration, UserChanges};
@@ -27,6 +28,7 @@ pub async fn register(
         NewAccount {
             role: Role::User,
             is_active: true,
+            email_verified: false,
             ..account
         },
     )
@@ -36,7 +38,16 @@ pub async fn register(
     let txn = db::begin_write(&state.db).await?;
     let user = model.insert(&txn).await?;
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    outbox::enqueue(
+        &txn,
+        MailKind::EmailVerification,
+        Some(user.id),
+        &user.email,
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    state.mail.wake();
     Ok((user, tokens))
 }
 

@@ -34,6 +34,9 @@ pub struct NewAccount {
     pub password_confirmation: Option<String>,
     pub role: Role,
     pub is_active: bool,
+    /// Whoever makes the account vouches for its address (`createUser(emailVerified: true)`,
+    /// `create-superuser`); otherwise a verification mail goes out.
+    pub email_verified: bool,
 }
 
 /// Validates `changes` onto `model`, recording every problem in `errors`.
@@ -130,6 +133,7 @@ pub async fn prepare_account(
         id: Set(Uuid::now_v7()),
         role: Set(account.role),
         is_active: Set(account.is_active),
+        email_verified: Set(account.email_verified),
         deleted_at: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),

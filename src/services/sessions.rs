@@ -41,6 +41,7 @@ pub enum RevokeReason {
     Revoked,
     RefreshTokenReuse,
     PasswordChanged,
+    PasswordReset,
     Deactivated,
     Deleted,
 }
@@ -52,6 +53,7 @@ impl RevokeReason {
             Self::Revoked => "revoked",
             Self::RefreshTokenReuse => "refresh_token_reuse",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
             Self::Deactivated => "deactivated",
             Self::Deleted => "deleted",
         }
@@ -124,7 +126,7 @@ pub async fn refresh(
     let Some(session_id) = tokens::refresh_token_session(refresh_token) else {
         return Err(invalid);
     };
-    let presented_hash = tokens::hash_refresh_token(refresh_token);
+    let presented_hash = tokens::hash_token(refresh_token);
     let (next_token, next_hash) = tokens::new_refresh_token(session_id)?;
     let now = db::now();
 
@@ -251,10 +253,7 @@ pub async fn logout(
             let session = match tokens::refresh_token_session(token) {
                 Some(id) => {
                     sessions::Entity::find_by_id(id)
-                        .filter(
-                            sessions::Column::RefreshTokenHash
-                                .eq(tokens::hash_refresh_token(token)),
-                        )
+                        .filter(sessions::Column::RefreshTokenHash.eq(tokens::hash_token(token)))
                         .filter(sessions::Column::RevokedAt.is_null())
                         .one(&state.db)
                         .await?

@@ -28,6 +28,7 @@ pub struct UserFilter {
     pub search_pattern: Option<String>,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
+    pub email_verified: Option<bool>,
     pub group_id: Option<Uuid>,
     pub deleted: DeletedFilter,
 }
@@ -65,6 +66,9 @@ pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
     }
     if let Some(is_active) = filter.is_active {
         select = select.filter(users::Column::IsActive.eq(is_active));
+    }
+    if let Some(verified) = filter.email_verified {
+        select = select.filter(users::Column::EmailVerified.eq(verified));
     }
     if let Some(group_id) = filter.group_id {
         select = select.filter(

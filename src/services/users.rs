@@ -18,6 +18,7 @@ use crate::db::{
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::grants::Grantor;
+use crate::services::outbox::{self, MailKind};
 use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
 use crate::services::sessions::{self, RevokeReason};
 use crate::services::{input, last_admin, links, lookup};
@@ -29,6 +30,9 @@ pub struct UserChanges {
     pub profile: ProfileChanges,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
+    /// Set by an administrator; when the email changes and this is not given, the new
+    /// address is unverified.
+    pub email_verified: Option<bool>,
 }
 
 /// `user(id)`: the actor's own account, or anyone's for an ADMIN or a holder of `users.view`.
@@ -75,7 +79,20 @@ pub async fn create(
         })
         .collect();
     links::insert(&txn, memberships).await?;
+    if !user.email_verified {
+        outbox::enqueue(
+            &txn,
+            MailKind::EmailVerification,
+            Some(user.id),
+            &user.email,
+            user.created_at,
+        )
+        .await?;
+    }
     txn.commit().await?;
+    if !user.email_verified {
+        state.mail.wake();
+    }
     Ok(user)
 }
 
@@ -112,7 +129,8 @@ pub async fn update(
     if let Some(is_active) = changes.is_active {
         model.is_active = Set(is_active);
     }
-    model.updated_at = Set(db::now());
+    let now = db::now();
+    model.updated_at = Set(now);
 
     let txn = db::begin_write(&state.db).await?;
     if may_demote {
@@ -121,7 +139,36 @@ pub async fn update(
     let existing = lookup::user_locked(&txn, id).await?;
     may_change(actor, &existing)?;
     model.search_key = Set(profile::search_key_of(&model, Some(&existing)));
+    let email_changed = model
+        .email
+        .try_as_ref()
+        .is_some_and(|email| *email != existing.email);
+    match changes.email_verified {
+        Some(verified) => model.email_verified = Set(verified),
+        None if email_changed => model.email_verified = Set(false),
+        None => {}
+    }
     let user = model.update(&txn).await?;
+    let mut queued = false;
+    if email_changed {
+        // The new address is proved by its link; the old one hears of the change, so that a
+        // change its owner did not make does not go unnoticed.
+        if !user.email_verified {
+            let kind = MailKind::EmailVerification;
+            outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
+        }
+        let kind = MailKind::EmailChanged;
+        outbox::enqueue(&txn, kind, Some(id), &existing.email, now).await?;
+        queued = true;
+    } else if existing.email_verified
+        && !user.email_verified
+        && changes.email_verified == Some(false)
+    {
+        // An administrator asks the owner to prove the address again.
+        let kind = MailKind::EmailVerification;
+        outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
+        queued = true;
+    }
     if last_admin::counts(&existing) && !last_admin::counts(&user) {
         last_admin::ensure_remains(&txn).await?;
     }
@@ -129,6 +176,9 @@ pub async fn update(
         sessions::revoke_all(&txn, id, RevokeReason::Deactivated).await?;
     }
     txn.commit().await?;
+    if queued {
+        state.mail.wake();
+    }
     Ok(user)
 }
 
@@ -220,6 +270,8 @@ pub async fn create_superuser(
         }
         active.role = Set(Role::Admin);
         active.is_active = Set(true);
+        // The operator vouches for the address of the account they make an ADMIN.
+        active.email_verified = Set(true);
         active.deleted_at = Set(None);
         active.updated_at = Set(db::now());
         let user = active.update(&txn).await?;
@@ -246,6 +298,7 @@ pub async fn create_superuser(
         password_confirmation: None,
         role: Role::Admin,
         is_active: true,
+        email_verified: true,
     };
     let user = profile::prepare_account(&state.passwords, account)
         .await?

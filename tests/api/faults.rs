@@ -29,7 +29,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const LOAD_WIND_DOWN: Duration = Duration::from_secs(15);
 
 /// A client for a server on loopback: never through a proxy from the environment.
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(REQUEST_TIMEOUT)
@@ -38,7 +38,7 @@ fn client() -> reqwest::Client {
 }
 
 /// A database for one child process: a file in a temp dir, or a PostgreSQL database of its own.
-enum TestDatabase {
+pub(crate) enum TestDatabase {
     Sqlite {
         url: String,
         _dir: tempfile::TempDir,
@@ -48,7 +48,7 @@ enum TestDatabase {
 
 impl TestDatabase {
     /// A fresh, empty database; `None` for PostgreSQL when `TEST_DATABASE_URL` is not set.
-    async fn create(backend: Backend) -> Option<TestDatabase> {
+    pub(crate) async fn create(backend: Backend) -> Option<TestDatabase> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -62,7 +62,7 @@ impl TestDatabase {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             TestDatabase::Sqlite { url, .. } => url.clone(),
             TestDatabase::Postgres(database) => database.url(),
@@ -70,7 +70,7 @@ impl TestDatabase {
     }
 }
 
-fn skipped(test: &str) {
+pub(crate) fn skipped(test: &str) {
     println!("{test}: TEST_DATABASE_URL is not set, the PostgreSQL variant is SKIPPED");
 }
 

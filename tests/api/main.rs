@@ -14,5 +14,6 @@ mod faults;
 mod hardening;
 mod http;
 mod pagination;
+mod recovery;
 mod schema;
 mod throttle;

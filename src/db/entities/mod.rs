@@ -1,10 +1,12 @@
 //! One sea-orm entity per table. These are storage shapes only: GraphQL output types are
 //! written by hand in `graphql/`, so a column such as `password_hash` can never leak.
 
+pub mod account_tokens;
 pub mod group_permissions;
 pub mod groups;
 pub mod login_address_failures;
 pub mod login_failures;
+pub mod mail_outbox;
 pub mod permissions;
 pub mod rotated_refresh_tokens;
 pub mod sessions;

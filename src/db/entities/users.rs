@@ -30,6 +30,8 @@ pub struct Model {
     pub designation: Option<String>,
     pub role: Role,
     pub is_active: bool,
+    /// Whether the owner of `email` proved it (a verification or reset link).
+    pub email_verified: bool,
     pub deleted_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

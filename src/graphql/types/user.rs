@@ -88,6 +88,11 @@ impl User {
     async fn email(&self) -> &str {
         &self.model.email
     }
+    /// Whether the owner proved the address (a verification or reset link), or an
+    /// administrator vouched for it. Changing the email clears it.
+    async fn email_verified(&self) -> bool {
+        self.model.email_verified
+    }
     /// Unique regardless of case; letters, digits, `.`, `-` and `_`.
     async fn username(&self) -> Option<&str> {
         self.model.username.as_deref()

@@ -20,6 +20,7 @@ pub mod auth;
 pub mod pagination;
 pub mod process;
 pub mod proxy;
+pub mod smtp;
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";

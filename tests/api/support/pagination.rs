@@ -283,6 +283,7 @@ pub fn user(email: &str, created_at: DateTime<Utc>) -> users::Model {
         designation: None,
         role: users::Role::User,
         is_active: true,
+        email_verified: false,
         deleted_at: None,
         last_login_at: None,
         created_at,

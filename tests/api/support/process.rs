@@ -36,6 +36,11 @@ impl RosterProcess {
     /// Starts the binary on `database_url` (migrating it), on a free loopback port, with the
     /// per-address rate limit off; returns once it listens.
     pub async fn start(database_url: &str) -> RosterProcess {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// `start`, with these settings added to its environment.
+    pub async fn start_with(database_url: &str, settings: &[(&str, &str)]) -> RosterProcess {
         // An empty working directory and a cleared environment: only the settings below count,
         // nothing from the test's environment or a `.env` file.
         let working_dir = tempfile::tempdir().expect("temp dir");
@@ -49,6 +54,7 @@ impl RosterProcess {
             .env("ROSTER_LOG", "info")
             .env("ROSTER_JWT_SECRET", JWT_SECRET)
             .env("NO_COLOR", "1")
+            .envs(settings.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

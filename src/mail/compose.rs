@@ -1,0 +1,144 @@
+//! What each mail says, in plain text and in simple HTML: what happened or what the link does,
+//! the link, when it expires, and what to do if it wasn't you. Nothing here reads the
+//! database; the delivery task passes in the link it made.
+
+use html_escape::{encode_double_quoted_attribute as attribute, encode_text as html};
+
+/// A composed mail, ready for a transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A link to one of the console's pages, carrying a token.
+pub fn link(public_url: &str, path: &str, token: &str) -> String {
+    format!("{}/{path}?token={token}", public_url.trim_end_matches('/'))
+}
+
+/// The mail that proves an address: sent on registration, on request and to a new address.
+pub fn verification(to: &str, link: &str, valid_hours: i64) -> Mail {
+    let subject = "Confirm your email address".to_owned();
+    let intro = format!("Please confirm that {to} is your email address by opening this link:");
+    let expiry = format!("The link works once and expires in {valid_hours} hours.");
+    let ignore = "If you did not create an account or add this address, ignore this mail: \
+                  nothing changes until the link is opened.";
+    Mail {
+        to: to.to_owned(),
+        text: format!("{intro}\n\n{link}\n\n{expiry}\n\n{ignore}\n"),
+        html: page(
+            &subject,
+            &intro,
+            Some(("Confirm my address", link)),
+            &expiry,
+            ignore,
+        ),
+        subject,
+    }
+}
+
+/// The mail with a password-reset link.
+pub fn password_reset(to: &str, link: &str, valid_minutes: i64) -> Mail {
+    let subject = "Reset your password".to_owned();
+    let intro = format!(
+        "Someone asked to reset the password of the account with the email address {to}. \
+         To choose a new password, open this link:"
+    );
+    let expiry = format!(
+        "The link works once and expires in {valid_minutes} minutes. Setting a new password \
+         signs the account out on every device."
+    );
+    let ignore = "If it wasn't you, ignore this mail: your password stays as it is.";
+    Mail {
+        to: to.to_owned(),
+        text: format!("{intro}\n\n{link}\n\n{expiry}\n\n{ignore}\n"),
+        html: page(
+            &subject,
+            &intro,
+            Some(("Choose a new password", link)),
+            &expiry,
+            ignore,
+        ),
+        subject,
+    }
+}
+
+/// The notice to an account's previous address after its email was changed.
+pub fn email_changed(old: &str, new: &str) -> Mail {
+    let subject = "Your email address was changed".to_owned();
+    let intro = format!(
+        "The email address of your account was changed from {old} to {new}. Mail about the \
+         account, password resets included, now goes to the new address."
+    );
+    let expiry = "No link to open: this is a notice.";
+    let ignore = "If it wasn't you, someone may have access to your account: contact your \
+                  administrator at once.";
+    Mail {
+        to: old.to_owned(),
+        text: format!("{intro}\n\n{expiry}\n\n{ignore}\n"),
+        html: page(&subject, &intro, None, expiry, ignore),
+        subject,
+    }
+}
+
+/// A plain HTML page: a heading, the intro, a button-like link with the URL spelt out below
+/// it (for clients that show no links), the expiry and the "wasn't you" line.
+fn page(
+    title: &str,
+    intro: &str,
+    action: Option<(&str, &str)>,
+    expiry: &str,
+    ignore: &str,
+) -> String {
+    let action = action
+        .map(|(label, url)| {
+            format!(
+                "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 16px;\
+                 background:#1f4fd1;color:#ffffff;text-decoration:none;border-radius:4px\">\
+                 {label}</a></p>\n<p style=\"font-size:13px;color:#555555\">{text}</p>\n",
+                url = attribute(url),
+                text = html(url),
+                label = html(label),
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif;line-height:1.5\">\n\
+         <h1 style=\"font-size:20px\">{title}</h1>\n<p>{intro}</p>\n{action}<p>{expiry}</p>\n\
+         <p style=\"color:#555555\">{ignore}</p>\n</body></html>\n",
+        title = html(title),
+        intro = html(intro),
+        expiry = html(expiry),
+        ignore = html(ignore),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_and_addresses_are_escaped_in_html_and_whole_in_text() {
+        let link = link("https://id.example.com/", "verify-email", "abc_-123");
+        assert_eq!(link, "https://id.example.com/verify-email?token=abc_-123");
+        let mail = verification("o'brien+<x>@example.com", &link, 24);
+        assert!(mail.text.contains(&link));
+        assert!(mail.text.contains("24 hours"));
+        assert!(mail.html.contains(&format!("href=\"{link}\"")));
+        assert!(!mail.html.contains("<x>"));
+        assert!(mail.html.contains("&lt;x&gt;"));
+    }
+
+    #[test]
+    fn each_mail_says_when_it_expires_and_what_if_it_was_not_you() {
+        let reset = password_reset("a@example.com", "http://h/reset-password?token=t", 30);
+        assert!(reset.text.contains("30 minutes"));
+        assert!(reset.text.contains("If it wasn't you"));
+        let notice = email_changed("old@example.com", "new@example.com");
+        assert_eq!(notice.to, "old@example.com");
+        assert!(notice.text.contains("new@example.com"));
+        assert!(notice.text.contains("If it wasn't you"));
+    }
+}

@@ -1,0 +1,203 @@
+//! The delivery task: sends what the outbox holds, after the transactions that queued it have
+//! committed. Every replica runs one; a service that queues mail wakes its own replica's task
+//! (`MailQueue::wake`), and the task also looks every few seconds for retries that fell due
+//! and for mail a dead replica had claimed.
+//!
+//! Links are made here, when a mail is sent: the token is issued (voiding the account's older
+//! ones of that purpose) in a transaction of its own, and only then is the mail handed to the
+//! server. A send that fails leaves that token unused and undelivered; the retry issues another.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tokio::sync::Notify;
+
+use crate::db::{
+    self,
+    entities::{mail_outbox, users},
+};
+use crate::error::AppResult;
+use crate::mail::{Mail, Mailer, SendError, compose};
+use crate::services::account_tokens::{self, Purpose};
+use crate::services::outbox::{self, MailKind, Outcome};
+
+/// The longest the task sleeps between looks at the outbox.
+const POLL: Duration = Duration::from_secs(2);
+/// How many mails one look claims at most.
+const BATCH: u64 = 20;
+
+/// The mailer and the bell that wakes this replica's delivery task.
+pub struct MailQueue {
+    mailer: Mailer,
+    wake: Notify,
+}
+
+impl MailQueue {
+    pub fn new(mailer: Mailer) -> Arc<Self> {
+        Arc::new(Self {
+            mailer,
+            wake: Notify::new(),
+        })
+    }
+
+    /// Tells the delivery task that mail was queued (call after the commit).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// Delivers queued mail, with links to `public_url`, until the task is aborted.
+pub async fn run(db: DatabaseConnection, queue: Arc<MailQueue>, public_url: String) {
+    loop {
+        if let Err(error) = deliver_due(&db, &queue.mailer, &public_url).await {
+            tracing::warn!(error = %error.message(), "mail delivery pass failed; retrying soon");
+        }
+        let wait = match outbox::next_due(&db).await {
+            Ok(Some(due)) => (due - db::now()).to_std().unwrap_or_default().min(POLL),
+            Ok(None) | Err(_) => POLL,
+        };
+        tokio::select! {
+            () = queue.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Claims and sends every mail that is due; returns how many were claimed.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let claimed = outbox::claim_due(db, db::now(), BATCH).await?;
+        if claimed.is_empty() {
+            return Ok(total);
+        }
+        total += claimed.len();
+        for row in claimed {
+            let outcome = deliver(db, mailer, public_url, &row).await;
+            let settled = match &outcome {
+                Ok(Delivered::Sent(user_id)) => Outcome::Sent { user_id: *user_id },
+                Ok(Delivered::Skipped(reason)) => Outcome::Skipped(reason),
+                Err(Failure::Send(SendError::Transient(text))) => Outcome::Retry(text),
+                Err(Failure::Send(SendError::Permanent(text))) => Outcome::Failed(text),
+                Err(Failure::Database(_)) => Outcome::Retry("database error while composing"),
+            };
+            log_outcome(&row, &outcome);
+            outbox::settle(db, &row, settled, db::now()).await?;
+        }
+    }
+}
+
+enum Delivered {
+    /// Handed to the server; for a reset, the account it was for.
+    Sent(Option<uuid::Uuid>),
+    Skipped(&'static str),
+}
+
+enum Failure {
+    Send(SendError),
+    Database(crate::error::AppError),
+}
+
+impl From<crate::error::AppError> for Failure {
+    fn from(error: crate::error::AppError) -> Self {
+        Self::Database(error)
+    }
+}
+
+impl From<sea_orm::DbErr> for Failure {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Database(error.into())
+    }
+}
+
+/// Composes one claimed mail (issuing its token) and sends it.
+async fn deliver(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+    row: &mail_outbox::Model,
+) -> Result<Delivered, Failure> {
+    let Some(kind) = MailKind::parse(&row.kind) else {
+        return Ok(Delivered::Skipped("unknown kind"));
+    };
+    let account = match (kind, row.user_id) {
+        (MailKind::PasswordReset, _) => {
+            users::Entity::find()
+                .filter(users::Column::Email.eq(&row.recipient))
+                .one(db)
+                .await?
+        }
+        (_, Some(user_id)) => users::Entity::find_by_id(user_id).one(db).await?,
+        (_, None) => None,
+    };
+    let Some(user) = account.filter(|user| user.is_active && user.deleted_at.is_none()) else {
+        // For a reset: no account to help, and nothing is sent (the request said nothing).
+        return Ok(Delivered::Skipped("no active account"));
+    };
+    let mail = match kind {
+        MailKind::EmailVerification => {
+            if user.email != row.recipient {
+                return Ok(Delivered::Skipped("the address changed since"));
+            }
+            if user.email_verified {
+                return Ok(Delivered::Skipped("already verified"));
+            }
+            let token = issue(db, &user, Purpose::EmailVerification).await?;
+            let link = compose::link(public_url, "verify-email", &token);
+            compose::verification(
+                &user.email,
+                &link,
+                Purpose::EmailVerification.lifetime().num_hours(),
+            )
+        }
+        MailKind::PasswordReset => {
+            let token = issue(db, &user, Purpose::PasswordReset).await?;
+            let link = compose::link(public_url, "reset-password", &token);
+            compose::password_reset(
+                &user.email,
+                &link,
+                Purpose::PasswordReset.lifetime().num_minutes(),
+            )
+        }
+        MailKind::EmailChanged => compose::email_changed(&row.recipient, &user.email),
+    };
+    send(mailer, row, &mail).await?;
+    Ok(Delivered::Sent(Some(user.id)))
+}
+
+async fn issue(
+    db: &DatabaseConnection,
+    user: &users::Model,
+    purpose: Purpose,
+) -> AppResult<String> {
+    let txn = db::begin_write(db).await?;
+    let token = account_tokens::issue(&txn, user.id, purpose, &user.email, db::now()).await?;
+    txn.commit().await?;
+    Ok(token)
+}
+
+async fn send(mailer: &Mailer, row: &mail_outbox::Model, mail: &Mail) -> Result<(), Failure> {
+    mailer.send(row.id, mail).await.map_err(Failure::Send)
+}
+
+fn log_outcome(row: &mail_outbox::Model, outcome: &Result<Delivered, Failure>) {
+    let (id, kind, attempt) = (row.id, row.kind.as_str(), row.attempts);
+    match outcome {
+        Ok(Delivered::Sent(_)) => tracing::info!(%id, kind, attempt, "mail sent"),
+        Ok(Delivered::Skipped(reason)) => tracing::info!(%id, kind, reason, "mail not sent"),
+        Err(Failure::Send(SendError::Transient(error))) => {
+            tracing::warn!(%id, kind, attempt, error, "mail server unavailable; will retry")
+        }
+        Err(Failure::Send(SendError::Permanent(error))) => {
+            tracing::warn!(%id, kind, attempt, error, "mail refused; given up")
+        }
+        Err(Failure::Database(error)) => {
+            tracing::warn!(%id, kind, attempt, error = %error.message(), "mail not composed; will retry")
+        }
+    }
+}
