@@ -169,8 +169,8 @@ pub struct Settings {
     )]
     pub session_max_age: NonZeroU32,
 
-    /// Requests per minute per client address to `register`, `login` and `refreshToken`
-    /// (0 turns this limit off). Failed logins are throttled per account besides.
+    /// Requests per minute per client address to `register`, `login`, `refreshToken` and the
+    /// recovery mutations (0 turns this limit off). Failed logins are throttled per account besides.
     #[arg(long, env = "ROSTER_RATE_LIMIT", default_value = "60", global = true)]
     pub rate_limit: u32,
 
@@ -259,7 +259,7 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if let Some(url) = &self.smtp_url {
+        if let Some(url) = self.smtp() {
             crate::mail::SmtpUrl::parse(url.expose())
                 .map_err(|e| format!("invalid ROSTER_SMTP_URL / --smtp-url: {e}"))?;
         }
@@ -284,6 +284,14 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{bound}"))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// `--smtp-url`, when set to something (an empty value, as a blank line in a `.env` file
+    /// gives, means unset).
+    pub fn smtp(&self) -> Option<&Secret> {
+        self.smtp_url
+            .as_ref()
+            .filter(|url| !url.expose().trim().is_empty())
     }
 
     pub fn is_production(&self) -> bool {

@@ -5,7 +5,7 @@
 //! token, each bound to the address it was mailed to. `mail_outbox`: the mails to send, written
 //! in the same transaction as the change that causes them and delivered after commit by a
 //! background task; a row is claimed with a lease (`claimed_until`) so that replicas never send
-//! it twice, and kept after sending for an hour's counting (`sendVerificationEmail`'s limit).
+//! it twice, and kept for a day after sending, which the hourly limits count.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -142,6 +142,18 @@ impl MigrationTrait for Migration {
                     .name("mail_outbox_user_id_kind_created_at_idx")
                     .table(MailOutbox::Table)
                     .col(MailOutbox::UserId)
+                    .col(MailOutbox::Kind)
+                    .col(MailOutbox::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        // Reset mails to an address in the last hour.
+        manager
+            .create_index(
+                Index::create()
+                    .name("mail_outbox_recipient_kind_created_at_idx")
+                    .table(MailOutbox::Table)
+                    .col(MailOutbox::Recipient)
                     .col(MailOutbox::Kind)
                     .col(MailOutbox::CreatedAt)
                     .to_owned(),

@@ -1,5 +1,6 @@
 //! Request-rate limits kept in memory, with governor's keyed GCRA limiters: per client address
-//! for the unauthenticated entry points (`register`, `login`, `refreshToken`; `--rate-limit`),
+//! for the unauthenticated entry points (`register`, `login`, `refreshToken`,
+//! `requestPasswordReset`, `resetPassword`, `verifyEmail`; `--rate-limit`),
 //! and per signed-in user for what could otherwise be repeated at will: checks of their
 //! current password (`changePassword`, `deleteAccount`, a guess each) and changes of email or
 //! username (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with

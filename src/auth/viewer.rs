@@ -30,6 +30,9 @@ pub struct Viewer {
     pub session_id: Uuid,
     db: DatabaseConnection,
     permissions: OnceCell<HashSet<String>>,
+    /// `--require-verified-email` and an unverified address: the viewer holds no role and no
+    /// permission, wherever in a response they are asked about.
+    unverified_restricted: bool,
 }
 
 impl Viewer {
@@ -41,7 +44,20 @@ impl Viewer {
             session_id,
             db,
             permissions: OnceCell::new(),
+            unverified_restricted: false,
         }
+    }
+
+    /// With `require_verified` (`--require-verified-email`) and an unverified address, the
+    /// viewer holds no role and no permission: its token serves only the viewer's own account.
+    pub fn restricted_unless_verified(mut self, require_verified: bool) -> Self {
+        self.unverified_restricted = require_verified && !self.user.email_verified;
+        self
+    }
+
+    /// Whether `restricted_unless_verified` took the viewer's privileges away.
+    pub fn is_restricted(&self) -> bool {
+        self.unverified_restricted
     }
 
     pub fn id(&self) -> Uuid {
@@ -49,7 +65,7 @@ impl Viewer {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.user.role == users::Role::Admin
+        self.user.role == users::Role::Admin && !self.unverified_restricted
     }
 
     /// True when the viewer is an ADMIN or holds `codename` directly or through a group.
@@ -58,6 +74,9 @@ impl Viewer {
         if self.is_admin() {
             return Ok(true);
         }
+        if self.unverified_restricted {
+            return Ok(false);
+        }
         Ok(self.held().await?.contains(codename))
     }
 
@@ -65,6 +84,9 @@ impl Viewer {
     pub async fn permission_codenames(&self) -> AppResult<HashSet<String>> {
         if self.is_admin() {
             return all_codenames(&self.db).await;
+        }
+        if self.unverified_restricted {
+            return Ok(HashSet::new());
         }
         self.held().await.cloned()
     }
@@ -122,10 +144,12 @@ impl Credentials {
 
     /// `Ok(None)` for an anonymous request, `Ok(Some)` for a valid token of a live session,
     /// `UNAUTHENTICATED` for a header that is present but not a valid, live access token.
+    /// `require_verified`: `--require-verified-email` (see `Viewer::restricted_unless_verified`).
     pub async fn viewer(
         &self,
         db: &DatabaseConnection,
         keys: &TokenKeys,
+        require_verified: bool,
     ) -> AppResult<Option<Arc<Viewer>>> {
         let Some(token) = &self.bearer else {
             return Ok(None);
@@ -137,7 +161,10 @@ impl Credentials {
                     return Ok::<_, AppError>(None);
                 };
                 let user = live_session_user(db, claims.user_id, claims.session_id).await?;
-                Ok(user.map(|user| Arc::new(Viewer::new(user, claims.session_id, db.clone()))))
+                Ok(user.map(|user| {
+                    let viewer = Viewer::new(user, claims.session_id, db.clone());
+                    Arc::new(viewer.restricted_unless_verified(require_verified))
+                }))
             })
             .await?;
         match viewer {

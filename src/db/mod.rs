@@ -86,3 +86,22 @@ pub fn locking<Q: sea_orm::QuerySelect>(
         query
     }
 }
+
+/// Holds a lock named by `key` until `txn` ends, on PostgreSQL (a transaction-level advisory
+/// lock), so that transactions about one thing that has no row to lock yet (an address) run one
+/// after the other; nothing on SQLite, where `begin_write` already holds the one write lock.
+pub async fn lock_key(txn: &DatabaseTransaction, key: &str) -> Result<(), DbErr> {
+    use sha2::{Digest, Sha256};
+    if !is_postgres(txn) {
+        return Ok(());
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    let id = i64::from_be_bytes(digest[..8].try_into().expect("BUG: a digest has 8 bytes"));
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
+}

@@ -224,5 +224,6 @@ impl AccountMutation {
 }
 
 fn payload(ctx: &Context<'_>, user: users::Model, tokens: IssuedTokens) -> AuthPayload {
-    AuthPayload::new(user, tokens, &ctx.state().db)
+    let state = ctx.state();
+    AuthPayload::new(user, tokens, &state.db, state.require_verified_email)
 }

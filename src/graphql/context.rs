@@ -51,7 +51,9 @@ impl ContextExt for Context<'_> {
 
     async fn maybe_viewer(&self) -> AppResult<Option<Arc<Viewer>>> {
         let state = self.state();
-        self.credentials().viewer(&state.db, &state.keys).await
+        self.credentials()
+            .viewer(&state.db, &state.keys, state.require_verified_email)
+            .await
     }
 
     fn or_null<T, E: Into<async_graphql::Error>>(&self, result: Result<Option<T>, E>) -> Option<T> {

@@ -52,27 +52,39 @@ impl Extension for RequireVerifiedEmail {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         let is_root = info.path_node.parent.is_none();
-        if is_root && !ALLOWED.contains(&info.name) && unverified_viewer(ctx).await {
-            let mut error = async_graphql::Error::from(AppError::EmailNotVerified)
-                .into_server_error(info.field.name.pos);
-            let key = info.alias.unwrap_or(info.name);
-            error.path = vec![PathSegment::Field(key.to_owned())];
-            return Err(error);
+        if is_root && !ALLOWED.contains(&info.name) {
+            let refusal = match restricted_viewer(ctx).await {
+                Ok(false) => None,
+                Ok(true) => Some(AppError::EmailNotVerified),
+                // Not knowing whether the account is verified is no reason to serve it.
+                Err(error) => Some(error),
+            };
+            if let Some(refusal) = refusal {
+                let mut error =
+                    async_graphql::Error::from(refusal).into_server_error(info.field.name.pos);
+                let key = info.alias.unwrap_or(info.name);
+                error.path = vec![PathSegment::Field(key.to_owned())];
+                return Err(error);
+            }
         }
         next.run(ctx, info).await
     }
 }
 
-/// True when the request's token is valid and its account unverified. A bad token is left to
-/// the field, which answers `UNAUTHENTICATED` as usual.
-async fn unverified_viewer(ctx: &ExtensionContext<'_>) -> bool {
+/// True when the request's token is valid and its account unverified. A bad token is left
+/// to the field, which answers `UNAUTHENTICATED` as usual; any other failure to find out is
+/// an error.
+async fn restricted_viewer(ctx: &ExtensionContext<'_>) -> Result<bool, AppError> {
     let (Some(state), Some(credentials)) =
         (ctx.data_opt::<AppState>(), ctx.data_opt::<Credentials>())
     else {
-        return false;
+        return Err(AppError::internal(
+            "BUG: the request carries no state or credentials",
+        ));
     };
-    matches!(
-        credentials.viewer(&state.db, &state.keys).await,
-        Ok(Some(viewer)) if !viewer.user.email_verified
-    )
+    match credentials.viewer(&state.db, &state.keys, true).await {
+        Ok(viewer) => Ok(viewer.is_some_and(|viewer| viewer.is_restricted())),
+        Err(AppError::Unauthenticated(_)) => Ok(false),
+        Err(error) => Err(error),
+    }
 }

@@ -18,7 +18,8 @@ pub use smtp_url::{Security, SmtpUrl};
 
 use crate::config::Settings;
 
-/// How long one SMTP conversation may take before it counts as failed.
+/// How long one step of an SMTP conversation (connecting, a command) may take; the whole
+/// send is bounded by the delivery task (`delivery::SEND_TIMEOUT`).
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Why a mail did not go out.
@@ -54,7 +55,7 @@ impl Mailer {
             .mail_from
             .parse::<Mailbox>()
             .map_err(|e| format!("invalid ROSTER_MAIL_FROM: {e}"))?;
-        let transport = match &settings.smtp_url {
+        let transport = match settings.smtp() {
             Some(url) => {
                 let url = SmtpUrl::parse(url.expose())
                     .map_err(|e| format!("invalid ROSTER_SMTP_URL: {e}"))?;
@@ -67,11 +68,15 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
+    /// True when mail goes to the log rather than to a server.
+    pub fn logs_only(&self) -> bool {
+        matches!(self.transport, Transport::Log { .. })
+    }
+
     /// One line for the start-up log: where mail goes (never the password).
     pub fn describe(settings: &Settings) -> String {
         match settings
-            .smtp_url
-            .as_ref()
+            .smtp()
             .and_then(|url| SmtpUrl::parse(url.expose()).ok())
         {
             Some(url) => format!("mail: sent through {url} as {}", settings.mail_from),

@@ -110,6 +110,18 @@ impl SmtpUrl {
             ("", None) => None,
             (user, password) => Some((decode(user)?, decode(password.unwrap_or_default())?)),
         };
+        let plain = matches!(security, Security::None | Security::Opportunistic);
+        if credentials.is_some() && plain && !is_loopback(&host) {
+            return Err(format!(
+                "a password would cross the network to {host} unencrypted (tls={}): use smtps:// \
+                 or STARTTLS (the default), or a relay on this machine",
+                if security == Security::None {
+                    "none"
+                } else {
+                    "opportunistic"
+                }
+            ));
+        }
         Ok(Self {
             host,
             port,
@@ -117,6 +129,14 @@ impl SmtpUrl {
             credentials,
         })
     }
+}
+
+/// A host on this machine, where a plain connection crosses no network.
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -158,6 +178,27 @@ mod tests {
         ] {
             let error = SmtpUrl::parse(bad).unwrap_err();
             assert!(!error.contains("hunter22"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_password_never_crosses_a_network_unencrypted() {
+        for plain in [
+            "smtp://u:pw@mail.example.com?tls=none",
+            "smtp://u:pw@10.0.0.5?tls=opportunistic",
+        ] {
+            let error = SmtpUrl::parse(plain).unwrap_err();
+            assert!(error.contains("unencrypted"), "{plain}: {error}");
+        }
+        // On this machine, a relay without TLS may take a login.
+        for local in [
+            "smtp://u:pw@127.0.0.1:2525?tls=none",
+            "smtp://u:pw@localhost?tls=none",
+        ] {
+            assert!(
+                SmtpUrl::parse(local).unwrap().credentials.is_some(),
+                "{local}"
+            );
         }
     }
 

@@ -5,12 +5,14 @@
 //! mailed to an address the account no longer has is refused with one message.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use crate::auth::tokens;
+use crate::db;
 use crate::db::entities::{account_tokens, users};
 use crate::error::{AppError, AppResult, FieldErrors};
 
@@ -52,6 +54,10 @@ pub async fn issue(
     email: &str,
     now: DateTime<Utc>,
 ) -> AppResult<String> {
+    // Locked, so that two replicas issuing for one user at once leave one token live.
+    db::locking(users::Entity::find_by_id(user_id), db, LockType::Update)
+        .one(db)
+        .await?;
     account_tokens::Entity::delete_many()
         .filter(account_tokens::Column::UserId.eq(user_id))
         .filter(account_tokens::Column::Purpose.eq(purpose.as_str()))
@@ -81,7 +87,7 @@ pub async fn peek(
     now: DateTime<Utc>,
 ) -> AppResult<users::Model> {
     let found = live(db, purpose, token, now).await?;
-    holder(db, &found).await
+    holder(db, &found, false).await
 }
 
 /// Redeems `token` inside the caller's write transaction: the account it was issued for, if
@@ -109,7 +115,7 @@ pub async fn redeem(
         .filter(account_tokens::Column::Purpose.eq(purpose.as_str()))
         .exec(db)
         .await?;
-    holder(db, &found).await
+    holder(db, &found, true).await
 }
 
 /// The unexpired token row `token` names.
@@ -137,16 +143,35 @@ async fn live(
         .ok_or_else(invalid)
 }
 
-/// The account `token` was issued for, if it still has that address and may sign in.
+/// The account `token` was issued for, if it still has that address and may sign in. With
+/// `lock`, the row is held until the caller's transaction ends, so the account cannot change
+/// its address or be deactivated between this check and what the caller writes.
 async fn holder(
     db: &impl ConnectionTrait,
     token: &account_tokens::Model,
+    lock: bool,
 ) -> AppResult<users::Model> {
-    users::Entity::find_by_id(token.user_id)
+    let query = users::Entity::find_by_id(token.user_id);
+    let query = if lock {
+        db::locking(query, db, LockType::Update)
+    } else {
+        query
+    };
+    query
         .one(db)
         .await?
         .filter(|user| user.email == token.email && user.is_active && user.deleted_at.is_none())
         .ok_or_else(invalid)
+}
+
+/// Voids every token of `purpose` of `user_id` (a password change voids pending resets).
+pub async fn void(db: &impl ConnectionTrait, user_id: Uuid, purpose: Purpose) -> AppResult<()> {
+    account_tokens::Entity::delete_many()
+        .filter(account_tokens::Column::UserId.eq(user_id))
+        .filter(account_tokens::Column::Purpose.eq(purpose.as_str()))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Deletes expired tokens; returns how many.

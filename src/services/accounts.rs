@@ -8,6 +8,7 @@ use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::account_tokens::{self, Purpose};
 use crate::services::input;
 use crate::services::login_throttle::{self, Account};
 use crate::services::outbox::{self, MailKind};
@@ -251,6 +252,8 @@ pub async fn change_password(
     active.updated_at = Set(now);
     let user = active.update(&txn).await?;
     sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
+    // A reset link mailed before the change would undo it.
+    account_tokens::void(&txn, user.id, Purpose::PasswordReset).await?;
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
     txn.commit().await?;
     Ok((user, tokens))

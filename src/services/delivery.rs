@@ -24,8 +24,11 @@ use crate::services::outbox::{self, MailKind, Outcome};
 
 /// The longest the task sleeps between looks at the outbox.
 const POLL: Duration = Duration::from_secs(2);
-/// How many mails one look claims at most.
-const BATCH: u64 = 20;
+/// The shortest pause between looks, so that nothing can make the task spin.
+const MIN_PAUSE: Duration = Duration::from_millis(20);
+/// The longest one send may take, SMTP conversation and all: well inside the claim's lease
+/// (`outbox::LEASE`), so a claim never runs out while its mail is being sent.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The mailer and the bell that wakes this replica's delivery task.
 pub struct MailQueue {
@@ -50,13 +53,17 @@ impl MailQueue {
 /// Delivers queued mail, with links to `public_url`, until the task is aborted.
 pub async fn run(db: DatabaseConnection, queue: Arc<MailQueue>, public_url: String) {
     loop {
-        if let Err(error) = deliver_due(&db, &queue.mailer, &public_url).await {
-            tracing::warn!(error = %error.message(), "mail delivery pass failed; retrying soon");
-        }
-        let wait = match outbox::next_due(&db).await {
-            Ok(Some(due)) => (due - db::now()).to_std().unwrap_or_default().min(POLL),
-            Ok(None) | Err(_) => POLL,
+        let wait = match deliver_due(&db, &queue.mailer, &public_url).await {
+            Ok(_) => match outbox::next_due(&db, db::now()).await {
+                Ok(Some(due)) => (due - db::now()).to_std().unwrap_or_default().min(POLL),
+                Ok(None) | Err(_) => POLL,
+            },
+            Err(error) => {
+                tracing::warn!(error = %error.message(), "mail delivery pass failed; retrying soon");
+                POLL
+            }
         };
+        let wait = wait.max(MIN_PAUSE);
         tokio::select! {
             () = queue.wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
@@ -64,7 +71,8 @@ pub async fn run(db: DatabaseConnection, queue: Arc<MailQueue>, public_url: Stri
     }
 }
 
-/// Claims and sends every mail that is due; returns how many were claimed.
+/// Claims and sends every mail that is due, one at a time (so each claim's lease starts when
+/// its send does); returns how many were claimed.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -72,7 +80,7 @@ pub async fn deliver_due(
 ) -> AppResult<usize> {
     let mut total = 0;
     loop {
-        let claimed = outbox::claim_due(db, db::now(), BATCH).await?;
+        let claimed = outbox::claim_due(db, db::now(), 1).await?;
         if claimed.is_empty() {
             return Ok(total);
         }
@@ -86,8 +94,10 @@ pub async fn deliver_due(
                 Err(Failure::Send(SendError::Permanent(text))) => Outcome::Failed(text),
                 Err(Failure::Database(_)) => Outcome::Retry("database error while composing"),
             };
-            log_outcome(&row, &outcome);
-            outbox::settle(db, &row, settled, db::now()).await?;
+            log_outcome(&row, &outcome, mailer.logs_only());
+            if !outbox::settle(db, &row, settled, db::now()).await? {
+                tracing::warn!(id = %row.id, "mail claim had run out and was taken over");
+            }
         }
     }
 }
@@ -182,12 +192,21 @@ async fn issue(
 }
 
 async fn send(mailer: &Mailer, row: &mail_outbox::Model, mail: &Mail) -> Result<(), Failure> {
-    mailer.send(row.id, mail).await.map_err(Failure::Send)
+    match tokio::time::timeout(SEND_TIMEOUT, mailer.send(row.id, mail)).await {
+        Ok(sent) => sent.map_err(Failure::Send),
+        Err(_) => Err(Failure::Send(SendError::Transient(format!(
+            "no answer within {} s",
+            SEND_TIMEOUT.as_secs()
+        )))),
+    }
 }
 
-fn log_outcome(row: &mail_outbox::Model, outcome: &Result<Delivered, Failure>) {
+fn log_outcome(row: &mail_outbox::Model, outcome: &Result<Delivered, Failure>, logs_only: bool) {
     let (id, kind, attempt) = (row.id, row.kind.as_str(), row.attempts);
     match outcome {
+        Ok(Delivered::Sent(_)) if logs_only => {
+            tracing::debug!(%id, kind, "mail written to the log (not sent)")
+        }
         Ok(Delivered::Sent(_)) => tracing::info!(%id, kind, attempt, "mail sent"),
         Ok(Delivered::Skipped(reason)) => tracing::info!(%id, kind, reason, "mail not sent"),
         Err(Failure::Send(SendError::Transient(error))) => {

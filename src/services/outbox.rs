@@ -52,7 +52,7 @@ impl MailKind {
     }
 }
 
-/// How long a claim lasts: longer than one SMTP conversation may take.
+/// How long a claim lasts: longer than one send may take (`delivery::SEND_TIMEOUT`).
 pub const LEASE: Duration = Duration::seconds(60);
 /// After this long unsent, a mail is given up: its link would have expired anyway.
 pub const GIVE_UP_AFTER: Duration = Duration::hours(24);
@@ -180,19 +180,22 @@ pub enum Outcome<'a> {
     Failed(&'a str),
 }
 
-/// Records how a claimed mail ended and releases the claim.
+/// Records how a claimed mail ended and releases the claim, if it is still this claim (the
+/// attempt count fences it: a claim that outlived its lease and was taken over changes
+/// nothing). Returns whether it was.
 pub async fn settle(
     db: &impl ConnectionTrait,
     row: &mail_outbox::Model,
     outcome: Outcome<'_>,
     now: DateTime<Utc>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let mut update = mail_outbox::Entity::update_many()
         .col_expr(
             mail_outbox::Column::ClaimedUntil,
             Expr::value(None::<DateTime<Utc>>),
         )
-        .filter(mail_outbox::Column::Id.eq(row.id));
+        .filter(mail_outbox::Column::Id.eq(row.id))
+        .filter(mail_outbox::Column::Attempts.eq(row.attempts));
     let error = |text: &str| -> Option<String> { Some(text.chars().take(500).collect()) };
     update = match outcome {
         Outcome::Sent { user_id } => update
@@ -214,8 +217,7 @@ pub async fn settle(
             .col_expr(mail_outbox::Column::FailedAt, Expr::value(now))
             .col_expr(mail_outbox::Column::LastError, Expr::value(error(reason))),
     };
-    update.exec(db).await?;
-    Ok(())
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s, ... up to 5 minutes, so a mail
@@ -225,13 +227,19 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::seconds((1i64 << exponent).min(300))
 }
 
-/// When the next queued mail falls due, if any (what the delivery task sleeps until).
-pub async fn next_due(db: &impl ConnectionTrait) -> AppResult<Option<DateTime<Utc>>> {
+/// When the next queued mail that nobody holds falls due, if any (what the delivery task
+/// sleeps until). A mail another replica holds is that replica's until its lease runs out,
+/// which the task's regular look catches.
+pub async fn next_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> AppResult<Option<DateTime<Utc>>> {
     Ok(mail_outbox::Entity::find()
         .select_only()
         .column(mail_outbox::Column::NextAttemptAt)
         .filter(mail_outbox::Column::SentAt.is_null())
         .filter(mail_outbox::Column::FailedAt.is_null())
+        .filter(free(now))
         .order_by_asc(mail_outbox::Column::NextAttemptAt)
         .into_tuple::<DateTime<Utc>>()
         .one(db)

@@ -27,18 +27,24 @@ pub const WINDOW: Duration = Duration::hours(1);
 /// an account has that address. Which account (if any) gets a link is decided when the mail
 /// is sent, so this request does the same work for every address. Past
 /// `MAILS_PER_WINDOW` requests for one address in an hour, nothing more is queued (the answer
-/// stays the same: a refusal would tell that the address was asked for).
+/// stays the same: a refusal would tell that the address was asked for). A string that is not
+/// an email address is answered the same way (API.md: `true` for any address); no account can
+/// have it, so nothing is queued.
 pub async fn request_password_reset(
     state: &AppState,
     email: &str,
     client: &ClientInfo,
 ) -> AppResult<()> {
+    state.throttle.address(client.ip)?;
     let mut errors = FieldErrors::default();
     let email = input::email(&mut errors, "email", email);
-    errors.into_result()?;
-    state.throttle.address(client.ip)?;
+    if !errors.is_empty() {
+        return Ok(());
+    }
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
+    // So that concurrent requests for one address count each other's mail.
+    db::lock_key(&txn, &format!("password-reset:{email}")).await?;
     let recent =
         outbox::queued_to_since(&txn, &email, MailKind::PasswordReset, now - WINDOW).await?;
     if recent >= MAILS_PER_WINDOW as u64 {

@@ -70,9 +70,16 @@ impl AuthPayload {
 }
 
 impl AuthPayload {
-    /// The payload of session `tokens` of `user`, whose permissions read from `db`.
-    pub fn new(user: users::Model, tokens: IssuedTokens, db: &DatabaseConnection) -> Self {
-        let viewer = Viewer::new(user.clone(), tokens.session_id, db.clone());
+    /// The payload of session `tokens` of `user`, whose permissions read from `db`;
+    /// `require_verified` is `--require-verified-email`.
+    pub fn new(
+        user: users::Model,
+        tokens: IssuedTokens,
+        db: &DatabaseConnection,
+        require_verified: bool,
+    ) -> Self {
+        let viewer = Viewer::new(user.clone(), tokens.session_id, db.clone())
+            .restricted_unless_verified(require_verified);
         Self {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,

@@ -97,6 +97,14 @@ async fn a_verified_address_gets_no_more_links(app: TestApp, mail: MailServer) {
     assert_code(&anonymous, "UNAUTHENTICATED");
     wait_settled(&app).await;
     assert!(mail.to("root@example.com").is_empty());
+
+    // An existing account that `create-superuser` makes an ADMIN is verified too.
+    let promoted = app.register("promoted@example.com").await;
+    assert_eq!(me(&app, &promoted.access).await["emailVerified"], false);
+    roster::services::users::create_superuser(&app.state, "promoted@example.com", None)
+        .await
+        .unwrap_or_else(|e| panic!("create_superuser: {}", e.message()));
+    assert_eq!(me(&app, &promoted.access).await["emailVerified"], true);
 }
 
 async fn changing_the_email_unverifies_it_mails_the_new_address_and_tells_the_old(
@@ -284,6 +292,41 @@ async fn require_verified_mode(app: TestApp, mail: MailServer) {
     );
     let body = app.gql(SEND_VERIFICATION, json!({}), Some(access)).await;
     assert_eq!(body["data"]["sendVerificationEmail"], true, "{body}");
+
+    // Nor does an unverified account's role or permissions reach further down: an
+    // unverified ADMIN sees no other member of its group through `me`.
+    let root = app.admin("root@example.com").await;
+    let group = app
+        .gql(
+            "mutation { createGroup(input: { name: \"staff\" }) { id } }",
+            json!({}),
+            Some(&root.access),
+        )
+        .await;
+    let group_id = group["data"]["createGroup"]["id"].as_str().unwrap();
+    let boss = app
+        .gql(
+            "mutation($input: CreateUserInput!) { createUser(input: $input) { id } }",
+            json!({ "input": { "email": "boss@example.com", "password": PASSWORD, "role": "ADMIN", "groupIds": [group_id] } }),
+            Some(&root.access),
+        )
+        .await;
+    assert_ok(&boss);
+    let boss = app.login("boss@example.com", PASSWORD).await;
+    let nested = app
+        .gql(
+            "{ me { email groups { name members { nodes { email } } } } }",
+            json!({}),
+            Some(&boss.access),
+        )
+        .await;
+    assert_code(&nested, "FORBIDDEN");
+    assert!(!nested.to_string().contains("root@example.com"), "{nested}");
+    assert_eq!(
+        nested["errors"][0]["path"],
+        json!(["me", "groups", 0, "members"]),
+        "{nested}"
+    );
 
     let links = mail.wait_for("eve@example.com", 2).await;
     assert_ok(&verify(&app, &links[1].token("verify-email")).await);
