@@ -50,16 +50,29 @@ impl MailQueue {
     }
 }
 
-/// Delivers queued mail, with links to `public_url`, until the task is aborted.
+/// Delivers queued mail, with links to `public_url`, until the task is aborted. Each pass
+/// runs as a task of its own, so that even a bug that panics in one pass stops only that pass
+/// (its claim runs out and the mail is tried again), never delivery itself.
 pub async fn run(db: DatabaseConnection, queue: Arc<MailQueue>, public_url: String) {
+    let public_url: Arc<str> = public_url.into();
     loop {
-        let wait = match deliver_due(&db, &queue.mailer, &public_url).await {
-            Ok(_) => match outbox::next_due(&db, db::now()).await {
+        let pass = tokio::spawn({
+            let (db, queue, public_url) = (db.clone(), queue.clone(), public_url.clone());
+            async move { deliver_due(&db, &queue.mailer, &public_url).await }
+        });
+        let wait = match pass.await {
+            // The rest of the queue would fail alike: it waits for the next look.
+            Ok(Ok(Pass::ServerUnavailable)) => POLL,
+            Ok(Ok(Pass::Done)) => match outbox::next_due(&db, db::now()).await {
                 Ok(Some(due)) => (due - db::now()).to_std().unwrap_or_default().min(POLL),
                 Ok(None) | Err(_) => POLL,
             },
-            Err(error) => {
+            Ok(Err(error)) => {
                 tracing::warn!(error = %error.message(), "mail delivery pass failed; retrying soon");
+                POLL
+            }
+            Err(panic) => {
+                tracing::error!(error = %panic, "mail delivery pass panicked; retrying soon");
                 POLL
             }
         };
@@ -71,20 +84,27 @@ pub async fn run(db: DatabaseConnection, queue: Arc<MailQueue>, public_url: Stri
     }
 }
 
+/// How a delivery pass ended.
+pub enum Pass {
+    /// Nothing is due any more.
+    Done,
+    /// The mail server could not be reached (or asked to try later): the pass stopped
+    /// rather than try every queued mail against it.
+    ServerUnavailable,
+}
+
 /// Claims and sends every mail that is due, one at a time (so each claim's lease starts when
-/// its send does); returns how many were claimed.
+/// its send does), until none is left or the server is unavailable.
 pub async fn deliver_due(
     db: &DatabaseConnection,
     mailer: &Mailer,
     public_url: &str,
-) -> AppResult<usize> {
-    let mut total = 0;
+) -> AppResult<Pass> {
     loop {
         let claimed = outbox::claim_due(db, db::now(), 1).await?;
         if claimed.is_empty() {
-            return Ok(total);
+            return Ok(Pass::Done);
         }
-        total += claimed.len();
         for row in claimed {
             let outcome = deliver(db, mailer, public_url, &row).await;
             let settled = match &outcome {
@@ -97,6 +117,9 @@ pub async fn deliver_due(
             log_outcome(&row, &outcome, mailer.logs_only());
             if !outbox::settle(db, &row, settled, db::now()).await? {
                 tracing::warn!(id = %row.id, "mail claim had run out and was taken over");
+            }
+            if matches!(outcome, Err(Failure::Send(SendError::Transient(_)))) {
+                return Ok(Pass::ServerUnavailable);
             }
         }
     }

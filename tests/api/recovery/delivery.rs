@@ -59,8 +59,12 @@ async fn wait_for_log(roster: &RosterProcess, what: &str, predicate: impl Fn(&[S
 async fn without_an_smtp_url_mail_is_written_to_the_log() {
     let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
     let roster = RosterProcess::start(&database.url()).await;
-    let log = roster.log().join("\n");
-    assert!(log.contains("no ROSTER_SMTP_URL set"), "{log}");
+    // The start-up lines may follow the one the process waits for.
+    wait_for_log(&roster, "where mail goes", |log| {
+        log.iter()
+            .any(|line| line.contains("mail: no ROSTER_SMTP_URL set"))
+    })
+    .await;
     register(&roster.address, "ada@example.com").await;
     let expected_link = format!("{}/verify-email?token=", roster.address);
     wait_for_log(&roster, "the verification mail", |log| {
@@ -289,7 +293,7 @@ async fn two_replicas_send_each_mail_once(backend: Backend) {
         let app = if n % 2 == 0 { &one } else { &two };
         app.register(&format!("user{n}@example.com")).await;
     }
-    wait_tried(one.db(), MAILS).await;
+    wait_tried(one.db(), 2).await;
     proxy.up();
     for n in 0..MAILS {
         mail.wait_for(&format!("user{n}@example.com"), 1).await;
