@@ -54,6 +54,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--only", help="run only the scenarios whose names contain this")
     parser.add_argument("--log", help="ROSTER_LOG for the server (default: Roster's own, info)")
+    parser.add_argument("--explain", action="store_true",
+                        help="on PostgreSQL, print EXPLAIN ANALYZE of each statement of the admin and keyset pages")
     parser.add_argument("--perf", action="store_true",
                         help="record each scenario with perf and print where the server's CPU goes")
     args = parser.parse_args()
@@ -75,6 +77,8 @@ def main():
         server.stop()
         server = None
         statements = count_statements(database.url, work, cursor)
+        if args.explain and database.postgres:
+            explain_statements(database, work, cursor)
         print_table(results, statements, database)
     finally:
         if server:
@@ -252,6 +256,12 @@ def seed(server, database):
         JOIN (SELECT id, row_number() OVER (ORDER BY name) - 1 AS k FROM groups) AS g
           ON g.k = u.rn % {GROUPS} OR g.k = (u.rn + 1) % {GROUPS};
     """.replace("chr(10)", "char(10)" if not database.postgres else "chr(10)"))
+    # What a live PostgreSQL database has by the time it serves traffic: planner statistics and
+    # a visibility map (autovacuum makes both within a minute of a bulk load). Without them the
+    # planner takes 10,000 users for 4 and scans instead of walking the index. SQLite is left
+    # as Roster leaves it (it gathers no statistics by itself).
+    if database.postgres:
+        database.psql("VACUUM ANALYZE", url=database.url)
 
 
 LOGIN_ROTATION = f"""
@@ -377,13 +387,53 @@ def profile_start(server, work, duration):
                              "--", "sleep", str(duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), data
 
 
+# Where a profile's samples go, by what the code is for: (label, pattern on "dso symbol").
+PROFILE_CATEGORIES = [
+    ("thread hand-offs: futex waits and wake-ups, the scheduler",
+     r"futex|schedule|finish_task_switch|try_to_wake_up|_raw_spin_unlock|wake_up|irqentry_exit|"
+     r"exit_to_user|flume|park|unpark|syscall_return|entry_SYSCALL|do_syscall|pthread_mutex|pthread_cond"),
+    ("loopback TCP and epoll (kernel)", r"tcp_|ip_|sock|skb|epoll|ep_|net_|__x64_sys_(write|read|recv|send)|"
+     r"do_iter|vfs_|__dev_|loopback|nf_|copy_|_copy|\[k\] .*(read|write)"),
+    ("SQLite", r"sqlite3|btree|[Bb]tree|pager|[Vv]dbe|walIndex|\bwal[A-Z]|pcache|where[A-Z]|\byy_|lookaside|"
+     r"getCellInfo|moveTo|cellSize|balance"),
+    ("allocation and copying", r"\bmi_|_mi_|malloc|free|memmove|memcpy|memset|memcmp|realloc|cfree|drop_in_place|clone"),
+    ("GraphQL engine (parse, validate, execute)", r"async_graphql"),
+    ("JSON", r"serde_json|serde::|ryu|itoa"),
+    ("HTTP (hyper, axum, tower)", r"hyper|axum|tower|\bhttp::|httparse"),
+    ("tokio runtime", r"tokio::"),
+    ("sqlx and sea-orm", r"sqlx|sea_orm|sea_query"),
+    ("tokens and hashing", r"jsonwebtoken|sha2|hmac|argon2|blake2|base64"),
+    ("Roster's own code", r"roster::"),
+]
+
+
 def profile_report(recording, name, work):
     process, data = recording
     process.wait()
-    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--percent-limit", "1.5",
-                             "-g", "none", "--sort", "symbol"], capture_output=True, text=True).stdout
-    print(f"\n== where the server's CPU goes: {name}")
-    print("\n".join(line for line in report.splitlines() if line.strip() and not line.startswith("#")))
+    report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "-g", "none",
+                             "--sort", "dso,symbol", "--percent-limit", "0.01"],
+                            capture_output=True, text=True).stdout
+    totals = {label: 0.0 for label, _ in PROFILE_CATEGORIES}
+    other = {"kernel, other": 0.0, "other": 0.0}
+    uncategorised = []
+    for line in report.splitlines():
+        match = re.match(r"\s*([\d.]+)%\s+(.*)", line)
+        if not match or line.startswith("#"):
+            continue
+        share, rest = float(match.group(1)), match.group(2)
+        for label, pattern in PROFILE_CATEGORIES:
+            if re.search(pattern, rest):
+                totals[label] += share
+                break
+        else:
+            other["kernel, other" if "[k]" in rest else "other"] += share
+            uncategorised.append((share, rest.split("] ", 1)[-1].strip()[:90]))
+    print(f"\n== where the server's CPU goes: {name} (perf samples, self time)")
+    for label, share in sorted({**totals, **other}.items(), key=lambda item: -item[1]):
+        if share >= 0.5:
+            print(f"  {share:5.1f}%  {label}")
+    print("  the largest of the rest: " + "; ".join(f"{symbol.strip()} {share:.1f}%" for share, symbol in
+                                                   sorted(uncategorised, reverse=True)[:6]))
 
 
 def measure(server, database, command, token):
@@ -435,6 +485,35 @@ def count_statements(url, work, cursor):
             name, count = line[len("STATEMENTS "):].rsplit(" ", 1)
             counts[name] = count
     return counts
+
+
+def explain_statements(database, work, cursor):
+    """Runs the admin and keyset pages once through `examples/statements` with every statement
+    printed, then `EXPLAIN (ANALYZE, BUFFERS)` of each distinct SELECT on the same database."""
+    plan = {
+        "password": PASSWORD,
+        "logins": {"admin": ADMIN},
+        "scenarios": [
+            {"name": "admin page of 50", "query": ADMIN_PAGE, "variables": {"offset": 5000}, "token": "admin"},
+            {"name": "keyset page 9,950 deep", "query": KEYSET, "variables": {"after": cursor}, "token": "admin"},
+        ],
+    }
+    path = os.path.join(work, "explain.json")
+    with open(path, "w") as out:
+        json.dump(plan, out)
+    example = os.path.join(ROOT, "target", "release", "examples", "statements")
+    printed = subprocess.run([example, path], check=True, capture_output=True, text=True,
+                             env=dict(os.environ, BENCH_DATABASE_URL=database.url, BENCH_PRINT_SQL="1")).stderr
+    seen, shapes = [], set()
+    for line in printed.splitlines():
+        match = re.match(r"SQL \S+ (SELECT .*)", line)
+        # One of each shape: the same statement with other ids is no news.
+        if match and re.sub(r"'[^']*'", "?", match.group(1)) not in shapes:
+            shapes.add(re.sub(r"'[^']*'", "?", match.group(1)))
+            seen.append(match.group(1))
+    for sql in seen:
+        print(f"\n== EXPLAIN ANALYZE {sql[:300]}{'...' if len(sql) > 300 else ''}")
+        print(database.psql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", url=database.url).rstrip())
 
 
 def print_table(results, statements, database):
