@@ -105,3 +105,23 @@ pub async fn lock_key(txn: &DatabaseTransaction, key: &str) -> Result<(), DbErr>
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    /// `.cargo/config.toml` builds SQLite with `SQLITE_ENABLE_QPSG`; without it, every query
+    /// with a bound `LIMIT` is parsed and planned again on each execution.
+    #[tokio::test]
+    async fn sqlite_plans_do_not_depend_on_bound_values() {
+        let db = super::connect("sqlite::memory:", 1).await.unwrap();
+        let found = db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "SELECT 1 FROM pragma_compile_options WHERE compile_options = 'ENABLE_QPSG'",
+            ))
+            .await
+            .unwrap();
+        assert!(found.is_some(), "SQLite was built without SQLITE_ENABLE_QPSG");
+    }
+}
