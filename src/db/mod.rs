@@ -122,6 +122,9 @@ mod tests {
             ))
             .await
             .unwrap();
-        assert!(found.is_some(), "SQLite was built without SQLITE_ENABLE_QPSG");
+        assert!(
+            found.is_some(),
+            "SQLite was built without SQLITE_ENABLE_QPSG"
+        );
     }
 }
