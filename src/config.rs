@@ -233,6 +233,16 @@ pub struct Settings {
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
+
+    /// `text` for people, `json` for one JSON object per line.
+    #[arg(
+        long,
+        env = "ROSTER_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
 }
 
 /// What `--env` says about the defaults.
@@ -469,4 +479,11 @@ mod tests {
         let secret = Secret::new("hunter2hunter2hunter2hunter2hunter2");
         assert_eq!(format!("{secret:?}"), "Secret(..)");
     }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use migration::{Migrator, MigratorTrait};
 use roster::app::{self, StartupError};
-use roster::config::{Cli, Command, MigrateAction, Secret, Settings};
+use roster::config::{Cli, Command, LogFormat, MigrateAction, Secret, Settings};
 use roster::http::shutdown_signal;
 use roster::services;
 use tracing_subscriber::EnvFilter;
@@ -21,12 +21,19 @@ async fn main() -> ExitCode {
     // A `.env` in the working directory fills in unset variables (see `.env.example`).
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&cli.settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = EnvFilter::try_new(&cli.settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.settings.log_format {
+        LogFormat::Text => logs.init(),
+        // The request's span (method, path, request id) on every line of that request.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

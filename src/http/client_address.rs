@@ -49,6 +49,11 @@ impl ClientAddress {
         Some(client)
     }
 
+    /// Whether `peer` is one of the trusted proxies.
+    pub fn trusts(&self, peer: IpAddr) -> bool {
+        self.is_trusted(peer.to_canonical())
+    }
+
     fn is_trusted(&self, address: IpAddr) -> bool {
         self.trusted.iter().any(|net| net.contains(&address))
     }

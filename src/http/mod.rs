@@ -17,6 +17,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -24,6 +25,7 @@ use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -31,7 +33,7 @@ use tracing::Level;
 
 pub use self::client_address::ClientAddress;
 use self::responses::{
-    bad_request, graphql_response, internal_error_response, rejected, request_error,
+    REQUEST_ID, bad_request, graphql_response, internal_error_response, rejected, request_error,
 };
 use crate::auth::viewer::{ClientInfo, Credentials};
 use crate::config::Settings;
@@ -106,7 +108,10 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             graphiql: options.graphiql.then(graphiql::page),
         })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, options.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
         .layer(cors)
         .layer(CatchPanicLayer::custom(|_| internal_error_response()))
         // Answers carry tokens and personal data: never cached, never sniffed into another
@@ -127,11 +132,54 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
                     // The path only: a GET query string can carry variables, headers carry tokens.
-                    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+                    let id = request
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok());
+                    tracing::info_span!(
+                        "http",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = id.unwrap_or_default()
+                    )
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Millis)),
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
         )
+        // Outermost: a request id for every request, in its log lines and its answer's
+        // header; one sent by a trusted proxy is kept, anyone else's is replaced.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn_with_state(
+            options.client_address.clone(),
+            drop_untrusted_request_id,
+        ))
 }
+
+/// Removes an `X-Request-Id` that no trusted proxy vouches for, or that is not a short line of
+/// visible characters, so that the id in the log is one this server or its proxy made.
+async fn drop_untrusted_request_id(
+    State(client_address): State<ClientAddress>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let kept = request.headers().get(REQUEST_ID).is_some_and(|id| {
+        let sane = !id.is_empty()
+            && id.len() <= MAX_REQUEST_ID
+            && id.as_bytes().iter().all(|b| b.is_ascii_graphic());
+        sane && peer_of(&request).is_some_and(|peer| client_address.trusts(peer.ip()))
+    });
+    if !kept {
+        request.headers_mut().remove(REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// The longest request id a proxy may send.
+const MAX_REQUEST_ID: usize = 128;
 
 impl Shared {
     /// The request's credentials and client details.

@@ -12,7 +12,18 @@ use crate::graphql::limits;
 /// when its `Accept` names it, else `application/json` (what older clients and tools expect;
 /// GraphQL over HTTP allows either). Under the new type, a request that failed before
 /// executing (no `data`) answers 400, as GraphQL over HTTP says; under the old one, 200.
-pub fn graphql_response(headers: &HeaderMap, response: async_graphql::BatchResponse) -> Response {
+pub fn graphql_response(
+    headers: &HeaderMap,
+    mut response: async_graphql::BatchResponse,
+) -> Response {
+    if let Some(id) = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()) {
+        match &mut response {
+            async_graphql::BatchResponse::Single(one) => tag_internal_errors(one, id),
+            async_graphql::BatchResponse::Batch(all) => {
+                all.iter_mut().for_each(|one| tag_internal_errors(one, id))
+            }
+        }
+    }
     let wants_graphql_json = headers
         .get_all(header::ACCEPT)
         .iter()
@@ -122,4 +133,22 @@ pub fn internal_error_response() -> Response {
         "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
     });
     (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+}
+
+/// The header that carries a request's id (set on every request by the HTTP layer).
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Puts the request id on each `INTERNAL_SERVER_ERROR`, so that a client's report of one can
+/// be matched to the server's log lines of that request.
+fn tag_internal_errors(response: &mut async_graphql::Response, id: &str) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        let internal = matches!(
+            extensions.get("code"),
+            Some(async_graphql::Value::String(code)) if code == "INTERNAL_SERVER_ERROR"
+        );
+        if internal {
+            extensions.set("requestId", id);
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod auth;
 mod faults;
 mod hardening;
 mod http;
+mod operations;
 mod pagination;
 mod recovery;
 mod schema;
