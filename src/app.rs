@@ -156,7 +156,10 @@ pub async fn serve(
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let options = HttpOptions::from_settings(settings);
+    let mut options = HttpOptions::from_settings(settings);
+    if settings.metrics {
+        options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
+    }
     log_choices(settings, &options);
     let pruning = tokio::spawn(prune_periodically(state.db.clone()));
     let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);

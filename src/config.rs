@@ -234,6 +234,18 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// Serve Prometheus metrics at `GET /metrics` (`false`: 404).
+    #[arg(
+        long,
+        env = "ROSTER_METRICS",
+        num_args = 0..=1,
+        default_value = "true",
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub metrics: bool,
+
     /// `text` for people, `json` for one JSON object per line.
     #[arg(
         long,

@@ -12,5 +12,6 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod services;
 pub mod state;

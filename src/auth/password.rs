@@ -21,6 +21,8 @@ use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
+use crate::metrics::HashGauge;
+
 use crate::error::{AppError, AppResult, FieldErrors};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
@@ -93,12 +95,14 @@ impl Passwords {
 
     /// True when `password` matches `hash`. A malformed stored hash counts as a mismatch.
     pub async fn verify(&self, password: &str, hash: &str) -> AppResult<bool> {
+        let gauge = HashGauge::queued();
         let permit = self.acquire().await?;
+        let gauge = gauge.running();
         self.computed.fetch_add(1, Ordering::Relaxed);
         let (password, hash) = (password.to_owned(), hash.to_owned());
         let memory = self.memory.clone();
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permit = (permit, gauge);
             with_memory(&memory, |blocks| verify_with(blocks, &password, &hash))
         })
         .await
@@ -136,12 +140,14 @@ async fn hash_blocking(
     max_wait: Duration,
     password: String,
 ) -> AppResult<String> {
+    let gauge = HashGauge::queued();
     let permit = acquire(permits, max_wait).await?;
+    let gauge = gauge.running();
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| AppError::internal(e.to_string()))?;
     let memory = memory.clone();
     tokio::task::spawn_blocking(move || {
-        let _permit = permit;
+        let _permit = (permit, gauge);
         with_memory(&memory, |blocks| hash_with(blocks, &password, &salt))
             .map_err(|e| AppError::internal(e.to_string()))
     })

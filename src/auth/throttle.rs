@@ -55,7 +55,7 @@ impl Throttle {
         self.sweep();
         match (&self.per_address, address) {
             (Some(limiter), Some(address)) => {
-                refuse_after(limiter.check_key(&counted_address(address)))
+                refuse_after(limiter.check_key(&counted_address(address)), "address")
             }
             _ => Ok(()),
         }
@@ -66,7 +66,7 @@ impl Throttle {
     /// the user's own password change.
     pub fn user(&self, id: Uuid) -> AppResult<()> {
         self.sweep();
-        refuse_after(self.per_user.check_key(&id))
+        refuse_after(self.per_user.check_key(&id), "user")
     }
 
     fn sweep(&self) {
@@ -95,8 +95,10 @@ pub fn counted_address(address: IpAddr) -> IpAddr {
 
 fn refuse_after(
     outcome: Result<(), governor::NotUntil<<DefaultClock as Clock>::Instant>>,
+    limit: &'static str,
 ) -> AppResult<()> {
     outcome.map_err(|not_until| {
+        crate::metrics::throttled(limit);
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         AppError::TooManyRequests {
             retry_after_secs: wait.as_secs().max(1),

@@ -117,10 +117,12 @@ impl Api {
         request: async_graphql::Request,
         credentials: Credentials,
     ) -> async_graphql::Response {
-        match self.check(request) {
+        let response = match self.check(request) {
             Ok(request) => self.run(request, credentials).await,
             Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-        }
+        };
+        crate::metrics::graphql_operation(&response);
+        response
     }
 
     /// Runs a request that passed `check` with its own data: `credentials`, DataLoaders that

@@ -59,6 +59,8 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     pub graphiql: bool,
     pub introspection: bool,
+    /// `GET /metrics`, rendered by this handle.
+    pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl HttpOptions {
@@ -72,6 +74,7 @@ impl HttpOptions {
             request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
             graphiql: settings.graphiql_enabled(),
             introspection: settings.introspection_enabled(),
+            metrics: None,
         }
     }
 }
@@ -98,10 +101,27 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             .collect();
         cors.allow_origin(AllowOrigin::list(origins))
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(schema_sdl))
-        .route("/health", get(health))
+        .route("/health", get(health));
+    if let Some(handle) = options.metrics {
+        let db = state.db.clone();
+        router = router.route(
+            "/metrics",
+            get(move || async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::metrics::render(handle, &db),
+                )
+            }),
+        );
+    }
+    router
+        .route_layer(middleware::from_fn(crate::metrics::track_http))
         .with_state(Shared {
             api,
             client_address: options.client_address.clone(),

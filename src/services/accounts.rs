@@ -8,6 +8,7 @@ use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::metrics;
 use crate::services::account_tokens::{self, Purpose};
 use crate::services::input;
 use crate::services::login_throttle::{self, Account};
@@ -100,16 +101,29 @@ pub async fn login(
         Some(user) => Account::User(user.id),
         None => Account::Unknown(login),
     };
-    let attempt = login_throttle::begin(&state.db, &account, client.ip, db::now()).await?;
+    let attempt = match login_throttle::begin(&state.db, &account, client.ip, db::now()).await {
+        Ok(attempt) => attempt,
+        Err(refusal) => {
+            if matches!(refusal, AppError::TooManyRequests { .. }) {
+                metrics::login("throttled");
+                metrics::throttled("login");
+            }
+            return Err(refusal);
+        }
+    };
     match check_and_open(state, candidate, password, client).await {
         Ok(opened) => {
+            metrics::login("succeeded");
             if let Err(error) = attempt.succeeded(&state.db).await {
                 // The session is open; the counter merely stays a failure too many.
                 tracing::warn!(error = %error.message(), "could not reset the login throttle");
             }
             Ok(opened)
         }
-        Err(Verdict::Refused) => Err(AppError::Unauthenticated("invalid credentials")),
+        Err(Verdict::Refused) => {
+            metrics::login("failed");
+            Err(AppError::Unauthenticated("invalid credentials"))
+        }
         Err(Verdict::None(error)) => {
             if let Err(undo) = attempt.abandon(&state.db).await {
                 tracing::warn!(error = %undo.message(), "could not take back a login attempt");

@@ -115,6 +115,12 @@ pub async fn deliver_due(
                 Err(Failure::Database(_)) => Outcome::Retry("database error while composing"),
             };
             log_outcome(&row, &outcome, mailer.logs_only());
+            crate::metrics::mail(match &settled {
+                Outcome::Sent { .. } => "sent",
+                Outcome::Skipped(_) => "skipped",
+                Outcome::Retry(_) => "retry",
+                Outcome::Failed(_) => "failed",
+            });
             if !outbox::settle(db, &row, settled, db::now()).await? {
                 tracing::warn!(id = %row.id, "mail claim had run out and was taken over");
             }

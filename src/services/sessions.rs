@@ -194,6 +194,7 @@ pub async fn refresh(
             .await?;
             txn.commit().await?;
             tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reused; session revoked");
+            crate::metrics::refresh_token_reused();
             return Err(AppError::Unauthenticated(
                 "refresh token was already used; the session has been ended",
             ));

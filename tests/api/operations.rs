@@ -129,3 +129,197 @@ async fn json_logs_parse_line_by_line_and_carry_the_request_id() {
     assert_eq!(line["span"]["path"], "/graphql", "{line}");
     roster.assert_no_panic();
 }
+
+/// A metric's name, labels and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
+/// The samples of a Prometheus text exposition, each line checked against the format: `# HELP`
+/// and `# TYPE` comments, or `name{label="value",...} number`. Panics on any other line.
+fn samples(text: &str) -> Vec<Sample> {
+    let name_ok = |name: &str| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let mut out = Vec::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut words = comment.split_whitespace();
+            let kind = words.next();
+            assert!(matches!(kind, Some("HELP" | "TYPE")), "bad comment: {line}");
+            assert!(words.next().is_some_and(name_ok), "bad comment: {line}");
+            if kind == Some("TYPE") {
+                let kind = words.next();
+                assert!(
+                    matches!(
+                        kind,
+                        Some("counter" | "gauge" | "histogram" | "summary" | "untyped")
+                    ),
+                    "bad type: {line}"
+                );
+            }
+            continue;
+        }
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("bad line: {line}"));
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            other => other
+                .parse()
+                .unwrap_or_else(|_| panic!("bad value: {line}")),
+        };
+        let (name, labels) = match series.split_once('{') {
+            Some((name, rest)) => {
+                let body = rest
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("bad labels: {line}"));
+                let labels = body
+                    .split("\",")
+                    .filter(|pair| !pair.is_empty())
+                    .map(|pair| {
+                        let (key, value) = pair
+                            .split_once("=\"")
+                            .unwrap_or_else(|| panic!("bad label: {line}"));
+                        assert!(name_ok(key), "bad label name: {line}");
+                        (key.to_owned(), value.trim_end_matches('"').to_owned())
+                    })
+                    .collect();
+                (name, labels)
+            }
+            None => (series, Vec::new()),
+        };
+        assert!(name_ok(name), "bad metric name: {line}");
+        out.push((name.to_owned(), labels, value));
+    }
+    out
+}
+
+/// The value of `name` with exactly these labels, or 0 when absent.
+fn value(samples: &[Sample], name: &str, labels: &[(&str, &str)]) -> f64 {
+    samples
+        .iter()
+        .find(|(n, l, _)| {
+            n == name
+                && l.len() == labels.len()
+                && labels
+                    .iter()
+                    .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+        })
+        .map_or(0.0, |(_, _, v)| *v)
+}
+
+async fn scrape(address: &str) -> Vec<Sample> {
+    let response = client()
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let text = response.text().await.unwrap();
+    assert!(
+        !text.contains("@example.com"),
+        "no address in metrics:\n{text}"
+    );
+    samples(&text)
+}
+
+/// `/metrics` parses as Prometheus text, and its login and request counters move with what
+/// this server (a process of its own, so no other test's traffic counts) did.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_parse_and_count_logins_and_requests() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = RosterProcess::start(&database.url()).await;
+    let post = |query: &'static str, variables: Value| {
+        let address = roster.address.clone();
+        async move {
+            client()
+                .post(format!("{address}/graphql"))
+                .json(&json!({ "query": query, "variables": variables }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+    post(
+        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+        json!({ "i": { "email": "ada@example.com", "password": crate::support::PASSWORD } }),
+    )
+    .await;
+    let before = scrape(&roster.address).await;
+    let wrong = post(
+        login,
+        json!({ "i": { "login": "ada@example.com", "password": "not it at all" } }),
+    )
+    .await;
+    assert_code(&wrong, "UNAUTHENTICATED");
+    let right = post(
+        login,
+        json!({ "i": { "login": "ada@example.com", "password": crate::support::PASSWORD } }),
+    )
+    .await;
+    assert!(right["data"]["login"]["accessToken"].is_string(), "{right}");
+    let after = scrape(&roster.address).await;
+
+    let delta = |name: &str, labels: &[(&str, &str)]| {
+        value(&after, name, labels) - value(&before, name, labels)
+    };
+    assert_eq!(delta("roster_logins_total", &[("outcome", "failed")]), 1.0);
+    assert_eq!(
+        delta("roster_logins_total", &[("outcome", "succeeded")]),
+        1.0
+    );
+    assert_eq!(
+        delta(
+            "roster_http_requests_total",
+            &[("route", "/graphql"), ("status", "200")]
+        ),
+        2.0
+    );
+    assert_eq!(
+        delta(
+            "roster_graphql_operations_total",
+            &[("outcome", "unauthenticated")]
+        ),
+        1.0
+    );
+    // The histogram and the gauges are there, with their conventions.
+    assert!(
+        after
+            .iter()
+            .any(|(n, _, _)| n == "roster_http_request_duration_seconds_bucket")
+    );
+    assert!(
+        after
+            .iter()
+            .any(|(n, l, _)| n == "roster_db_pool_connections"
+                && l.iter().any(|(k, v)| k == "state" && v == "idle"))
+    );
+    roster.assert_no_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_be_turned_off() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.metrics = false)
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+}
