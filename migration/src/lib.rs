@@ -14,6 +14,7 @@ mod m20261201_000008_refill_users_search_key;
 mod m20261202_000009_create_login_throttle;
 mod m20261202_000010_index_live_users;
 mod m20261203_000011_create_account_recovery;
+mod m20261203_000012_create_audit_events;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_create_login_throttle::Migration),
             Box::new(m20261202_000010_index_live_users::Migration),
             Box::new(m20261203_000011_create_account_recovery::Migration),
+            Box::new(m20261203_000012_create_audit_events::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::metrics;
 use crate::services::account_tokens::{self, Purpose};
+use crate::services::audit::{self, Action, Event};
 use crate::services::input;
 use crate::services::login_throttle::{self, Account};
 use crate::services::outbox::{self, MailKind};
@@ -40,6 +41,12 @@ pub async fn register(
     let txn = db::begin_write(&state.db).await?;
     let user = model.insert(&txn).await?;
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let event = Event::new(Action::Registered)
+        .actor(user.id)
+        .user(user.id)
+        .session(tokens.session_id)
+        .client(client);
+    audit::record(&txn, event).await?;
     outbox::enqueue(
         &txn,
         MailKind::EmailVerification,
@@ -101,12 +108,14 @@ pub async fn login(
         Some(user) => Account::User(user.id),
         None => Account::Unknown(login),
     };
+    let named = candidate.as_ref().map(|user| user.id);
     let attempt = match login_throttle::begin(&state.db, &account, client.ip, db::now()).await {
         Ok(attempt) => attempt,
         Err(refusal) => {
             if matches!(refusal, AppError::TooManyRequests { .. }) {
                 metrics::login("throttled");
                 metrics::throttled("login");
+                refused_login(state, Action::LoginThrottled, named, login, client).await;
             }
             return Err(refusal);
         }
@@ -122,6 +131,7 @@ pub async fn login(
         }
         Err(Verdict::Refused) => {
             metrics::login("failed");
+            refused_login(state, Action::LoginFailed, named, login, client).await;
             Err(AppError::Unauthenticated("invalid credentials"))
         }
         Err(Verdict::None(error)) => {
@@ -130,6 +140,27 @@ pub async fn login(
             }
             Err(error)
         }
+    }
+}
+
+/// Records a failed or throttled login: anonymous (no actor), naming the account tried if it
+/// exists, with the login name as typed. A failure to record it is logged, never turned into
+/// another answer.
+async fn refused_login(
+    state: &AppState,
+    action: Action,
+    named: Option<uuid::Uuid>,
+    login: &str,
+    client: &ClientInfo,
+) {
+    let mut event = Event::new(action).client(client).details(
+        serde_json::json!({ "login": login.chars().take(input::MAX_EMAIL).collect::<String>() }),
+    );
+    if let Some(id) = named {
+        event = event.user(id);
+    }
+    if let Err(error) = audit::record(&state.db, event).await {
+        tracing::warn!(error = %error.message(), "could not record a refused login");
     }
 }
 
@@ -189,6 +220,12 @@ async fn check_and_open(
         return Err(Verdict::Refused);
     }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let event = Event::new(Action::LoginSucceeded)
+        .actor(user.id)
+        .user(user.id)
+        .session(tokens.session_id)
+        .client(client);
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     let user = users::Model {
         last_login_at: Some(now),

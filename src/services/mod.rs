@@ -14,6 +14,7 @@
 
 pub mod account_tokens;
 pub mod accounts;
+pub mod audit;
 pub mod delivery;
 pub mod grants;
 pub mod groups;

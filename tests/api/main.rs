@@ -9,6 +9,7 @@
 mod support;
 
 mod admin;
+mod audit;
 mod auth;
 mod faults;
 mod hardening;

@@ -2,6 +2,7 @@
 //! written by hand in `graphql/`, so a column such as `password_hash` can never leak.
 
 pub mod account_tokens;
+pub mod audit_events;
 pub mod group_permissions;
 pub mod groups;
 pub mod login_address_failures;

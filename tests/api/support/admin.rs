@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, Tokens, error_code};
 
 /// The permissions the migrations create.
-pub const BUILT_IN: [&str; 7] = [
+pub const BUILT_IN: [&str; 8] = [
     "users.view",
     "users.create",
     "users.update",
@@ -16,6 +16,7 @@ pub const BUILT_IN: [&str; 7] = [
     "groups.view",
     "groups.manage",
     "permissions.view",
+    "audit.view",
 ];
 
 /// What anyone who may see a user may read of it: not the admin-only fields, so that a
