@@ -19,6 +19,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::http::{self, HttpOptions};
 use crate::mail::Mailer;
+use crate::services::audit;
 use crate::services::delivery::{self, MailQueue};
 use crate::services::settings::{self as stored, SecretSource};
 use crate::services::{account_tokens, login_throttle, outbox};
@@ -161,7 +162,9 @@ pub async fn serve(
         options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
     }
     log_choices(settings, &options);
-    let pruning = tokio::spawn(prune_periodically(state.db.clone()));
+    let retention = (settings.audit_retention_days > 0)
+        .then(|| chrono::Duration::days(i64::from(settings.audit_retention_days)));
+    let pruning = tokio::spawn(prune_periodically(state.db.clone(), retention));
     let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
@@ -218,7 +221,7 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// Deletes the login throttle's expired counters, expired link tokens and old outbox rows now
 /// and then; every replica may, the deletes are idempotent.
-async fn prune_periodically(db: DatabaseConnection) {
+async fn prune_periodically(db: DatabaseConnection, audit_retention: Option<chrono::Duration>) {
     let mut ticks = tokio::time::interval(PRUNE_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -228,6 +231,13 @@ async fn prune_periodically(db: DatabaseConnection) {
             ("login counters", login_throttle::prune(&db, now).await),
             ("link tokens", account_tokens::prune(&db, now).await),
             ("outbox rows", outbox::prune(&db, now).await),
+            (
+                "audit events",
+                match audit_retention {
+                    Some(keep) => audit::prune(&db, now - keep).await,
+                    None => Ok(0),
+                },
+            ),
         ];
         for (what, result) in results {
             match result {

@@ -234,6 +234,15 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
 
+    /// Days audit events are kept (0: for ever).
+    #[arg(
+        long,
+        env = "ROSTER_AUDIT_RETENTION_DAYS",
+        default_value = "90",
+        global = true
+    )]
+    pub audit_retention_days: u32,
+
     /// Serve Prometheus metrics at `GET /metrics` (`false`: 404).
     #[arg(
         long,

@@ -172,6 +172,38 @@ pub async fn record(db: &impl ConnectionTrait, event: Event) -> AppResult<()> {
     Ok(())
 }
 
+/// Events deleted per statement when pruning: a long-idle log's backlog goes in bounded steps
+/// rather than one statement that holds SQLite's write lock for long.
+const PRUNE_BATCH: u64 = 5_000;
+
+/// Deletes events older than `before`, in batches; returns how many.
+pub async fn prune(
+    db: &sea_orm::DatabaseConnection,
+    before: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut total = 0;
+    loop {
+        let oldest: Vec<Uuid> = audit_events::Entity::find()
+            .select_only()
+            .column(audit_events::Column::Id)
+            .filter(audit_events::Column::OccurredAt.lt(before))
+            .order_by_asc(audit_events::Column::OccurredAt)
+            .limit(PRUNE_BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if oldest.is_empty() {
+            return Ok(total);
+        }
+        total += audit_events::Entity::delete_many()
+            .filter(audit_events::Column::Id.is_in(oldest))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,10 @@ use serde_json::json;
 
 use crate::support::{PASSWORD, TestApp, assert_code, uuid};
 
-both!(registration_and_logins_are_recorded_without_secrets);
+both!(
+    registration_and_logins_are_recorded_without_secrets,
+    events_past_the_retention_are_pruned,
+);
 
 async fn events(app: &TestApp) -> Vec<audit_events::Model> {
     audit_events::Entity::find()
@@ -79,4 +82,35 @@ async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     ] {
         assert!(!everything.contains(secret), "an event holds {secret}");
     }
+}
+
+async fn events_past_the_retention_are_pruned(app: TestApp) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    app.register("ada@example.com").await;
+    let now = roster::db::now();
+    for days in [91, 200, 400] {
+        audit_events::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            occurred_at: Set(now - chrono::Duration::days(days)),
+            action: Set("LOGIN_FAILED".into()),
+            actor_id: Set(None),
+            user_id: Set(None),
+            group_id: Set(None),
+            permission_id: Set(None),
+            session_id: Set(None),
+            ip_address: Set(None),
+            user_agent: Set(None),
+            details: Set(None),
+        }
+        .insert(app.db())
+        .await
+        .unwrap();
+    }
+    assert_eq!(events(&app).await.len(), 4);
+    let pruned = roster::services::audit::prune(app.db(), now - chrono::Duration::days(90))
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    assert_eq!(pruned, 3);
+    let left: Vec<String> = events(&app).await.into_iter().map(|e| e.action).collect();
+    assert_eq!(left, ["REGISTERED"]);
 }

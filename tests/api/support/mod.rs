@@ -66,6 +66,16 @@ pub struct TestApp {
     postgres: Option<PostgresDatabase>,
 }
 
+/// Whether `sql` is one of the statements the server's background tasks run: the mail
+/// delivery task's (on the outbox and link tokens) and the pruning of expired rows.
+fn is_background(sql: &str) -> bool {
+    sql.contains("mail_outbox")
+        || sql.contains("account_tokens")
+        || (sql.starts_with("DELETE")
+            && (sql.contains("login_failures") || sql.contains("login_address_failures")))
+        || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
+}
+
 /// A PostgreSQL database created for one test and dropped when this is dropped (also after a
 /// panic).
 pub struct PostgresDatabase {
@@ -198,8 +208,12 @@ impl TestApp {
         roster::app::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
+        db.set_metric_callback(move |info| {
+            // The server's background tasks (mail delivery, pruning) run on their own clock;
+            // only what requests run is counted.
+            if !is_background(&info.statement.sql) {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
         });
         let state = roster::app::state(db, &settings).await.expect("state");
 
