@@ -4,6 +4,7 @@
 //! the record `nulls` keeps).
 
 pub mod account;
+pub mod audit;
 pub mod context;
 pub mod groups;
 pub mod guards;
@@ -30,6 +31,7 @@ pub struct Query(
     users::UsersQuery,
     groups::GroupsQuery,
     permissions::PermissionsQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

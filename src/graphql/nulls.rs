@@ -231,6 +231,8 @@ mod tests {
         assert_eq!(
             found,
             [
+                "AuditEvent.actor",
+                "AuditEvent.user",
                 "Query.group",
                 "Query.me",
                 "Query.user",

@@ -217,3 +217,66 @@ mod tests {
         assert_eq!(Action::parse("LOGIN"), None);
     }
 }
+
+/// The `auditEvents` filter. `since` is inclusive, `until` exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor_id: Option<Uuid>,
+    pub user_id: Option<Uuid>,
+    pub actions: Option<Vec<Action>>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn select(filter: &Filter) -> sea_orm::Select<audit_events::Entity> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut select = audit_events::Entity::find();
+    if let Some(actor) = filter.actor_id {
+        select = select.filter(audit_events::Column::ActorId.eq(actor));
+    }
+    if let Some(user) = filter.user_id {
+        select = select.filter(audit_events::Column::UserId.eq(user));
+    }
+    if let Some(actions) = &filter.actions {
+        select =
+            select.filter(audit_events::Column::Action.is_in(actions.iter().map(|a| a.as_str())));
+    }
+    if let Some(since) = filter.since {
+        select = select.filter(audit_events::Column::OccurredAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        select = select.filter(audit_events::Column::OccurredAt.lt(until));
+    }
+    select
+}
+
+/// Newest first: the order every index of the table ends in.
+fn ordering() -> crate::services::pagination::Ordering<audit_events::Entity> {
+    use crate::services::pagination::{Ordering, SortValue};
+    Ordering {
+        tag: "audit:occurred_at",
+        key: sea_orm::sea_query::Expr::col((
+            audit_events::Entity,
+            audit_events::Column::OccurredAt,
+        )),
+        time_key: true,
+        key_of: |event| SortValue::Time(event.occurred_at),
+        id: audit_events::Column::Id,
+        id_of: |event| event.id,
+        descending: true,
+    }
+}
+
+/// One page of the events `filter` selects, newest first.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    args: &crate::services::pagination::PageArgs,
+) -> AppResult<crate::services::pagination::Page<audit_events::Model>> {
+    crate::services::pagination::paginate(db, select(filter), &ordering(), args).await
+}
+
+/// How many events `filter` selects.
+pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> AppResult<u64> {
+    crate::services::pagination::count(db, select(filter)).await
+}

@@ -14,10 +14,12 @@ use uuid::Uuid;
 
 use crate::db::entities::{groups, users};
 use crate::error::AppResult;
+use crate::graphql::audit::AuditEvent;
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::loaders::GroupBatch;
 use crate::graphql::types::user::unshare;
 use crate::graphql::types::{Group, User};
+use crate::services::audit;
 use crate::services::pagination::{self, Cursor, Page, PageArgs};
 use crate::services::user_listing::{self, UserFilter, UserOrder};
 use crate::services::{self};
@@ -26,6 +28,8 @@ use crate::services::{self};
 pub type UserConnection = Connection<OpaqueCursor<Cursor>, User, Total, EmptyFields>;
 /// A page of groups.
 pub type GroupConnection = Connection<OpaqueCursor<Cursor>, Group, Total, EmptyFields>;
+/// A page of audit events.
+pub type AuditEventConnection = Connection<OpaqueCursor<Cursor>, AuditEvent, Total, EmptyFields>;
 
 /// The Relay arguments as the services take them. A cursor that does not decode becomes
 /// `Cursor::unreadable`, which `pagination` refuses on its argument after checking the others.
@@ -61,6 +65,8 @@ pub enum Total {
     Groups(Option<String>, DatabaseConnection),
     /// The members of a group: `Group.memberCount`, counted for the group's whole list.
     MembersOf(Arc<GroupBatch>, Uuid),
+    /// The audit events a filter selects.
+    Audit(audit::Filter, DatabaseConnection),
 }
 
 #[Object]
@@ -70,6 +76,7 @@ impl Total {
         let total = match self {
             Total::Users(filter, db) => user_listing::count(db, filter).await?,
             Total::Groups(pattern, db) => services::groups::count(db, pattern.clone()).await?,
+            Total::Audit(filter, db) => audit::count(db, filter).await?,
             Total::MembersOf(groups, group) => {
                 let count = groups
                     .member_count_of(ctx.loaders(), *group)
@@ -110,6 +117,22 @@ pub async fn user_connection(
     let total = Total::Users(filter, db.clone());
     Ok(connection(page, total, |models: Vec<users::Model>| {
         User::list(models, &ViewedBy::Request)
+    }))
+}
+
+/// `auditEvents`, `myAuditEvents`: a page of the events `filter` selects.
+pub async fn audit_connection(
+    db: &DatabaseConnection,
+    filter: audit::Filter,
+    args: &PageArgs,
+) -> AppResult<AuditEventConnection> {
+    let page = audit::page(db, &filter, args).await?;
+    let total = Total::Audit(filter, db.clone());
+    Ok(connection(page, total, |models| {
+        models
+            .into_iter()
+            .map(|model| AuditEvent { model })
+            .collect()
     }))
 }
 

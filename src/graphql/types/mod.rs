@@ -13,7 +13,8 @@ mod session;
 mod user;
 
 pub use connection::{
-    GroupConnection, Total, UserConnection, group_connection, page_args, user_connection,
+    AuditEventConnection, GroupConnection, Total, UserConnection, audit_connection,
+    group_connection, page_args, user_connection,
 };
 pub use group::{Group, Permission};
 pub use profile::ProfileInput;

@@ -5,11 +5,13 @@ use roster::db::entities::audit_events;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestApp, assert_code, uuid};
+use crate::support::admin::Admin;
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 both!(
     registration_and_logins_are_recorded_without_secrets,
-    events_past_the_retention_are_pruned,
+    my_audit_events_lists_my_account_newest_first,
+    audit_events_filters_pages_and_guards,
 );
 
 async fn events(app: &TestApp) -> Vec<audit_events::Model> {
@@ -84,6 +86,28 @@ async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     }
 }
 
+mod events_past_the_retention_are_pruned {
+    use crate::support::{Backend, TestApp};
+
+    // Retention off for the server itself, so that its own pruning (which runs at start)
+    // does not race the test's.
+    async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, |s| s.audit_retention_days = 0).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::events_past_the_retention_are_pruned(spawn(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = spawn(Backend::Postgres).await {
+            super::events_past_the_retention_are_pruned(app).await;
+        }
+    }
+}
+
 async fn events_past_the_retention_are_pruned(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
     app.register("ada@example.com").await;
@@ -113,4 +137,98 @@ async fn events_past_the_retention_are_pruned(app: TestApp) {
     assert_eq!(pruned, 3);
     let left: Vec<String> = events(&app).await.into_iter().map(|e| e.action).collect();
     assert_eq!(left, ["REGISTERED"]);
+}
+
+const MINE: &str = "{ myAuditEvents { totalCount nodes { action actorId userId sessionId ipAddress details actor { email } user { email } } } }";
+
+async fn my_audit_events_lists_my_account_newest_first(app: TestApp) {
+    let ada = app.register("ada@example.com").await;
+    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+    app.gql(
+        login,
+        json!({ "i": { "login": "ada@example.com", "password": "not the password" } }),
+        None,
+    )
+    .await;
+    let bob = app.register("bob@example.com").await;
+    let body = app.gql(MINE, json!({}), Some(&ada.access)).await;
+    assert_ok(&body);
+    let page = &body["data"]["myAuditEvents"];
+    assert_eq!(page["totalCount"], 2, "{body}");
+    let nodes = page["nodes"].as_array().unwrap();
+    assert_eq!(nodes[0]["action"], "LOGIN_FAILED");
+    assert_eq!(nodes[0]["actorId"], serde_json::Value::Null);
+    assert_eq!(nodes[0]["actor"], serde_json::Value::Null);
+    assert_eq!(nodes[0]["user"]["email"], "ada@example.com");
+    assert_eq!(nodes[0]["details"], r#"{"login":"ada@example.com"}"#);
+    assert_eq!(nodes[1]["action"], "REGISTERED");
+    assert_eq!(nodes[1]["actor"]["email"], "ada@example.com");
+    assert_eq!(nodes[1]["ipAddress"], "127.0.0.1");
+    // Bob's own events only.
+    let body = app.gql(MINE, json!({}), Some(&bob.access)).await;
+    assert_eq!(body["data"]["myAuditEvents"]["totalCount"], 1, "{body}");
+    assert_code(&app.gql(MINE, json!({}), None).await, "UNAUTHENTICATED");
+}
+
+const ALL: &str = "query($f: AuditEventFilter, $first: Int, $after: String) {
+    auditEvents(filter: $f, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { action userId user { email } }
+    }
+}";
+
+async fn audit_events_filters_pages_and_guards(app: TestApp) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let auditor = admin
+        .user_holding("auditor@example.com", &["audit.view"])
+        .await;
+    let plain = app.register("plain@example.com").await;
+    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+    for _ in 0..3 {
+        app.gql(
+            login,
+            json!({ "i": { "login": "plain@example.com", "password": "not the password" } }),
+            None,
+        )
+        .await;
+    }
+    assert_code(
+        &app.gql(ALL, json!({}), Some(&plain.access)).await,
+        "FORBIDDEN",
+    );
+
+    let failed = json!({ "actions": ["LOGIN_FAILED"], "userId": plain.user_id });
+    let body = admin.ok(ALL, json!({ "f": failed, "first": 2 })).await;
+    let page = &body["auditEvents"];
+    assert_eq!(page["totalCount"], 3, "{body}");
+    assert_eq!(page["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
+    assert_eq!(page["nodes"][0]["user"]["email"], "plain@example.com");
+    let after = page["pageInfo"]["endCursor"].as_str().unwrap();
+    let rest = admin
+        .ok(ALL, json!({ "f": failed, "first": 2, "after": after }))
+        .await;
+    assert_eq!(rest["auditEvents"]["nodes"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["auditEvents"]["pageInfo"]["hasNextPage"], false);
+
+    // `until` is exclusive: nothing happened before the first event.
+    let none = json!({ "until": "2000-01-01T00:00:00Z" });
+    let body = admin.ok(ALL, json!({ "f": none })).await;
+    assert_eq!(body["auditEvents"]["totalCount"], 0);
+    let since = json!({ "since": "2000-01-01T00:00:00Z", "actions": ["REGISTERED"] });
+    let body = admin.ok(ALL, json!({ "f": since })).await;
+    assert_eq!(body["auditEvents"]["totalCount"], 2, "{body}");
+
+    // `audit.view` reads the log, but only `users.view` shows the accounts behind the ids.
+    let body = auditor.ok(ALL, json!({ "f": failed })).await;
+    let node = &body["auditEvents"]["nodes"][0];
+    assert_eq!(node["userId"], plain.user_id.as_str());
+    assert_eq!(node["user"], serde_json::Value::Null, "{body}");
+    let bad = app
+        .gql(
+            ALL,
+            json!({ "f": { "userId": "not-an-id" } }),
+            Some(&admin.tokens.access),
+        )
+        .await;
+    assert_code(&bad, "BAD_USER_INPUT");
 }

@@ -1,0 +1,204 @@
+//! The audit log's queries: `auditEvents` (ADMIN or `audit.view`, with filters) and
+//! `myAuditEvents` (the viewer's own account's events), newest first, as Relay connections.
+
+// Connection fields take the four Relay arguments plus their own.
+#![allow(clippy::too_many_arguments)]
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::db::entities::audit_events;
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
+use crate::graphql::guards::{AdminOr, Authenticated};
+use crate::graphql::limits;
+use crate::graphql::types::{AuditEventConnection, User, audit_connection, page_args};
+use crate::services::audit::{self, Filter};
+use crate::services::{input, lookup};
+
+/// What an event records.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::services::audit::Action")]
+pub enum AuditAction {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    LoginThrottled,
+    Logout,
+    RefreshTokenReused,
+    SessionRevoked,
+    PasswordChanged,
+    PasswordResetRequested,
+    PasswordReset,
+    EmailVerificationSent,
+    EmailVerified,
+    EmailChanged,
+    ProfileUpdated,
+    AccountDeleted,
+    UserCreated,
+    UserUpdated,
+    RoleChanged,
+    UserActivated,
+    UserDeactivated,
+    UserDeleted,
+    UserRestored,
+    UserGroupsChanged,
+    UserPermissionsChanged,
+    GroupCreated,
+    GroupUpdated,
+    GroupDeleted,
+    GroupPermissionsChanged,
+    PermissionCreated,
+    PermissionDeleted,
+    SuperuserCreated,
+}
+
+/// One recorded action.
+pub struct AuditEvent {
+    pub model: audit_events::Model,
+}
+
+#[Object]
+impl AuditEvent {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.model.occurred_at
+    }
+    async fn action(&self) -> Result<AuditAction> {
+        audit::Action::parse(&self.model.action)
+            .map(Into::into)
+            .ok_or_else(|| {
+                AppError::internal(format!("unknown audit action {}", self.model.action)).into()
+            })
+    }
+    /// Who acted; null for an anonymous attempt and for the command line.
+    async fn actor_id(&self) -> Option<ID> {
+        self.model.actor_id.map(id)
+    }
+    /// Null (no error) when there is none, it was permanently deleted, or you may not see it.
+    async fn actor(&self, ctx: &Context<'_>) -> Option<User> {
+        let actor = visible(ctx, self.model.actor_id).await;
+        ctx.nullable(actor)
+    }
+    /// The account acted on, if any.
+    async fn user_id(&self) -> Option<ID> {
+        self.model.user_id.map(id)
+    }
+    /// Null (no error) when there is none, it was permanently deleted, or you may not see it.
+    async fn user(&self, ctx: &Context<'_>) -> Option<User> {
+        let user = visible(ctx, self.model.user_id).await;
+        ctx.nullable(user)
+    }
+    async fn group_id(&self) -> Option<ID> {
+        self.model.group_id.map(id)
+    }
+    async fn permission_id(&self) -> Option<ID> {
+        self.model.permission_id.map(id)
+    }
+    async fn session_id(&self) -> Option<ID> {
+        self.model.session_id.map(id)
+    }
+    async fn ip_address(&self) -> Option<&str> {
+        self.model.ip_address.as_deref()
+    }
+    async fn user_agent(&self) -> Option<&str> {
+        self.model.user_agent.as_deref()
+    }
+    /// JSON text of what changed, e.g. `{"role":{"from":"USER","to":"ADMIN"}}`; never a secret.
+    async fn details(&self) -> Option<&str> {
+        self.model.details.as_deref()
+    }
+}
+
+fn id(uuid: Uuid) -> ID {
+    ID(uuid.to_string())
+}
+
+/// The account `id` names, if the viewer may see it: their own, or anyone's with `users.view`.
+async fn visible(ctx: &Context<'_>, id: Option<Uuid>) -> Option<User> {
+    let id = id?;
+    let viewer = ctx.viewer().await.ok()?;
+    let allowed = viewer.id() == id || viewer.has_permission("users.view").await.ok()?;
+    if !allowed {
+        return None;
+    }
+    lookup::user(&ctx.state().db, id)
+        .await
+        .ok()?
+        .map(User::from)
+}
+
+/// `auditEvents`' filter. `since` is inclusive, `until` exclusive.
+#[derive(InputObject, Default)]
+pub struct AuditEventFilter {
+    pub actor_id: Option<ID>,
+    pub user_id: Option<ID>,
+    pub actions: Option<Vec<AuditAction>>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl AuditEventFilter {
+    fn into_filter(self) -> crate::error::AppResult<Filter> {
+        let parse = |field: &str, id: Option<ID>| id.map(|id| input::id(field, &id)).transpose();
+        Ok(Filter {
+            actor_id: parse("filter.actorId", self.actor_id)?,
+            user_id: parse("filter.userId", self.user_id)?,
+            actions: self
+                .actions
+                .map(|actions| actions.into_iter().map(Into::into).collect()),
+            since: self.since,
+            until: self.until,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Every event, newest first. ADMIN or `audit.view`.
+    #[graphql(
+        guard = "AdminOr::permission(\"audit.view\")",
+        complexity = "limits::page_cost(first, last, child_complexity)"
+    )]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AuditEventFilter>,
+    ) -> Result<AuditEventConnection> {
+        let filter = filter.unwrap_or_default().into_filter()?;
+        let args = page_args(first, after, last, before, None);
+        Ok(audit_connection(&ctx.state().db, filter, &args).await?)
+    }
+
+    /// The events on the viewer's own account, newest first.
+    #[graphql(
+        guard = "Authenticated",
+        complexity = "limits::page_cost(first, last, child_complexity)"
+    )]
+    async fn my_audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<AuditEventConnection> {
+        let viewer = ctx.viewer().await?;
+        let filter = Filter {
+            user_id: Some(viewer.id()),
+            ..Default::default()
+        };
+        let args = page_args(first, after, last, before, None);
+        Ok(audit_connection(&ctx.state().db, filter, &args).await?)
+    }
+}
