@@ -306,6 +306,12 @@ pub async fn change_password(
     // A reset link mailed before the change would undo it.
     account_tokens::void(&txn, user.id, Purpose::PasswordReset).await?;
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let event = Event::new(Action::PasswordChanged)
+        .actor(user.id)
+        .user(user.id)
+        .session(viewer.session_id)
+        .client(client);
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     Ok((user, tokens))
 }

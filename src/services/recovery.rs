@@ -11,6 +11,7 @@ use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::account_tokens::{self, Purpose};
+use crate::services::audit::{self, Action, Event};
 use crate::services::input;
 use crate::services::lookup;
 use crate::services::outbox::{self, MailKind};
@@ -105,6 +106,12 @@ pub async fn reset_password(
     let user = active.update(&txn).await?;
     sessions::revoke_all(&txn, user.id, RevokeReason::PasswordReset).await?;
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let event = Event::new(Action::PasswordReset)
+        .actor(user.id)
+        .user(user.id)
+        .session(tokens.session_id)
+        .client(client);
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     Ok((user, tokens))
 }
@@ -159,6 +166,12 @@ pub async fn verify_email(state: &AppState, token: &str, client: &ClientInfo) ->
     active.email_verified = Set(true);
     active.updated_at = Set(now);
     active.update(&txn).await?;
+    let event = Event::new(Action::EmailVerified)
+        .actor(user.id)
+        .user(user.id)
+        .client(client)
+        .details(serde_json::json!({ "email": user.email }));
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     Ok(())
 }

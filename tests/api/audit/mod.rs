@@ -232,3 +232,74 @@ async fn audit_events_filters_pages_and_guards(app: TestApp) {
         .await;
     assert_code(&bad, "BAD_USER_INPUT");
 }
+
+crate::recovery::with_mail!(password_and_email_flows_are_recorded);
+
+async fn password_and_email_flows_are_recorded(
+    app: TestApp,
+    mail: crate::support::smtp::MailServer,
+) {
+    use crate::recovery::{RESET, VERIFY, request_reset};
+    let ada = app.register("ada@example.com").await;
+    let link = mail
+        .one("ada@example.com", "Confirm")
+        .await
+        .token("verify-email");
+    assert_ok(&app.gql(VERIFY, json!({ "token": link }), None).await);
+    let changed = app
+        .gql(
+            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }",
+            json!({ "c": PASSWORD, "n": "a second long passphrase" }),
+            Some(&ada.access),
+        )
+        .await;
+    assert_ok(&changed);
+    request_reset(&app, "ada@example.com").await;
+    let reset_token = mail
+        .one("ada@example.com", "Reset")
+        .await
+        .token("reset-password");
+    let reset = app
+        .gql(
+            RESET,
+            json!({ "token": reset_token, "password": "a third long passphrase" }),
+            None,
+        )
+        .await;
+    assert_ok(&reset);
+
+    let recorded = events(&app).await;
+    let actions: Vec<&str> = recorded.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "REGISTERED",
+            "EMAIL_VERIFIED",
+            "PASSWORD_CHANGED",
+            "PASSWORD_RESET"
+        ]
+    );
+    let ada_id = uuid(&ada.user_id);
+    assert!(
+        recorded
+            .iter()
+            .all(|e| e.actor_id == Some(ada_id) && e.user_id == Some(ada_id))
+    );
+    // The password change happened in the session of the request; the reset opened a new one.
+    let sessions: Vec<_> = recorded.iter().map(|e| e.session_id).collect();
+    assert_eq!(
+        sessions[2], sessions[0],
+        "changePassword ran in the registration's session"
+    );
+    assert!(sessions[3].is_some() && sessions[3] != sessions[0]);
+    let everything = format!("{recorded:?}");
+    for secret in [
+        PASSWORD,
+        "a second long passphrase",
+        "a third long passphrase",
+        &link,
+        &reset_token,
+    ] {
+        assert!(!everything.contains(secret), "an event holds {secret}");
+    }
+}
