@@ -8,14 +8,20 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::db::entities::audit_events;
-use crate::error::AppError;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use tokio::sync::OnceCell;
+
+use crate::db::entities::{audit_events, users};
+use crate::error::{AppError, AppResult};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{AdminOr, Authenticated};
 use crate::graphql::limits;
 use crate::graphql::types::{AuditEventConnection, User, audit_connection, page_args};
 use crate::services::audit::{self, Filter};
-use crate::services::{input, lookup};
+use crate::services::input;
 
 /// What an event records.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -54,9 +60,56 @@ pub enum AuditAction {
     SuperuserCreated,
 }
 
-/// One recorded action.
+/// One recorded action, sharing with the rest of its page the accounts the page names.
 pub struct AuditEvent {
     pub model: audit_events::Model,
+    pub people: Arc<People>,
+}
+
+impl AuditEvent {
+    /// The events of one page.
+    pub fn list(models: Vec<audit_events::Model>) -> Vec<AuditEvent> {
+        let ids = models
+            .iter()
+            .flat_map(|m| [m.actor_id, m.user_id])
+            .flatten()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let people = Arc::new(People {
+            ids,
+            loaded: OnceCell::new(),
+        });
+        models
+            .into_iter()
+            .map(|model| AuditEvent {
+                model,
+                people: people.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The accounts a page of events names, loaded in one statement when first asked for.
+pub struct People {
+    ids: Vec<Uuid>,
+    loaded: OnceCell<HashMap<Uuid, users::Model>>,
+}
+
+impl People {
+    async fn get(&self, db: &DatabaseConnection, id: Uuid) -> AppResult<Option<users::Model>> {
+        let loaded = self
+            .loaded
+            .get_or_try_init(|| async {
+                let found = users::Entity::find()
+                    .filter(users::Column::Id.is_in(self.ids.iter().copied()))
+                    .all(db)
+                    .await?;
+                Ok::<_, AppError>(found.into_iter().map(|user| (user.id, user)).collect())
+            })
+            .await?;
+        Ok(loaded.get(&id).cloned())
+    }
 }
 
 #[Object]
@@ -80,7 +133,7 @@ impl AuditEvent {
     }
     /// Null (no error) when there is none, it was permanently deleted, or you may not see it.
     async fn actor(&self, ctx: &Context<'_>) -> Option<User> {
-        let actor = visible(ctx, self.model.actor_id).await;
+        let actor = visible(ctx, &self.people, self.model.actor_id).await;
         ctx.nullable(actor)
     }
     /// The account acted on, if any.
@@ -89,7 +142,7 @@ impl AuditEvent {
     }
     /// Null (no error) when there is none, it was permanently deleted, or you may not see it.
     async fn user(&self, ctx: &Context<'_>) -> Option<User> {
-        let user = visible(ctx, self.model.user_id).await;
+        let user = visible(ctx, &self.people, self.model.user_id).await;
         ctx.nullable(user)
     }
     async fn group_id(&self) -> Option<ID> {
@@ -118,17 +171,14 @@ fn id(uuid: Uuid) -> ID {
 }
 
 /// The account `id` names, if the viewer may see it: their own, or anyone's with `users.view`.
-async fn visible(ctx: &Context<'_>, id: Option<Uuid>) -> Option<User> {
+async fn visible(ctx: &Context<'_>, people: &People, id: Option<Uuid>) -> Option<User> {
     let id = id?;
     let viewer = ctx.viewer().await.ok()?;
     let allowed = viewer.id() == id || viewer.has_permission("users.view").await.ok()?;
     if !allowed {
         return None;
     }
-    lookup::user(&ctx.state().db, id)
-        .await
-        .ok()?
-        .map(User::from)
+    people.get(&ctx.state().db, id).await.ok()?.map(User::from)
 }
 
 /// `auditEvents`' filter. `since` is inclusive, `until` exclusive.

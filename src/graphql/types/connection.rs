@@ -128,12 +128,7 @@ pub async fn audit_connection(
 ) -> AppResult<AuditEventConnection> {
     let page = audit::page(db, &filter, args).await?;
     let total = Total::Audit(filter, db.clone());
-    Ok(connection(page, total, |models| {
-        models
-            .into_iter()
-            .map(|model| AuditEvent { model })
-            .collect()
-    }))
+    Ok(connection(page, total, AuditEvent::list))
 }
 
 /// `groups`: a page of the groups whose name matches `search_pattern`.

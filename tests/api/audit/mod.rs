@@ -12,6 +12,7 @@ both!(
     registration_and_logins_are_recorded_without_secrets,
     my_audit_events_lists_my_account_newest_first,
     audit_events_filters_pages_and_guards,
+    a_page_of_events_with_their_people_costs_a_constant_number_of_statements,
 );
 
 async fn events(app: &TestApp) -> Vec<audit_events::Model> {
@@ -302,4 +303,40 @@ async fn password_and_email_flows_are_recorded(
     ] {
         assert!(!everything.contains(secret), "an event holds {secret}");
     }
+}
+
+async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statements(app: TestApp) {
+    let admin = app.admin("root@example.com").await;
+    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+    for n in 0..6 {
+        let email = format!("user{n}@example.com");
+        app.register(&email).await;
+        app.gql(
+            login,
+            json!({ "i": { "login": email, "password": "not the password" } }),
+            None,
+        )
+        .await;
+    }
+    let query = "query($n: Int) { auditEvents(first: $n) { totalCount nodes { action actor { email } user { email } } } }";
+    let mut counts = Vec::new();
+    for n in [2, 12] {
+        let before = app.statement_count();
+        let body = app.gql(query, json!({ "n": n }), Some(&admin.access)).await;
+        let after = app.statement_count();
+        assert_ok(&body);
+        let nodes = body["data"]["auditEvents"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), n as usize);
+        assert!(
+            nodes.iter().all(|node| node["user"]["email"].is_string()),
+            "{body}"
+        );
+        counts.push(after - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements must not grow with the page (N+1)"
+    );
+    // The session check, the page, its count, and the accounts it names.
+    assert!(counts[1] <= 5, "{} statements", counts[1]);
 }
