@@ -131,7 +131,8 @@ impl AccountMutation {
         };
         let all_sessions = all_sessions.unwrap_or(false);
         let token = refresh_token.as_deref();
-        sessions::logout(ctx.state(), viewer.as_deref(), token, all_sessions).await?;
+        let client = &ctx.credentials().client;
+        sessions::logout(ctx.state(), viewer.as_deref(), token, all_sessions, client).await?;
         Ok(true)
     }
 
@@ -218,7 +219,8 @@ impl AccountMutation {
     #[graphql(guard = "Authenticated")]
     async fn revoke_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        sessions::revoke_own(ctx.state(), &viewer, &id).await?;
+        let client = &ctx.credentials().client;
+        sessions::revoke_own(ctx.state(), &viewer, &id, client).await?;
         Ok(true)
     }
 }

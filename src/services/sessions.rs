@@ -21,6 +21,7 @@ use crate::db::{
     entities::{rotated_refresh_tokens, sessions, users},
 };
 use crate::error::{AppError, AppResult};
+use crate::services::audit::{self, Action, Event};
 use crate::services::input;
 use crate::state::AppState;
 
@@ -192,6 +193,12 @@ pub async fn refresh(
                 RevokeReason::RefreshTokenReuse,
             )
             .await?;
+            // Whoever presented it is unknown: no actor.
+            let event = Event::new(Action::RefreshTokenReused)
+                .user(session.user_id)
+                .session(session.id)
+                .client(client);
+            audit::record(&txn, event).await?;
             txn.commit().await?;
             tracing::warn!(session_id = %session.id, user_id = %session.user_id, "refresh token reused; session revoked");
             crate::metrics::refresh_token_reused();
@@ -248,6 +255,7 @@ pub async fn logout(
     viewer: Option<&Viewer>,
     refresh_token: Option<&str>,
     all_sessions: bool,
+    client: &ClientInfo,
 ) -> AppResult<()> {
     let (user_id, session_id) = match (refresh_token, viewer) {
         (Some(token), _) => {
@@ -280,6 +288,13 @@ pub async fn logout(
         )
         .await?;
     }
+    let event = Event::new(Action::Logout)
+        .actor(user_id)
+        .user(user_id)
+        .session(session_id)
+        .client(client)
+        .details(serde_json::json!({ "allSessions": all_sessions }));
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -301,10 +316,16 @@ pub async fn list_live(
 
 /// `revokeSession`: ends one of the viewer's own live sessions. Another user's session id is
 /// `NOT_FOUND`, exactly like an id that names nothing.
-pub async fn revoke_own(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()> {
+pub async fn revoke_own(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+    client: &ClientInfo,
+) -> AppResult<()> {
     let id = input::id("id", id)?;
+    let txn = db::begin_write(&state.db).await?;
     let revoked = revoke_where(
-        &state.db,
+        &txn,
         sessions::Column::Id
             .eq(id)
             .and(sessions::Column::UserId.eq(viewer.id()))
@@ -315,6 +336,13 @@ pub async fn revoke_own(state: &AppState, viewer: &Viewer, id: &str) -> AppResul
     if revoked == 0 {
         return Err(AppError::NotFound("no such session"));
     }
+    let event = Event::new(Action::SessionRevoked)
+        .actor(viewer.id())
+        .user(viewer.id())
+        .session(id)
+        .client(client);
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ both!(
     my_audit_events_lists_my_account_newest_first,
     audit_events_filters_pages_and_guards,
     a_page_of_events_with_their_people_costs_a_constant_number_of_statements,
+    sessions_ending_are_recorded,
 );
 
 async fn events(app: &TestApp) -> Vec<audit_events::Model> {
@@ -339,4 +340,71 @@ async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statement
     );
     // The session check, the page, its count, and the accounts it names.
     assert!(counts[1] <= 5, "{} statements", counts[1]);
+}
+
+async fn sessions_ending_are_recorded(app: TestApp) {
+    use roster::db::entities::rotated_refresh_tokens;
+    use sea_orm::sea_query::Expr;
+
+    let laptop = app.register("ada@example.com").await;
+    let phone = app.login("ada@example.com", PASSWORD).await;
+    let tablet = app.login("ada@example.com", PASSWORD).await;
+    let session_of = |access: &str| {
+        let claims = access.split('.').nth(1).unwrap();
+        use base64::Engine;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        uuid(value["sid"].as_str().unwrap())
+    };
+    // The laptop ends the phone's session; the tablet logs itself out.
+    let revoke = "mutation($id: ID!) { revokeSession(id: $id) }";
+    let phone_session = session_of(&phone.access).to_string();
+    assert_ok(
+        &app.gql(revoke, json!({ "id": phone_session }), Some(&laptop.access))
+            .await,
+    );
+    assert_ok(
+        &app.gql("mutation { logout }", json!({}), Some(&tablet.access))
+            .await,
+    );
+    // The laptop's refresh token, rotated and then presented again after the grace.
+    let refresh = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
+    assert_ok(&app.gql(refresh, json!({ "t": laptop.refresh }), None).await);
+    rotated_refresh_tokens::Entity::update_many()
+        .col_expr(
+            rotated_refresh_tokens::Column::RotatedAt,
+            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_code(
+        &app.gql(refresh, json!({ "t": laptop.refresh }), None).await,
+        "UNAUTHENTICATED",
+    );
+
+    let recorded = events(&app).await;
+    let ada = uuid(&laptop.user_id);
+    let find = |action: &str| {
+        recorded
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("no {action}"))
+    };
+    let revoked = find("SESSION_REVOKED");
+    assert_eq!((revoked.actor_id, revoked.user_id), (Some(ada), Some(ada)));
+    assert_eq!(revoked.session_id, Some(session_of(&phone.access)));
+    let logout = find("LOGOUT");
+    assert_eq!(logout.session_id, Some(session_of(&tablet.access)));
+    assert_eq!(logout.details.as_deref(), Some(r#"{"allSessions":false}"#));
+    let reused = find("REFRESH_TOKEN_REUSED");
+    assert_eq!((reused.actor_id, reused.user_id), (None, Some(ada)));
+    assert_eq!(reused.session_id, Some(session_of(&laptop.access)));
+    let everything = format!("{recorded:?}");
+    assert!(
+        !everything.contains(&laptop.refresh),
+        "an event holds a refresh token"
+    );
 }
