@@ -2,7 +2,9 @@
 //! point that checks a password or tells whether a value is taken is throttled.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 
 use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
@@ -295,17 +297,12 @@ pub async fn change_password(
     let hash = state.passwords.hash(new_password).await?;
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    let mut active = users::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(user.id),
-        ..Default::default()
+    let change = NewPassword {
+        hash,
+        proves_email: false,
+        reason: RevokeReason::PasswordChanged,
     };
-    active.password_hash = Set(hash);
-    active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
-    // A reset link mailed before the change would undo it.
-    account_tokens::void(&txn, user.id, Purpose::PasswordReset).await?;
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let (user, tokens) = replace_password(&txn, state, user.id, change, client, now).await?;
     let event = Event::new(Action::PasswordChanged)
         .actor(user.id)
         .user(user.id)
@@ -313,6 +310,41 @@ pub async fn change_password(
         .client(client);
     audit::record(&txn, event).await?;
     txn.commit().await?;
+    Ok((user, tokens))
+}
+
+/// A password about to replace an account's.
+pub(crate) struct NewPassword {
+    pub hash: String,
+    /// Set through a link mailed to the account's address, which that proves.
+    pub proves_email: bool,
+    /// Why the account's sessions end.
+    pub reason: RevokeReason,
+}
+
+/// Inside `txn`: sets `user_id`'s password, ends every session of the account, voids pending
+/// reset links (one mailed before the change would undo it) and opens a new session.
+pub(crate) async fn replace_password(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    user_id: uuid::Uuid,
+    change: NewPassword,
+    client: &ClientInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(users::Model, IssuedTokens)> {
+    let mut active = users::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(user_id),
+        ..Default::default()
+    };
+    active.password_hash = Set(change.hash);
+    if change.proves_email {
+        active.email_verified = Set(true);
+    }
+    active.updated_at = Set(now);
+    let user = active.update(txn).await?;
+    sessions::revoke_all(txn, user_id, change.reason).await?;
+    account_tokens::void(txn, user_id, Purpose::PasswordReset).await?;
+    let tokens = sessions::start(txn, &state.keys, user_id, client, now).await?;
     Ok((user, tokens))
 }
 

@@ -11,12 +11,13 @@ use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::account_tokens::{self, Purpose};
+use crate::services::accounts::{NewPassword, replace_password};
 use crate::services::audit::{self, Action, Event};
 use crate::services::input;
 use crate::services::lookup;
 use crate::services::outbox::{self, MailKind};
 use crate::services::profile;
-use crate::services::sessions::{self, IssuedTokens, RevokeReason};
+use crate::services::sessions::{IssuedTokens, RevokeReason};
 use crate::state::AppState;
 
 /// Mails of one kind to one address or user per `WINDOW` (API.md: 5 verification mails per
@@ -96,16 +97,12 @@ pub async fn reset_password(
     if redeemed.id != user.id {
         return Err(account_tokens::invalid());
     }
-    let mut active = users::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(user.id),
-        ..Default::default()
+    let change = NewPassword {
+        hash,
+        proves_email: true,
+        reason: RevokeReason::PasswordReset,
     };
-    active.password_hash = Set(hash);
-    active.email_verified = Set(true);
-    active.updated_at = Set(now);
-    let user = active.update(&txn).await?;
-    sessions::revoke_all(&txn, user.id, RevokeReason::PasswordReset).await?;
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let (user, tokens) = replace_password(&txn, state, user.id, change, client, now).await?;
     let event = Event::new(Action::PasswordReset)
         .actor(user.id)
         .user(user.id)
