@@ -28,6 +28,8 @@ use crate::error::{AppError, AppResult};
 pub struct Viewer {
     pub user: users::Model,
     pub session_id: Uuid,
+    /// Where the request came from (recorded on the audit events the viewer causes).
+    pub client: ClientInfo,
     db: DatabaseConnection,
     permissions: OnceCell<HashSet<String>>,
     /// `--require-verified-email` and an unverified address: the viewer holds no role and no
@@ -42,10 +44,17 @@ impl Viewer {
         Self {
             user,
             session_id,
+            client: ClientInfo::default(),
             db,
             permissions: OnceCell::new(),
             unverified_restricted: false,
         }
+    }
+
+    /// The viewer, as seen making a request from `client`.
+    pub fn from_client(mut self, client: ClientInfo) -> Self {
+        self.client = client;
+        self
     }
 
     /// With `require_verified` (`--require-verified-email`) and an unverified address, the
@@ -162,7 +171,8 @@ impl Credentials {
                 };
                 let user = live_session_user(db, claims.user_id, claims.session_id).await?;
                 Ok(user.map(|user| {
-                    let viewer = Viewer::new(user, claims.session_id, db.clone());
+                    let viewer = Viewer::new(user, claims.session_id, db.clone())
+                        .from_client(self.client.clone());
                     Arc::new(viewer.restricted_unless_verified(require_verified))
                 }))
             })

@@ -112,9 +112,10 @@ impl GroupsMutation {
         user_id: ID,
         group_id: ID,
     ) -> Result<User> {
+        let viewer = ctx.viewer().await?;
         let user_id = input::id("userId", &user_id)?;
         let group_id = input::id("groupId", &group_id)?;
-        membership::remove(ctx.state(), user_id, group_id).await?;
+        membership::remove(ctx.state(), &viewer, user_id, group_id).await?;
         member(ctx, user_id).await
     }
 
@@ -139,8 +140,9 @@ impl GroupsMutation {
     /// Deletes a group; memberships and grants go with it. ADMIN or `groups.manage`.
     #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
     async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        group_service::delete(ctx.state(), id).await?;
+        group_service::delete(ctx.state(), &viewer, id).await?;
         Ok(true)
     }
 
@@ -152,9 +154,11 @@ impl GroupsMutation {
         group_id: ID,
         permission_ids: Vec<ID>,
     ) -> Result<Group> {
+        let viewer = ctx.viewer().await?;
         let group_id = input::id("groupId", &group_id)?;
         let permission_ids = ids("permissionIds", &permission_ids)?;
-        let group = group_service::set_permissions(ctx.state(), group_id, &permission_ids).await?;
+        let group =
+            group_service::set_permissions(ctx.state(), &viewer, group_id, &permission_ids).await?;
         Ok(Group::from(group))
     }
 }

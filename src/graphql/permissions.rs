@@ -46,9 +46,11 @@ impl PermissionsMutation {
         user_id: ID,
         permission_ids: Vec<ID>,
     ) -> Result<User> {
+        let viewer = ctx.viewer().await?;
         let user_id = input::id("userId", &user_id)?;
         let permission_ids = ids("permissionIds", &permission_ids)?;
-        let user = permissions::set_for_user(ctx.state(), user_id, &permission_ids).await?;
+        let user =
+            permissions::set_for_user(ctx.state(), &viewer, user_id, &permission_ids).await?;
         Ok(User::from(user))
     }
 
@@ -59,17 +61,19 @@ impl PermissionsMutation {
         ctx: &Context<'_>,
         input: PermissionInput,
     ) -> Result<Permission> {
-        let db = &ctx.state().db;
+        let viewer = ctx.viewer().await?;
+        let (codename, name) = (&input.codename, &input.name);
         let permission =
-            permissions::create(db, &input.codename, &input.name, input.description).await?;
+            permissions::create(ctx.state(), &viewer, codename, name, input.description).await?;
         Ok(Permission(permission))
     }
 
     /// Deletes a permission; users and groups lose it. ADMIN only.
     #[graphql(guard = "Admin")]
     async fn delete_permission(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let viewer = ctx.viewer().await?;
         let id = input::id("id", &id)?;
-        permissions::delete(&ctx.state().db, id).await?;
+        permissions::delete(ctx.state(), &viewer, id).await?;
         Ok(true)
     }
 }

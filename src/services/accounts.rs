@@ -57,6 +57,13 @@ pub async fn register(
         now,
     )
     .await?;
+    let event = Event::new(Action::EmailVerificationSent)
+        .actor(user.id)
+        .user(user.id)
+        .session(tokens.session_id)
+        .client(client)
+        .details(serde_json::json!({ "email": user.email }));
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok((user, tokens))

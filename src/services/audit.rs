@@ -6,7 +6,7 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
-use crate::auth::viewer::ClientInfo;
+use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::audit_events};
 use crate::error::AppResult;
 
@@ -103,6 +103,13 @@ impl Event {
         }
     }
 
+    /// Acted by `viewer`, in the session and from the client of its request.
+    pub fn by(self, viewer: &Viewer) -> Self {
+        self.actor(viewer.id())
+            .session(viewer.session_id)
+            .client(&viewer.client)
+    }
+
     /// Who acted.
     pub fn actor(mut self, id: Uuid) -> Self {
         self.actor_id = Some(id);
@@ -149,6 +156,56 @@ impl Event {
         self.details = Some(details);
         self
     }
+}
+
+/// What changed, field by field, as `details`: `{"field":{"from":…,"to":…}}` for each field
+/// whose value differs.
+#[derive(Debug, Default)]
+pub struct Changes(serde_json::Map<String, serde_json::Value>);
+
+impl Changes {
+    /// Notes field `name` when `from` and `to` differ.
+    pub fn field<T: PartialEq + serde::Serialize>(&mut self, name: &str, from: &T, to: &T) {
+        if from != to {
+            self.0.insert(
+                name.to_owned(),
+                serde_json::json!({ "from": from, "to": to }),
+            );
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_details(self) -> serde_json::Value {
+        serde_json::Value::Object(self.0)
+    }
+}
+
+/// How a set of links (groups, permissions) changed, as `details`: `{"added":[…],"removed":[…]}`
+/// with ids in a stable order; `None` when `from` and `to` hold the same ids.
+pub fn set_change(
+    from: impl IntoIterator<Item = Uuid>,
+    to: impl IntoIterator<Item = Uuid>,
+) -> Option<serde_json::Value> {
+    use std::collections::BTreeSet;
+    let from: BTreeSet<Uuid> = from.into_iter().collect();
+    let to: BTreeSet<Uuid> = to.into_iter().collect();
+    if from == to {
+        return None;
+    }
+    let added: Vec<&Uuid> = to.difference(&from).collect();
+    let removed: Vec<&Uuid> = from.difference(&to).collect();
+    Some(serde_json::json!({ "added": added, "removed": removed }))
+}
+
+/// Writes each of `events` in the caller's transaction.
+pub async fn record_all(db: &impl ConnectionTrait, events: Vec<Event>) -> AppResult<()> {
+    for event in events {
+        record(db, event).await?;
+    }
+    Ok(())
 }
 
 /// Writes `event` in the caller's transaction (or on its own, for what changes nothing else:

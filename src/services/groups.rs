@@ -10,7 +10,8 @@ use crate::db::{
     self,
     entities::{group_permissions, groups},
 };
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppResult, FieldErrors};
+use crate::services::audit::{self, Action, Changes, Event};
 use crate::services::grants::Grantor;
 use crate::services::input::{self, Lines, MAX_LONG_TEXT, MAX_NAME};
 use crate::services::pagination::{self, Ordering, Page, PageArgs, SortValue};
@@ -98,6 +99,15 @@ pub async fn create(
     .insert(&txn)
     .await?;
     replace_permissions(&txn, group.id, &permission_ids).await?;
+    let event = Event::new(Action::GroupCreated)
+        .by(actor)
+        .group(group.id)
+        .details(serde_json::json!({
+            "name": group.name,
+            "description": group.description,
+            "permissionIds": permission_ids,
+        }));
+    audit::record(&txn, event).await?;
     txn.commit().await?;
     Ok(group)
 }
@@ -112,17 +122,34 @@ pub async fn update(
     let (name, name_key, description, permission_ids) = validate(input)?;
     let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
-    let group = lookup::group_locked(&txn, id).await?;
+    let before = lookup::group_locked(&txn, id).await?;
     if let Some(permission_ids) = &permission_ids {
         grantor.check(&lookup::permissions_shared(&txn, permission_ids).await?)?;
-        replace_permissions(&txn, id, permission_ids).await?;
+        let change = replace_permissions(&txn, id, permission_ids).await?;
+        if let Some(details) = change {
+            let event = Event::new(Action::GroupPermissionsChanged)
+                .by(actor)
+                .group(id)
+                .details(details);
+            audit::record(&txn, event).await?;
+        }
     }
-    let mut active: groups::ActiveModel = group.into();
+    let mut active: groups::ActiveModel = before.clone().into();
     active.name_key = Set(name_key);
     active.name = Set(name);
     active.description = Set(description);
     active.updated_at = Set(db::now());
     let group = active.update(&txn).await?;
+    let mut changes = Changes::default();
+    changes.field("name", &before.name, &group.name);
+    changes.field("description", &before.description, &group.description);
+    if !changes.is_empty() {
+        let event = Event::new(Action::GroupUpdated)
+            .by(actor)
+            .group(id)
+            .details(changes.into_details());
+        audit::record(&txn, event).await?;
+    }
     txn.commit().await?;
     Ok(group)
 }
@@ -130,23 +157,40 @@ pub async fn update(
 /// `setGroupPermissions` (ADMIN only).
 pub async fn set_permissions(
     state: &AppState,
+    actor: &Viewer,
     id: Uuid,
     permission_ids: &[Uuid],
 ) -> AppResult<groups::Model> {
     let txn = db::begin_write(&state.db).await?;
     let group = lookup::group_locked(&txn, id).await?;
     lookup::permissions_shared(&txn, permission_ids).await?;
-    replace_permissions(&txn, id, permission_ids).await?;
+    if let Some(details) = replace_permissions(&txn, id, permission_ids).await? {
+        let event = Event::new(Action::GroupPermissionsChanged)
+            .by(actor)
+            .group(id)
+            .details(details);
+        audit::record(&txn, event).await?;
+    }
     txn.commit().await?;
     Ok(group)
 }
 
-/// Makes `permission_ids` exactly what group `group_id` grants.
+/// Makes `permission_ids` exactly what group `group_id` grants; returns what changed (as
+/// `audit::set_change`), `None` when nothing did.
 async fn replace_permissions(
     db: &impl sea_orm::ConnectionTrait,
     group_id: Uuid,
     permission_ids: &[Uuid],
-) -> AppResult<()> {
+) -> AppResult<Option<serde_json::Value>> {
+    let current = group_permissions::Entity::find()
+        .filter(group_permissions::Column::GroupId.eq(group_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| link.permission_id);
+    let Some(change) = audit::set_change(current, permission_ids.iter().copied()) else {
+        return Ok(None);
+    };
     let rows = permission_ids
         .iter()
         .map(|&permission_id| group_permissions::ActiveModel {
@@ -154,15 +198,21 @@ async fn replace_permissions(
             permission_id: Set(permission_id),
         })
         .collect();
-    links::replace(db, group_permissions::Column::GroupId.eq(group_id), rows).await
+    links::replace(db, group_permissions::Column::GroupId.eq(group_id), rows).await?;
+    Ok(Some(change))
 }
 
 /// `deleteGroup`: memberships and grants cascade.
-pub async fn delete(state: &AppState, id: Uuid) -> AppResult<()> {
-    let result = groups::Entity::delete_by_id(id).exec(&state.db).await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::NotFound("no such group"));
-    }
+pub async fn delete(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let group = lookup::group_locked(&txn, id).await?;
+    groups::Entity::delete_by_id(id).exec(&txn).await?;
+    let event = Event::new(Action::GroupDeleted)
+        .by(actor)
+        .group(id)
+        .details(serde_json::json!({ "name": group.name }));
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
     Ok(())
 }
 

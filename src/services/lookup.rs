@@ -17,6 +17,18 @@ pub async fn user(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<users
     Ok(users::Entity::find_by_id(id).one(db).await?)
 }
 
+/// The id of the account with `email` (already normalized), if any.
+pub async fn user_id_by_email(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(users::Entity::find()
+        .select_only()
+        .column(users::Column::Id)
+        .filter(users::Column::Email.eq(email))
+        .into_tuple()
+        .one(db)
+        .await?)
+}
+
 /// A user a mutation names, or `NOT_FOUND`.
 pub async fn existing_user(db: &impl ConnectionTrait, id: Uuid) -> AppResult<users::Model> {
     user(db, id)

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::viewer::Viewer;
 use crate::db::{self, entities::user_groups};
 use crate::error::AppResult;
+use crate::services::audit::{self, Action, Event};
 use crate::services::grants::Grantor;
 use crate::services::{links, lookup};
 use crate::state::AppState;
@@ -51,8 +52,29 @@ pub async fn set_groups(
         .map(|&group_id| membership(user_id, group_id))
         .collect();
     links::replace(&txn, user_groups::Column::UserId.eq(user_id), rows).await?;
+    if let Some(details) = audit::set_change(current, group_ids.iter().copied()) {
+        let event = Event::new(Action::UserGroupsChanged)
+            .by(actor)
+            .user(user_id)
+            .details(details);
+        audit::record(&txn, event).await?;
+    }
     txn.commit().await?;
     Ok(())
+}
+
+/// `USER_GROUPS_CHANGED` for one group joined or left.
+fn one_group_changed(actor: &Viewer, user_id: Uuid, group_id: Uuid, joined: bool) -> Event {
+    let (added, removed) = if joined {
+        (vec![group_id], vec![])
+    } else {
+        (vec![], vec![group_id])
+    };
+    Event::new(Action::UserGroupsChanged)
+        .by(actor)
+        .user(user_id)
+        .group(group_id)
+        .details(serde_json::json!({ "added": added, "removed": removed }))
 }
 
 /// `addUserToGroup`: idempotent.
@@ -68,19 +90,30 @@ pub async fn add(state: &AppState, actor: &Viewer, user_id: Uuid, group_id: Uuid
         .is_some();
     if !exists {
         links::insert(&txn, vec![membership(user_id, group_id)]).await?;
+        audit::record(&txn, one_group_changed(actor, user_id, group_id, true)).await?;
     }
     txn.commit().await?;
     Ok(())
 }
 
 /// `removeUserFromGroup`: idempotent.
-pub async fn remove(state: &AppState, user_id: Uuid, group_id: Uuid) -> AppResult<()> {
+pub async fn remove(
+    state: &AppState,
+    actor: &Viewer,
+    user_id: Uuid,
+    group_id: Uuid,
+) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     lookup::existing_user(&txn, user_id).await?;
     lookup::groups_shared(&txn, &[group_id]).await?;
-    user_groups::Entity::delete_by_id((user_id, group_id))
+    let removed = user_groups::Entity::delete_by_id((user_id, group_id))
         .exec(&txn)
-        .await?;
+        .await?
+        .rows_affected
+        > 0;
+    if removed {
+        audit::record(&txn, one_group_changed(actor, user_id, group_id, false)).await?;
+    }
     txn.commit().await?;
     Ok(())
 }

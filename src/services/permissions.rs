@@ -2,15 +2,18 @@
 //! permissions a user holds directly. (What a viewer holds in all is `auth::viewer`'s.)
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
+use crate::auth::viewer::Viewer;
 use crate::db::{
     self,
     entities::{permissions, user_permissions, users},
 };
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::audit::{self, Action, Event};
 use crate::services::input::{self, Lines, MAX_LONG_TEXT};
 use crate::services::{links, lookup};
 use crate::state::AppState;
@@ -29,7 +32,8 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<permissions::Model
 
 /// `createPermission`.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    state: &AppState,
+    actor: &Viewer,
     codename: &str,
     name: &str,
     description: Option<String>,
@@ -69,35 +73,72 @@ pub async fn create(
         Lines::Multi,
     );
     errors.into_result()?;
-    Ok(permissions::ActiveModel {
+    let txn = db::begin_write(&state.db).await?;
+    let permission = permissions::ActiveModel {
         id: Set(Uuid::now_v7()),
         codename: Set(codename.to_owned()),
         name: Set(name.to_owned()),
         description: Set(description),
         created_at: Set(db::now()),
     }
-    .insert(db)
-    .await?)
+    .insert(&txn)
+    .await?;
+    let event = Event::new(Action::PermissionCreated)
+        .by(actor)
+        .permission(permission.id)
+        .details(serde_json::json!({
+            "codename": permission.codename,
+            "name": permission.name,
+            "description": permission.description,
+        }));
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
+    Ok(permission)
 }
 
 /// `deletePermission`: removes it from every user and group (the links cascade).
-pub async fn delete(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
-    let result = permissions::Entity::delete_by_id(id).exec(db).await?;
-    if result.rows_affected == 0 {
-        return Err(AppError::NotFound("no such permission"));
-    }
+pub async fn delete(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let select = permissions::Entity::find_by_id(id);
+    let permission = db::locking(select, &txn, sea_orm::sea_query::LockType::Update)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("no such permission"))?;
+    permissions::Entity::delete_by_id(id).exec(&txn).await?;
+    let event = Event::new(Action::PermissionDeleted)
+        .by(actor)
+        .permission(id)
+        .details(serde_json::json!({ "codename": permission.codename }));
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// `setUserPermissions`: replaces the permissions user `user_id` holds directly.
 pub async fn set_for_user(
     state: &AppState,
+    actor: &Viewer,
     user_id: Uuid,
     permission_ids: &[Uuid],
 ) -> AppResult<users::Model> {
     let txn = db::begin_write(&state.db).await?;
     let user = lookup::user_locked(&txn, user_id).await?;
     lookup::permissions_shared(&txn, permission_ids).await?;
+    let current = user_permissions::Entity::find()
+        .filter(user_permissions::Column::UserId.eq(user_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|link| link.permission_id);
+    let Some(change) = audit::set_change(current, permission_ids.iter().copied()) else {
+        txn.rollback().await?;
+        return Ok(user);
+    };
+    let event = Event::new(Action::UserPermissionsChanged)
+        .by(actor)
+        .user(user_id)
+        .details(change);
+    audit::record(&txn, event).await?;
     let rows = permission_ids
         .iter()
         .map(|&permission_id| user_permissions::ActiveModel {

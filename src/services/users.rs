@@ -17,6 +17,7 @@ use crate::db::{
     entities::{user_groups, users},
 };
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::audit::{self, Action, Changes, Event};
 use crate::services::grants::Grantor;
 use crate::services::outbox::{self, MailKind};
 use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
@@ -79,6 +80,19 @@ pub async fn create(
         })
         .collect();
     links::insert(&txn, memberships).await?;
+    let mut events = vec![
+        Event::new(Action::UserCreated)
+            .by(actor)
+            .user(user.id)
+            .details(serde_json::json!({
+                "email": user.email,
+                "username": user.username,
+                "role": role_name(user.role),
+                "isActive": user.is_active,
+                "emailVerified": user.email_verified,
+                "groupIds": group_ids,
+            })),
+    ];
     if !user.email_verified {
         outbox::enqueue(
             &txn,
@@ -88,7 +102,9 @@ pub async fn create(
             user.created_at,
         )
         .await?;
+        events.push(verification_sent(actor, &user));
     }
+    audit::record_all(&txn, events).await?;
     txn.commit().await?;
     if !user.email_verified {
         state.mail.wake();
@@ -149,6 +165,7 @@ pub async fn update(
         None => {}
     }
     let user = model.update(&txn).await?;
+    let mut events = update_events(actor, &existing, &user, changes.email_verified.is_some());
     let mut queued = false;
     if email_changed {
         // The new address is proved by its link; the old one hears of the change, so that a
@@ -156,6 +173,7 @@ pub async fn update(
         if !user.email_verified {
             let kind = MailKind::EmailVerification;
             outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
+            events.push(verification_sent(actor, &user));
         }
         let kind = MailKind::EmailChanged;
         outbox::enqueue(&txn, kind, Some(id), &existing.email, now).await?;
@@ -167,8 +185,10 @@ pub async fn update(
         // An administrator asks the owner to prove the address again.
         let kind = MailKind::EmailVerification;
         outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
+        events.push(verification_sent(actor, &user));
         queued = true;
     }
+    audit::record_all(&txn, events).await?;
     if last_admin::counts(&existing) && !last_admin::counts(&user) {
         last_admin::ensure_remains(&txn).await?;
     }
@@ -191,15 +211,30 @@ pub async fn delete(state: &AppState, actor: &Viewer, id: Uuid, permanent: bool)
     let user = lookup::user_locked(&txn, id).await?;
     may_change(actor, &user)?;
     let was_counted = last_admin::counts(&user);
+    let was_deleted = user.deleted_at.is_some();
     if permanent {
         users::Entity::delete_by_id(id).exec(&txn).await?;
-    } else if user.deleted_at.is_none() {
+    } else if !was_deleted {
         let now = db::now();
         let mut active = user.into_active_model();
         active.deleted_at = Set(Some(now));
         active.updated_at = Set(now);
         active.update(&txn).await?;
         sessions::revoke_all(&txn, id, RevokeReason::Deleted).await?;
+    }
+    if permanent || !was_deleted {
+        // Deleting one's own account (`deleteAccount`, or an ADMIN's `deleteUser` of itself)
+        // is the account holder's act; anyone else's is administration.
+        let action = if id == actor.id() {
+            Action::AccountDeleted
+        } else {
+            Action::UserDeleted
+        };
+        let event = Event::new(action)
+            .by(actor)
+            .user(id)
+            .details(serde_json::json!({ "permanent": permanent }));
+        audit::record(&txn, event).await?;
     }
     // Only removing an active ADMIN can break the rule; a plain user may leave even before
     // any ADMIN exists.
@@ -219,12 +254,112 @@ pub async fn restore(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<us
         let mut active = user.into_active_model();
         active.deleted_at = Set(None);
         active.updated_at = Set(db::now());
-        active.update(&txn).await?
+        let user = active.update(&txn).await?;
+        let event = Event::new(Action::UserRestored).by(actor).user(id);
+        audit::record(&txn, event).await?;
+        user
     } else {
         user
     };
     txn.commit().await?;
     Ok(user)
+}
+
+/// A role as API.md names it.
+fn role_name(role: Role) -> String {
+    sea_orm::ActiveEnum::to_value(&role)
+}
+
+/// The events of one update of `before` into `after` by `actor`: one per kind of change, so a
+/// filter on an action finds it. `email_verified_given`: the actor set `emailVerified`
+/// (otherwise an email change resets it, which `EMAIL_CHANGED` implies).
+fn update_events(
+    actor: &Viewer,
+    before: &users::Model,
+    after: &users::Model,
+    email_verified_given: bool,
+) -> Vec<Event> {
+    let event = |action: Action| Event::new(action).by(actor).user(after.id);
+    let mut events = Vec::new();
+    if before.email != after.email {
+        let mut email = Changes::default();
+        email.field("email", &before.email, &after.email);
+        events.push(event(Action::EmailChanged).details(email.into_details()));
+    }
+    let mut profile = Changes::default();
+    profile.field("username", &before.username, &after.username);
+    profile.field("firstName", &before.first_name, &after.first_name);
+    profile.field("lastName", &before.last_name, &after.last_name);
+    profile.field("phoneNumber", &before.phone_number, &after.phone_number);
+    profile.field("address", &before.address, &after.address);
+    profile.field("company", &before.company, &after.company);
+    profile.field("designation", &before.designation, &after.designation);
+    if email_verified_given {
+        profile.field(
+            "emailVerified",
+            &before.email_verified,
+            &after.email_verified,
+        );
+    }
+    if !profile.is_empty() {
+        // One's own profile (`updateProfile`, or an ADMIN's `updateUser` of itself) is the
+        // account holder's edit; anyone else's is administration.
+        let action = if after.id == actor.id() {
+            Action::ProfileUpdated
+        } else {
+            Action::UserUpdated
+        };
+        events.push(event(action).details(profile.into_details()));
+    }
+    if before.role != after.role {
+        let mut role = Changes::default();
+        role.field("role", &role_name(before.role), &role_name(after.role));
+        events.push(event(Action::RoleChanged).details(role.into_details()));
+    }
+    match (before.is_active, after.is_active) {
+        (false, true) => events.push(event(Action::UserActivated)),
+        (true, false) => events.push(event(Action::UserDeactivated)),
+        _ => {}
+    }
+    events
+}
+
+/// `EMAIL_VERIFICATION_SENT` for a verification mail to `user`'s address, queued by `actor`.
+fn verification_sent(actor: &Viewer, user: &users::Model) -> Event {
+    Event::new(Action::EmailVerificationSent)
+        .by(actor)
+        .user(user.id)
+        .details(serde_json::json!({ "email": user.email }))
+}
+
+/// `SUPERUSER_CREATED` from the command line (no actor): `before` is the account it promoted,
+/// `None` for a new one.
+fn superuser_created(
+    user: &users::Model,
+    before: Option<&users::Model>,
+    password_set: bool,
+) -> Event {
+    let mut changes = Changes::default();
+    if let Some(before) = before {
+        changes.field("role", &role_name(before.role), &role_name(user.role));
+        changes.field("isActive", &before.is_active, &user.is_active);
+        changes.field(
+            "emailVerified",
+            &before.email_verified,
+            &user.email_verified,
+        );
+        changes.field(
+            "deleted",
+            &before.deleted_at.is_some(),
+            &user.deleted_at.is_some(),
+        );
+    }
+    let mut details = changes.into_details();
+    details["created"] = before.is_none().into();
+    details["passwordSet"] = password_set.into();
+    Event::new(Action::SuperuserCreated)
+        .user(user.id)
+        .details(details)
 }
 
 /// Only an ADMIN may change another ADMIN's account; anyone may change their own. `target` is
@@ -262,8 +397,8 @@ pub async fn create_superuser(
         .filter(users::Column::Email.eq(&email))
         .one(&txn)
         .await?;
-    if let Some(user) = existing {
-        let mut active = user.into_active_model();
+    if let Some(existing) = existing {
+        let mut active = existing.clone().into_active_model();
         let new_password = hash.is_some();
         if let Some(hash) = hash {
             active.password_hash = Set(hash);
@@ -280,6 +415,8 @@ pub async fn create_superuser(
             // a promotion alone keeps them (the role applies on their next request).
             sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
         }
+        let event = superuser_created(&user, Some(&existing), new_password);
+        audit::record(&txn, event).await?;
         txn.commit().await?;
         return Ok((user, false));
     }
@@ -304,6 +441,7 @@ pub async fn create_superuser(
         .await?
         .insert(&txn)
         .await?;
+    audit::record(&txn, superuser_created(&user, None, true)).await?;
     txn.commit().await?;
     Ok((user, true))
 }

@@ -8,6 +8,8 @@ use serde_json::json;
 use crate::support::admin::Admin;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
+mod actions;
+
 both!(
     registration_and_logins_are_recorded_without_secrets,
     my_audit_events_lists_my_account_newest_first,
@@ -15,6 +17,17 @@ both!(
     a_page_of_events_with_their_people_costs_a_constant_number_of_statements,
     sessions_ending_are_recorded,
 );
+
+/// The session an access token belongs to (its `sid` claim).
+fn session_of(access: &str) -> uuid::Uuid {
+    use base64::Engine;
+    let claims = access.split('.').nth(1).unwrap();
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims)
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    uuid(value["sid"].as_str().unwrap())
+}
 
 async fn events(app: &TestApp) -> Vec<audit_events::Model> {
     audit_events::Entity::find()
@@ -50,12 +63,13 @@ async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
         actions,
         [
             "REGISTERED",
+            "EMAIL_VERIFICATION_SENT",
             "LOGIN_FAILED",
             "LOGIN_FAILED",
             "LOGIN_SUCCEEDED"
         ]
     );
-    let [registered, wrong, unknown, succeeded] = &recorded[..] else {
+    let [registered, _, wrong, unknown, succeeded] = &recorded[..] else {
         unreachable!()
     };
     assert_eq!(
@@ -132,13 +146,13 @@ async fn events_past_the_retention_are_pruned(app: TestApp) {
         .await
         .unwrap();
     }
-    assert_eq!(events(&app).await.len(), 4);
+    assert_eq!(events(&app).await.len(), 5);
     let pruned = roster::services::audit::prune(app.db(), now - chrono::Duration::days(90))
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(pruned, 3);
     let left: Vec<String> = events(&app).await.into_iter().map(|e| e.action).collect();
-    assert_eq!(left, ["REGISTERED"]);
+    assert_eq!(left, ["REGISTERED", "EMAIL_VERIFICATION_SENT"]);
 }
 
 const MINE: &str = "{ myAuditEvents { totalCount nodes { action actorId userId sessionId ipAddress details actor { email } user { email } } } }";
@@ -156,19 +170,21 @@ async fn my_audit_events_lists_my_account_newest_first(app: TestApp) {
     let body = app.gql(MINE, json!({}), Some(&ada.access)).await;
     assert_ok(&body);
     let page = &body["data"]["myAuditEvents"];
-    assert_eq!(page["totalCount"], 2, "{body}");
+    assert_eq!(page["totalCount"], 3, "{body}");
     let nodes = page["nodes"].as_array().unwrap();
     assert_eq!(nodes[0]["action"], "LOGIN_FAILED");
     assert_eq!(nodes[0]["actorId"], serde_json::Value::Null);
     assert_eq!(nodes[0]["actor"], serde_json::Value::Null);
     assert_eq!(nodes[0]["user"]["email"], "ada@example.com");
     assert_eq!(nodes[0]["details"], r#"{"login":"ada@example.com"}"#);
-    assert_eq!(nodes[1]["action"], "REGISTERED");
-    assert_eq!(nodes[1]["actor"]["email"], "ada@example.com");
-    assert_eq!(nodes[1]["ipAddress"], "127.0.0.1");
+    assert_eq!(nodes[1]["action"], "EMAIL_VERIFICATION_SENT");
+    assert_eq!(nodes[1]["details"], r#"{"email":"ada@example.com"}"#);
+    assert_eq!(nodes[2]["action"], "REGISTERED");
+    assert_eq!(nodes[2]["actor"]["email"], "ada@example.com");
+    assert_eq!(nodes[2]["ipAddress"], "127.0.0.1");
     // Bob's own events only.
     let body = app.gql(MINE, json!({}), Some(&bob.access)).await;
-    assert_eq!(body["data"]["myAuditEvents"]["totalCount"], 1, "{body}");
+    assert_eq!(body["data"]["myAuditEvents"]["totalCount"], 2, "{body}");
     assert_code(&app.gql(MINE, json!({}), None).await, "UNAUTHENTICATED");
 }
 
@@ -276,24 +292,29 @@ async fn password_and_email_flows_are_recorded(
         actions,
         [
             "REGISTERED",
+            "EMAIL_VERIFICATION_SENT",
             "EMAIL_VERIFIED",
             "PASSWORD_CHANGED",
+            "PASSWORD_RESET_REQUESTED",
             "PASSWORD_RESET"
         ]
     );
     let ada_id = uuid(&ada.user_id);
-    assert!(
-        recorded
-            .iter()
-            .all(|e| e.actor_id == Some(ada_id) && e.user_id == Some(ada_id))
+    assert!(recorded.iter().all(|e| e.user_id == Some(ada_id)));
+    // Only the reset request is anonymous: whoever asked, it names the account.
+    let actors: Vec<_> = recorded.iter().map(|e| e.actor_id.is_some()).collect();
+    assert_eq!(actors, [true, true, true, true, false, true]);
+    assert_eq!(
+        recorded[4].details.as_deref(),
+        Some(r#"{"email":"ada@example.com"}"#)
     );
     // The password change happened in the session of the request; the reset opened a new one.
     let sessions: Vec<_> = recorded.iter().map(|e| e.session_id).collect();
     assert_eq!(
-        sessions[2], sessions[0],
+        sessions[3], sessions[0],
         "changePassword ran in the registration's session"
     );
-    assert!(sessions[3].is_some() && sessions[3] != sessions[0]);
+    assert!(sessions[5].is_some() && sessions[5] != sessions[0]);
     let everything = format!("{recorded:?}");
     for secret in [
         PASSWORD,
@@ -349,15 +370,6 @@ async fn sessions_ending_are_recorded(app: TestApp) {
     let laptop = app.register("ada@example.com").await;
     let phone = app.login("ada@example.com", PASSWORD).await;
     let tablet = app.login("ada@example.com", PASSWORD).await;
-    let session_of = |access: &str| {
-        let claims = access.split('.').nth(1).unwrap();
-        use base64::Engine;
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(claims)
-            .unwrap();
-        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
-        uuid(value["sid"].as_str().unwrap())
-    };
     // The laptop ends the phone's session; the tablet logs itself out.
     let revoke = "mutation($id: ID!) { revokeSession(id: $id) }";
     let phone_session = session_of(&phone.access).to_string();

@@ -1,0 +1,507 @@
+//! Every action of `AuditAction`, caused the way a client causes it, recorded with its actor,
+//! target and details; a change that fails records nothing; no event holds a secret.
+
+use std::collections::BTreeSet;
+
+use roster::db::entities::{audit_events, rotated_refresh_tokens};
+use roster::services::audit::Action;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{events, session_of};
+use crate::recovery::{RESET, SEND_VERIFICATION, VERIFY, request_reset};
+use crate::support::admin::{
+    Actor, Admin, CREATE_GROUP, CREATE_PERMISSION, CREATE_USER, DELETE_GROUP, DELETE_PERMISSION,
+    DELETE_USER, DELETE_USER_FOREVER, SET_ACTIVE, SET_GROUP_PERMISSIONS, SET_GROUPS,
+    SET_USER_PERMISSIONS, UPDATE_GROUP, UPDATE_USER,
+};
+use crate::support::smtp::MailServer;
+use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, uuid};
+
+const SECOND_PASSWORD: &str = "a second long passphrase";
+const THIRD_PASSWORD: &str = "a third long passphrase";
+const BOB_PASSWORD: &str = "bob's own long passphrase";
+const UPDATE_PROFILE: &str =
+    "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { id } }";
+const CHANGE_PASSWORD: &str = "mutation($c: String!, $n: String!) { \
+     changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken user { id } } }";
+const SET_ROLE: &str =
+    "mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id } }";
+const RESTORE: &str = "mutation($id: ID!) { restoreUser(id: $id) { id } }";
+const ADD: &str =
+    "mutation($user: ID!, $group: ID!) { addUserToGroup(userId: $user, groupId: $group) { id } }";
+const REMOVE: &str = "mutation($user: ID!, $group: ID!) { removeUserFromGroup(userId: $user, groupId: $group) { id } }";
+const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
+
+both!(a_change_that_fails_records_nothing);
+crate::recovery::with_mail!(every_action_is_recorded_with_its_actor_target_and_details);
+
+/// The newest event of `action`.
+async fn newest(app: &TestApp, action: &str) -> audit_events::Model {
+    audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq(action))
+        .order_by_desc(audit_events::Column::OccurredAt)
+        .order_by_desc(audit_events::Column::Id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {action} event"))
+}
+
+/// `event`'s details, parsed.
+fn details(event: &audit_events::Model) -> Value {
+    serde_json::from_str(event.details.as_deref().unwrap_or("null")).unwrap()
+}
+
+/// Asserts `action`'s newest event names `actor` and `user` and holds `expected` details.
+async fn expect(
+    app: &TestApp,
+    action: &str,
+    actor: Option<Uuid>,
+    user: Option<Uuid>,
+    expected: Value,
+) -> audit_events::Model {
+    let event = newest(app, action).await;
+    assert_eq!(
+        (event.actor_id, event.user_id),
+        (actor, user),
+        "{action}: actor and user"
+    );
+    assert_eq!(details(&event), expected, "{action}: details");
+    event
+}
+
+fn tokens(body: &Value, field: &str) -> Tokens {
+    assert_ok(body);
+    Tokens::from_payload(body, field)
+}
+
+async fn every_action_is_recorded_with_its_actor_target_and_details(
+    app: TestApp,
+    mail: MailServer,
+) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let root = uuid(admin.id());
+    let root_session = session_of(&admin.tokens.access);
+    expect(
+        &app,
+        "SUPERUSER_CREATED",
+        None,
+        Some(root),
+        json!({ "created": true, "passwordSet": true }),
+    )
+    .await;
+
+    // The account holder's own flows.
+    let ada = app.register("ada@example.com").await;
+    let ada_id = uuid(&ada.user_id);
+    let some_ada = Some(ada_id);
+    let registered = expect(&app, "REGISTERED", some_ada, some_ada, Value::Null).await;
+    assert_eq!(registered.session_id, Some(session_of(&ada.access)));
+    let verify = mail
+        .one("ada@example.com", "Confirm")
+        .await
+        .token("verify-email");
+    assert_ok(&app.gql(VERIFY, json!({ "token": verify }), None).await);
+    let email = json!({ "email": "ada@example.com" });
+    expect(&app, "EMAIL_VERIFIED", some_ada, some_ada, email.clone()).await;
+    let profile = json!({ "i": { "firstName": "Ada", "company": "Engines" } });
+    assert_ok(&app.gql(UPDATE_PROFILE, profile, Some(&ada.access)).await);
+    let updated = expect(
+        &app,
+        "PROFILE_UPDATED",
+        some_ada,
+        some_ada,
+        json!({
+            "firstName": { "from": null, "to": "Ada" },
+            "company": { "from": null, "to": "Engines" },
+        }),
+    )
+    .await;
+    assert_eq!(updated.session_id, Some(session_of(&ada.access)));
+    assert_eq!(updated.ip_address.as_deref(), Some("127.0.0.1"));
+    let moved = json!({ "i": { "email": "ada@new.example.com" } });
+    assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&ada.access)).await);
+    expect(
+        &app,
+        "EMAIL_CHANGED",
+        some_ada,
+        some_ada,
+        json!({ "email": { "from": "ada@example.com", "to": "ada@new.example.com" } }),
+    )
+    .await;
+    let new_email = json!({ "email": "ada@new.example.com" });
+    expect(
+        &app,
+        "EMAIL_VERIFICATION_SENT",
+        some_ada,
+        some_ada,
+        new_email.clone(),
+    )
+    .await;
+    let sent = app
+        .gql(SEND_VERIFICATION, json!({}), Some(&ada.access))
+        .await;
+    assert_eq!(sent["data"]["sendVerificationEmail"], true, "{sent}");
+    let resent = newest(&app, "EMAIL_VERIFICATION_SENT").await;
+    assert_eq!(resent.session_id, Some(session_of(&ada.access)));
+    let change = json!({ "c": PASSWORD, "n": SECOND_PASSWORD });
+    let ada = tokens(
+        &app.gql(CHANGE_PASSWORD, change, Some(&ada.access)).await,
+        "changePassword",
+    );
+    expect(&app, "PASSWORD_CHANGED", some_ada, some_ada, Value::Null).await;
+    request_reset(&app, "ada@new.example.com").await;
+    expect(
+        &app,
+        "PASSWORD_RESET_REQUESTED",
+        None,
+        some_ada,
+        new_email.clone(),
+    )
+    .await;
+    let reset = mail
+        .one("ada@new.example.com", "Reset")
+        .await
+        .token("reset-password");
+    let reset_body = app
+        .gql(
+            RESET,
+            json!({ "token": reset, "password": THIRD_PASSWORD }),
+            None,
+        )
+        .await;
+    let laptop = tokens(&reset_body, "resetPassword");
+    let reset_event = expect(&app, "PASSWORD_RESET", some_ada, some_ada, Value::Null).await;
+    assert_eq!(reset_event.session_id, Some(session_of(&laptop.access)));
+    drop(ada);
+
+    // Logins: failed (naming the account), throttled (an unknown name, five failures on).
+    let wrong = json!({ "i": { "login": "ada@new.example.com", "password": "not it at all" } });
+    assert_code(&app.gql(LOGIN, wrong, None).await, "UNAUTHENTICATED");
+    let login = json!({ "login": "ada@new.example.com" });
+    expect(&app, "LOGIN_FAILED", None, some_ada, login).await;
+    let ghost = json!({ "i": { "login": "ghost", "password": "whatever it may be" } });
+    for _ in 0..5 {
+        assert_code(
+            &app.gql(LOGIN, ghost.clone(), None).await,
+            "UNAUTHENTICATED",
+        );
+    }
+    assert_code(&app.gql(LOGIN, ghost, None).await, "TOO_MANY_REQUESTS");
+    expect(
+        &app,
+        "LOGIN_THROTTLED",
+        None,
+        None,
+        json!({ "login": "ghost" }),
+    )
+    .await;
+    let phone = app.login("ada@new.example.com", THIRD_PASSWORD).await;
+    let succeeded = expect(&app, "LOGIN_SUCCEEDED", some_ada, some_ada, Value::Null).await;
+    assert_eq!(succeeded.session_id, Some(session_of(&phone.access)));
+
+    // Sessions ending.
+    let revoke = "mutation($id: ID!) { revokeSession(id: $id) }";
+    let phone_session = session_of(&phone.access);
+    let id = json!({ "id": phone_session.to_string() });
+    assert_ok(&app.gql(revoke, id, Some(&laptop.access)).await);
+    let revoked = expect(&app, "SESSION_REVOKED", some_ada, some_ada, Value::Null).await;
+    assert_eq!(revoked.session_id, Some(phone_session));
+    assert_ok(&app.gql(REFRESH, json!({ "t": laptop.refresh }), None).await);
+    rotated_refresh_tokens::Entity::update_many()
+        .col_expr(
+            rotated_refresh_tokens::Column::RotatedAt,
+            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+    let replayed = app.gql(REFRESH, json!({ "t": laptop.refresh }), None).await;
+    assert_code(&replayed, "UNAUTHENTICATED");
+    let reused = expect(&app, "REFRESH_TOKEN_REUSED", None, some_ada, Value::Null).await;
+    assert_eq!(reused.session_id, Some(session_of(&laptop.access)));
+    let tablet = app.login("ada@new.example.com", THIRD_PASSWORD).await;
+    assert_ok(
+        &app.gql("mutation { logout }", json!({}), Some(&tablet.access))
+            .await,
+    );
+    let logout = json!({ "allSessions": false });
+    let logged_out = expect(&app, "LOGOUT", some_ada, some_ada, logout).await;
+    assert_eq!(logged_out.session_id, Some(session_of(&tablet.access)));
+
+    // Administration, each by the ADMIN in its session.
+    let by_root = Some(root);
+    let created = admin
+        .ok(
+            CREATE_USER,
+            json!({ "input": { "email": "bob@example.com", "password": BOB_PASSWORD, "username": "bob" } }),
+        )
+        .await;
+    let bob = uuid(created["createUser"]["id"].as_str().unwrap());
+    let bob_id = json!(bob.to_string());
+    let some_bob = Some(bob);
+    let user_created = expect(
+        &app,
+        "USER_CREATED",
+        by_root,
+        some_bob,
+        json!({
+            "email": "bob@example.com", "username": "bob", "role": "USER", "isActive": true,
+            "emailVerified": false, "groupIds": [],
+        }),
+    )
+    .await;
+    assert_eq!(user_created.session_id, Some(root_session));
+    let bob_email = json!({ "email": "bob@example.com" });
+    expect(
+        &app,
+        "EMAIL_VERIFICATION_SENT",
+        by_root,
+        some_bob,
+        bob_email,
+    )
+    .await;
+    let edit = json!({ "id": bob_id, "input": { "lastName": "Builder", "emailVerified": true } });
+    admin.ok(UPDATE_USER, edit).await;
+    expect(
+        &app,
+        "USER_UPDATED",
+        by_root,
+        some_bob,
+        json!({
+            "lastName": { "from": null, "to": "Builder" },
+            "emailVerified": { "from": false, "to": true },
+        }),
+    )
+    .await;
+    admin
+        .ok(SET_ROLE, json!({ "id": bob_id, "role": "ADMIN" }))
+        .await;
+    let promoted = json!({ "role": { "from": "USER", "to": "ADMIN" } });
+    expect(&app, "ROLE_CHANGED", by_root, some_bob, promoted).await;
+    admin
+        .ok(SET_ROLE, json!({ "id": bob_id, "role": "USER" }))
+        .await;
+    let demoted = json!({ "role": { "from": "ADMIN", "to": "USER" } });
+    expect(&app, "ROLE_CHANGED", by_root, some_bob, demoted).await;
+    admin
+        .ok(SET_ACTIVE, json!({ "id": bob_id, "active": false }))
+        .await;
+    expect(&app, "USER_DEACTIVATED", by_root, some_bob, Value::Null).await;
+    admin
+        .ok(SET_ACTIVE, json!({ "id": bob_id, "active": true }))
+        .await;
+    expect(&app, "USER_ACTIVATED", by_root, some_bob, Value::Null).await;
+
+    let permission = admin
+        .ok(
+            CREATE_PERMISSION,
+            json!({ "input": { "codename": "reports.view", "name": "View reports" } }),
+        )
+        .await;
+    let reports = permission["createPermission"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = expect(
+        &app,
+        "PERMISSION_CREATED",
+        by_root,
+        None,
+        json!({ "codename": "reports.view", "name": "View reports", "description": null }),
+    )
+    .await;
+    assert_eq!(created.permission_id, Some(uuid(&reports)));
+    let group = admin
+        .ok(
+            CREATE_GROUP,
+            json!({ "input": { "name": "Staff", "permissionIds": [reports] } }),
+        )
+        .await;
+    let staff = group["createGroup"]["id"].as_str().unwrap().to_owned();
+    let created = expect(
+        &app,
+        "GROUP_CREATED",
+        by_root,
+        None,
+        json!({ "name": "Staff", "description": null, "permissionIds": [reports] }),
+    )
+    .await;
+    assert_eq!(created.group_id, Some(uuid(&staff)));
+    let rename = json!({ "id": staff, "input": { "name": "Team", "permissionIds": [] } });
+    admin.ok(UPDATE_GROUP, rename).await;
+    let renamed = json!({ "name": { "from": "Staff", "to": "Team" } });
+    expect(&app, "GROUP_UPDATED", by_root, None, renamed).await;
+    let dropped = json!({ "added": [], "removed": [reports] });
+    expect(&app, "GROUP_PERMISSIONS_CHANGED", by_root, None, dropped).await;
+    let grant = json!({ "group": staff, "permissions": [reports] });
+    admin.ok(SET_GROUP_PERMISSIONS, grant).await;
+    let granted = json!({ "added": [reports], "removed": [] });
+    let event = expect(&app, "GROUP_PERMISSIONS_CHANGED", by_root, None, granted).await;
+    assert_eq!(event.group_id, Some(uuid(&staff)));
+    admin
+        .ok(ADD, json!({ "user": bob_id, "group": staff }))
+        .await;
+    let joined = json!({ "added": [staff], "removed": [] });
+    let event = expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, joined).await;
+    assert_eq!(event.group_id, Some(uuid(&staff)));
+    admin
+        .ok(SET_GROUPS, json!({ "user": bob_id, "groups": [] }))
+        .await;
+    let left = json!({ "added": [], "removed": [staff] });
+    expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, left).await;
+    admin
+        .ok(ADD, json!({ "user": bob_id, "group": staff }))
+        .await;
+    admin
+        .ok(REMOVE, json!({ "user": bob_id, "group": staff }))
+        .await;
+    let removed = json!({ "added": [], "removed": [staff] });
+    let event = expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, removed).await;
+    assert_eq!(event.group_id, Some(uuid(&staff)));
+    let direct = json!({ "user": bob_id, "permissions": [reports] });
+    admin.ok(SET_USER_PERMISSIONS, direct).await;
+    let held = json!({ "added": [reports], "removed": [] });
+    expect(&app, "USER_PERMISSIONS_CHANGED", by_root, some_bob, held).await;
+    admin.ok(DELETE_PERMISSION, json!({ "id": reports })).await;
+    let gone = json!({ "codename": "reports.view" });
+    let event = expect(&app, "PERMISSION_DELETED", by_root, None, gone).await;
+    assert_eq!(event.permission_id, Some(uuid(&reports)));
+    admin.ok(DELETE_GROUP, json!({ "id": staff })).await;
+    let event = expect(
+        &app,
+        "GROUP_DELETED",
+        by_root,
+        None,
+        json!({ "name": "Team" }),
+    )
+    .await;
+    assert_eq!(event.group_id, Some(uuid(&staff)));
+    admin.ok(DELETE_USER, json!({ "id": bob_id })).await;
+    let soft = json!({ "permanent": false });
+    expect(&app, "USER_DELETED", by_root, some_bob, soft).await;
+    admin.ok(RESTORE, json!({ "id": bob_id })).await;
+    expect(&app, "USER_RESTORED", by_root, some_bob, Value::Null).await;
+    admin.ok(DELETE_USER_FOREVER, json!({ "id": bob_id })).await;
+    let forever = json!({ "permanent": true });
+    expect(&app, "USER_DELETED", by_root, some_bob, forever).await;
+
+    // The account holder leaves (from a new session: the reuse ended the laptop's).
+    let desk = app.login("ada@new.example.com", THIRD_PASSWORD).await;
+    let body = app
+        .gql(
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": THIRD_PASSWORD }),
+            Some(&desk.access),
+        )
+        .await;
+    assert_ok(&body);
+    let soft = json!({ "permanent": false });
+    let left = expect(&app, "ACCOUNT_DELETED", some_ada, some_ada, soft).await;
+    assert_eq!(left.session_id, Some(session_of(&desk.access)));
+
+    // The command line promoting an existing account: no actor, what it changed.
+    roster::services::users::create_superuser(&app.state, "root@example.com", None)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    expect(
+        &app,
+        "SUPERUSER_CREATED",
+        None,
+        by_root,
+        json!({ "created": false, "passwordSet": false }),
+    )
+    .await;
+
+    let recorded = events(&app).await;
+    let seen: BTreeSet<&str> = recorded.iter().map(|e| e.action.as_str()).collect();
+    let all: BTreeSet<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
+    assert_eq!(seen, all, "every action, and only those, was recorded");
+    // Every administrative event came from the ADMIN's session and address.
+    for event in recorded.iter().filter(|e| e.actor_id == by_root) {
+        assert_eq!(event.session_id, Some(root_session), "{}", event.action);
+        assert_eq!(event.ip_address.as_deref(), Some("127.0.0.1"));
+    }
+    let everything = format!("{recorded:?}");
+    for secret in [
+        PASSWORD,
+        SECOND_PASSWORD,
+        THIRD_PASSWORD,
+        BOB_PASSWORD,
+        "not it at all",
+        "whatever it may be",
+        &verify,
+        &reset,
+        &laptop.access,
+        &laptop.refresh,
+        &phone.refresh,
+        &admin.tokens.refresh,
+        "argon2",
+    ] {
+        assert!(!everything.contains(secret), "an event holds {secret}");
+    }
+}
+
+/// No change without its event, no event without its change: a refused or conflicting change
+/// leaves the log as it was, and so does a change that changes nothing.
+async fn a_change_that_fails_records_nothing(app: TestApp) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let ada = Actor::register(&app, "ada@example.com").await;
+    let bob = Actor::register(&app, "bob@example.com").await;
+    let before = events(&app).await.len();
+    // CONFLICT on a unique email, by the holder and by an ADMIN.
+    let taken = json!({ "i": { "email": "bob@example.com" } });
+    assert_code(&ada.call(UPDATE_PROFILE, taken).await, "CONFLICT");
+    let taken =
+        json!({ "id": ada.id(), "input": { "email": "bob@example.com", "firstName": "A" } });
+    assert_code(&admin.call(UPDATE_USER, taken).await, "CONFLICT");
+    let duplicate = json!({ "input": { "email": "bob@example.com", "password": BOB_PASSWORD } });
+    assert_code(&admin.call(CREATE_USER, duplicate).await, "CONFLICT");
+    // The last ADMIN may not be demoted; a plain user may not delete anyone.
+    let demote = json!({ "id": admin.id(), "role": "USER" });
+    assert_code(&admin.call(SET_ROLE, demote).await, "CONFLICT");
+    assert_code(
+        &ada.call(DELETE_USER, json!({ "id": bob.id() })).await,
+        "FORBIDDEN",
+    );
+    // A group naming a permission that does not exist.
+    let missing = json!({ "input": { "name": "Staff", "permissionIds": [Uuid::new_v4()] } });
+    assert_code(&admin.call(CREATE_GROUP, missing).await, "NOT_FOUND");
+    admin
+        .ok(CREATE_GROUP, json!({ "input": { "name": "Staff" } }))
+        .await;
+    let grown = events(&app).await.len();
+    assert_eq!(grown, before + 1, "only the group created was recorded");
+    let twin = json!({ "input": { "name": "staff" } });
+    assert_code(&admin.call(CREATE_GROUP, twin).await, "CONFLICT");
+    // Changes that change nothing: the same profile, an active user activated.
+    let same = json!({ "i": { "email": "ada@example.com" } });
+    assert_ok(&ada.call(UPDATE_PROFILE, same).await);
+    admin
+        .ok(SET_ACTIVE, json!({ "id": ada.id(), "active": true }))
+        .await;
+    admin
+        .ok(SET_GROUPS, json!({ "user": ada.id(), "groups": [] }))
+        .await;
+    let recorded = events(&app).await;
+    let actions: Vec<&str> = recorded[before..]
+        .iter()
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(actions, ["GROUP_CREATED"]);
+    // And the failed changes changed nothing either.
+    let body = admin
+        .ok(
+            "query($id: ID!) { user(id: $id) { email firstName } }",
+            json!({ "id": ada.id() }),
+        )
+        .await;
+    assert_eq!(
+        body["user"],
+        json!({ "email": "ada@example.com", "firstName": null })
+    );
+}
