@@ -53,6 +53,7 @@ pub const SESSIONS_PER_USER: usize = 10;
 
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
 pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 
 /// The checks, from the schema's settings.
 #[derive(Debug, Clone, Copy)]
@@ -82,19 +83,29 @@ impl Checks {
     }
 }
 
-/// Codes what async-graphql refused before executing: a response without data whose errors
-/// carry no code and no path failed validation (an unknown field, a wrong argument, the cost,
-/// async-graphql's own nesting limits).
+/// Codes what async-graphql refused itself. A response without data whose errors carry no
+/// code and no path failed validation (an unknown field, a wrong argument, the cost,
+/// async-graphql's own nesting limits). An uncoded error at a field is an argument that
+/// passed validation but not its scalar's parser (a `DateTime` that is not one): every error
+/// of Roster's own carries its code, so nothing else is left uncoded.
 pub fn code(response: &mut async_graphql::Response) {
-    if response.data != Value::Null {
-        return;
-    }
+    let no_data = response.data == Value::Null;
     for error in &mut response.errors {
         let coded_already = error
             .extensions
             .as_ref()
             .is_some_and(|extensions| extensions.get("code").is_some());
-        if coded_already || !error.path.is_empty() {
+        if coded_already {
+            continue;
+        }
+        if !error.path.is_empty() {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", BAD_USER_INPUT);
+            continue;
+        }
+        if !no_data {
             continue;
         }
         if error.message == "Query is too complex." {

@@ -104,7 +104,9 @@ pub async fn remove(
     group_id: Uuid,
 ) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
-    lookup::existing_user(&txn, user_id).await?;
+    // Locked like `set_groups` and `add`, so the three see each other's changes in order and
+    // each event says what it changed.
+    lookup::user_locked(&txn, user_id).await?;
     lookup::groups_shared(&txn, &[group_id]).await?;
     let removed = user_groups::Entity::delete_by_id((user_id, group_id))
         .exec(&txn)

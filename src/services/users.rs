@@ -284,6 +284,14 @@ fn update_events(
     if before.email != after.email {
         let mut email = Changes::default();
         email.field("email", &before.email, &after.email);
+        if !email_verified_given {
+            // A new address is unverified until its link is opened.
+            email.field(
+                "emailVerified",
+                &before.email_verified,
+                &after.email_verified,
+            );
+        }
         events.push(event(Action::EmailChanged).details(email.into_details()));
     }
     let mut profile = Changes::default();
@@ -393,11 +401,20 @@ pub async fn create_superuser(
         None => None,
     };
     let txn = db::begin_write(&state.db).await?;
-    let existing = users::Entity::find()
-        .filter(users::Column::Email.eq(&email))
+    let select = users::Entity::find().filter(users::Column::Email.eq(&email));
+    let existing = db::locking(select, &txn, sea_orm::sea_query::LockType::Update)
         .one(&txn)
         .await?;
     if let Some(existing) = existing {
+        let already = existing.role == Role::Admin
+            && existing.is_active
+            && existing.email_verified
+            && existing.deleted_at.is_none();
+        if already && hash.is_none() {
+            // Nothing to change, and so nothing to record.
+            txn.rollback().await?;
+            return Ok((existing, false));
+        }
         let mut active = existing.clone().into_active_model();
         let new_password = hash.is_some();
         if let Some(hash) = hash {

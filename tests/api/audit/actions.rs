@@ -130,24 +130,34 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         "EMAIL_CHANGED",
         some_ada,
         some_ada,
-        json!({ "email": { "from": "ada@example.com", "to": "ada@new.example.com" } }),
+        json!({
+            "email": { "from": "ada@example.com", "to": "ada@new.example.com" },
+            "emailVerified": { "from": true, "to": false },
+        }),
     )
     .await;
     let new_email = json!({ "email": "ada@new.example.com" });
-    expect(
-        &app,
-        "EMAIL_VERIFICATION_SENT",
-        some_ada,
-        some_ada,
-        new_email.clone(),
-    )
-    .await;
+    let sent_to = |app| {
+        expect(
+            app,
+            "EMAIL_VERIFICATION_SENT",
+            some_ada,
+            some_ada,
+            new_email.clone(),
+        )
+    };
+    let first = sent_to(&app).await;
     let sent = app
         .gql(SEND_VERIFICATION, json!({}), Some(&ada.access))
         .await;
     assert_eq!(sent["data"]["sendVerificationEmail"], true, "{sent}");
-    let resent = newest(&app, "EMAIL_VERIFICATION_SENT").await;
+    let resent = sent_to(&app).await;
+    assert_ne!(
+        resent.id, first.id,
+        "sendVerificationEmail recorded its own event"
+    );
     assert_eq!(resent.session_id, Some(session_of(&ada.access)));
+    let first_tokens = ada.clone();
     let change = json!({ "c": PASSWORD, "n": SECOND_PASSWORD });
     let ada = tokens(
         &app.gql(CHANGE_PASSWORD, change, Some(&ada.access)).await,
@@ -404,23 +414,42 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let left = expect(&app, "ACCOUNT_DELETED", some_ada, some_ada, soft).await;
     assert_eq!(left.session_id, Some(session_of(&desk.access)));
 
-    // The command line promoting an existing account: no actor, what it changed.
-    roster::services::users::create_superuser(&app.state, "root@example.com", None)
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    // The command line promoting an existing account: no actor, what it changed; and
+    // nothing at all for an account that is an ADMIN already.
+    let superuser = |email: &'static str| {
+        let state = app.state.clone();
+        async move {
+            roster::services::users::create_superuser(&state, email, None)
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.message()));
+        }
+    };
+    superuser("ada@new.example.com").await;
     expect(
         &app,
         "SUPERUSER_CREATED",
         None,
-        by_root,
-        json!({ "created": false, "passwordSet": false }),
+        some_ada,
+        json!({
+            "created": false, "passwordSet": false,
+            "role": { "from": "USER", "to": "ADMIN" },
+            // (The reset link proved the address already.)
+            "deleted": { "from": true, "to": false },
+        }),
     )
     .await;
+    let before = events(&app).await.len();
+    superuser("root@example.com").await;
+    assert_eq!(
+        events(&app).await.len(),
+        before,
+        "a no-op promotion is recorded"
+    );
 
     let recorded = events(&app).await;
     let seen: BTreeSet<&str> = recorded.iter().map(|e| e.action.as_str()).collect();
     let all: BTreeSet<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
-    assert_eq!(seen, all, "every action, and only those, was recorded");
+    assert_eq!(seen, all, "every action was recorded");
     // Every administrative event came from the ADMIN's session and address.
     for event in recorded.iter().filter(|e| e.actor_id == by_root) {
         assert_eq!(event.session_id, Some(root_session), "{}", event.action);
@@ -436,9 +465,17 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         "whatever it may be",
         &verify,
         &reset,
+        &first_tokens.access,
+        &first_tokens.refresh,
         &laptop.access,
         &laptop.refresh,
+        &phone.access,
         &phone.refresh,
+        &tablet.access,
+        &tablet.refresh,
+        &desk.access,
+        &desk.refresh,
+        &admin.tokens.access,
         &admin.tokens.refresh,
         "argon2",
     ] {
@@ -461,24 +498,26 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
     assert_code(&admin.call(UPDATE_USER, taken).await, "CONFLICT");
     let duplicate = json!({ "input": { "email": "bob@example.com", "password": BOB_PASSWORD } });
     assert_code(&admin.call(CREATE_USER, duplicate).await, "CONFLICT");
-    // The last ADMIN may not be demoted; a plain user may not delete anyone.
+    // The last ADMIN may not be demoted nor deleted: refused after the change was made and
+    // its event written, inside the transaction that rolls both back.
     let demote = json!({ "id": admin.id(), "role": "USER" });
     assert_code(&admin.call(SET_ROLE, demote).await, "CONFLICT");
     assert_code(
-        &ada.call(DELETE_USER, json!({ "id": bob.id() })).await,
-        "FORBIDDEN",
+        &admin.call(DELETE_USER, json!({ "id": admin.id() })).await,
+        "CONFLICT",
     );
     // A group naming a permission that does not exist.
     let missing = json!({ "input": { "name": "Staff", "permissionIds": [Uuid::new_v4()] } });
     assert_code(&admin.call(CREATE_GROUP, missing).await, "NOT_FOUND");
-    admin
-        .ok(CREATE_GROUP, json!({ "input": { "name": "Staff" } }))
-        .await;
-    let grown = events(&app).await.len();
-    assert_eq!(grown, before + 1, "only the group created was recorded");
+    let staff = admin.create_group("Staff", &[]).await;
     let twin = json!({ "input": { "name": "staff" } });
     assert_code(&admin.call(CREATE_GROUP, twin).await, "CONFLICT");
-    // Changes that change nothing: the same profile, an active user activated.
+    // A rename that clashes, with permissions that would have changed: both roll back.
+    let other = admin.create_group("Other", &[]).await;
+    let grants = admin.ids(&["users.view"]);
+    let clash = json!({ "id": other, "input": { "name": "STAFF", "permissionIds": grants } });
+    assert_code(&admin.call(UPDATE_GROUP, clash).await, "CONFLICT");
+    // Changes that change nothing.
     let same = json!({ "i": { "email": "ada@example.com" } });
     assert_ok(&ada.call(UPDATE_PROFILE, same).await);
     admin
@@ -487,21 +526,59 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
     admin
         .ok(SET_GROUPS, json!({ "user": ada.id(), "groups": [] }))
         .await;
+    admin
+        .ok(ADD, json!({ "user": ada.id(), "group": staff }))
+        .await;
+    admin
+        .ok(ADD, json!({ "user": ada.id(), "group": staff }))
+        .await;
+    admin
+        .ok(REMOVE, json!({ "user": bob.id(), "group": staff }))
+        .await;
+    admin
+        .ok(
+            SET_USER_PERMISSIONS,
+            json!({ "user": ada.id(), "permissions": [] }),
+        )
+        .await;
+    admin
+        .ok(
+            SET_GROUP_PERMISSIONS,
+            json!({ "group": other, "permissions": [] }),
+        )
+        .await;
+    admin.ok(RESTORE, json!({ "id": bob.id() })).await;
+    admin.ok(DELETE_USER, json!({ "id": bob.id() })).await;
+    admin.ok(DELETE_USER, json!({ "id": bob.id() })).await;
     let recorded = events(&app).await;
     let actions: Vec<&str> = recorded[before..]
         .iter()
         .map(|e| e.action.as_str())
         .collect();
-    assert_eq!(actions, ["GROUP_CREATED"]);
+    assert_eq!(
+        actions,
+        [
+            "GROUP_CREATED",
+            "GROUP_CREATED",
+            "USER_GROUPS_CHANGED",
+            "USER_DELETED"
+        ]
+    );
     // And the failed changes changed nothing either.
-    let body = admin
+    let query = "query($id: ID!) { user(id: $id) { email firstName role } }";
+    let body = admin.ok(query, json!({ "id": ada.id() })).await;
+    assert_eq!(
+        body["user"],
+        json!({ "email": "ada@example.com", "firstName": null, "role": "USER" })
+    );
+    let names = admin
         .ok(
-            "query($id: ID!) { user(id: $id) { email firstName } }",
-            json!({ "id": ada.id() }),
+            "{ groups { nodes { name permissions { codename } } } }",
+            json!({}),
         )
         .await;
     assert_eq!(
-        body["user"],
-        json!({ "email": "ada@example.com", "firstName": null })
+        names["groups"]["nodes"],
+        json!([{ "name": "Other", "permissions": [] }, { "name": "Staff", "permissions": [] }])
     );
 }

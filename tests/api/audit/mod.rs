@@ -16,7 +16,23 @@ both!(
     audit_events_filters_pages_and_guards,
     a_page_of_events_with_their_people_costs_a_constant_number_of_statements,
     sessions_ending_are_recorded,
+    a_malformed_time_is_bad_user_input,
 );
+
+async fn a_malformed_time_is_bad_user_input(app: TestApp) {
+    let admin = app.admin("root@example.com").await;
+    let query = "query($f: AuditEventFilter) { auditEvents(filter: $f) { totalCount } }";
+    for since in ["yesterday", "2026-13-01T00:00:00Z"] {
+        let filter = json!({ "f": { "since": since } });
+        let body = app.gql(query, filter, Some(&admin.access)).await;
+        assert_code(&body, "BAD_USER_INPUT");
+    }
+    let inline = "{ auditEvents(filter: { until: \"soon\" }) { totalCount } }";
+    assert_code(
+        &app.gql(inline, json!({}), Some(&admin.access)).await,
+        "BAD_USER_INPUT",
+    );
+}
 
 /// The session an access token belongs to (its `sid` claim).
 fn session_of(access: &str) -> uuid::Uuid {
