@@ -255,6 +255,18 @@ pub struct Settings {
     )]
     pub metrics: bool,
 
+    /// Serve the web console at `/` (GraphiQL at `/graphql` follows `--graphiql`).
+    #[arg(
+        long,
+        env = "ROSTER_CONSOLE",
+        num_args = 0..=1,
+        default_value = "true",
+        default_missing_value = "true",
+        action = clap::ArgAction::Set,
+        global = true
+    )]
+    pub console: bool,
+
     /// `text` for people, `json` for one JSON object per line.
     #[arg(
         long,

@@ -6,7 +6,7 @@
 //! answers and refusals, `serve` is the accept loop.
 
 mod client_address;
-mod graphiql;
+mod console;
 mod responses;
 pub mod serve;
 
@@ -18,7 +18,7 @@ use async_graphql_axum::GraphQLBatchRequest;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::LatencyUnit;
@@ -47,9 +47,8 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 struct Shared {
     api: graphql::Api,
     client_address: ClientAddress,
-    /// GraphiQL's page and the `Content-Security-Policy` that allows exactly its scripts;
-    /// `None` when GraphiQL is off.
-    graphiql: Option<(String, HeaderValue)>,
+    /// Whether GraphiQL is served to browsers at `GET /graphql`.
+    graphiql: bool,
 }
 
 /// What the HTTP surface serves, from the settings.
@@ -58,6 +57,8 @@ pub struct HttpOptions {
     pub client_address: ClientAddress,
     pub request_timeout: Duration,
     pub graphiql: bool,
+    /// The web console at `/` (and every page path a browser asks for).
+    pub console: bool,
     pub introspection: bool,
     /// `GET /metrics`, rendered by this handle.
     pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
@@ -73,6 +74,7 @@ impl HttpOptions {
             ),
             request_timeout: Duration::from_secs(u64::from(settings.request_timeout.get())),
             graphiql: settings.graphiql_enabled(),
+            console: settings.console,
             introspection: settings.introspection_enabled(),
             metrics: None,
         }
@@ -104,7 +106,11 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(schema_sdl))
-        .route("/health", get(health));
+        .route("/health", get(health))
+        .route("/assets/{*path}", get(console::asset));
+    if options.console {
+        router = router.fallback(console_fallback);
+    }
     if let Some(handle) = options.metrics {
         let db = state.db.clone();
         router = router.route(
@@ -125,7 +131,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .with_state(Shared {
             api,
             client_address: options.client_address.clone(),
-            graphiql: options.graphiql.then(graphiql::page),
+            graphiql: options.graphiql,
         })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -177,6 +183,24 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             options.client_address.clone(),
             drop_untrusted_request_id,
         ))
+}
+
+/// Any other path: the console's page when a browser asks for a page, so the app routes it
+/// (a reload of `/admin/users`, a mailed `/reset-password?token=` link); 404 otherwise, and
+/// for the paths the server itself owns (`/metrics` when it is off, a missing asset).
+async fn console_fallback(request: Request) -> Response {
+    let path = request.uri().path();
+    let owned = path == "/metrics" || path.starts_with("/assets/") || path.starts_with("/graphql");
+    let wants_page = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if matches!(*request.method(), Method::GET | Method::HEAD) && wants_page && !owned {
+        console::console_page().await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 /// Removes an `X-Request-Id` that no trusted proxy vouches for, or that is not a short line of
@@ -307,14 +331,10 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
-        if let (true, Some((page, policy))) = (wants_html, &shared.graphiql) {
-            let mut response = Html(page.clone()).into_response();
-            response
-                .headers_mut()
-                .insert(header::CONTENT_SECURITY_POLICY, policy.clone());
-            return response;
+        if wants_html && shared.graphiql {
+            return console::graphiql_page();
         }
-        return bad_request(if shared.graphiql.is_some() {
+        return bad_request(if shared.graphiql {
             "a GET request needs a `query` parameter (or Accept: text/html for GraphiQL)"
         } else {
             "a GET request needs a `query` parameter"

@@ -11,6 +11,7 @@ mod support;
 mod admin;
 mod audit;
 mod auth;
+mod console;
 mod faults;
 mod hardening;
 mod http;

@@ -1,0 +1,39 @@
+// The urql client: same-origin `/graphql`, the access token on every operation, refreshed
+// before it expires and once after an UNAUTHENTICATED (signed out when the refresh fails).
+import { Client, cacheExchange, fetchExchange, getOperationName } from "urql";
+import { authExchange } from "@urql/exchange-auth";
+import { refresh } from "./refresh";
+import { CREDENTIAL_OPERATIONS, Session } from "./session";
+
+export function createClient(session: Session, url = "/graphql"): Client {
+  return new Client({
+    url,
+    // A GET puts its variables (emails, search terms) into the URL, and so into proxy logs.
+    preferGetMethod: false,
+    exchanges: [
+      cacheExchange,
+      authExchange(async (utils) => ({
+        addAuthToOperation(operation) {
+          const token = session.accessToken;
+          return token ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` }) : operation;
+        },
+        willAuthError(operation) {
+          const name = getOperationName(operation.query);
+          return !CREDENTIAL_OPERATIONS.has(name ?? "") && session.needsRefresh();
+        },
+        didAuthError(error, operation) {
+          const name = getOperationName(operation.query);
+          return (
+            !CREDENTIAL_OPERATIONS.has(name ?? "") &&
+            session.refreshToken !== null &&
+            error.graphQLErrors.some((e) => e.extensions?.code === "UNAUTHENTICATED")
+          );
+        },
+        async refreshAuth() {
+          await refresh(session, url);
+        },
+      })),
+      fetchExchange,
+    ],
+  });
+}

@@ -1,0 +1,268 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.SignOutDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n": typeof types.UpdateProfileDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": typeof types.SendVerificationEmailDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": typeof types.MySessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": typeof types.LogoutDocument,
+    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MyActivityDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": typeof types.DeleteAccountDocument,
+    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditEventsDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
+    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.GroupsDocument,
+    "\n  query GroupDetail($id: ID!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.GroupDetailDocument,
+    "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateGroupDocument,
+    "\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateGroupDocument,
+    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": typeof types.DeleteGroupDocument,
+    "\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n": typeof types.RemoveMemberDocument,
+    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
+    "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePermissionDocument,
+    "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": typeof types.DeletePermissionDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n": typeof types.UserDetailDocument,
+    "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.UserChoicesDocument,
+    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n": typeof types.UserEventsDocument,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateUserDocument,
+    "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": typeof types.SetUserRoleDocument,
+    "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": typeof types.SetUserActiveDocument,
+    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
+    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": typeof types.SetUserPermissionsDocument,
+    "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": typeof types.DeleteUserDocument,
+    "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": typeof types.RestoreUserDocument,
+    "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
+    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.GroupChoicesDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n": typeof types.MeDocument,
+};
+const documents: Documents = {
+    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.SignOutDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n": types.UpdateProfileDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.ChangePasswordDocument,
+    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": types.SendVerificationEmailDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": types.MySessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
+    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": types.LogoutDocument,
+    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MyActivityDocument,
+    "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": types.DeleteAccountDocument,
+    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditEventsDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
+    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.GroupsDocument,
+    "\n  query GroupDetail($id: ID!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": types.GroupDetailDocument,
+    "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": types.CreateGroupDocument,
+    "\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateGroupDocument,
+    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": types.DeleteGroupDocument,
+    "\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n": types.RemoveMemberDocument,
+    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
+    "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": types.CreatePermissionDocument,
+    "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": types.DeletePermissionDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n": types.UserDetailDocument,
+    "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": types.UserChoicesDocument,
+    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n": types.UserEventsDocument,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateUserDocument,
+    "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": types.SetUserRoleDocument,
+    "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": types.SetUserActiveDocument,
+    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
+    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": types.SetUserPermissionsDocument,
+    "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": types.DeleteUserDocument,
+    "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": types.RestoreUserDocument,
+    "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
+    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.GroupChoicesDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
+    "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n": types.MeDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"): (typeof documents)["\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"): (typeof documents)["\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"): (typeof documents)["\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n"): (typeof documents)["\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n"): (typeof documents)["\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GroupDetail($id: ID!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n"): (typeof documents)["\n  query GroupDetail($id: ID!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"): (typeof documents)["\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"): (typeof documents)["\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n"): (typeof documents)["\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

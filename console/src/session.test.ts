@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { REFRESH_KEY, Session } from "./session";
+
+class MemoryStorage {
+  items = new Map<string, string>();
+  getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string) {
+    this.items.set(key, value);
+  }
+  removeItem(key: string) {
+    this.items.delete(key);
+  }
+}
+
+describe("Session", () => {
+  it("keeps the access token in memory and only the refresh token in storage", () => {
+    const storage = new MemoryStorage();
+    const session = new Session(storage, () => 0);
+    session.start({ accessToken: "access", refreshToken: "refresh", expiresIn: 900 });
+    expect(session.accessToken).toBe("access");
+    expect([...storage.items.entries()]).toEqual([[REFRESH_KEY, "refresh"]]);
+  });
+
+  it("asks for a refresh 30 seconds before expiry, or at 80% of a short lifetime", () => {
+    let now = 0;
+    const session = new Session(new MemoryStorage(), () => now);
+    session.start({ accessToken: "a", refreshToken: "r", expiresIn: 900 });
+    now = 869_000;
+    expect(session.needsRefresh()).toBe(false);
+    now = 870_000;
+    expect(session.needsRefresh()).toBe(true);
+    now = 0;
+    session.start({ accessToken: "a", refreshToken: "r", expiresIn: 10 });
+    now = 7_999;
+    expect(session.needsRefresh()).toBe(false);
+    now = 8_000;
+    expect(session.needsRefresh()).toBe(true);
+  });
+
+  it("after a reload has no access token but can refresh", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(REFRESH_KEY, "kept");
+    const session = new Session(storage);
+    expect(session.accessToken).toBeNull();
+    expect(session.signedIn).toBe(true);
+    expect(session.needsRefresh()).toBe(true);
+  });
+
+  it("signs out completely and tells its listeners", () => {
+    const storage = new MemoryStorage();
+    const session = new Session(storage);
+    let heard = 0;
+    session.subscribe(() => heard++);
+    session.start({ accessToken: "a", refreshToken: "r", expiresIn: 900 });
+    session.end();
+    expect(heard).toBe(2);
+    expect(session.signedIn).toBe(false);
+    expect(session.needsRefresh()).toBe(false);
+    expect(storage.items.size).toBe(0);
+  });
+});

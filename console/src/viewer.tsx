@@ -1,0 +1,73 @@
+// The signed-in account as the API reports it (`me`): its role and every permission it holds.
+// What the console shows is decided from this answer, never from the token's claims.
+import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from "react";
+import { useQuery } from "urql";
+import { graphql } from "./gql";
+import type { MeQuery } from "./gql/graphql";
+import type { Session } from "./session";
+
+export const ME = graphql(`
+  query Me {
+    me {
+      id
+      email
+      emailVerified
+      username
+      firstName
+      lastName
+      fullName
+      phoneNumber
+      address
+      company
+      designation
+      role
+      isAdmin
+      permissions {
+        codename
+      }
+    }
+  }
+`);
+
+export type Me = NonNullable<MeQuery["me"]>;
+
+interface ViewerState {
+  session: Session;
+  me: Me | null;
+  loading: boolean;
+  refetch: () => void;
+}
+
+const ViewerContext = createContext<ViewerState | null>(null);
+
+export function ViewerProvider({ session, children }: { session: Session; children: ReactNode }) {
+  const signedIn = useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.signedIn,
+  );
+  const [result, refetch] = useQuery({ query: ME, pause: !signedIn, requestPolicy: "network-only" });
+  // Signing in or out changes who `me` is.
+  useEffect(() => {
+    if (signedIn) refetch({ requestPolicy: "network-only" });
+  }, [signedIn, refetch]);
+  const me = signedIn ? (result.data?.me ?? null) : null;
+  const state: ViewerState = {
+    session,
+    me,
+    loading: signedIn && (result.fetching || (!result.data && !result.error)),
+    refetch: () => refetch({ requestPolicy: "network-only" }),
+  };
+  return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;
+}
+
+export function useViewer(): ViewerState {
+  const state = useContext(ViewerContext);
+  if (!state) throw new Error("useViewer outside ViewerProvider");
+  return state;
+}
+
+/** Whether `me` may use what `codename` guards (an ADMIN holds every permission). */
+export function allowed(me: Me | null, codename: string): boolean {
+  if (!me) return false;
+  return me.isAdmin || me.permissions.some((p) => p.codename === codename);
+}
