@@ -54,7 +54,8 @@ export function ViewerProvider({ session, children }: { session: Session; childr
   const state: ViewerState = {
     session,
     me,
-    loading: signedIn && (result.fetching || (!result.data && !result.error)),
+    // Only the first answer: a refetch (after a profile edit) keeps the pages mounted.
+    loading: signedIn && !result.data && !result.error,
     refetch: () => refetch({ requestPolicy: "network-only" }),
   };
   return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;

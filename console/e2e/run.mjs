@@ -1,0 +1,345 @@
+// The console in a real browser: Debian's Chromium driven by playwright-core, against the
+// Roster binary on a fresh SQLite database and a real SMTP server on loopback (smtp-server).
+// Every page is checked for requests to any other host and for console errors.
+//
+//   node e2e/run.mjs [path/to/roster]      (default: ../target/debug/roster)
+//   SCREENSHOTS=../docs/screenshots node e2e/run.mjs   also writes the README's screenshots
+//
+// It starts its own server and mail server on free loopback ports, in a temporary directory,
+// and stops both (by their handles) when it ends, passing or failing.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { SMTPServer } from "smtp-server";
+import { simpleParser } from "mailparser";
+import { chromium } from "playwright-core";
+
+const here = new URL(".", import.meta.url).pathname;
+const binary = resolve(process.argv[2] ?? join(here, "../../target/debug/roster"));
+const screenshots = process.env.SCREENSHOTS ? resolve(process.env.SCREENSHOTS) : null;
+const PASSWORD = "correct horse battery staple";
+const NEW_PASSWORD = "a second long passphrase";
+const RESET_PASSWORD = "a third long passphrase";
+const ADMIN = "admin@example.com";
+const STEP_TIMEOUT = 15_000;
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => done(port));
+    });
+  });
+}
+
+/** A mail server that keeps what it receives, parsed. */
+async function startMail() {
+  const inbox = [];
+  const waiting = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onData(stream, session, callback) {
+      simpleParser(stream).then((mail) => {
+        inbox.push(mail);
+        waiting.splice(0).forEach((wake) => wake());
+        callback();
+      }, callback);
+    },
+  });
+  const port = await freePort();
+  await new Promise((done) => server.listen(port, "127.0.0.1", done));
+  return {
+    port,
+    close: () => new Promise((done) => server.close(done)),
+    /** The newest mail to `to` whose subject contains `subject`, waiting up to 15 s. */
+    async one(to, subject, after = 0) {
+      const deadline = Date.now() + STEP_TIMEOUT;
+      for (;;) {
+        const found = inbox
+          .slice(after)
+          .reverse()
+          .find((m) => m.to?.text.includes(to) && m.subject.includes(subject));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to}`);
+        await new Promise((wake) => {
+          waiting.push(wake);
+          setTimeout(wake, 500);
+        });
+      }
+    },
+    get count() {
+      return inbox.length;
+    },
+  };
+}
+
+function linkIn(mail, path) {
+  const match = mail.text.match(new RegExp(`https?://\\S+/${path}\\?token=[A-Za-z0-9_-]+`));
+  if (!match) throw new Error(`no /${path} link in:\n${mail.text}`);
+  return match[0];
+}
+
+async function startRoster(work, mailPort) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH,
+    HOME: work,
+    DATABASE_URL: `sqlite://${join(work, "roster.db")}?mode=rwc`,
+    ROSTER_BIND: `127.0.0.1:${port}`,
+    ROSTER_JWT_SECRET: "a browser-test secret that is long enough for HS256",
+    ROSTER_SMTP_URL: `smtp://127.0.0.1:${mailPort}?tls=none`,
+    ROSTER_PUBLIC_URL: base,
+    ROSTER_RATE_LIMIT: "0",
+    ROSTER_LOG: "warn",
+    NO_COLOR: "1",
+  };
+  execFileSync(binary, ["create-superuser", "--email", ADMIN, "--password", PASSWORD], { env, cwd: work, stdio: "ignore" });
+  const server = spawn(binary, ["serve"], { env, cwd: work, stdio: ["ignore", "inherit", "inherit"] });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (server.exitCode !== null || Date.now() > deadline) throw new Error("roster did not start");
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+  return { base, stop: () => server.kill("SIGTERM"), server };
+}
+
+/** A browser context of its own (its own storage: another device), watched for strays. */
+async function device(browser, base, problems, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const page = await context.newPage();
+  pages.push(page);
+  const origin = new URL(base).origin;
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") {
+      problems.push(`request to another host: ${request.url()}`);
+    }
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
+  return { context, page };
+}
+
+async function shot(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: false });
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const steps = [];
+const pages = [];
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+  } catch (error) {
+    // What each open page showed when the step failed, for the log reader.
+    for (const [index, page] of pages.entries()) {
+      if (page.isClosed()) continue;
+      const path = join(tmpdir(), `roster-e2e-failure-${index}.png`);
+      await page.screenshot({ path }).catch(() => {});
+      console.error(`page ${index} (${page.url()}) at failure: ${path}\n${await page.locator("main").innerText().catch(() => "")}`);
+    }
+    throw new Error(`step "${name}" failed: ${error.message}`);
+  }
+  steps.push(`ok  ${name} (${Date.now() - started} ms)`);
+  console.log(`ok  ${name}`);
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "roster-e2e-"));
+  const mail = await startMail();
+  const roster = await startRoster(work, mail.port);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
+  const problems = [];
+  try {
+    const { base } = roster;
+    const { page } = await device(browser, base, problems, { width: 390, height: 844 });
+
+    await step("register at 390 px wide", async () => {
+      await page.goto(`${base}/`);
+      await page.getByRole("link", { name: "Register" }).click();
+      await shot(page, "register");
+      await page.getByLabel("Email").fill("ada@example.com");
+      await page.getByLabel("Password", { exact: true }).fill("short");
+      await page.getByLabel("Repeat the password").fill("short");
+      await page.getByRole("button", { name: "Create account" }).click();
+      // The API's per-field message, beside the field.
+      await page.locator(".field-errors").first().waitFor();
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByLabel("Repeat the password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      check(width <= 390, `the account page is ${width} px wide at 390`);
+    });
+
+    await step("verify the email from the mailed link (confirming on the page)", async () => {
+      const link = linkIn(await mail.one("ada@example.com", "Confirm"), "verify-email");
+      check(new URL(link).origin === base, `the link points at ${link}`);
+      await page.goto(link);
+      await page.getByRole("button", { name: "Confirm my address" }).click();
+      await page.getByText("Your address is confirmed").waitFor();
+    });
+
+    await step("edit the profile", async () => {
+      await page.goto(`${base}/account`);
+      await page.getByLabel("First name").fill("Ada");
+      await page.getByLabel("Company").fill("Analytical Engines");
+      await page.getByRole("button", { name: "Save profile" }).click();
+      await page.getByText("Saved.").waitFor();
+      await page.reload();
+      check((await page.getByLabel("First name").inputValue()) === "Ada", "the first name was not kept");
+      await shot(page, "account");
+    });
+
+    await step("change the password and stay signed in", async () => {
+      await page.getByLabel("Current password").fill(PASSWORD);
+      await page.getByLabel("New password").fill(NEW_PASSWORD);
+      await page.getByRole("button", { name: "Change password" }).click();
+      await page.getByText("Password changed.").waitFor();
+      await page.reload();
+      await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+    });
+
+    await step("revoke another device's session", async () => {
+      const phone = await device(browser, base, problems);
+      await phone.page.goto(`${base}/sign-in`);
+      await phone.page.getByLabel("Email or username").fill("ada@example.com");
+      await phone.page.getByLabel("Password").fill(NEW_PASSWORD);
+      await phone.page.getByRole("button", { name: "Sign in" }).click();
+      await phone.page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+      await page.reload();
+      const revoke = page.getByRole("button", { name: /^Sign out the session from/ });
+      await revoke.first().waitFor();
+      check((await revoke.count()) === 1, "one other session is listed");
+      await revoke.click();
+      await page.waitForFunction(() => !document.querySelector('button[aria-label^="Sign out the session from"]'));
+      // The phone's next page load finds its session ended and goes back to sign in.
+      await phone.page.reload();
+      await phone.page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+      await phone.context.close();
+    });
+
+    await step("forgot and reset the password with the mailed token", async () => {
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+      await page.getByRole("link", { name: "Forgot your password?" }).click();
+      const before = mail.count;
+      await page.getByLabel("Email").fill("ada@example.com");
+      await page.getByRole("button", { name: "Send me a link" }).click();
+      await page.getByText("a link to choose a new password is on its way").waitFor();
+      const link = linkIn(await mail.one("ada@example.com", "Reset", before), "reset-password");
+      await page.goto(link);
+      await shot(page, "reset-password");
+      await page.getByLabel("New password", { exact: true }).fill(RESET_PASSWORD);
+      await page.getByLabel("Repeat the new password").fill(RESET_PASSWORD);
+      await page.getByRole("button", { name: "Set the new password" }).click();
+      await page.getByText("Your new password is set").waitFor();
+      // The same link a second time: refused, with a way to a new one.
+      await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await page.goto(link);
+      await page.getByLabel("New password", { exact: true }).fill(RESET_PASSWORD);
+      await page.getByLabel("Repeat the new password").fill(RESET_PASSWORD);
+      await page.getByRole("button", { name: "Set the new password" }).click();
+      await page.getByRole("link", { name: "Ask for a new link" }).waitFor();
+    });
+
+    await step("a plain user sees no admin pages", async () => {
+      await page.goto(`${base}/sign-in`);
+      await page.getByLabel("Email or username").fill("ada@example.com");
+      await page.getByLabel("Password").fill(RESET_PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
+      check((await page.getByRole("link", { name: "Users" }).count()) === 0, "a plain user sees the Users link");
+      check((await page.getByRole("link", { name: "Audit log" }).count()) === 0, "a plain user sees the Audit log link");
+      await page.goto(`${base}/admin/users`);
+      await page.getByRole("heading", { name: "Not allowed" }).waitFor();
+    });
+
+    await step("an admin deactivates a user and sees it in the audit log", async () => {
+      const desk = await device(browser, base, problems);
+      const admin = desk.page;
+      await admin.goto(`${base}/sign-in`);
+      await admin.getByLabel("Email or username").fill(ADMIN);
+      await admin.getByLabel("Password").fill(PASSWORD);
+      await admin.getByRole("button", { name: "Sign in" }).click();
+      await admin.getByRole("link", { name: "Users" }).click();
+      await admin.getByLabel("Search").fill("ada");
+      await admin.getByRole("link", { name: "ada@example.com" }).click();
+      await admin.getByRole("heading", { name: "ada@example.com" }).waitFor();
+      await shot(admin, "user");
+      await admin.getByRole("button", { name: "Deactivate" }).click();
+      await admin.getByText("Deactivated; their sessions ended.").waitFor();
+      await admin.getByRole("link", { name: "Audit log" }).click();
+      await admin.getByLabel("Action").selectOption("USER_DEACTIVATED");
+      const row = admin.getByRole("row").filter({ hasText: "User deactivated" });
+      await row.first().waitFor();
+      const text = await row.first().innerText();
+      check(text.includes(ADMIN) && text.includes("ada@example.com"), `the event row says ${text}`);
+      await shot(admin, "audit-log");
+      await admin.getByRole("link", { name: "Users" }).click();
+      await admin.getByRole("table").waitFor();
+      await shot(admin, "users");
+      // The deactivated user's console is signed out on its next page load.
+      await page.reload();
+      await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+
+      await step("GraphiQL runs { __typename } with the console's sign-in", async () => {
+        await admin.goto(`${base}/graphql`);
+        await admin.getByText("Send my console sign-in").waitFor();
+        // The editor takes a moment to start (its workers, the schema); until then the run
+        // button does nothing. Click until the answer shows, a few times at most.
+        await admin.locator(".graphiql-query-editor").getByText("__typename").waitFor();
+        const answer = admin.locator(".result-window").getByText('"Query"');
+        for (let attempt = 0; ; attempt++) {
+          await admin.locator(".graphiql-execute-button").click();
+          try {
+            await answer.waitFor({ timeout: 3_000 });
+            break;
+          } catch (error) {
+            if (attempt === 4) throw error;
+          }
+        }
+        await shot(admin, "graphiql");
+      });
+      await desk.context.close();
+    });
+
+    check(problems.length === 0, `problems:\n${problems.join("\n")}`);
+  } finally {
+    await browser.close();
+    roster.stop();
+    await mail.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`\n${steps.length} browser steps passed`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
