@@ -107,7 +107,11 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(schema_sdl))
         .route("/health", get(health))
-        .route("/assets/{*path}", get(console::asset));
+        // Gzipped on the way out (GraphiQL's editor is megabytes); each is then cached a year.
+        .route(
+            "/assets/{*path}",
+            get(console::asset).layer(tower_http::compression::CompressionLayer::new()),
+        );
     if options.console {
         router = router.fallback(console_fallback);
     }

@@ -103,6 +103,20 @@ async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404() {
         assert_eq!(kind, expected, "{asset}");
         assert!(!response.bytes().await.unwrap().is_empty());
     }
+    // A browser that accepts gzip gets the large files gzipped.
+    let script = assets.iter().find(|a| a.ends_with(".js")).unwrap();
+    let plain = open(&app, script).await.bytes().await.unwrap().len();
+    // reqwest is built without decompression: the body arrives as the server sent it.
+    let response = app
+        .client
+        .get(format!("{}{script}", app.address))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&response, reqwest::header::CONTENT_ENCODING), "gzip");
+    let gzipped = response.bytes().await.unwrap().len();
+    assert!(gzipped < plain / 2, "{gzipped} bytes gzipped of {plain}");
     let missing = open(&app, "/assets/console-00000000.js").await;
     assert_eq!(missing.status(), 404);
 }
