@@ -25,6 +25,8 @@ const NEW_PASSWORD = "a second long passphrase";
 const RESET_PASSWORD = "a third long passphrase";
 const ADMIN = "admin@example.com";
 const STEP_TIMEOUT = 15_000;
+/** Access tokens live this long here, so the run crosses expiry and refreshes. */
+const ACCESS_TTL_SECONDS = 20;
 
 function freePort() {
   return new Promise((done, fail) => {
@@ -98,6 +100,7 @@ async function startRoster(work, mailPort) {
     ROSTER_SMTP_URL: `smtp://127.0.0.1:${mailPort}?tls=none`,
     ROSTER_PUBLIC_URL: base,
     ROSTER_RATE_LIMIT: "0",
+    ROSTER_ACCESS_TOKEN_TTL: String(ACCESS_TTL_SECONDS),
     ROSTER_LOG: "warn",
     NO_COLOR: "1",
   };
@@ -113,7 +116,15 @@ async function startRoster(work, mailPort) {
     if (server.exitCode !== null || Date.now() > deadline) throw new Error("roster did not start");
     await new Promise((wake) => setTimeout(wake, 100));
   }
-  return { base, stop: () => server.kill("SIGTERM"), server };
+  const exited = new Promise((done) => server.once("exit", done));
+  return {
+    base,
+    server,
+    async stop() {
+      if (server.exitCode === null) server.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** A browser context of its own (its own storage: another device), watched for strays. */
@@ -124,6 +135,7 @@ async function device(browser, base, problems, viewport = { width: 1280, height:
   pages.push(page);
   const origin = new URL(base).origin;
   page.on("request", (request) => {
+    if (request.method() === "POST" && request.postData()?.includes('"operationName":"Refresh"')) refreshes.count++;
     const url = new URL(request.url());
     if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") {
       problems.push(`request to another host: ${request.url()}`);
@@ -148,6 +160,7 @@ function check(condition, message) {
 
 const steps = [];
 const pages = [];
+const refreshes = { count: 0 };
 async function step(name, body) {
   const started = Date.now();
   try {
@@ -225,6 +238,17 @@ async function main() {
       await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
     });
 
+    await step("stays signed in past the access token's expiry (refreshing, not signing out)", async () => {
+      const before = refreshes.count;
+      await page.waitForTimeout((ACCESS_TTL_SECONDS + 2) * 1000);
+      await page.getByRole("link", { name: "Account" }).click();
+      await page.getByRole("heading", { name: "Where you are signed in" }).waitFor();
+      await page.getByRole("heading", { name: "Recent activity" }).waitFor();
+      await page.locator(".events li").first().waitFor();
+      check(refreshes.count > before, "no refresh was sent past the expiry");
+      check((await page.getByRole("heading", { name: "Sign in", exact: true }).count()) === 0, "signed out at expiry");
+    });
+
     await step("revoke another device's session", async () => {
       const phone = await device(browser, base, problems);
       await phone.page.goto(`${base}/sign-in`);
@@ -288,18 +312,22 @@ async function main() {
       await admin.getByLabel("Password").fill(PASSWORD);
       await admin.getByRole("button", { name: "Sign in" }).click();
       await admin.getByRole("link", { name: "Users" }).click();
+      await admin.getByRole("link", { name: ADMIN }).waitFor();
       await admin.getByLabel("Search").fill("ada");
+      await admin.getByRole("link", { name: ADMIN }).waitFor({ state: "detached" });
       await admin.getByRole("link", { name: "ada@example.com" }).click();
       await admin.getByRole("heading", { name: "ada@example.com" }).waitFor();
       await shot(admin, "user");
       await admin.getByRole("button", { name: "Deactivate" }).click();
       await admin.getByText("Deactivated; their sessions ended.").waitFor();
       await admin.getByRole("link", { name: "Audit log" }).click();
+      await admin.getByRole("row").filter({ hasText: "Login succeeded" }).first().waitFor();
       await admin.getByLabel("Action").selectOption("USER_DEACTIVATED");
-      const row = admin.getByRole("row").filter({ hasText: "User deactivated" });
-      await row.first().waitFor();
-      const text = await row.first().innerText();
-      check(text.includes(ADMIN) && text.includes("ada@example.com"), `the event row says ${text}`);
+      await admin.getByText("1 events").waitFor();
+      const rows = admin.locator("tbody tr");
+      check((await rows.count()) === 1, "the action filter left other events");
+      const text = await rows.first().innerText();
+      check(text.includes("User deactivated") && text.includes(ADMIN) && text.includes("ada@example.com"), `the event row says ${text}`);
       await shot(admin, "audit-log");
       await admin.getByRole("link", { name: "Users" }).click();
       await admin.getByRole("table").waitFor();
@@ -308,23 +336,21 @@ async function main() {
       await page.reload();
       await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
 
-      await step("GraphiQL runs { __typename } with the console's sign-in", async () => {
+      await step("GraphiQL runs a query with the console's sign-in, and without it", async () => {
+        // GraphiQL asks for the schema first; the editor runs queries once it has it.
+        const introspected = admin.waitForResponse((r) => r.url().endsWith("/graphql") && r.request().method() === "POST");
         await admin.goto(`${base}/graphql`);
-        await admin.getByText("Send my console sign-in").waitFor();
-        // The editor takes a moment to start (its workers, the schema); until then the run
-        // button does nothing. Click until the answer shows, a few times at most.
+        await introspected;
+        // The default query asks for `{ __typename me { email role } }`.
         await admin.locator(".graphiql-query-editor").getByText("__typename").waitFor();
-        const answer = admin.locator(".result-window").getByText('"Query"');
-        for (let attempt = 0; ; attempt++) {
+        const run = async (expected) => {
           await admin.locator(".graphiql-execute-button").click();
-          try {
-            await answer.waitFor({ timeout: 3_000 });
-            break;
-          } catch (error) {
-            if (attempt === 4) throw error;
-          }
-        }
+          await admin.locator(".result-window").getByText(expected).waitFor();
+        };
+        await run(`"${ADMIN}"`);
         await shot(admin, "graphiql");
+        await admin.getByLabel("Send my console sign-in").uncheck();
+        await run('"me": null');
       });
       await desk.context.close();
     });
@@ -332,7 +358,7 @@ async function main() {
     check(problems.length === 0, `problems:\n${problems.join("\n")}`);
   } finally {
     await browser.close();
-    roster.stop();
+    await roster.stop();
     await mail.close();
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 // The console's shell: navigation by what the viewer may use (as `me` reports it) and the
 // routes. Signed-out visitors reach only the sign-in pages and the mailed links' pages.
+import { useEffect, useRef } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { useMutation } from "urql";
 import { graphql } from "./gql";
@@ -76,14 +77,46 @@ function Navigation() {
 
 /** A page for signed-in viewers only. */
 function Private({ children }: { children: React.ReactNode }) {
-  const { me, loading } = useViewer();
+  const { me, loading, unreachable, refetch } = useViewer();
   if (loading) return <p>Loading…</p>;
+  if (unreachable) {
+    return (
+      <p className="problem" role="alert">
+        Roster could not be reached; you are still signed in.{" "}
+        <button type="button" onClick={refetch}>
+          Try again
+        </button>
+      </p>
+    );
+  }
   if (!me) return <Redirect to="/sign-in" />;
   return <>{children}</>;
 }
 
+/** After each navigation: the page's heading gets focus and names the tab. */
+function useAnnouncePages() {
+  const [location] = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      const heading = document.querySelector<HTMLElement>("main h1");
+      document.title = heading ? `${heading.textContent} · Roster` : "Roster";
+      if (first.current) {
+        first.current = false;
+        return;
+      }
+      if (heading) {
+        heading.tabIndex = -1;
+        heading.focus();
+      }
+    }, 0);
+    return () => window.clearTimeout(timer);
+  }, [location]);
+}
+
 export function App() {
   const { me, loading } = useViewer();
+  useAnnouncePages();
   return (
     <>
       <a className="skip" href="#main">

@@ -10,6 +10,9 @@ export function createClient(session: Session, url = "/graphql"): Client {
     url,
     // A GET puts its variables (emails, search terms) into the URL, and so into proxy logs.
     preferGetMethod: false,
+    // Show what is cached at once, and always ask again: deletes answer a Boolean, which
+    // tells the document cache nothing about the lists they change.
+    requestPolicy: "cache-and-network",
     exchanges: [
       cacheExchange,
       authExchange(async (utils) => ({

@@ -11,6 +11,16 @@ import "./graphiql.css";
 import { refresh } from "./refresh";
 import { Session } from "./session";
 
+const DEFAULT_QUERY = `# Roster's API. \`me\` is you when the console's sign-in is sent, null otherwise.
+{
+  __typename
+  me {
+    email
+    role
+  }
+}
+`;
+
 const session = new Session(window.localStorage);
 let sendToken = session.signedIn;
 
@@ -49,7 +59,7 @@ function Page() {
           {signedIn ? "Send my console sign-in" : "Not signed in to the console: requests are anonymous"}
         </label>
       </header>
-      <GraphiQL fetcher={fetcher} defaultQuery={"# Welcome to Roster's GraphiQL.\n{\n  __typename\n}\n"} />
+      <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
     </div>
   );
 }

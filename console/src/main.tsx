@@ -1,22 +1,40 @@
 // The console's entry: one session, one urql client, the app.
-import { StrictMode } from "react";
+import { StrictMode, useMemo, useSyncExternalStore } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "urql";
 import { App } from "./App";
 import { createClient } from "./client";
-import { REFRESH_KEY, Session } from "./session";
+import { IDENTITY_KEY, Session } from "./session";
 import { ViewerProvider } from "./viewer";
 import "./style.css";
 
 const session = new Session(window.localStorage);
-const client = createClient(session);
+let client = createClient(session);
 
-// Another tab signed out (or in as someone else): follow it.
+// Another tab signed in or out: follow it. (A refresh in another tab changes only the refresh
+// token; this tab's access token stays good, and its next refresh reads the new one.)
 window.addEventListener("storage", (event) => {
-  if (event.key !== REFRESH_KEY) return;
-  if (event.newValue === null) session.end();
-  else session.dropAccess();
+  if (event.key === IDENTITY_KEY) session.identityChanged();
 });
+
+/** A fresh client (and so an empty cache) and fresh pages for each identity. */
+function Root() {
+  const generation = useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.generation,
+  );
+  const current = useMemo(() => {
+    if (generation > 0) client = createClient(session);
+    return client;
+  }, [generation]);
+  return (
+    <Provider value={current} key={generation}>
+      <ViewerProvider session={session}>
+        <App />
+      </ViewerProvider>
+    </Provider>
+  );
+}
 
 // Refresh ahead of expiry even when the page sits idle, so the next click is not delayed.
 function scheduleRefresh() {
@@ -31,10 +49,6 @@ scheduleRefresh();
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <Provider value={client}>
-      <ViewerProvider session={session}>
-        <App />
-      </ViewerProvider>
-    </Provider>
+    <Root />
   </StrictMode>,
 );

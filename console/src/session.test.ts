@@ -48,6 +48,20 @@ describe("Session", () => {
     expect(session.needsRefresh()).toBe(true);
   });
 
+  it("counts identities: signing in or out starts a new generation, a refresh does not", () => {
+    const session = new Session(new MemoryStorage());
+    const tokens = { accessToken: "a", refreshToken: "r", expiresIn: 900 };
+    session.begin(tokens);
+    const signedIn = session.generation;
+    session.start(tokens);
+    expect(session.generation).toBe(signedIn);
+    session.end();
+    expect(session.generation).toBe(signedIn + 1);
+    session.identityChanged();
+    expect(session.generation).toBe(signedIn + 2);
+    expect(session.hasAccess).toBe(false);
+  });
+
   it("signs out completely and tells its listeners", () => {
     const storage = new MemoryStorage();
     const session = new Session(storage);
@@ -58,6 +72,6 @@ describe("Session", () => {
     expect(heard).toBe(2);
     expect(session.signedIn).toBe(false);
     expect(session.needsRefresh()).toBe(false);
-    expect(storage.items.size).toBe(0);
+    expect(storage.getItem(REFRESH_KEY)).toBeNull();
   });
 });

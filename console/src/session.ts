@@ -12,6 +12,8 @@ export interface Tokens {
 
 /** Where the refresh token is kept. */
 export const REFRESH_KEY = "roster.refreshToken";
+/** Changes whenever someone signs in or out in any tab, so every tab starts afresh. */
+export const IDENTITY_KEY = "roster.identity";
 
 /** Refresh this long before the access token expires (or at 80% of a short lifetime). */
 const MARGIN_MS = 30_000;
@@ -25,6 +27,7 @@ export interface Storage {
 export class Session {
   private access: string | null = null;
   private expiresAt = 0;
+  private currentGeneration = 0;
   private listeners = new Set<() => void>();
 
   constructor(
@@ -45,7 +48,27 @@ export class Session {
     return this.access !== null || this.refreshToken !== null;
   }
 
-  /** A new pair from `login`, `register`, `refreshToken`, `changePassword` or `resetPassword`. */
+  /**
+   * Who is signed in changed (or may have): a counter the app keys its client and pages on,
+   * so nothing one account loaded is shown to the next.
+   */
+  get generation(): number {
+    return this.currentGeneration;
+  }
+
+  /** Whether an access token is at hand (false after a reload, until the first refresh). */
+  get hasAccess(): boolean {
+    return this.access !== null;
+  }
+
+  /** Signs in: a pair from `login`, `register` or `resetPassword`, for a new identity. */
+  begin(tokens: Tokens): void {
+    this.currentGeneration++;
+    this.storage.setItem(IDENTITY_KEY, `${this.now()}-${Math.random()}`);
+    this.start(tokens);
+  }
+
+  /** A new pair for the same identity: from `refreshToken` or `changePassword`. */
   start(tokens: Tokens): void {
     this.access = tokens.accessToken;
     const lifetimeMs = tokens.expiresIn * 1000;
@@ -65,9 +88,11 @@ export class Session {
     return Math.max(0, this.expiresAt - this.now());
   }
 
-  /** Forgets the access token only (another tab rotated the refresh token). */
-  dropAccess(): void {
+  /** Another tab signed in or out: forget this tab's access token and start afresh. */
+  identityChanged(): void {
     this.access = null;
+    this.expiresAt = 0;
+    this.currentGeneration++;
     this.emit();
   }
 
@@ -75,7 +100,9 @@ export class Session {
   end(): void {
     this.access = null;
     this.expiresAt = 0;
+    this.currentGeneration++;
     this.storage.removeItem(REFRESH_KEY);
+    this.storage.setItem(IDENTITY_KEY, `${this.now()}-${Math.random()}`);
     this.emit();
   }
 
@@ -92,6 +119,8 @@ export class Session {
 /** Operations that answer UNAUTHENTICATED for wrong credentials, not for a stale token. */
 export const CREDENTIAL_OPERATIONS = new Set([
   "Login",
+  // Logs out by the refresh token, so it works with an expired access token too.
+  "SignOut",
   "Register",
   "Refresh",
   "ResetPassword",

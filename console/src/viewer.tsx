@@ -1,6 +1,6 @@
 // The signed-in account as the API reports it (`me`): its role and every permission it holds.
 // What the console shows is decided from this answer, never from the token's claims.
-import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useRef, useSyncExternalStore, type ReactNode } from "react";
 import { useQuery } from "urql";
 import { graphql } from "./gql";
 import type { MeQuery } from "./gql/graphql";
@@ -35,27 +35,34 @@ interface ViewerState {
   session: Session;
   me: Me | null;
   loading: boolean;
+  /** Signed in, but `me` could not be read (the server was unreachable): not signed out. */
+  unreachable: boolean;
   refetch: () => void;
 }
 
 const ViewerContext = createContext<ViewerState | null>(null);
 
 export function ViewerProvider({ session, children }: { session: Session; children: ReactNode }) {
-  const signedIn = useSyncExternalStore(
+  const snapshot = useSyncExternalStore(
     (listener) => session.subscribe(listener),
-    () => session.signedIn,
+    () => `${session.signedIn}|${session.hasAccess}`,
   );
+  const [signedIn, hasAccess] = snapshot.split("|").map((part) => part === "true");
   const [result, refetch] = useQuery({ query: ME, pause: !signedIn, requestPolicy: "network-only" });
-  // Signing in or out changes who `me` is.
-  useEffect(() => {
-    if (signedIn) refetch({ requestPolicy: "network-only" });
-  }, [signedIn, refetch]);
   const me = signedIn ? (result.data?.me ?? null) : null;
+  const known = useRef(me);
+  known.current = me;
+  // Signing in, or getting a token back after the server could not be reached, means `me`
+  // should be asked again.
+  useEffect(() => {
+    if (signedIn && !known.current) refetch({ requestPolicy: "network-only" });
+  }, [signedIn, hasAccess, refetch]);
   const state: ViewerState = {
     session,
     me,
     // Only the first answer: a refetch (after a profile edit) keeps the pages mounted.
     loading: signedIn && !result.data && !result.error,
+    unreachable: signedIn && !me && !result.fetching && (Boolean(result.error) || result.data?.me === null),
     refetch: () => refetch({ requestPolicy: "network-only" }),
   };
   return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;

@@ -47,9 +47,20 @@ export const ACTIONS: AuditAction[] = [
   "GROUP_DELETED", "GROUP_PERMISSIONS_CHANGED", "PERMISSION_CREATED", "PERMISSION_DELETED", "SUPERUSER_CREATED",
 ];
 
-/** `YYYY-MM-DD` from a date input as the start of that day in the viewer's time zone. */
-function dayStart(day: string): string | undefined {
-  return day ? new Date(`${day}T00:00:00`).toISOString() : undefined;
+/** The start of day `day` (`YYYY-MM-DD` from a date input), plus `plus` days, in the viewer's
+ * time zone (so a day of a clock change is still one calendar day). */
+function dayStart(day: string, plus = 0): string | undefined {
+  if (!day) return undefined;
+  const [year, month, date] = day.split("-").map(Number);
+  return new Date(year, month - 1, date + plus).toISOString();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id filter once it is a whole id (none while it is being typed). */
+function idFilter(text: string): string | undefined {
+  const id = text.trim();
+  return UUID.test(id) ? id : undefined;
 }
 
 export function Audit() {
@@ -62,11 +73,11 @@ export function Audit() {
   const [cursors, setCursors] = useState<string[]>([]);
   const filter = {
     actions: action ? [action] : undefined,
-    actorId: actorId.trim() || undefined,
-    userId: userId.trim() || undefined,
+    actorId: idFilter(actorId),
+    userId: idFilter(userId),
     since: dayStart(since),
     // The whole of the "until" day is included.
-    until: until ? new Date(new Date(`${until}T00:00:00`).getTime() + 86_400_000).toISOString() : undefined,
+    until: dayStart(until, 1),
   };
   const [result] = useQuery({
     query: EVENTS,
@@ -92,8 +103,8 @@ export function Audit() {
             </option>
           ))}
         </Select>
-        <Field label="Actor id" name="actorId" value={actorId} onChange={(e) => refilter(setActorId)(e.target.value)} problem={problemOf(result.error)} />
-        <Field label="User id" name="userId" value={userId} onChange={(e) => refilter(setUserId)(e.target.value)} problem={problemOf(result.error)} />
+        <Field label="Actor id" name="actorId" value={actorId} onChange={(e) => refilter(setActorId)(e.target.value)} hint={actorId && !idFilter(actorId) ? "Not a whole id yet" : undefined} />
+        <Field label="User id" name="userId" value={userId} onChange={(e) => refilter(setUserId)(e.target.value)} hint={userId && !idFilter(userId) ? "Not a whole id yet" : undefined} />
         <Field label="From" name="since" type="date" value={since} onChange={(e) => refilter(setSince)(e.target.value)} />
         <Field label="Until" name="until" type="date" value={until} onChange={(e) => refilter(setUntil)(e.target.value)} />
       </form>

@@ -66,7 +66,7 @@ export function SignIn() {
     const result = await login({ input: { login: value(form, "login"), password: value(form, "password") } });
     setProblem(problemOf(result.error));
     if (result.data) {
-      session.start(result.data.login);
+      session.begin(result.data.login);
       navigate("/account");
     }
   }
@@ -107,7 +107,7 @@ export function Register() {
     });
     setProblem(problemOf(result.error));
     if (result.data) {
-      session.start(result.data.register);
+      session.begin(result.data.register);
       navigate("/account");
     }
   }
@@ -188,7 +188,7 @@ export function ResetPassword() {
     const result = await reset({ token, newPassword: value(form, "newPassword") });
     setProblem(problemOf(result.error));
     if (result.data) {
-      session.start(result.data.resetPassword);
+      session.begin(result.data.resetPassword);
       navigate("/account?reset=1");
     }
   }

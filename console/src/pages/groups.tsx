@@ -26,7 +26,7 @@ const GROUPS = graphql(`
 `);
 
 const GROUP = graphql(`
-  query GroupDetail($id: ID!) {
+  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {
     group(id: $id) {
       id
       name
@@ -36,7 +36,7 @@ const GROUP = graphql(`
         id
         codename
       }
-      members(first: 50) {
+      members(first: 50) @include(if: $members) {
         nodes {
           id
           email
@@ -44,7 +44,7 @@ const GROUP = graphql(`
         }
       }
     }
-    permissions {
+    permissions @include(if: $permissions) {
       id
       codename
       name
@@ -153,7 +153,12 @@ export function Groups() {
 export function GroupPage({ id }: { id: string }) {
   const { me } = useViewer();
   const [, navigate] = useLocation();
-  const [result, refetch] = useQuery({ query: GROUP, variables: { id }, pause: !allowed(me, "groups.view") });
+  const [result, refetch] = useQuery({
+    query: GROUP,
+    // Members are users (`users.view`); the list of every permission is `permissions.view`'s.
+    variables: { id, members: allowed(me, "users.view"), permissions: allowed(me, "permissions.view") },
+    pause: !allowed(me, "groups.view"),
+  });
   const [updating, update] = useMutation(UPDATE_GROUP);
   const [, remove] = useMutation(DELETE_GROUP);
   const [, removeMember] = useMutation(REMOVE_MEMBER);
@@ -198,7 +203,7 @@ export function GroupPage({ id }: { id: string }) {
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">Members ({group.memberCount})</h2>
         <ul className="cards">
-          {group.members.nodes.map((member) => (
+          {group.members?.nodes.map((member) => (
             <li key={member.id}>
               <Link href={`/admin/users/${member.id}`}>{member.email}</Link> {member.fullName !== member.email && `(${member.fullName})`}
               {manage && (

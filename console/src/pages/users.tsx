@@ -9,6 +9,7 @@ import type { DeletedFilter, OrderDirection, Role, UserOrderField } from "../gql
 import { problemOf, type Problem } from "../errors";
 import { Field, Forbidden, ProblemNote, Select, Submit, when } from "../components/ui";
 import { allowed, useViewer } from "../viewer";
+import { pageWindow } from "../paging";
 
 const PAGE_SIZE = 10;
 
@@ -54,8 +55,9 @@ const CREATE_USER = graphql(`
   }
 `);
 
-/** How the list is paged: by page number (offset), or by cursor from the page it was on. */
-type Paging = { kind: "offset"; page: number } | { kind: "after"; cursor: string } | { kind: "before"; cursor: string };
+/** How the list is paged: by page number (offset), or by cursor from the page it was on; the
+ * page number is kept either way. */
+type Paging = { kind: "offset" | "after" | "before"; page: number; cursor?: string };
 
 export function Users() {
   const { me } = useViewer();
@@ -81,6 +83,7 @@ export function Users() {
       : paging.kind === "after"
         ? { first: PAGE_SIZE, after: paging.cursor }
         : { last: PAGE_SIZE, before: paging.cursor };
+  const current = paging.page;
   const [result] = useQuery({
     query: USERS,
     variables: { ...pageVariables, filter, orderBy: { field, direction } },
@@ -165,21 +168,30 @@ export function Users() {
       </div>
       {list && (
         <nav className="pager" aria-label="Pages of users">
-          <button type="button" disabled={!list.pageInfo.hasPreviousPage || !list.pageInfo.startCursor} onClick={() => setPaging({ kind: "before", cursor: list.pageInfo.startCursor! })}>
+          <button
+            type="button"
+            disabled={!list.pageInfo.hasPreviousPage || !list.pageInfo.startCursor}
+            onClick={() => setPaging({ kind: "before", cursor: list.pageInfo.startCursor!, page: Math.max(0, current - 1) })}
+          >
             Previous
           </button>
-          {Array.from({ length: Math.min(pages, 10) }, (_, page) => (
+          {pageWindow(current, pages).map((page) => (
             <button
               type="button"
               key={page}
-              aria-current={paging.kind === "offset" && paging.page === page ? "page" : undefined}
+              aria-label={`Page ${page + 1}`}
+              aria-current={current === page ? "page" : undefined}
               onClick={() => setPaging({ kind: "offset", page })}
             >
               {page + 1}
             </button>
           ))}
-          {pages > 10 && <span>… {pages} pages</span>}
-          <button type="button" disabled={!list.pageInfo.hasNextPage || !list.pageInfo.endCursor} onClick={() => setPaging({ kind: "after", cursor: list.pageInfo.endCursor! })}>
+          <span>of {pages}</span>
+          <button
+            type="button"
+            disabled={!list.pageInfo.hasNextPage || !list.pageInfo.endCursor}
+            onClick={() => setPaging({ kind: "after", cursor: list.pageInfo.endCursor!, page: current + 1 })}
+          >
             Next
           </button>
         </nav>
