@@ -17,6 +17,15 @@ window.addEventListener("storage", (event) => {
   if (event.key === IDENTITY_KEY) session.identityChanged();
 });
 
+// Signed out: GraphiQL's saved tabs (queries, variables, maybe a password typed into a login
+// mutation) go too.
+session.subscribe(() => {
+  if (session.signedIn) return;
+  for (const key of Object.keys(window.localStorage)) {
+    if (key.startsWith("graphiql:")) window.localStorage.removeItem(key);
+  }
+});
+
 /** A fresh client (and so an empty cache) and fresh pages for each identity. */
 function Root() {
   const generation = useSyncExternalStore(

@@ -45,6 +45,8 @@ fn page(name: &str, policy: &'static str) -> Response {
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .header(header::CACHE_CONTROL, "no-cache")
         .header(header::CONTENT_SECURITY_POLICY, policy)
+        // The same path answers JSON or 404 to a client that does not ask for a page.
+        .header(header::VARY, "Accept")
         .body(Body::from(file.data))
         .expect("BUG: static headers are valid")
 }

@@ -41,6 +41,7 @@ async fn every_app_path_gets_the_console_page_under_its_policy() {
     assert_eq!(home.status(), 200);
     assert!(header(&home, CONTENT_TYPE).starts_with("text/html"));
     assert_eq!(header(&home, CACHE_CONTROL), "no-cache");
+    assert_eq!(header(&home, reqwest::header::VARY), "Accept");
     let policy = header(&home, CONTENT_SECURITY_POLICY);
     assert!(policy.contains("script-src 'self';"), "{policy}");
     assert!(!policy.contains("unsafe-inline"), "{policy}");
