@@ -10,22 +10,38 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   name: string;
   problem?: Problem | null;
   hint?: ReactNode;
+  /** A text area, for the fields that keep line breaks (address, descriptions). */
+  multiline?: boolean;
 }
 
-export function Field({ label, name, problem, hint, ...input }: FieldProps) {
+export function Field({ label, name, problem, hint, multiline, ...input }: FieldProps) {
   const id = useId();
   const messages = problem?.fields[name] ?? [];
   const describedBy = [hint ? `${id}-hint` : "", messages.length ? `${id}-errors` : ""].filter(Boolean).join(" ");
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        aria-invalid={messages.length > 0 || undefined}
-        aria-describedby={describedBy || undefined}
-        {...input}
-      />
+      {multiline ? (
+        <textarea
+          id={id}
+          name={name}
+          rows={3}
+          aria-invalid={messages.length > 0 || undefined}
+          aria-describedby={describedBy || undefined}
+          defaultValue={input.defaultValue}
+          disabled={input.disabled}
+          required={input.required}
+          autoComplete={input.autoComplete}
+        />
+      ) : (
+        <input
+          id={id}
+          name={name}
+          aria-invalid={messages.length > 0 || undefined}
+          aria-describedby={describedBy || undefined}
+          {...input}
+        />
+      )}
       {hint && (
         <small id={`${id}-hint`} className="hint">
           {hint}

@@ -162,7 +162,7 @@ function Profile({ me }: { me: Me }) {
         {saved && !problem && <Notice>Saved.</Notice>}
         <div className="grid">
           {PROFILE_FIELDS.map(([name, label, autoComplete]) => (
-            <Field key={name} label={label} name={name} autoComplete={autoComplete} defaultValue={me[name] ?? ""} problem={problem} />
+            <Field key={name} label={label} name={name} autoComplete={autoComplete} defaultValue={me[name] ?? ""} problem={problem} multiline={name === "address"} />
           ))}
         </div>
         <Submit busy={state.fetching}>Save profile</Submit>

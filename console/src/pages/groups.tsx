@@ -187,7 +187,7 @@ export function GroupPage({ id }: { id: string }) {
         {notice && <Notice>{notice}</Notice>}
         <div className="grid">
           <Field label="Name" name="name" defaultValue={group.name} required problem={problem} disabled={!manage} />
-          <Field label="Description" name="description" defaultValue={group.description ?? ""} problem={problem} disabled={!manage} />
+          <Field label="Description" name="description" defaultValue={group.description ?? ""} problem={problem} disabled={!manage} multiline />
         </div>
         <fieldset>
           <legend>Permissions this group grants</legend>

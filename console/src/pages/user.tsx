@@ -193,7 +193,7 @@ export function UserPage({ id }: { id: string }) {
           {edit.notice && <Notice>{edit.notice}</Notice>}
           <div className="grid">
             {EDIT_FIELDS.map(([name, label]) => (
-              <Field key={name} label={label} name={name} defaultValue={user[name] ?? ""} problem={edit.problem} disabled={!canUpdate} />
+              <Field key={name} label={label} name={name} defaultValue={user[name] ?? ""} problem={edit.problem} disabled={!canUpdate} multiline={name === "address"} />
             ))}
           </div>
           {canUpdate && <Submit busy={edit.busy}>Save</Submit>}
