@@ -263,6 +263,7 @@ export function UserPage({ id }: { id: string }) {
             {groups.notice && <Notice>{groups.notice}</Notice>}
             <fieldset>
               <legend>Member of</legend>
+              {choices.data.groups.nodes.length === 0 && <p className="hint">There are no groups yet.</p>}
               {choices.data.groups.nodes.map((group) => (
                 <label key={group.id} className="check">
                   <input type="checkbox" name="group" value={group.id} defaultChecked={user.groups.some((g) => g.id === group.id)} disabled={!allowed(me, "groups.manage")} />{" "}
