@@ -89,8 +89,15 @@ function Private({ children }: { children: React.ReactNode }) {
       </p>
     );
   }
-  if (!me) return <Redirect to="/sign-in" />;
+  if (!me) return <SignInFirst />;
   return <>{children}</>;
+}
+
+/** Sends a signed-out visitor to sign in, and back here afterwards. */
+function SignInFirst() {
+  const [location] = useLocation();
+  const search = window.location.search;
+  return <Redirect to={`/sign-in?next=${encodeURIComponent(location + search)}`} />;
 }
 
 /** After each navigation: the page's heading gets focus and names the tab. */
@@ -114,6 +121,13 @@ function useAnnouncePages() {
   }, [location]);
 }
 
+/** On `/sign-in` while signed in: on to where the visitor was going. */
+function SignedIn() {
+  const next = new URLSearchParams(window.location.search).get("next");
+  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/account";
+  return <Redirect to={target} />;
+}
+
 export function App() {
   const { me, loading } = useViewer();
   useAnnouncePages();
@@ -126,7 +140,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Switch>
           <Route path="/">{loading ? <p>Loading…</p> : <Redirect to={me ? "/account" : "/sign-in"} />}</Route>
-          <Route path="/sign-in">{me ? <Redirect to="/account" /> : <SignIn />}</Route>
+          <Route path="/sign-in">{me ? <SignedIn /> : <SignIn />}</Route>
           <Route path="/register">{me ? <Redirect to="/account" /> : <Register />}</Route>
           <Route path="/forgot-password" component={ForgotPassword} />
           <Route path="/reset-password" component={ResetPassword} />

@@ -43,7 +43,7 @@ export function fromGraphQLError(error: ErrorLike): Problem {
   } else if (code === "INTERNAL_SERVER_ERROR") {
     const id = typeof extensions.requestId === "string" ? ` (request ${extensions.requestId})` : "";
     message = `Something went wrong on the server${id}.`;
-  } else if (Object.keys(fields).length > 0 && code === "BAD_USER_INPUT") {
+  } else if (Object.keys(fields).length > 0 && (code === "BAD_USER_INPUT" || code === "CONFLICT")) {
     message = "Please correct the fields marked below.";
   }
   return { code, message, fields, retryAfter };

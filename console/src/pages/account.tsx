@@ -109,14 +109,16 @@ const PROFILE_FIELDS = [
 export function Account() {
   const { me } = useViewer();
   const reset = new URLSearchParams(useSearch()).has("reset");
+  const [passwordChanges, setPasswordChanges] = useState(0);
   if (!me) return null;
   return (
     <>
       <h1>Your account</h1>
       {reset && <Notice>Your new password is set, and every other device was signed out.</Notice>}
       <Profile me={me} />
-      <ChangePassword />
-      <Sessions />
+      <ChangePassword onChanged={() => setPasswordChanges((n) => n + 1)} />
+      {/* A password change ends the other sessions: list them anew. */}
+      <Sessions key={passwordChanges} />
       <Activity />
       <DeleteAccount />
     </>
@@ -171,7 +173,7 @@ function Profile({ me }: { me: Me }) {
   );
 }
 
-function ChangePassword() {
+function ChangePassword({ onChanged }: { onChanged: () => void }) {
   const { session } = useViewer();
   const [state, change] = useMutation(CHANGE_PASSWORD);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -189,6 +191,7 @@ function ChangePassword() {
       // Every session ended; this one continues with the fresh pair.
       session.start(result.data.changePassword);
       setDone(true);
+      onChanged();
       form.reset();
     }
   }
@@ -209,7 +212,7 @@ function ChangePassword() {
 function Sessions() {
   const { session } = useViewer();
   const [, navigate] = useLocation();
-  const [sessions, refetch] = useQuery({ query: SESSIONS, requestPolicy: "cache-and-network" });
+  const [sessions, refetch] = useQuery({ query: SESSIONS, requestPolicy: "network-only" });
   const [, revoke] = useMutation(REVOKE);
   const [, logout] = useMutation(LOGOUT);
   const [problem, setProblem] = useState<Problem | null>(null);

@@ -55,7 +55,13 @@ function value(form: HTMLFormElement, name: string): string {
   return (form.elements.namedItem(name) as HTMLInputElement | null)?.value ?? "";
 }
 
+/** Where to go after signing in: the page that sent the visitor here, if it is one of ours. */
+function returnTo(next: string | null): string {
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/account";
+}
+
 export function SignIn() {
+  const next = new URLSearchParams(useSearch()).get("next");
   const { session } = useViewer();
   const [, navigate] = useLocation();
   const [state, login] = useMutation(LOGIN);
@@ -67,7 +73,7 @@ export function SignIn() {
     setProblem(problemOf(result.error));
     if (result.data) {
       session.begin(result.data.login);
-      navigate("/account");
+      navigate(returnTo(next));
     }
   }
   return (
@@ -203,8 +209,8 @@ export function ResetPassword() {
         <form onSubmit={submit} noValidate>
           <ProblemNote problem={problem} />
           {problem?.fields.token && (
-            <p>
-              <Link href="/forgot-password">Ask for a new link</Link>
+            <p className="problem">
+              The link {problem.fields.token.join("; ")}. <Link href="/forgot-password">Ask for a new link</Link>
             </p>
           )}
           <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required problem={problem} />

@@ -136,10 +136,11 @@ export function Groups() {
         <Field label="Search groups" name="search" type="search" value={search} onChange={(e) => { setSearch(e.target.value); setAfter(null); }} />
       </form>
       <ProblemNote problem={problemOf(result.error)} />
+      {list && list.nodes.length === 0 && <p>{search ? "No group matches." : "There are no groups yet."}</p>}
       <ul className="cards">
         {list?.nodes.map((group) => (
           <li key={group.id}>
-            <Link href={`/admin/groups/${group.id}`}>{group.name}</Link> · {group.memberCount} members
+            <Link href={`/admin/groups/${group.id}`}>{group.name}</Link> · {group.memberCount} {group.memberCount === 1 ? "member" : "members"}
             {group.description && <p>{group.description}</p>}
           </li>
         ))}

@@ -135,14 +135,16 @@ function useAction<Data, Variables extends AnyVariables>(document: TypedDocument
   const [state, run] = useMutation(document);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [at, setAt] = useState(0);
   async function act(variables: Variables, success: string) {
+    setAt(Date.now());
     const result = await run(variables);
     setProblem(problemOf(result.error));
     setNotice(result.error ? null : success);
     if (!result.error) done();
     return !result.error;
   }
-  return { busy: state.fetching, problem, notice, act };
+  return { busy: state.fetching, problem, notice, act, at };
 }
 
 export function UserPage({ id }: { id: string }) {
@@ -165,7 +167,10 @@ export function UserPage({ id }: { id: string }) {
   const restore = useAction(RESTORE_USER, reload);
   if (!allowed(me, "users.view")) return <Forbidden />;
   const user = result.data?.user;
-  if (result.error) return <ProblemNote problem={problemOf(result.error)} />;
+  if (result.error) {
+    const problem = problemOf(result.error);
+    return problem?.fields.id ? <p className="problem">No such user: the id {problem.fields.id.join("; ")}.</p> : <ProblemNote problem={problem} />;
+  }
   if (!user) return <p>{result.fetching ? "Loading…" : "No such user."}</p>;
   const canUpdate = allowed(me, "users.update");
   async function save(event: FormEvent<HTMLFormElement>) {
@@ -202,24 +207,44 @@ export function UserPage({ id }: { id: string }) {
 
       <section aria-labelledby="access-heading">
         <h2 id="access-heading">Access</h2>
-        {[role, active, remove, restore].map((action, index) => (
-          <div key={index}>
-            <ProblemNote problem={action.problem} />
-            {action.notice && <Notice>{action.notice}</Notice>}
-          </div>
-        ))}
+        {/* What the last of these buttons did, only. */}
+        {(() => {
+          const last = [role, active, remove, restore].reduce((a, b) => (b.at > a.at ? b : a));
+          return last.at > 0 ? (
+            <>
+              <ProblemNote problem={last.problem} />
+              {last.notice && <Notice>{last.notice}</Notice>}
+            </>
+          ) : null;
+        })()}
         <div className="actions">
           {me?.isAdmin && (
             <button
               type="button"
               disabled={role.busy}
-              onClick={() => role.act({ id, role: user.role === "ADMIN" ? "USER" : "ADMIN" }, user.role === "ADMIN" ? "Now a user." : "Now an admin.")}
+              onClick={() => {
+                const to = user.role === "ADMIN" ? "USER" : "ADMIN";
+                const self = user.id === me?.id ? " You will lose administration at once." : "";
+                if (window.confirm(`Make ${user.email} ${to === "ADMIN" ? "an admin" : "a user"}?${to === "USER" ? self : ""}`)) {
+                  role.act({ id, role: to }, to === "ADMIN" ? "Now an admin." : "Now a user.");
+                }
+              }}
             >
               {user.role === "ADMIN" ? "Make user" : "Make admin"}
             </button>
           )}
           {canUpdate && (
-            <button type="button" disabled={active.busy} onClick={() => active.act({ id, active: !user.isActive }, user.isActive ? "Deactivated; their sessions ended." : "Activated.")}>
+            <button
+              type="button"
+              disabled={active.busy}
+              onClick={() => {
+                if (user.isActive) {
+                  const self = user.id === me?.id ? " This is your own account: you will be signed out and cannot sign in again." : "";
+                  if (!window.confirm(`Deactivate ${user.email}? Their sessions end at once.${self}`)) return;
+                }
+                active.act({ id, active: !user.isActive }, user.isActive ? "Deactivated; their sessions ended." : "Activated.");
+              }}
+            >
               {user.isActive ? "Deactivate" : "Activate"}
             </button>
           )}

@@ -235,12 +235,12 @@ function CreateUser() {
       <h2>New user</h2>
       <ProblemNote problem={problem} />
       <div className="grid">
-        <Field label="Email" name="email" type="email" required problem={problem} />
+        <Field label="Email" name="email" type="email" required problem={problem} autoFocus />
         <Field label="Password" name="password" type="password" autoComplete="new-password" required problem={problem} />
         <Field label="Username" name="username" problem={problem} />
         <Field label="First name" name="firstName" problem={problem} />
         <Field label="Last name" name="lastName" problem={problem} />
-        <Select label="Role" name="role" defaultValue="USER">
+        <Select label="New user's role" name="role" defaultValue="USER">
           <option value="USER">User</option>
           <option value="ADMIN">Admin</option>
         </Select>
