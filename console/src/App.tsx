@@ -5,7 +5,7 @@ import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { useMutation } from "urql";
 import { graphql } from "./gql";
 import { allowed, useViewer } from "./viewer";
-import { ForgotPassword, Register, ResetPassword, SignIn, VerifyEmail } from "./pages/auth";
+import { ForgotPassword, Register, ResetPassword, SignIn, VerifyEmail, returnTo } from "./pages/auth";
 import { Account } from "./pages/account";
 import { Users } from "./pages/users";
 import { UserPage } from "./pages/user";
@@ -123,9 +123,7 @@ function useAnnouncePages() {
 
 /** On `/sign-in` while signed in: on to where the visitor was going. */
 function SignedIn() {
-  const next = new URLSearchParams(window.location.search).get("next");
-  const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/account";
-  return <Redirect to={target} />;
+  return <Redirect to={returnTo(new URLSearchParams(window.location.search).get("next"))} />;
 }
 
 export function App() {

@@ -4,12 +4,12 @@ import { createRoot } from "react-dom/client";
 import { Provider } from "urql";
 import { App } from "./App";
 import { createClient } from "./client";
+import { refresh } from "./refresh";
 import { IDENTITY_KEY, Session } from "./session";
 import { ViewerProvider } from "./viewer";
 import "./style.css";
 
 const session = new Session(window.localStorage);
-let client = createClient(session);
 
 // Another tab signed in or out: follow it. (A refresh in another tab changes only the refresh
 // token; this tab's access token stays good, and its next refresh reads the new one.)
@@ -32,10 +32,7 @@ function Root() {
     (listener) => session.subscribe(listener),
     () => session.generation,
   );
-  const current = useMemo(() => {
-    if (generation > 0) client = createClient(session);
-    return client;
-  }, [generation]);
+  const current = useMemo(() => createClient(session), [generation]);
   return (
     <Provider value={current} key={generation}>
       <ViewerProvider session={session}>
@@ -48,9 +45,7 @@ function Root() {
 // Refresh ahead of expiry even when the page sits idle, so the next click is not delayed.
 function scheduleRefresh() {
   window.setTimeout(async () => {
-    if (session.needsRefresh()) {
-      await client.query(`query KeepAlive { __typename }`, {}, { requestPolicy: "network-only" }).toPromise();
-    }
+    if (session.needsRefresh()) await refresh(session);
     scheduleRefresh();
   }, Math.max(5_000, session.refreshDueIn()));
 }

@@ -56,7 +56,7 @@ function value(form: HTMLFormElement, name: string): string {
 }
 
 /** Where to go after signing in: the page that sent the visitor here, if it is one of ours. */
-function returnTo(next: string | null): string {
+export function returnTo(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/account";
 }
 
