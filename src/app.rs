@@ -22,7 +22,7 @@ use crate::mail::Mailer;
 use crate::services::audit;
 use crate::services::delivery::{self, MailQueue};
 use crate::services::settings::{self as stored, SecretSource};
-use crate::services::{account_tokens, login_throttle, outbox};
+use crate::services::{account_tokens, login_throttle, outbox, sessions};
 use crate::state::AppState;
 
 /// A start-up failure, with a message for the operator.
@@ -162,9 +162,10 @@ pub async fn serve(
         options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
     }
     log_choices(settings, &options);
-    let retention = (settings.audit_retention_days > 0)
-        .then(|| chrono::Duration::days(i64::from(settings.audit_retention_days)));
-    let pruning = tokio::spawn(prune_periodically(state.db.clone(), retention));
+    let pruning = tokio::spawn(prune_periodically(
+        state.db.clone(),
+        Retention::from_settings(settings),
+    ));
     let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
@@ -219,9 +220,28 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
 /// How often expired rows are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
-/// Deletes the login throttle's expired counters, expired link tokens and old outbox rows now
-/// and then; every replica may, the deletes are idempotent.
-async fn prune_periodically(db: DatabaseConnection, audit_retention: Option<chrono::Duration>) {
+/// How long rows that no longer decide anything are kept.
+struct Retention {
+    /// Audit events (`None`: for ever).
+    audit: Option<chrono::Duration>,
+    /// Sessions after they ended or expired.
+    sessions: chrono::Duration,
+}
+
+impl Retention {
+    fn from_settings(settings: &Settings) -> Self {
+        Self {
+            audit: (settings.audit_retention_days > 0)
+                .then(|| chrono::Duration::days(i64::from(settings.audit_retention_days))),
+            sessions: chrono::Duration::days(i64::from(settings.session_retention_days)),
+        }
+    }
+}
+
+/// Deletes the login throttle's expired counters, expired link tokens, old outbox rows, old
+/// audit events and long-ended sessions now and then; every replica may, the deletes are
+/// idempotent.
+async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
     let mut ticks = tokio::time::interval(PRUNE_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -233,10 +253,14 @@ async fn prune_periodically(db: DatabaseConnection, audit_retention: Option<chro
             ("outbox rows", outbox::prune(&db, now).await),
             (
                 "audit events",
-                match audit_retention {
+                match retention.audit {
                     Some(keep) => audit::prune(&db, now - keep).await,
                     None => Ok(0),
                 },
+            ),
+            (
+                "sessions",
+                sessions::prune(&db, now - retention.sessions).await,
             ),
         ];
         for (what, result) in results {

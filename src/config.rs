@@ -243,6 +243,15 @@ pub struct Settings {
     )]
     pub audit_retention_days: u32,
 
+    /// Days a session is kept after it ended or expired (its rows, not its validity).
+    #[arg(
+        long,
+        env = "ROSTER_SESSION_RETENTION_DAYS",
+        default_value = "30",
+        global = true
+    )]
+    pub session_retention_days: u32,
+
     /// Serve Prometheus metrics at `GET /metrics` (`false`: 404).
     #[arg(
         long,

@@ -15,6 +15,7 @@ mod m20261202_000009_create_login_throttle;
 mod m20261202_000010_index_live_users;
 mod m20261203_000011_create_account_recovery;
 mod m20261203_000012_create_audit_events;
+mod m20261206_000013_keep_credentials_with_their_owner;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_index_live_users::Migration),
             Box::new(m20261203_000011_create_account_recovery::Migration),
             Box::new(m20261203_000012_create_audit_events::Migration),
+            Box::new(m20261206_000013_keep_credentials_with_their_owner::Migration),
         ]
     }
 }

@@ -205,7 +205,15 @@ fn hash_with(
     password: &str,
     salt: &[u8],
 ) -> argon2::password_hash::Result<String> {
-    let params = Params::default();
+    hash_with_params(blocks, password, salt, Params::default())
+}
+
+fn hash_with_params(
+    blocks: &mut Vec<Block>,
+    password: &str,
+    salt: &[u8],
+    params: Params,
+) -> argon2::password_hash::Result<String> {
     let output = compute(
         blocks,
         Algorithm::Argon2id,
@@ -243,6 +251,32 @@ fn verify_with(blocks: &mut Vec<Block>, password: &str, hash: &str) -> bool {
         Ok(computed == *expected)
     };
     verify().unwrap_or(false)
+}
+
+/// Whether the PHC string `hash` was made weaker than `hash_with` makes one today: another
+/// algorithm or version, or less memory, fewer passes or less parallelism than the current
+/// parameters. A hash made stronger is kept (no downgrade); a malformed one is left alone (it
+/// verifies nothing anyway).
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let current = Params::default();
+    let algorithm = Algorithm::try_from(parsed.algorithm.as_str()).ok();
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .ok()
+        .flatten();
+    algorithm != Some(Algorithm::Argon2id)
+        || version != Some(Version::V0x13)
+        || params.m_cost() < current.m_cost()
+        || params.t_cost() < current.t_cost()
+        || params.p_cost() < current.p_cost()
 }
 
 /// Checks `password` against the policy and records every reason it fails on `field`.
@@ -316,6 +350,28 @@ fn weakness(password: &str, personal: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_hashes_weaker_than_todays_are_rehashed() {
+        let salt = [7u8; 16];
+        let with = |m, t, p| {
+            let params = Params::new(m, t, p, None).expect("valid parameters");
+            hash_with_params(&mut Vec::new(), "pw", &salt, params).expect("a hash")
+        };
+        let today = Params::default();
+        let (m, t, p) = (today.m_cost(), today.t_cost(), today.p_cost());
+        let current = hash_with(&mut Vec::new(), "pw", &salt).expect("a hash");
+        assert!(!needs_rehash(&current));
+        assert!(needs_rehash(&with(m / 2, t, p)));
+        assert!(needs_rehash(&with(m, t - 1, p)));
+        assert!(!needs_rehash(&with(m * 2, t + 1, p)), "stronger stays");
+        assert!(!needs_rehash("not a hash"));
+        let weak = with(8 * 1024, 1, 1);
+        assert!(
+            verify_with(&mut Vec::new(), "pw", &weak),
+            "a weak hash still verifies"
+        );
+    }
 
     fn policy(password: &str, personal: &[&str]) -> Vec<String> {
         let mut errors = FieldErrors::default();

@@ -129,7 +129,9 @@ pub struct Credentials {
     /// The bearer token; `Some("")` when the header was present but empty or not `Bearer`.
     bearer: Option<String>,
     pub client: ClientInfo,
-    resolved: OnceCell<Option<Arc<Viewer>>>,
+    /// The viewer, resolved when first asked for; `forget_viewer` starts a new cell, so that
+    /// what comes after a change to the viewer's session or rights sees that change.
+    resolved: std::sync::Mutex<Arc<OnceCell<Option<Arc<Viewer>>>>>,
 }
 
 impl Credentials {
@@ -147,7 +149,18 @@ impl Credentials {
         Self {
             bearer,
             client,
-            resolved: OnceCell::new(),
+            resolved: Default::default(),
+        }
+    }
+
+    /// Forgets the resolved viewer: the next `viewer` call checks the token against the
+    /// database again (its session may have ended, its rights changed).
+    pub fn forget_viewer(&self) {
+        if self.bearer.is_some() {
+            *self
+                .resolved
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::default();
         }
     }
 
@@ -163,8 +176,12 @@ impl Credentials {
         let Some(token) = &self.bearer else {
             return Ok(None);
         };
-        let viewer = self
+        let resolved = self
             .resolved
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let viewer = resolved
             .get_or_try_init(|| async {
                 let Some(claims) = keys.verify_access(token) else {
                     return Ok::<_, AppError>(None);
@@ -207,7 +224,10 @@ async fn live_session_user(
 }
 
 /// Codenames `user_id` holds directly or through any group: one query.
-async fn codenames_of_user(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<HashSet<String>> {
+pub async fn codenames_of_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<HashSet<String>> {
     let direct = Query::select()
         .column(user_permissions::Column::PermissionId)
         .from(user_permissions::Entity)

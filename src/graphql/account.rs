@@ -36,6 +36,8 @@ pub struct LoginInput {
 #[derive(InputObject)]
 pub struct UpdateProfileInput {
     pub email: Option<String>,
+    /// Required when `email` changes: an address is a credential (reset links go there).
+    pub current_password: Option<String>,
     #[graphql(flatten)]
     pub profile: ProfileInput,
 }
@@ -136,13 +138,15 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Edits the viewer's own profile.
+    /// Edits the viewer's own profile. Changing `email` needs `currentPassword` (missing or
+    /// wrong: `BAD_USER_INPUT` on `currentPassword`).
     #[graphql(guard = "Authenticated")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
         let viewer = ctx.viewer().await?;
         let changes = input.profile.changes(input.email);
+        let current_password = input.current_password.as_deref();
         Ok(User::from(
-            accounts::update_profile(ctx.state(), &viewer, changes).await?,
+            accounts::update_profile(ctx.state(), &viewer, changes, current_password).await?,
         ))
     }
 

@@ -58,6 +58,7 @@ pub enum AuditAction {
     PermissionCreated,
     PermissionDeleted,
     SuperuserCreated,
+    LoginThrottleCleared,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

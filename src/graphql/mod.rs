@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod context;
+mod fresh_viewer;
 pub mod groups;
 pub mod guards;
 pub mod limits;
@@ -80,7 +81,9 @@ pub struct Api {
 
 impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
-        let mut builder = schema_builder().data(state.clone());
+        let mut builder = schema_builder()
+            .data(state.clone())
+            .extension(fresh_viewer::FreshViewerPerMutation);
         if state.require_verified_email {
             builder = builder.extension(verified::RequireVerifiedEmail);
         }

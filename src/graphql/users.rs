@@ -165,7 +165,10 @@ impl UsersMutation {
         Ok(User::from(user))
     }
 
-    /// Edits an account. ADMIN or `users.update`; a role change needs ADMIN.
+    /// Edits an account. ADMIN or `users.update`; a role change needs ADMIN. A non-ADMIN may
+    /// change another account's `email` or `emailVerified` only when that account holds no
+    /// permission the caller lacks, and only an ADMIN may set `emailVerified: true`. One's own
+    /// email changes through `updateProfile` (with the current password).
     #[graphql(guard = "AdminOr::permission(\"users.update\")")]
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
         let changes = UserChanges {
@@ -173,6 +176,7 @@ impl UsersMutation {
             role: input.role.map(Into::into),
             is_active: input.is_active,
             email_verified: input.email_verified,
+            owner_proved: false,
         };
         update(ctx, &id, changes).await
     }
@@ -212,6 +216,16 @@ impl UsersMutation {
         let permanent = permanent.unwrap_or(false);
         user_service::delete(ctx.state(), &viewer, id, permanent).await?;
         Ok(true)
+    }
+
+    /// Forgets the account's failed logins, ending a lockout by the login throttle: its
+    /// hourly ceiling and every address's backoff. `false` when there was nothing to forget.
+    /// ADMIN.
+    #[graphql(guard = "Admin")]
+    async fn clear_login_throttle(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
+        let viewer = ctx.viewer().await?;
+        let id = input::id("userId", &user_id)?;
+        Ok(user_service::clear_login_throttle(ctx.state(), &viewer, id).await?)
     }
 
     /// Undoes a soft delete. ADMIN or `users.delete`.

@@ -118,21 +118,22 @@ pub async fn login(
         None => Account::Unknown(login),
     };
     let named = candidate.as_ref().map(|user| user.id);
-    let attempt = match login_throttle::begin(&state.db, &account, client.ip, db::now()).await {
-        Ok(attempt) => attempt,
-        Err(refusal) => {
-            if matches!(refusal, AppError::TooManyRequests { .. }) {
-                metrics::login("throttled");
-                metrics::throttled("login");
-                refused_login(state, Action::LoginThrottled, named, login, client).await;
+    let attempt =
+        match login_throttle::begin(&state.db, &account, login, client.ip, db::now()).await {
+            Ok(attempt) => attempt,
+            Err(refusal) => {
+                if matches!(refusal, AppError::TooManyRequests { .. }) {
+                    metrics::login("throttled");
+                    metrics::throttled("login");
+                    refused_login(state, Action::LoginThrottled, named, login, client).await;
+                }
+                return Err(refusal);
             }
-            return Err(refusal);
-        }
-    };
+        };
     match check_and_open(state, candidate, password, client).await {
         Ok(opened) => {
             metrics::login("succeeded");
-            if let Err(error) = attempt.succeeded(&state.db).await {
+            if let Err(error) = attempt.succeeded(&state.db, opened.0.id, db::now()).await {
                 // The session is open; the counter merely stays a failure too many.
                 tracing::warn!(error = %error.message(), "could not reset the login throttle");
             }
@@ -190,10 +191,15 @@ impl<E: Into<AppError>> From<E> for Verdict {
 /// The password check and the session, for a login the throttle let through.
 ///
 /// The password is checked outside any lock; the session opens only if, inside the
-/// transaction that opens it, the account row is still the one that was checked (same hash,
-/// same `updated_at`, active, undeleted). That update locks the row, so a password change,
-/// deactivation or deletion (even one undone again meanwhile) either commits first and this
-/// login fails, or waits and then ends the new session with the others.
+/// transaction that opens it, the account is still the one that was checked: same password
+/// hash, same `credentials_version` (which a password change, deactivation and deletion bump,
+/// even one undone again meanwhile), active and undeleted. Nothing else on the row matters, so
+/// a profile, role or membership change at the same moment never costs a correct login. That
+/// update locks the row, so a credential change either commits first and this login fails, or
+/// waits and then ends the new session with the others.
+///
+/// A hash made with weaker argon2 parameters than today's is replaced in the same update,
+/// while the password is at hand (`password::needs_rehash`).
 async fn check_and_open(
     state: &AppState,
     candidate: Option<users::Model>,
@@ -211,13 +217,22 @@ async fn check_and_open(
     if !password_ok || !user.is_active || user.deleted_at.is_some() {
         return Err(Verdict::Refused);
     }
+    let rehashed = if password::needs_rehash(&user.password_hash) {
+        Some(state.passwords.hash(password).await?)
+    } else {
+        None
+    };
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    let unchanged = users::Entity::update_many()
-        .col_expr(users::Column::LastLoginAt, Expr::value(now))
+    let mut update =
+        users::Entity::update_many().col_expr(users::Column::LastLoginAt, Expr::value(now));
+    if let Some(hash) = &rehashed {
+        update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
+    }
+    let unchanged = update
         .filter(users::Column::Id.eq(user.id))
         .filter(users::Column::PasswordHash.eq(&user.password_hash))
-        .filter(users::Column::UpdatedAt.eq(user.updated_at))
+        .filter(users::Column::CredentialsVersion.eq(user.credentials_version))
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
         .exec(&txn)
@@ -238,33 +253,63 @@ async fn check_and_open(
     txn.commit().await?;
     let user = users::Model {
         last_login_at: Some(now),
+        password_hash: rehashed.unwrap_or(user.password_hash),
         ..user
     };
     Ok((user, tokens))
 }
 
-/// `updateProfile`: the viewer edits their own profile. Unique violations answer `CONFLICT`
-/// on the field.
+/// `updateProfile`: the viewer edits their own profile. Changing the email is a credential
+/// change (whoever holds the address can reset the password), so it needs the current
+/// password: missing or wrong is `BAD_USER_INPUT` on `currentPassword` and nothing changes.
+/// Unique violations answer `CONFLICT` on the field.
 pub async fn update_profile(
     state: &AppState,
     viewer: &Viewer,
     changes: ProfileChanges,
+    current_password: Option<&str>,
 ) -> AppResult<users::Model> {
     let current = &viewer.user;
+    // An address that is not valid changes nothing: its own message says so, and no password
+    // is asked for (or checked) on its account.
+    let mut invalid = FieldErrors::default();
     let new_email = changes
         .email
         .as_deref()
-        .is_some_and(|email| email.trim().to_lowercase() != current.email);
+        .map(|email| input::email(&mut invalid, "email", email))
+        .is_some_and(|email| invalid.is_empty() && email != current.email);
     let new_username = match &changes.username {
         Some(Some(username)) => current.username_key.as_ref() != Some(&username.to_lowercase()),
         _ => false,
     };
     if new_email || new_username {
-        // Each change tells whether the value is taken: bounded like `register`.
+        // Each change tells whether the value is taken (and a password check is a guess):
+        // bounded like `register`.
         state.throttle.user(current.id)?;
+    }
+    if new_email {
+        let proved = match current_password {
+            Some(password) if password.chars().count() <= password::MAX_PASSWORD_CHARS => {
+                state
+                    .passwords
+                    .verify(password, &current.password_hash)
+                    .await?
+            }
+            _ => false,
+        };
+        if !proved {
+            let message = if current_password.is_some() {
+                "is incorrect"
+            } else {
+                "is required to change the email"
+            };
+            // Not UNAUTHENTICATED: that would tell the client its token is bad.
+            return Err(FieldErrors::single("currentPassword", message));
+        }
     }
     let changes = UserChanges {
         profile: changes,
+        owner_proved: new_email,
         ..Default::default()
     };
     administration::update(state, viewer, viewer.id(), changes).await

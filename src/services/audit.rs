@@ -69,6 +69,7 @@ actions! {
     PermissionCreated => "PERMISSION_CREATED",
     PermissionDeleted => "PERMISSION_DELETED",
     SuperuserCreated => "SUPERUSER_CREATED",
+    LoginThrottleCleared => "LOGIN_THROTTLE_CLEARED",
 }
 
 /// The longest user agent an event keeps.

@@ -195,6 +195,11 @@ async fn deliver(
             )
         }
         MailKind::PasswordReset => {
+            if user.email_from_change && !user.email_verified {
+                // An address an email change set proves nothing until its own link is opened:
+                // a reset link there would let whoever changed it take the account over.
+                return Ok(Delivered::Skipped("the address is unproven"));
+            }
             let token = issue(db, &user, Purpose::PasswordReset).await?;
             let link = compose::link(public_url, "reset-password", &token);
             compose::password_reset(

@@ -1,11 +1,16 @@
 //! Login throttling, counted in the database so that replicas share it and restarts keep it.
 //! Only failures count, and an attempt is refused before any password hashing:
 //!
-//! - per account and client address: after `CONSECUTIVE` failures in a row that pair waits,
+//! - per login name and client address: after `CONSECUTIVE` failures in a row that pair waits,
 //!   1 s after the fifth, doubling with each further failure up to 15 minutes; a success from
 //!   that address starts the count again. The owner, from another address, is not held up.
+//!   The name is the login as typed (trimmed, lower-cased), so this count never tells that a
+//!   username and an email belong to one account.
 //! - per account, from every address: at most `HOURLY` failures in any hour (OWASP ASVS
-//!   2.2.1); past that every attempt waits until the oldest failure of the hour ages out.
+//!   2.2.1); past that every attempt waits until the oldest failure of the hour ages out,
+//!   except from an address the account signed in from successfully in the last
+//!   `KNOWN_FOR` (`login_known_addresses`): there only the per-address backoff applies, so a
+//!   stranger's flood cannot lock the owner out of their own devices.
 //!
 //! An account is its user id when the login names one (email in any case and username are one
 //! account) and the login name itself otherwise, so an unknown name is throttled exactly like
@@ -21,7 +26,7 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, TryInsertResult,
@@ -31,7 +36,9 @@ use uuid::Uuid;
 
 use crate::auth::throttle::counted_address;
 use crate::auth::tokens;
-use crate::db::entities::{login_address_failures as by_address, login_failures};
+use crate::db::entities::{
+    login_address_failures as by_address, login_failures, login_known_addresses as known,
+};
 use crate::error::{AppError, AppResult};
 
 /// Failures in a row from one address before that address waits.
@@ -44,6 +51,9 @@ pub const HOURLY: u64 = 100;
 /// A run of failures from one address is forgotten after this long without another (the
 /// hourly ceiling still counts them): it bounds the rows that attempts on made-up names leave.
 const FORGET_AFTER: Duration = Duration::hours(1);
+/// How long a successful sign-in makes its client address known to the account (exempt from
+/// the hourly ceiling).
+pub const KNOWN_FOR: Duration = Duration::days(30);
 /// Rounds of compare-and-set before a contended attempt is refused.
 const MAX_ROUNDS: usize = 8;
 
@@ -57,12 +67,21 @@ pub enum Account<'a> {
 
 impl Account<'_> {
     fn key(&self) -> String {
-        let text = match self {
-            Self::User(id) => format!("user:{id}"),
-            Self::Unknown(name) => format!("name:{}", name.trim().to_lowercase()),
-        };
-        tokens::encode_base64(&Sha256::digest(text.as_bytes()))
+        match self {
+            Self::User(id) => digest(&format!("user:{id}")),
+            Self::Unknown(name) => name_key(name),
+        }
     }
+}
+
+/// The key of a login name as typed: trimmed and lower-cased, so `Ada@Example.com` and
+/// `ada@example.com` are one name (but a username and an email are two).
+fn name_key(name: &str) -> String {
+    digest(&format!("name:{}", name.trim().to_lowercase()))
+}
+
+fn digest(text: &str) -> String {
+    tokens::encode_base64(&Sha256::digest(text.as_bytes()))
 }
 
 /// What a client address counts as: itself for IPv4, its /64 for IPv6.
@@ -77,7 +96,8 @@ pub fn address_key(address: Option<IpAddr>) -> String {
 /// An attempt the throttle let through, already counted as a failure.
 #[must_use = "an attempt stays counted as failed unless `succeeded` is called"]
 pub struct Attempt {
-    account_key: String,
+    /// The per-address count's key: the login name as typed.
+    name_key: String,
     address_key: String,
     failure_id: Uuid,
     /// The address row before this attempt (`None`: there was none) and as it wrote it.
@@ -85,16 +105,19 @@ pub struct Attempt {
     written: by_address::Model,
 }
 
-/// Lets an attempt through, counting it as failed, or refuses it with `TOO_MANY_REQUESTS`.
+/// Lets an attempt at `account`, typed as `login`, through, counting it as failed, or refuses
+/// it with `TOO_MANY_REQUESTS`.
 pub async fn begin(
     db: &impl ConnectionTrait,
     account: &Account<'_>,
+    login: &str,
     address: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> AppResult<Attempt> {
     let account_key = account.key();
+    let name_key = name_key(login);
     let address_key = address_key(address);
-    let mut row = by_address::Entity::find_by_id((account_key.clone(), address_key.clone()))
+    let mut row = by_address::Entity::find_by_id((name_key.clone(), address_key.clone()))
         .one(db)
         .await?;
     if let Some(until) = row.as_ref().and_then(|row| blocked(row, now)) {
@@ -113,7 +136,9 @@ pub async fn begin(
     let in_window = login_failures::Entity::find()
         .filter(login_failures::Column::AccountKey.eq(&account_key))
         .filter(login_failures::Column::FailedAt.gt(window_start));
-    if in_window.clone().count(db).await? > HOURLY {
+    if in_window.clone().count(db).await? > HOURLY
+        && !is_known(db, account, &address_key, now).await?
+    {
         let oldest = in_window
             .order_by_asc(login_failures::Column::FailedAt)
             .one(db)
@@ -131,7 +156,7 @@ pub async fn begin(
             _ => 1,
         };
         let written = by_address::Model {
-            account_key: account_key.clone(),
+            account_key: name_key.clone(),
             address_key: address_key.clone(),
             failures,
             blocked_until: wait_after(failures).map(|wait| now + wait),
@@ -140,7 +165,7 @@ pub async fn begin(
         let claimed = match &row {
             None => {
                 let inserted = by_address::Entity::insert(by_address::ActiveModel {
-                    account_key: Set(account_key.clone()),
+                    account_key: Set(name_key.clone()),
                     address_key: Set(address_key.clone()),
                     failures: Set(written.failures),
                     blocked_until: Set(written.blocked_until),
@@ -161,7 +186,7 @@ pub async fn begin(
         };
         if claimed {
             return Ok(Attempt {
-                account_key,
+                name_key,
                 address_key,
                 failure_id,
                 before: row,
@@ -169,7 +194,7 @@ pub async fn begin(
             });
         }
         // Another attempt changed the row first: look again.
-        row = by_address::Entity::find_by_id((account_key.clone(), address_key.clone()))
+        row = by_address::Entity::find_by_id((name_key.clone(), address_key.clone()))
             .one(db)
             .await?;
     }
@@ -203,10 +228,28 @@ async fn replace(
 }
 
 impl Attempt {
-    /// The password was right: the address's run of failures ends and this attempt no longer
-    /// counts against the account's hour.
-    pub async fn succeeded(self, db: &impl ConnectionTrait) -> AppResult<()> {
-        by_address::Entity::delete_by_id((self.account_key, self.address_key))
+    /// The password of `user_id` was right: the address's run of failures ends, this attempt
+    /// no longer counts against the account's hour, and the address is known to the account
+    /// for `KNOWN_FOR`.
+    pub async fn succeeded(
+        self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        known::Entity::insert(known::ActiveModel {
+            user_id: Set(user_id),
+            address_key: Set(self.address_key.clone()),
+            last_success_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([known::Column::UserId, known::Column::AddressKey])
+                .update_column(known::Column::LastSuccessAt)
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        by_address::Entity::delete_by_id((self.name_key, self.address_key))
             .exec(db)
             .await?;
         forget_failure(db, self.failure_id).await
@@ -223,7 +266,7 @@ impl Attempt {
             }
             None => {
                 by_address::Entity::delete_many()
-                    .filter(by_address::Column::AccountKey.eq(&self.account_key))
+                    .filter(by_address::Column::AccountKey.eq(&self.name_key))
                     .filter(by_address::Column::AddressKey.eq(&self.address_key))
                     .filter(by_address::Column::Failures.eq(self.written.failures))
                     .filter(by_address::Column::UpdatedAt.eq(self.written.updated_at))
@@ -235,8 +278,45 @@ impl Attempt {
     }
 }
 
-/// Deletes counters that no longer decide anything: failures older than the hour, and runs of
-/// failures that are neither waiting nor recent enough to continue. Returns the rows deleted.
+/// Whether `account` signed in successfully from `address_key` within `KNOWN_FOR`.
+async fn is_known(
+    db: &impl ConnectionTrait,
+    account: &Account<'_>,
+    address_key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let Account::User(user_id) = account else {
+        return Ok(false);
+    };
+    let known = known::Entity::find_by_id((*user_id, address_key.to_owned()))
+        .one(db)
+        .await?;
+    Ok(known.is_some_and(|known| known.last_success_at > now - KNOWN_FOR))
+}
+
+/// `clearLoginThrottle`: forgets the failures counted against the account `user_id`, whose
+/// login names are `names` (its email and username): its hourly ceiling and every address's
+/// run of failures under those names. Returns whether there was anything to forget.
+pub async fn clear(db: &impl ConnectionTrait, user_id: Uuid, names: &[&str]) -> AppResult<bool> {
+    let failures = login_failures::Entity::delete_many()
+        .filter(login_failures::Column::AccountKey.eq(Account::User(user_id).key()))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let mut keys: Vec<String> = names.iter().map(|name| name_key(name)).collect();
+    // Runs counted per account before they were counted per name.
+    keys.push(Account::User(user_id).key());
+    let runs = by_address::Entity::delete_many()
+        .filter(by_address::Column::AccountKey.is_in(keys))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(failures + runs > 0)
+}
+
+/// Deletes counters that no longer decide anything: failures older than the hour, runs of
+/// failures that are neither waiting nor recent enough to continue, and addresses not signed
+/// in from for `KNOWN_FOR`. Returns the rows deleted.
 pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
     let failures = login_failures::Entity::delete_many()
         .filter(login_failures::Column::FailedAt.lte(now - Duration::hours(1)))
@@ -253,7 +333,12 @@ pub async fn prune(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u
         .exec(db)
         .await?
         .rows_affected;
-    Ok(failures + runs)
+    let known = known::Entity::delete_many()
+        .filter(known::Column::LastSuccessAt.lt(now - KNOWN_FOR))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(failures + runs + known)
 }
 
 async fn forget_failure(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {

@@ -67,6 +67,30 @@ pub async fn enqueue(
     recipient: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    row(kind, user_id, recipient, now).insert(db).await?;
+    Ok(())
+}
+
+/// Queues a password-reset mail to `recipient`, asked for from client address
+/// `requested_from` (as the login throttle counts addresses).
+pub async fn enqueue_reset(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    requested_from: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut row = row(MailKind::PasswordReset, None, recipient, now);
+    row.requested_from = Set(Some(requested_from.to_owned()));
+    row.insert(db).await?;
+    Ok(())
+}
+
+fn row(
+    kind: MailKind,
+    user_id: Option<Uuid>,
+    recipient: &str,
+    now: DateTime<Utc>,
+) -> mail_outbox::ActiveModel {
     mail_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         kind: Set(kind.as_str().to_owned()),
@@ -79,10 +103,24 @@ pub async fn enqueue(
         sent_at: Set(None),
         failed_at: Set(None),
         last_error: Set(None),
+        requested_from: Set(None),
     }
-    .insert(db)
-    .await?;
-    Ok(())
+}
+
+/// Password-reset mails to `recipient` asked for from `requested_from` since `since`.
+pub async fn resets_requested_since(
+    db: &impl ConnectionTrait,
+    recipient: &str,
+    requested_from: &str,
+    since: DateTime<Utc>,
+) -> AppResult<u64> {
+    Ok(mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Recipient.eq(recipient))
+        .filter(mail_outbox::Column::Kind.eq(MailKind::PasswordReset.as_str()))
+        .filter(mail_outbox::Column::RequestedFrom.eq(requested_from))
+        .filter(mail_outbox::Column::CreatedAt.gt(since))
+        .count(db)
+        .await?)
 }
 
 /// Mails of `kind` queued for `user_id` since `since`, oldest first (their times).

@@ -14,6 +14,7 @@ use crate::services::account_tokens::{self, Purpose};
 use crate::services::accounts::{NewPassword, replace_password};
 use crate::services::audit::{self, Action, Event};
 use crate::services::input;
+use crate::services::login_throttle;
 use crate::services::lookup;
 use crate::services::outbox::{self, MailKind};
 use crate::services::profile;
@@ -27,11 +28,12 @@ pub const WINDOW: Duration = Duration::hours(1);
 
 /// `requestPasswordReset`: queues a reset mail to `email` and answers `true`, whether or not
 /// an account has that address. Which account (if any) gets a link is decided when the mail
-/// is sent, so this request does the same work for every address. Past
-/// `MAILS_PER_WINDOW` requests for one address in an hour, nothing more is queued (the answer
-/// stays the same: a refusal would tell that the address was asked for). A string that is not
-/// an email address is answered the same way (API.md: `true` for any address); no account can
-/// have it, so nothing is queued.
+/// is sent, so this request does the same work for every address. Past `MAILS_PER_WINDOW`
+/// requests for one address from one client address in an hour, nothing more is queued (the
+/// answer stays the same: a refusal would tell that the address was asked for). The cap is
+/// per client address so that nobody can use up another person's resets by asking first. A
+/// string that is not an email address is answered the same way (API.md: `true` for any
+/// address); no account can have it, so nothing is queued.
 pub async fn request_password_reset(
     state: &AppState,
     email: &str,
@@ -43,17 +45,18 @@ pub async fn request_password_reset(
     if !errors.is_empty() {
         return Ok(());
     }
+    let requested_from = login_throttle::address_key(client.ip);
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    // So that concurrent requests for one address count each other's mail.
-    db::lock_key(&txn, &format!("password-reset:{email}")).await?;
+    // So that concurrent requests for one address from one client count each other's mail.
+    db::lock_key(&txn, &format!("password-reset:{email}:{requested_from}")).await?;
     let recent =
-        outbox::queued_to_since(&txn, &email, MailKind::PasswordReset, now - WINDOW).await?;
+        outbox::resets_requested_since(&txn, &email, &requested_from, now - WINDOW).await?;
     if recent >= MAILS_PER_WINDOW as u64 {
         txn.rollback().await?;
         return Ok(());
     }
-    outbox::enqueue(&txn, MailKind::PasswordReset, None, &email, now).await?;
+    outbox::enqueue_reset(&txn, &email, &requested_from, now).await?;
     // Anonymous; names the account when there is one, so its holder sees the request in
     // `myAuditEvents`. The lookup costs the same whether or not there is.
     let mut event = Event::new(Action::PasswordResetRequested)

@@ -48,6 +48,15 @@ pub enum RevokeReason {
 }
 
 impl RevokeReason {
+    /// A change of the account's credentials or state, which a login in flight must not
+    /// survive (a logout everywhere is not one: the password still opens sessions).
+    fn voids_logins_in_flight(self) -> bool {
+        matches!(
+            self,
+            Self::PasswordChanged | Self::PasswordReset | Self::Deactivated | Self::Deleted
+        )
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Logout => "logout",
@@ -347,11 +356,25 @@ pub async fn revoke_own(
 }
 
 /// Ends every live session of `user_id`.
+///
+/// For a password change or reset, a deactivation or a deletion, it also bumps the account's
+/// `credentials_version`, so that a login whose password check overlapped the change opens no
+/// session either (`accounts::login` opens one only on the version it checked).
 pub async fn revoke_all(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     reason: RevokeReason,
 ) -> AppResult<u64> {
+    if reason.voids_logins_in_flight() {
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::CredentialsVersion,
+                Expr::col(users::Column::CredentialsVersion).add(1),
+            )
+            .filter(users::Column::Id.eq(user_id))
+            .exec(db)
+            .await?;
+    }
     revoke_where(db, sessions::Column::UserId.eq(user_id), reason).await
 }
 
@@ -386,4 +409,38 @@ async fn revoke_where(
         .exec(db)
         .await?;
     Ok(revoked)
+}
+
+/// Deletes sessions that ended (revoked) or expired before `before`, in batches so that no
+/// statement holds the table long; their rotated tokens go with them. Returns how many.
+pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> AppResult<u64> {
+    use sea_orm::QuerySelect;
+    const BATCH: u64 = 5_000;
+    let mut total = 0;
+    loop {
+        let ended: Vec<Uuid> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::Id)
+            .filter(
+                sessions::Column::ExpiresAt
+                    .lt(before)
+                    .or(sessions::Column::RevokedAt.lt(before)),
+            )
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if ended.is_empty() {
+            return Ok(total);
+        }
+        rotated_refresh_tokens::Entity::delete_many()
+            .filter(rotated_refresh_tokens::Column::SessionId.is_in(ended.iter().copied()))
+            .exec(db)
+            .await?;
+        total += sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.is_in(ended))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
 }

@@ -22,7 +22,7 @@ use crate::services::grants::Grantor;
 use crate::services::outbox::{self, MailKind};
 use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
 use crate::services::sessions::{self, RevokeReason};
-use crate::services::{input, last_admin, links, lookup};
+use crate::services::{input, last_admin, links, login_throttle, lookup};
 use crate::state::AppState;
 
 /// What `updateUser` (and `setUserRole`, `setUserActive`) change.
@@ -34,6 +34,9 @@ pub struct UserChanges {
     /// Set by an administrator; when the email changes and this is not given, the new
     /// address is unverified.
     pub email_verified: Option<bool>,
+    /// The account's owner proved who they are for this change (`updateProfile` checked the
+    /// current password): only then may one's own email change.
+    pub owner_proved: bool,
 }
 
 /// `user(id)`: the actor's own account, or anyone's for an ADMIN or a holder of `users.view`.
@@ -159,10 +162,25 @@ pub async fn update(
         .email
         .try_as_ref()
         .is_some_and(|email| *email != existing.email);
+    let verified_changed = changes
+        .email_verified
+        .is_some_and(|verified| verified != existing.email_verified);
+    if email_changed || verified_changed {
+        let claim = AddressChange {
+            email_changed,
+            verified: changes.email_verified,
+            owner_proved: changes.owner_proved,
+        };
+        may_change_address(&txn, actor, &existing, claim).await?;
+    }
     match changes.email_verified {
         Some(verified) => model.email_verified = Set(verified),
         None if email_changed => model.email_verified = Set(false),
         None => {}
+    }
+    if email_changed {
+        // Unproven until verified: no reset link goes there meanwhile (`delivery`).
+        model.email_from_change = Set(true);
     }
     let user = model.update(&txn).await?;
     let mut events = update_events(actor, &existing, &user, changes.email_verified.is_some());
@@ -263,6 +281,24 @@ pub async fn restore(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<us
     };
     txn.commit().await?;
     Ok(user)
+}
+
+/// `clearLoginThrottle` (ADMIN): forgets the failed logins counted against account `id`
+/// under any of its login names, audited as `LOGIN_THROTTLE_CLEARED`. `false`, and no event,
+/// when there was nothing to forget.
+pub async fn clear_login_throttle(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<bool> {
+    actor.require_admin("only an ADMIN may clear the login throttle")?;
+    let txn = db::begin_write(&state.db).await?;
+    let user = lookup::user_locked(&txn, id).await?;
+    let mut names = vec![user.email.as_str()];
+    names.extend(user.username_key.as_deref());
+    let cleared = login_throttle::clear(&txn, user.id, &names).await?;
+    if cleared {
+        let event = Event::new(Action::LoginThrottleCleared).by(actor).user(id);
+        audit::record(&txn, event).await?;
+    }
+    txn.commit().await?;
+    Ok(cleared)
 }
 
 /// A role as API.md names it.
@@ -368,6 +404,58 @@ fn superuser_created(
     Event::new(Action::SuperuserCreated)
         .user(user.id)
         .details(details)
+}
+
+/// A change of an account's address or of whether it is verified.
+struct AddressChange {
+    email_changed: bool,
+    /// `emailVerified` as given.
+    verified: Option<bool>,
+    owner_proved: bool,
+}
+
+/// Whether `actor` may change the email or `emailVerified` of `target` (locked in `txn`).
+/// An address is a credential: whoever controls it can reset the password. So:
+/// - one's own email changes only with proof (`updateProfile` with the current password);
+///   `updateUser` on oneself cannot change it;
+/// - only an ADMIN vouches for an address (`emailVerified: true`), one's own included;
+/// - a non-ADMIN may change another account's address only when that account holds nothing
+///   the actor lacks (an ADMIN's is refused by `may_change` already): else taking over its
+///   address would grant the actor what the account holds.
+async fn may_change_address(
+    txn: &impl ConnectionTrait,
+    actor: &Viewer,
+    target: &users::Model,
+    change: AddressChange,
+) -> AppResult<()> {
+    let AddressChange {
+        email_changed,
+        verified,
+        owner_proved,
+    } = change;
+    if email_changed && target.id == actor.id() && !owner_proved {
+        return Err(AppError::Forbidden(
+            "change your own email with updateProfile, which asks for your current password",
+        ));
+    }
+    if actor.is_admin() {
+        return Ok(());
+    }
+    if verified == Some(true) && (email_changed || !target.email_verified) {
+        return Err(AppError::Forbidden(
+            "only an ADMIN may mark an address as verified",
+        ));
+    }
+    if target.id != actor.id() {
+        let held = actor.permission_codenames().await?;
+        let target_holds = crate::auth::viewer::codenames_of_user(txn, target.id).await?;
+        if !target_holds.is_subset(&held) {
+            return Err(AppError::Forbidden(
+                "you may not change the address of an account holding permissions you lack",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Only an ADMIN may change another ADMIN's account; anyone may change their own. `target` is

@@ -17,6 +17,7 @@ export type AuditAction =
   | 'LOGIN_FAILED'
   | 'LOGIN_SUCCEEDED'
   | 'LOGIN_THROTTLED'
+  | 'LOGIN_THROTTLE_CLEARED'
   | 'LOGOUT'
   | 'PASSWORD_CHANGED'
   | 'PASSWORD_RESET'
@@ -119,6 +120,8 @@ export type Role =
 export type UpdateProfileInput = {
   address?: string | null | undefined;
   company?: string | null | undefined;
+  /** Required when `email` changes: an address is a credential (reset links go there). */
+  currentPassword?: string | null | undefined;
   designation?: string | null | undefined;
   email?: string | null | undefined;
   firstName?: string | null | undefined;

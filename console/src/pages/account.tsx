@@ -132,11 +132,15 @@ function Profile({ me }: { me: Me }) {
   const [saved, setSaved] = useState(false);
   const [verification, sendVerification] = useMutation(SEND_VERIFICATION);
   const [verificationNote, setVerificationNote] = useState<string | null>(null);
+  // A new address is a credential change: the API asks for the current password with it.
+  const [emailDraft, setEmailDraft] = useState(me.email);
+  const emailChanges = emailDraft.trim().toLowerCase() !== me.email;
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const input: Record<string, string> = {};
     for (const [name] of PROFILE_FIELDS) input[name] = String(data.get(name) ?? "");
+    if (emailChanges) input.currentPassword = String(data.get("currentPassword") ?? "");
     const result = await update({ input });
     setProblem(problemOf(result.error));
     setSaved(Boolean(result.data));
@@ -164,8 +168,28 @@ function Profile({ me }: { me: Me }) {
         {saved && !problem && <Notice>Saved.</Notice>}
         <div className="grid">
           {PROFILE_FIELDS.map(([name, label, autoComplete]) => (
-            <Field key={name} label={label} name={name} autoComplete={autoComplete} defaultValue={me[name] ?? ""} problem={problem} multiline={name === "address"} />
+            <Field
+              key={name}
+              label={label}
+              name={name}
+              autoComplete={autoComplete}
+              defaultValue={me[name] ?? ""}
+              problem={problem}
+              multiline={name === "address"}
+              onChange={name === "email" ? (event) => setEmailDraft(event.currentTarget.value) : undefined}
+            />
           ))}
+          {emailChanges && (
+            <Field
+              label="Current password"
+              name="currentPassword"
+              type="password"
+              autoComplete="current-password"
+              hint="Needed to change your email address."
+              required
+              problem={problem}
+            />
+          )}
         </div>
         <Submit busy={state.fetching}>Save profile</Submit>
       </form>

@@ -21,6 +21,8 @@ pub struct Model {
     /// When delivery was given up (too old to be of use).
     pub failed_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    /// The client address (as the login throttle counts it) that asked for a reset mail.
+    pub requested_from: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ pub mod group_permissions;
 pub mod groups;
 pub mod login_address_failures;
 pub mod login_failures;
+pub mod login_known_addresses;
 pub mod mail_outbox;
 pub mod permissions;
 pub mod rotated_refresh_tokens;

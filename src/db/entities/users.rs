@@ -38,6 +38,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Email, username and "first last", lower-cased, one per line: what `users` searches.
     pub search_key: String,
+    /// Bumped by a password change, deactivation and deletion: a login whose password check
+    /// overlapped one of them opens no session.
+    pub credentials_version: i64,
+    /// `email` was set by an email change and is unproven until verified: it receives no
+    /// password-reset link meanwhile.
+    pub email_from_change: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -123,7 +123,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     .await;
     assert_eq!(updated.session_id, Some(session_of(&ada.access)));
     assert_eq!(updated.ip_address.as_deref(), Some("127.0.0.1"));
-    let moved = json!({ "i": { "email": "ada@new.example.com" } });
+    let moved = json!({ "i": { "email": "ada@new.example.com", "currentPassword": PASSWORD } });
     assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&ada.access)).await);
     expect(
         &app,
@@ -164,6 +164,15 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         "changePassword",
     );
     expect(&app, "PASSWORD_CHANGED", some_ada, some_ada, Value::Null).await;
+    // A changed address gets reset links only once proved: the newest link proves it.
+    crate::recovery::reset::wait_settled(&app).await;
+    let confirm = mail
+        .to("ada@new.example.com")
+        .into_iter()
+        .rfind(|m| m.subject().contains("Confirm"))
+        .expect("a confirmation mail to the new address");
+    let proved = json!({ "token": confirm.token("verify-email") });
+    assert_ok(&app.gql(VERIFY, proved, None).await);
     request_reset(&app, "ada@new.example.com").await;
     expect(
         &app,
@@ -400,6 +409,28 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let forever = json!({ "permanent": true });
     expect(&app, "USER_DELETED", by_root, some_bob, forever).await;
 
+    // An ADMIN ends a lockout: the failed login above is forgotten; with nothing left to
+    // forget, a second call records nothing.
+    let clear = "mutation($id: ID!) { clearLoginThrottle(userId: $id) }";
+    let cleared = admin.ok(clear, json!({ "id": ada_id.to_string() })).await;
+    assert_eq!(cleared["clearLoginThrottle"], true);
+    expect(
+        &app,
+        "LOGIN_THROTTLE_CLEARED",
+        by_root,
+        some_ada,
+        Value::Null,
+    )
+    .await;
+    let before = events(&app).await.len();
+    let again = admin.ok(clear, json!({ "id": ada_id.to_string() })).await;
+    assert_eq!(again["clearLoginThrottle"], false);
+    assert_eq!(
+        events(&app).await.len(),
+        before,
+        "an empty clear is recorded"
+    );
+
     // The account holder leaves (from a new session: the reuse ended the laptop's).
     let desk = app.login("ada@new.example.com", THIRD_PASSWORD).await;
     let body = app
@@ -491,7 +522,7 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
     let bob = Actor::register(&app, "bob@example.com").await;
     let before = events(&app).await.len();
     // CONFLICT on a unique email, by the holder and by an ADMIN.
-    let taken = json!({ "i": { "email": "bob@example.com" } });
+    let taken = json!({ "i": { "email": "bob@example.com", "currentPassword": PASSWORD } });
     assert_code(&ada.call(UPDATE_PROFILE, taken).await, "CONFLICT");
     let taken =
         json!({ "id": ada.id(), "input": { "email": "bob@example.com", "firstName": "A" } });

@@ -16,7 +16,7 @@ async fn update_profile_sets_and_clears_fields(app: TestApp) {
                 "email": " Ada.King@Example.com ", "username": "countess", "firstName": "Ada",
                 "lastName": "King", "phoneNumber": "+44 20 7946 0000",
                 "address": "12 St James's Square\nLondon", "company": "Analytical Engines",
-                "designation": "Programmer",
+                "designation": "Programmer", "currentPassword": PASSWORD,
             } }),
             Some(&tokens.access),
         )
@@ -95,7 +95,9 @@ async fn update_profile_refuses_taken_and_invalid_values(app: TestApp) {
     let body = app
         .gql(
             UPDATE_PROFILE,
-            json!({ "input": { "email": "GRACE@example.com", "firstName": "Changed" } }),
+            json!({ "input": {
+                "email": "GRACE@example.com", "firstName": "Changed", "currentPassword": PASSWORD,
+            } }),
             Some(&tokens.access),
         )
         .await;

@@ -4,7 +4,7 @@
 //! credentials, a mail server that is down, a crash, two replicas).
 
 mod delivery;
-mod reset;
+pub mod reset;
 mod verification;
 
 use roster::config::{Secret, Settings};

@@ -117,8 +117,8 @@ async fn changing_the_email_unverifies_it_mails_the_new_address_and_tells_the_ol
 
     let body = app
         .gql(
-            "mutation { updateProfile(input: { email: \"cy.new@example.com\" }) { email emailVerified } }",
-            json!({}),
+            "mutation($p: String) { updateProfile(input: { email: \"cy.new@example.com\", currentPassword: $p }) { email emailVerified } }",
+            json!({ "p": PASSWORD }),
             Some(&cy.access),
         )
         .await;
@@ -142,8 +142,8 @@ async fn a_link_to_a_previous_address_no_longer_verifies(app: TestApp, mail: Mai
     let old_link = mail.one("dee@example.com", "Confirm").await;
     let body = app
         .gql(
-            "mutation { updateProfile(input: { email: \"dee.new@example.com\" }) { id } }",
-            json!({}),
+            "mutation($p: String) { updateProfile(input: { email: \"dee.new@example.com\", currentPassword: $p }) { id } }",
+            json!({ "p": PASSWORD }),
             Some(&dee.access),
         )
         .await;

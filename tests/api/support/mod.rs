@@ -72,7 +72,11 @@ fn is_background(sql: &str) -> bool {
     sql.contains("mail_outbox")
         || sql.contains("account_tokens")
         || (sql.starts_with("DELETE")
-            && (sql.contains("login_failures") || sql.contains("login_address_failures")))
+            && (sql.contains("login_failures")
+                || sql.contains("login_address_failures")
+                || sql.contains("login_known_addresses")))
+        // The pruning of long-ended sessions (requests ask for `revoked_at IS NULL`).
+        || sql.contains("\"revoked_at\" <")
         || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
 }
 

@@ -289,6 +289,8 @@ pub fn user(email: &str, created_at: DateTime<Utc>) -> users::Model {
         created_at,
         updated_at: created_at,
         search_key: String::new(),
+        credentials_version: 0,
+        email_from_change: false,
     }
 }
 

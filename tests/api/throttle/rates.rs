@@ -45,7 +45,7 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
         let body = app
             .gql(
                 UPDATE,
-                json!({ "input": { "email": format!("probe{n}@example.com") } }),
+                json!({ "input": { "email": format!("probe{n}@example.com"), "currentPassword": PASSWORD } }),
                 Some(&grace.access),
             )
             .await;
@@ -54,7 +54,7 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
     let body = app
         .gql(
             UPDATE,
-            json!({ "input": { "email": "probe99@example.com" } }),
+            json!({ "input": { "email": "probe99@example.com", "currentPassword": PASSWORD } }),
             Some(&grace.access),
         )
         .await;
