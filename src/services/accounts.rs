@@ -133,7 +133,7 @@ pub async fn login(
     match check_and_open(state, candidate, password, client).await {
         Ok(opened) => {
             metrics::login("succeeded");
-            if let Err(error) = attempt.succeeded(&state.db, opened.0.id, db::now()).await {
+            if let Err(error) = attempt.succeeded(&state.db).await {
                 // The session is open; the counter merely stays a failure too many.
                 tracing::warn!(error = %error.message(), "could not reset the login throttle");
             }

@@ -228,27 +228,10 @@ async fn replace(
 }
 
 impl Attempt {
-    /// The password of `user_id` was right: the address's run of failures ends, this attempt
-    /// no longer counts against the account's hour, and the address is known to the account
-    /// for `KNOWN_FOR`.
-    pub async fn succeeded(
-        self,
-        db: &impl ConnectionTrait,
-        user_id: Uuid,
-        now: DateTime<Utc>,
-    ) -> AppResult<()> {
-        known::Entity::insert(known::ActiveModel {
-            user_id: Set(user_id),
-            address_key: Set(self.address_key.clone()),
-            last_success_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::columns([known::Column::UserId, known::Column::AddressKey])
-                .update_column(known::Column::LastSuccessAt)
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+    /// The password was right: the address's run of failures ends and this attempt no longer
+    /// counts against the account's hour. (The session it opened made the address known to
+    /// the account: `remember_address`.)
+    pub async fn succeeded(self, db: &impl ConnectionTrait) -> AppResult<()> {
         by_address::Entity::delete_by_id((self.name_key, self.address_key))
             .exec(db)
             .await?;
@@ -276,6 +259,34 @@ impl Attempt {
         }
         Ok(())
     }
+}
+
+/// Records that `user_id` signed in successfully from `address` (a session was opened: by a
+/// login, a registration or a password reset), which exempts that address from the hourly
+/// ceiling for `KNOWN_FOR`.
+pub async fn remember_address(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if address.is_none() {
+        // "unknown" is every client without an address: no proof of anyone's.
+        return Ok(());
+    }
+    known::Entity::insert(known::ActiveModel {
+        user_id: Set(user_id),
+        address_key: Set(address_key(address)),
+        last_success_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([known::Column::UserId, known::Column::AddressKey])
+            .update_column(known::Column::LastSuccessAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 /// Whether `account` signed in successfully from `address_key` within `KNOWN_FOR`.

@@ -22,7 +22,7 @@ use crate::db::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Action, Event};
-use crate::services::input;
+use crate::services::{input, login_throttle};
 use crate::state::AppState;
 
 /// A fresh token pair for a session.
@@ -117,6 +117,9 @@ pub async fn start(
     }
     .insert(db)
     .await?;
+    // Whoever opens a session proved who they are from this address: the login throttle's
+    // hourly ceiling will not hold the account's owner up there.
+    login_throttle::remember_address(db, user_id, client.ip, now).await?;
     Ok(IssuedTokens {
         access_token: keys.issue_access(user_id, session_id, now)?,
         refresh_token,

@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod auth;
 mod console;
+mod credentials;
 mod faults;
 mod hardening;
 mod http;

@@ -97,7 +97,78 @@ async fn create_superuser_with_a_password_ends_the_sessions(app: TestApp) {
     assert_ok(&body);
 }
 
+/// A login is refused only for a reason: profile saves (the owner's own, and an ADMIN's edits
+/// of the same account) running in a loop while the owner signs in, as the review did, void
+/// none of the logins. (The guard used to compare `updated_at`, which every save moves.)
+async fn profile_saves_never_void_a_correct_login(app: TestApp) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let root = app.admin("root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    let done = Arc::new(AtomicBool::new(false));
+    let saved = Arc::new(AtomicUsize::new(0));
+    let mut savers = Vec::new();
+    for n in 0..4 {
+        let (client, address) = (app.client.clone(), app.address.clone());
+        let (query, variables, token) = if n % 2 == 0 {
+            (
+                "mutation($n: String) { updateProfile(input: { firstName: $n }) { id } }",
+                json!({ "n": format!("Ada {n}") }),
+                ada.access.clone(),
+            )
+        } else {
+            (
+                "mutation($id: ID!, $n: String) { updateUser(id: $id, input: { company: $n }) { id } }",
+                json!({ "id": ada.user_id, "n": format!("Engines {n}") }),
+                root.access.clone(),
+            )
+        };
+        let (done, saved) = (done.clone(), saved.clone());
+        savers.push(tokio::spawn(async move {
+            // Bounded: stops with the logins, or after 500 saves.
+            for round in 0..500 {
+                if done.load(Ordering::Relaxed) {
+                    break;
+                }
+                let mut variables = variables.clone();
+                variables["n"] = json!(format!("{} {round}", variables["n"].as_str().unwrap()));
+                let body = json!({ "query": query, "variables": variables });
+                let answer: serde_json::Value = client
+                    .post(format!("{address}/graphql"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_ok(&answer);
+                saved.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for _ in 0..15 {
+        let body = app
+            .gql(
+                LOGIN,
+                json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
+                None,
+            )
+            .await;
+        assert_ok(&body);
+    }
+    done.store(true, Ordering::Relaxed);
+    for saver in savers {
+        saver.await.unwrap();
+    }
+    let saved = saved.load(Ordering::Relaxed);
+    assert!(saved >= 24, "only {saved} saves ran beside the logins");
+    assert_eq!(live_sessions(&app, &ada.user_id).await.len(), 16);
+}
+
 both!(
     logins_racing_a_password_change_leave_no_session,
     create_superuser_with_a_password_ends_the_sessions,
+    profile_saves_never_void_a_correct_login,
 );
