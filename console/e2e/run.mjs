@@ -355,6 +355,14 @@ async function main() {
       await admin.getByRole("link", { name: "ada@example.com" }).click();
       await admin.getByRole("heading", { name: "ada@example.com" }).waitFor();
       await shot(admin, "user");
+      // A failed sign-in of Ada's, which the admin then clears.
+      await admin.request.post(`${base}/graphql`, {
+        data: { query: 'mutation { login(input: { login: "ada@example.com", password: "not her password" }) { accessToken } }' },
+      });
+      await admin.getByRole("button", { name: "Clear failed sign-ins" }).click();
+      await admin.getByText("Failed sign-ins forgotten: any lockout is over.").waitFor();
+      await admin.getByRole("button", { name: "Clear failed sign-ins" }).click();
+      await admin.getByText("There were no failed sign-ins to forget.").waitFor();
       await admin.getByRole("button", { name: "Deactivate" }).click();
       await admin.getByText("Deactivated; their sessions ended.").waitFor();
       await admin.getByRole("link", { name: "Audit log" }).click();

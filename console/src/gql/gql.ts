@@ -44,6 +44,7 @@ type Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateUserDocument,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": typeof types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": typeof types.SetUserActiveDocument,
+    "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": typeof types.ClearLoginThrottleDocument,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
     "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": typeof types.SetUserPermissionsDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": typeof types.DeleteUserDocument,
@@ -84,6 +85,7 @@ const documents: Documents = {
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateUserDocument,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": types.SetUserActiveDocument,
+    "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": types.ClearLoginThrottleDocument,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
     "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": types.SetUserPermissionsDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": types.DeleteUserDocument,
@@ -228,6 +230,10 @@ export function graphql(source: "\n  mutation SetUserRole($id: ID!, $role: Role!
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -92,6 +92,11 @@ const SET_ACTIVE = graphql(`
     }
   }
 `);
+const CLEAR_LOGIN_THROTTLE = graphql(`
+  mutation ClearLoginThrottle($userId: ID!) {
+    clearLoginThrottle(userId: $userId)
+  }
+`);
 const SET_GROUPS = graphql(`
   mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {
     setUserGroups(userId: $userId, groupIds: $groupIds) {
@@ -136,11 +141,12 @@ function useAction<Data, Variables extends AnyVariables>(document: TypedDocument
   const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [at, setAt] = useState(0);
-  async function act(variables: Variables, success: string) {
+  async function act(variables: Variables, success: string | ((data: Data) => string)) {
     setAt(Date.now());
     const result = await run(variables);
     setProblem(problemOf(result.error));
-    setNotice(result.error ? null : success);
+    const said = typeof success === "function" && result.data ? success(result.data) : String(success);
+    setNotice(result.error ? null : said);
     if (!result.error) done();
     return !result.error;
   }
@@ -165,6 +171,7 @@ export function UserPage({ id }: { id: string }) {
   const permissions = useAction(SET_PERMISSIONS, reload);
   const remove = useAction(DELETE_USER, reload);
   const restore = useAction(RESTORE_USER, reload);
+  const unlock = useAction(CLEAR_LOGIN_THROTTLE, reload);
   if (!allowed(me, "users.view")) return <Forbidden />;
   const user = result.data?.user;
   if (result.error) {
@@ -177,7 +184,11 @@ export function UserPage({ id }: { id: string }) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const input: Record<string, string> = {};
-    for (const [name] of EDIT_FIELDS) input[name] = String(data.get(name) ?? "");
+    for (const [name] of EDIT_FIELDS) {
+      const value = data.get(name);
+      // A disabled field (one's own email) is not sent: it stays as it is.
+      if (value !== null) input[name] = String(value);
+    }
     await edit.act({ id, input }, "Saved.");
   }
   function checked(form: HTMLFormElement, name: string): string[] {
@@ -197,9 +208,22 @@ export function UserPage({ id }: { id: string }) {
           <ProblemNote problem={edit.problem} />
           {edit.notice && <Notice>{edit.notice}</Notice>}
           <div className="grid">
-            {EDIT_FIELDS.map(([name, label]) => (
-              <Field key={name} label={label} name={name} defaultValue={user[name] ?? ""} problem={edit.problem} disabled={!canUpdate} multiline={name === "address"} />
-            ))}
+            {EDIT_FIELDS.map(([name, label]) => {
+              // One's own address changes on the account page, with the current password.
+              const own = name === "email" && user.id === me?.id;
+              return (
+                <Field
+                  key={name}
+                  label={label}
+                  name={name}
+                  defaultValue={user[name] ?? ""}
+                  problem={edit.problem}
+                  disabled={!canUpdate || own}
+                  hint={own ? "Change your own address on your account page." : undefined}
+                  multiline={name === "address"}
+                />
+              );
+            })}
           </div>
           {canUpdate && <Submit busy={edit.busy}>Save</Submit>}
         </form>
@@ -209,7 +233,7 @@ export function UserPage({ id }: { id: string }) {
         <h2 id="access-heading">Access</h2>
         {/* What the last of these buttons did, only. */}
         {(() => {
-          const last = [role, active, remove, restore].reduce((a, b) => (b.at > a.at ? b : a));
+          const last = [role, active, remove, restore, unlock].reduce((a, b) => (b.at > a.at ? b : a));
           return last.at > 0 ? (
             <>
               <ProblemNote problem={last.problem} />
@@ -246,6 +270,19 @@ export function UserPage({ id }: { id: string }) {
               }}
             >
               {user.isActive ? "Deactivate" : "Activate"}
+            </button>
+          )}
+          {me?.isAdmin && (
+            <button
+              type="button"
+              disabled={unlock.busy}
+              onClick={() =>
+                unlock.act({ userId: id }, (data) =>
+                  data.clearLoginThrottle ? "Failed sign-ins forgotten: any lockout is over." : "There were no failed sign-ins to forget.",
+                )
+              }
+            >
+              Clear failed sign-ins
             </button>
           )}
           {allowed(me, "users.delete") &&
