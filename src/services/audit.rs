@@ -1,7 +1,8 @@
 //! The audit log: one small service every other service calls, inside the transaction of the
 //! change it records (no change without its event, no event without its change). An event says
 //! who acted (`actor`), on what (`user`, `group`, `permission`), in which session, from where,
-//! and what changed (`details`, JSON; never a password, token, hash or secret).
+//! and what changed (`details`, JSON; never a password, token, hash or secret). A `Reader` is
+//! shown of each event only what is theirs to see.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
@@ -273,6 +274,46 @@ mod tests {
         }
         assert_eq!(Action::parse("LOGIN"), None);
     }
+
+    fn event(actor_id: Option<Uuid>) -> audit_events::Model {
+        audit_events::Model {
+            id: Uuid::now_v7(),
+            occurred_at: db::now(),
+            action: "USER_UPDATED".into(),
+            actor_id,
+            user_id: Some(Uuid::from_u128(1)),
+            group_id: None,
+            permission_id: None,
+            session_id: Some(Uuid::now_v7()),
+            ip_address: Some("192.0.2.1".into()),
+            user_agent: Some("curl/8".into()),
+            details: Some(r#"{"email":{"from":"a@example.com","to":"b@example.com"}}"#.into()),
+        }
+    }
+
+    #[test]
+    fn an_owner_sees_neither_who_else_acted_nor_from_where() {
+        let owner = Uuid::from_u128(1);
+        let by_someone_else = event(Some(Uuid::from_u128(2)));
+        let mut shown = by_someone_else.clone();
+        Reader::Owner(owner).hide(&mut shown);
+        assert_eq!(
+            (
+                shown.actor_id,
+                shown.session_id,
+                &shown.ip_address,
+                &shown.user_agent
+            ),
+            (None, None, &None, &None)
+        );
+        assert_eq!(shown.details, by_someone_else.details);
+        // Their own acts, and anonymous attempts on their account, stay whole.
+        for whole in [event(Some(owner)), event(None)] {
+            let mut shown = whole.clone();
+            Reader::Owner(owner).hide(&mut shown);
+            assert_eq!(shown, whole);
+        }
+    }
 }
 
 /// The `auditEvents` filter. `since` is inclusive, `until` exclusive.
@@ -324,16 +365,55 @@ fn ordering() -> crate::services::pagination::Ordering<audit_events::Entity> {
     }
 }
 
-/// One page of the events `filter` selects, newest first.
+/// One page of the events `filter` selects, newest first, each as `reader` is shown it.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &Filter,
     args: &crate::services::pagination::PageArgs,
+    reader: Reader,
 ) -> AppResult<crate::services::pagination::Page<audit_events::Model>> {
-    crate::services::pagination::paginate(db, select(filter), &ordering(), args).await
+    let mut page =
+        crate::services::pagination::paginate(db, select(filter), &ordering(), args).await?;
+    for (_, event) in &mut page.rows {
+        reader.hide(event);
+    }
+    Ok(page)
 }
 
 /// How many events `filter` selects.
 pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> AppResult<u64> {
     crate::services::pagination::count(db, select(filter)).await
+}
+
+/// Who reads the log, and so what of each event they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// `auditEvents` (ADMIN or `audit.view`): everything.
+    Auditor,
+    /// `myAuditEvents` by this account: of an event someone else acted, not who it was, nor
+    /// their session, address or user agent. Anonymous attempts on the account (failed logins,
+    /// reset requests) keep where they came from: that is the owner's to know.
+    Owner(Uuid),
+}
+
+impl Reader {
+    /// How `viewer` reads their own account's events.
+    pub fn owner(viewer: &Viewer) -> Reader {
+        Reader::Owner(viewer.id())
+    }
+
+    /// Blanks what of `event` this reader may not see.
+    fn hide(self, event: &mut audit_events::Model) {
+        match self {
+            Reader::Auditor => {}
+            Reader::Owner(owner) => {
+                if event.actor_id.is_some_and(|actor| actor != owner) {
+                    event.actor_id = None;
+                    event.session_id = None;
+                    event.ip_address = None;
+                    event.user_agent = None;
+                }
+            }
+        }
+    }
 }

@@ -1,18 +1,126 @@
-//! What the audit log keeps and shows: a failed login keeps only what could be a login name.
+//! Who sees what of an event: the account holder does not see who else acted on their account
+//! or from where; and a failed login keeps only what could be a login name.
 
 use roster::db::entities::audit_events;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::support::admin::{Admin, text};
-use crate::support::{TestApp, assert_code};
+use super::session_of;
+use crate::support::admin::{Admin, UPDATE_USER, USER_FIELDS, text};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
-both!(a_failed_login_keeps_only_what_could_be_a_login_name);
+both!(
+    my_audit_events_hide_who_else_acted_and_from_where,
+    a_failed_login_keeps_only_what_could_be_a_login_name,
+);
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
 
+const MINE: &str = "{ myAuditEvents(first: 50) { nodes { action actorId actor { id } userId \
+     sessionId ipAddress userAgent details } } }";
+
 const LOG: &str = "query($f: AuditEventFilter) { auditEvents(first: 50, filter: $f) { \
      nodes { action actorId sessionId ipAddress userAgent details } } }";
+
+/// POSTs a GraphQL request from a client that calls itself `agent`; returns the body.
+async fn gql_as(
+    app: &TestApp,
+    agent: &str,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("user-agent", agent)
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("request sent");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON body")
+}
+
+/// The only node of `action` in a list of events.
+fn only<'a>(nodes: &'a Value, action: &str) -> &'a Value {
+    let found: Vec<&Value> = nodes
+        .as_array()
+        .unwrap_or_else(|| panic!("expected a list, got {nodes}"))
+        .iter()
+        .filter(|node| node["action"] == action)
+        .collect();
+    assert_eq!(found.len(), 1, "one {action} in {nodes}");
+    found[0]
+}
+
+async fn my_audit_events_hide_who_else_acted_and_from_where(app: TestApp) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    // An ADMIN edits Ada's account from their console.
+    let edit = json!({ "id": ada.user_id, "input": { "firstName": "Augusta" } });
+    let body = gql_as(
+        &app,
+        "AdminConsole/1.0",
+        &format!("{UPDATE_USER} {USER_FIELDS}"),
+        edit,
+        Some(&admin.tokens.access),
+    )
+    .await;
+    assert_ok(&body);
+    // Someone tries Ada's account, then Ada signs in from her phone.
+    let wrong = json!({ "i": { "login": "ada@example.com", "password": "not the password" } });
+    assert_code(
+        &gql_as(&app, "Guesser/0.1", LOGIN, wrong, None).await,
+        "UNAUTHENTICATED",
+    );
+    let right = json!({ "i": { "login": "ada@example.com", "password": PASSWORD } });
+    let body = gql_as(&app, "AdaPhone/2.0", LOGIN, right, None).await;
+    assert_ok(&body);
+    let phone = text(&body["data"]["login"]["accessToken"]);
+
+    let body = app.gql(MINE, json!({}), Some(&phone)).await;
+    assert_ok(&body);
+    let nodes = &body["data"]["myAuditEvents"]["nodes"];
+    // What the ADMIN did shows, but not who they are, their session or where they were.
+    let edited = only(nodes, "USER_UPDATED");
+    for field in ["actorId", "actor", "sessionId", "ipAddress", "userAgent"] {
+        assert_eq!(edited[field], Value::Null, "{field} of {edited}");
+    }
+    assert_eq!(edited["userId"], ada.user_id.as_str());
+    assert_eq!(
+        edited["details"],
+        r#"{"firstName":{"from":null,"to":"Augusta"}}"#
+    );
+    // Her own sign-in shows in full.
+    let signed_in = only(nodes, "LOGIN_SUCCEEDED");
+    assert_eq!(signed_in["actorId"], ada.user_id.as_str());
+    assert_eq!(signed_in["actor"]["id"], ada.user_id.as_str());
+    assert_eq!(
+        signed_in["sessionId"],
+        session_of(&phone).to_string().as_str()
+    );
+    assert_eq!(signed_in["ipAddress"], "127.0.0.1");
+    assert_eq!(signed_in["userAgent"], "AdaPhone/2.0");
+    // An anonymous attempt on her account shows where it came from.
+    let failed = only(nodes, "LOGIN_FAILED");
+    assert_eq!(failed["actorId"], Value::Null);
+    assert_eq!(failed["ipAddress"], "127.0.0.1");
+    assert_eq!(failed["userAgent"], "Guesser/0.1");
+
+    // The log itself still shows the ADMIN everything.
+    let filter = json!({ "f": { "userId": ada.user_id, "actions": ["USER_UPDATED"] } });
+    let body = admin.ok(LOG, filter).await;
+    let edited = only(&body["auditEvents"]["nodes"], "USER_UPDATED");
+    assert_eq!(edited["actorId"], admin.id());
+    assert_eq!(
+        edited["sessionId"],
+        session_of(&admin.tokens.access).to_string().as_str()
+    );
+    assert_eq!(edited["ipAddress"], "127.0.0.1");
+    assert_eq!(edited["userAgent"], "AdminConsole/1.0");
+}
 
 async fn a_failed_login_keeps_only_what_could_be_a_login_name(app: TestApp) {
     let admin = Admin::new(&app, "root@example.com").await;
