@@ -166,6 +166,8 @@ impl AuditEvent {
         self.model.user_agent.as_deref()
     }
     /// JSON text of what changed, e.g. `{"role":{"from":"USER","to":"ADMIN"}}`; never a secret.
+    /// In `auditEvents`, a reader who is neither ADMIN nor holder of `users.view` sees every
+    /// email address and username in it as `"[hidden]"`.
     async fn details(&self) -> Option<&str> {
         self.model.details.as_deref()
     }
@@ -232,7 +234,9 @@ impl AuditQuery {
     ) -> Result<AuditEventConnection> {
         let filter = filter.unwrap_or_default().into_filter()?;
         let args = page_args(first, after, last, before, None);
-        Ok(audit_connection(&ctx.state().db, filter, &args, Reader::Auditor).await?)
+        let viewer = ctx.viewer().await?;
+        let reader = Reader::of_log(&viewer).await?;
+        Ok(audit_connection(&ctx.state().db, filter, &args, reader).await?)
     }
 
     /// The events on the viewer's own account, newest first. Of an event someone else acted,

@@ -275,6 +275,60 @@ mod tests {
         assert_eq!(Action::parse("LOGIN"), None);
     }
 
+    fn hidden(details: serde_json::Value) -> serde_json::Value {
+        serde_json::from_str(&hide_accounts(&details.to_string())).unwrap()
+    }
+
+    #[test]
+    fn values_under_keys_that_name_accounts_are_hidden_at_any_depth() {
+        use serde_json::json;
+        assert_eq!(
+            hidden(
+                json!({ "email": { "from": "a@example.com", "to": "b@example.com" },
+                "emailVerified": { "from": true, "to": false } })
+            ),
+            json!({ "email": { "from": "[hidden]", "to": "[hidden]" },
+                "emailVerified": { "from": true, "to": false } })
+        );
+        assert_eq!(
+            hidden(
+                json!({ "email": "ada@example.com", "username": "ada", "role": "USER",
+                "groupIds": ["0190"] })
+            ),
+            json!({ "email": "[hidden]", "username": "[hidden]", "role": "USER",
+                "groupIds": ["0190"] })
+        );
+        assert_eq!(
+            hidden(
+                json!({ "login": "ada_l", "username": { "from": null, "to": "ada" },
+                "firstName": { "from": "Ada", "to": "Augusta" } })
+            ),
+            json!({ "login": "[hidden]", "username": { "from": null, "to": "[hidden]" },
+                "firstName": { "from": "Ada", "to": "Augusta" } })
+        );
+        // A key added later that holds an address or a username is hidden too.
+        assert_eq!(
+            hidden(json!({ "providerEmail": "x", "Usernames": ["a", "b"] })),
+            json!({ "providerEmail": "[hidden]", "Usernames": ["[hidden]", "[hidden]"] })
+        );
+    }
+
+    #[test]
+    fn email_addresses_are_hidden_wherever_they_are() {
+        use serde_json::json;
+        assert_eq!(
+            hidden(json!({ "name": "ops@example.com",
+                "description": { "to": "Ask <Ops@Example.com>, or bob@x.org." },
+                "list": [{ "note": "mail a@b" }] })),
+            json!({ "name": "[hidden]", "description": { "to": "Ask <[hidden]>, or [hidden]" },
+                "list": [{ "note": "mail [hidden]" }] })
+        );
+        // Not addresses: a lone `@`, a handle, an address cut in half, numbers, booleans.
+        let kept = json!({ "name": "@ada and ada@ and a @ b", "count": 3, "on": true });
+        assert_eq!(hidden(kept.clone()), kept);
+        assert_eq!(hide_accounts("not json ada@example.com"), r#""[hidden]""#);
+    }
+
     fn event(actor_id: Option<Uuid>) -> audit_events::Model {
         audit_events::Model {
             id: Uuid::now_v7(),
@@ -313,6 +367,24 @@ mod tests {
             Reader::Owner(owner).hide(&mut shown);
             assert_eq!(shown, whole);
         }
+    }
+
+    #[test]
+    fn an_auditor_without_accounts_sees_details_without_them() {
+        let whole = event(Some(Uuid::from_u128(2)));
+        let mut shown = whole.clone();
+        Reader::AuditorWithoutAccounts.hide(&mut shown);
+        assert_eq!(
+            shown.details.as_deref(),
+            Some(r#"{"email":{"from":"[hidden]","to":"[hidden]"}}"#)
+        );
+        assert_eq!(
+            (shown.actor_id, &shown.ip_address),
+            (whole.actor_id, &whole.ip_address)
+        );
+        let mut shown = whole.clone();
+        Reader::Auditor.hide(&mut shown);
+        assert_eq!(shown, whole);
     }
 }
 
@@ -388,8 +460,11 @@ pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> AppResult<u64>
 /// Who reads the log, and so what of each event they are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reader {
-    /// `auditEvents` (ADMIN or `audit.view`): everything.
+    /// `auditEvents` by an ADMIN or a holder of `users.view`: everything.
     Auditor,
+    /// `auditEvents` by a holder of `audit.view` alone: the accounts are not theirs to see, so
+    /// `details` shows no email address and no username (`hide_accounts`).
+    AuditorWithoutAccounts,
     /// `myAuditEvents` by this account: of an event someone else acted, not who it was, nor
     /// their session, address or user agent. Anonymous attempts on the account (failed logins,
     /// reset requests) keep where they came from: that is the owner's to know.
@@ -397,6 +472,15 @@ pub enum Reader {
 }
 
 impl Reader {
+    /// How `viewer` reads `auditEvents` (which the caller has already let them read).
+    pub async fn of_log(viewer: &Viewer) -> AppResult<Reader> {
+        Ok(if viewer.has_permission("users.view").await? {
+            Reader::Auditor
+        } else {
+            Reader::AuditorWithoutAccounts
+        })
+    }
+
     /// How `viewer` reads their own account's events.
     pub fn owner(viewer: &Viewer) -> Reader {
         Reader::Owner(viewer.id())
@@ -406,6 +490,9 @@ impl Reader {
     fn hide(self, event: &mut audit_events::Model) {
         match self {
             Reader::Auditor => {}
+            Reader::AuditorWithoutAccounts => {
+                event.details = event.details.take().map(|details| hide_accounts(&details));
+            }
             Reader::Owner(owner) => {
                 if event.actor_id.is_some_and(|actor| actor != owner) {
                     event.actor_id = None;
@@ -416,4 +503,81 @@ impl Reader {
             }
         }
     }
+}
+
+/// What `details` shows in place of an email address or a username to a reader who may not see
+/// accounts.
+pub const HIDDEN: &str = "[hidden]";
+
+/// `details` (JSON text) with every email address and username replaced by `HIDDEN`: every
+/// string under a key that names an account (`email`, `username`, `login`, and any key holding
+/// "email" or "username", at any depth, so `{"email":{"from":…,"to":…}}` too), and every
+/// email address in any other string, so that an event added later hides its addresses
+/// without a change here. Text that is not JSON (nothing writes such) shows as `HIDDEN`.
+pub fn hide_accounts(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(mut value) => {
+            hide_in(&mut value, false);
+            value.to_string()
+        }
+        Err(_) => serde_json::Value::from(HIDDEN).to_string(),
+    }
+}
+
+/// Hides in `value`: every string when `names_account` (it sits under such a key), otherwise
+/// the email addresses in strings.
+fn hide_in(value: &mut serde_json::Value, names_account: bool) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if names_account => *text = HIDDEN.to_owned(),
+        Value::String(text) => {
+            if let Some(hidden) = hide_addresses(text) {
+                *text = hidden;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                hide_in(item, names_account);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                hide_in(field, names_account || key_names_account(key));
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Whether the values under `key` are email addresses or usernames.
+fn key_names_account(key: &str) -> bool {
+    let key = key.to_lowercase();
+    key == "login" || key.contains("email") || key.contains("username")
+}
+
+/// `text` with each word that looks like an email address (something, `@`, something)
+/// replaced by `HIDDEN`; `None` when it holds none. Words end at white space and at the
+/// punctuation that surrounds addresses in prose (`<ada@example.com>,`).
+fn hide_addresses(text: &str) -> Option<String> {
+    let is_boundary = |c: char| c.is_whitespace() || "<>()[]{},;:\"'`".contains(c);
+    let mut shown = String::with_capacity(text.len());
+    let mut hid_any = false;
+    // Each piece is a word and the boundary that ended it (none at the very end).
+    for piece in text.split_inclusive(is_boundary) {
+        let (word, boundary) = match piece.char_indices().last() {
+            Some((at, c)) if is_boundary(c) => piece.split_at(at),
+            _ => (piece, ""),
+        };
+        let is_address = word
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if is_address {
+            shown.push_str(HIDDEN);
+            hid_any = true;
+        } else {
+            shown.push_str(word);
+        }
+        shown.push_str(boundary);
+    }
+    hid_any.then_some(shown)
 }

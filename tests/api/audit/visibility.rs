@@ -1,16 +1,18 @@
 //! Who sees what of an event: the account holder does not see who else acted on their account
-//! or from where; and a failed login keeps only what could be a login name.
+//! or from where; a reader of the log without `users.view` sees no email address or username;
+//! and a failed login keeps only what could be a login name.
 
 use roster::db::entities::audit_events;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use super::session_of;
-use crate::support::admin::{Admin, UPDATE_USER, USER_FIELDS, text};
+use crate::support::admin::{Admin, CREATE_USER, UPDATE_USER, USER_FIELDS, text};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
 both!(
     my_audit_events_hide_who_else_acted_and_from_where,
+    readers_without_users_view_see_no_addresses_or_usernames,
     a_failed_login_keeps_only_what_could_be_a_login_name,
 );
 
@@ -120,6 +122,81 @@ async fn my_audit_events_hide_who_else_acted_and_from_where(app: TestApp) {
     );
     assert_eq!(edited["ipAddress"], "127.0.0.1");
     assert_eq!(edited["userAgent"], "AdminConsole/1.0");
+}
+
+async fn readers_without_users_view_see_no_addresses_or_usernames(app: TestApp) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let auditor = admin
+        .user_holding("auditor@example.com", &["audit.view"])
+        .await;
+    let support = admin
+        .user_holding("support@example.com", &["audit.view", "users.view"])
+        .await;
+    let input =
+        json!({ "email": "carol@example.com", "username": "carol_c", "password": PASSWORD });
+    let body = admin.ok(CREATE_USER, json!({ "input": input })).await;
+    let carol = text(&body["createUser"]["id"]);
+    let moved = json!({ "id": carol, "input": { "email": "carol@new.example.com" } });
+    admin.ok(UPDATE_USER, moved).await;
+    for login in ["carol@new.example.com", "carol_c"] {
+        let wrong = json!({ "i": { "login": login, "password": "not the password" } });
+        assert_code(&app.gql(LOGIN, wrong, None).await, "UNAUTHENTICATED");
+    }
+
+    let filter = json!({ "f": { "userId": carol,
+        "actions": ["USER_CREATED", "EMAIL_CHANGED", "LOGIN_FAILED"] } });
+    let details_seen_by = |body: Value| {
+        let nodes = body["auditEvents"]["nodes"].as_array().unwrap().clone();
+        let mut seen: Vec<(String, Value)> = nodes
+            .iter()
+            .map(|node| {
+                let details = serde_json::from_str(node["details"].as_str().unwrap()).unwrap();
+                (text(&node["action"]), details)
+            })
+            .collect();
+        seen.sort_by(|a, b| (&a.0, a.1.to_string()).cmp(&(&b.0, b.1.to_string())));
+        seen
+    };
+    let created = |email: &str, username: &str| {
+        json!({ "email": email, "username": username, "role": "USER", "isActive": true,
+            "emailVerified": false, "groupIds": [] })
+    };
+    let changed = |from: &str, to: &str| json!({ "email": { "from": from, "to": to } });
+
+    // An ADMIN, and a holder of `users.view`, see the accounts.
+    let full = vec![
+        (
+            "EMAIL_CHANGED".to_owned(),
+            changed("carol@example.com", "carol@new.example.com"),
+        ),
+        (
+            "LOGIN_FAILED".to_owned(),
+            json!({ "login": "carol@new.example.com" }),
+        ),
+        ("LOGIN_FAILED".to_owned(), json!({ "login": "carol_c" })),
+        (
+            "USER_CREATED".to_owned(),
+            created("carol@example.com", "carol_c"),
+        ),
+    ];
+    assert_eq!(details_seen_by(admin.ok(LOG, filter.clone()).await), full);
+    assert_eq!(details_seen_by(support.ok(LOG, filter.clone()).await), full);
+
+    // `audit.view` alone: what happened, without whose address or username.
+    let body = auditor.ok(LOG, filter).await;
+    assert!(
+        !body.to_string().contains("carol"),
+        "an address or username shows: {body}"
+    );
+    assert_eq!(
+        details_seen_by(body),
+        [
+            ("EMAIL_CHANGED".to_owned(), changed("[hidden]", "[hidden]")),
+            ("LOGIN_FAILED".to_owned(), json!({ "login": "[hidden]" })),
+            ("LOGIN_FAILED".to_owned(), json!({ "login": "[hidden]" })),
+            ("USER_CREATED".to_owned(), created("[hidden]", "[hidden]")),
+        ]
+    );
 }
 
 async fn a_failed_login_keeps_only_what_could_be_a_login_name(app: TestApp) {
