@@ -1,5 +1,6 @@
 //! The audit log's queries: `auditEvents` (ADMIN or `audit.view`, with filters) and
 //! `myAuditEvents` (the viewer's own account's events), newest first, as Relay connections.
+//! What of an event each reader is shown is `services::audit::Reader`'s rule.
 
 // Connection fields take the four Relay arguments plus their own.
 #![allow(clippy::too_many_arguments)]
@@ -20,7 +21,7 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{AdminOr, Authenticated};
 use crate::graphql::limits;
 use crate::graphql::types::{AuditEventConnection, User, audit_connection, page_args};
-use crate::services::audit::{self, Filter};
+use crate::services::audit::{self, Filter, Reader};
 use crate::services::input;
 
 /// What an event records.
@@ -128,7 +129,8 @@ impl AuditEvent {
                 AppError::internal(format!("unknown audit action {}", self.model.action)).into()
             })
     }
-    /// Who acted; null for an anonymous attempt and for the command line.
+    /// Who acted; null for an anonymous attempt and for the command line, and in
+    /// `myAuditEvents` when someone else acted.
     async fn actor_id(&self) -> Option<ID> {
         self.model.actor_id.map(id)
     }
@@ -152,16 +154,21 @@ impl AuditEvent {
     async fn permission_id(&self) -> Option<ID> {
         self.model.permission_id.map(id)
     }
+    /// The session opened, ended or acted in; null in `myAuditEvents` when someone else acted.
     async fn session_id(&self) -> Option<ID> {
         self.model.session_id.map(id)
     }
+    /// Where the request came from; null in `myAuditEvents` when someone else acted.
     async fn ip_address(&self) -> Option<&str> {
         self.model.ip_address.as_deref()
     }
+    /// The client's user agent; null in `myAuditEvents` when someone else acted.
     async fn user_agent(&self) -> Option<&str> {
         self.model.user_agent.as_deref()
     }
     /// JSON text of what changed, e.g. `{"role":{"from":"USER","to":"ADMIN"}}`; never a secret.
+    /// In `auditEvents`, a reader who is neither ADMIN nor holder of `users.view` sees every
+    /// email address and username in it as `"[hidden]"`.
     async fn details(&self) -> Option<&str> {
         self.model.details.as_deref()
     }
@@ -228,10 +235,13 @@ impl AuditQuery {
     ) -> Result<AuditEventConnection> {
         let filter = filter.unwrap_or_default().into_filter()?;
         let args = page_args(first, after, last, before, None);
-        Ok(audit_connection(&ctx.state().db, filter, &args).await?)
+        let viewer = ctx.viewer().await?;
+        let reader = Reader::of_log(&viewer).await?;
+        Ok(audit_connection(&ctx.state().db, filter, &args, reader).await?)
     }
 
-    /// The events on the viewer's own account, newest first.
+    /// The events on the viewer's own account, newest first. Of an event someone else acted,
+    /// who it was and their session, address and user agent are null.
     #[graphql(
         guard = "Authenticated",
         complexity = "limits::page_cost(first, last, child_complexity)"
@@ -250,6 +260,7 @@ impl AuditQuery {
             ..Default::default()
         };
         let args = page_args(first, after, last, before, None);
-        Ok(audit_connection(&ctx.state().db, filter, &args).await?)
+        let reader = Reader::owner(&viewer);
+        Ok(audit_connection(&ctx.state().db, filter, &args, reader).await?)
     }
 }

@@ -153,9 +153,13 @@ pub async fn login(
     }
 }
 
+/// What a refused login records instead of a login name that is no valid email or username.
+const NOT_A_LOGIN_NAME: &str = "[not a login name]";
+
 /// Records a failed or throttled login: anonymous (no actor), naming the account tried if it
-/// exists, with the login name as typed. A failure to record it is logged, never turned into
-/// another answer.
+/// exists, with the login name as typed when it is a valid email or username, else
+/// `NOT_A_LOGIN_NAME` (so a password typed into the wrong box is never stored). A failure to
+/// record it is logged, never turned into another answer.
 async fn refused_login(
     state: &AppState,
     action: Action,
@@ -163,9 +167,14 @@ async fn refused_login(
     login: &str,
     client: &ClientInfo,
 ) {
-    let mut event = Event::new(action).client(client).details(
-        serde_json::json!({ "login": login.chars().take(input::MAX_EMAIL).collect::<String>() }),
-    );
+    let tried = if input::is_login_name(login) {
+        login
+    } else {
+        NOT_A_LOGIN_NAME
+    };
+    let mut event = Event::new(action)
+        .client(client)
+        .details(serde_json::json!({ "login": tried }));
     if let Some(id) = named {
         event = event.user(id);
     }

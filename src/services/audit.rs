@@ -1,7 +1,8 @@
 //! The audit log: one small service every other service calls, inside the transaction of the
 //! change it records (no change without its event, no event without its change). An event says
 //! who acted (`actor`), on what (`user`, `group`, `permission`), in which session, from where,
-//! and what changed (`details`, JSON; never a password, token, hash or secret).
+//! and what changed (`details`, JSON; never a password, token, hash or secret). A `Reader` is
+//! shown of each event only what is theirs to see.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
@@ -274,6 +275,118 @@ mod tests {
         }
         assert_eq!(Action::parse("LOGIN"), None);
     }
+
+    fn hidden(details: serde_json::Value) -> serde_json::Value {
+        serde_json::from_str(&hide_accounts(&details.to_string())).unwrap()
+    }
+
+    #[test]
+    fn values_under_keys_that_name_accounts_are_hidden_at_any_depth() {
+        use serde_json::json;
+        assert_eq!(
+            hidden(
+                json!({ "email": { "from": "a@example.com", "to": "b@example.com" },
+                "emailVerified": { "from": true, "to": false } })
+            ),
+            json!({ "email": { "from": "[hidden]", "to": "[hidden]" },
+                "emailVerified": { "from": true, "to": false } })
+        );
+        assert_eq!(
+            hidden(
+                json!({ "email": "ada@example.com", "username": "ada", "role": "USER",
+                "groupIds": ["0190"] })
+            ),
+            json!({ "email": "[hidden]", "username": "[hidden]", "role": "USER",
+                "groupIds": ["0190"] })
+        );
+        assert_eq!(
+            hidden(
+                json!({ "login": "ada_l", "username": { "from": null, "to": "ada" },
+                "firstName": { "from": "Ada", "to": "Augusta" } })
+            ),
+            json!({ "login": "[hidden]", "username": { "from": null, "to": "[hidden]" },
+                "firstName": { "from": "Ada", "to": "Augusta" } })
+        );
+        // A key added later that holds an address or a username is hidden too.
+        assert_eq!(
+            hidden(json!({ "providerEmail": "x", "Usernames": ["a", "b"] })),
+            json!({ "providerEmail": "[hidden]", "Usernames": ["[hidden]", "[hidden]"] })
+        );
+    }
+
+    #[test]
+    fn email_addresses_are_hidden_wherever_they_are() {
+        use serde_json::json;
+        assert_eq!(
+            hidden(json!({ "name": "ops@example.com",
+                "description": { "to": "Ask <Ops@Example.com>, or bob@x.org." },
+                "list": [{ "note": "mail a@b" }] })),
+            json!({ "name": "[hidden]", "description": { "to": "Ask <[hidden]>, or [hidden]" },
+                "list": [{ "note": "mail [hidden]" }] })
+        );
+        // Not addresses: a lone `@`, a handle, an address cut in half, numbers, booleans.
+        let kept = json!({ "name": "@ada and ada@ and a @ b", "count": 3, "on": true });
+        assert_eq!(hidden(kept.clone()), kept);
+        assert_eq!(hide_accounts("not json ada@example.com"), r#""[hidden]""#);
+    }
+
+    fn event(actor_id: Option<Uuid>) -> audit_events::Model {
+        audit_events::Model {
+            id: Uuid::now_v7(),
+            occurred_at: db::now(),
+            action: "USER_UPDATED".into(),
+            actor_id,
+            user_id: Some(Uuid::from_u128(1)),
+            group_id: None,
+            permission_id: None,
+            session_id: Some(Uuid::now_v7()),
+            ip_address: Some("192.0.2.1".into()),
+            user_agent: Some("curl/8".into()),
+            details: Some(r#"{"email":{"from":"a@example.com","to":"b@example.com"}}"#.into()),
+        }
+    }
+
+    #[test]
+    fn an_owner_sees_neither_who_else_acted_nor_from_where() {
+        let owner = Uuid::from_u128(1);
+        let by_someone_else = event(Some(Uuid::from_u128(2)));
+        let mut shown = by_someone_else.clone();
+        Reader::Owner(owner).hide(&mut shown);
+        assert_eq!(
+            (
+                shown.actor_id,
+                shown.session_id,
+                &shown.ip_address,
+                &shown.user_agent
+            ),
+            (None, None, &None, &None)
+        );
+        assert_eq!(shown.details, by_someone_else.details);
+        // Their own acts, and anonymous attempts on their account, stay whole.
+        for whole in [event(Some(owner)), event(None)] {
+            let mut shown = whole.clone();
+            Reader::Owner(owner).hide(&mut shown);
+            assert_eq!(shown, whole);
+        }
+    }
+
+    #[test]
+    fn an_auditor_without_accounts_sees_details_without_them() {
+        let whole = event(Some(Uuid::from_u128(2)));
+        let mut shown = whole.clone();
+        Reader::AuditorWithoutAccounts.hide(&mut shown);
+        assert_eq!(
+            shown.details.as_deref(),
+            Some(r#"{"email":{"from":"[hidden]","to":"[hidden]"}}"#)
+        );
+        assert_eq!(
+            (shown.actor_id, &shown.ip_address),
+            (whole.actor_id, &whole.ip_address)
+        );
+        let mut shown = whole.clone();
+        Reader::Auditor.hide(&mut shown);
+        assert_eq!(shown, whole);
+    }
 }
 
 /// The `auditEvents` filter. `since` is inclusive, `until` exclusive.
@@ -325,16 +438,147 @@ fn ordering() -> crate::services::pagination::Ordering<audit_events::Entity> {
     }
 }
 
-/// One page of the events `filter` selects, newest first.
+/// One page of the events `filter` selects, newest first, each as `reader` is shown it.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: &Filter,
     args: &crate::services::pagination::PageArgs,
+    reader: Reader,
 ) -> AppResult<crate::services::pagination::Page<audit_events::Model>> {
-    crate::services::pagination::paginate(db, select(filter), &ordering(), args).await
+    let mut page =
+        crate::services::pagination::paginate(db, select(filter), &ordering(), args).await?;
+    for (_, event) in &mut page.rows {
+        reader.hide(event);
+    }
+    Ok(page)
 }
 
 /// How many events `filter` selects.
 pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> AppResult<u64> {
     crate::services::pagination::count(db, select(filter)).await
+}
+
+/// Who reads the log, and so what of each event they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// `auditEvents` by an ADMIN or a holder of `users.view`: everything.
+    Auditor,
+    /// `auditEvents` by a holder of `audit.view` alone: the accounts are not theirs to see, so
+    /// `details` shows no email address and no username (`hide_accounts`).
+    AuditorWithoutAccounts,
+    /// `myAuditEvents` by this account: of an event someone else acted, not who it was, nor
+    /// their session, address or user agent. Anonymous attempts on the account (failed logins,
+    /// reset requests) keep where they came from: that is the owner's to know.
+    Owner(Uuid),
+}
+
+impl Reader {
+    /// How `viewer` reads `auditEvents` (which the caller has already let them read).
+    pub async fn of_log(viewer: &Viewer) -> AppResult<Reader> {
+        Ok(if viewer.has_permission("users.view").await? {
+            Reader::Auditor
+        } else {
+            Reader::AuditorWithoutAccounts
+        })
+    }
+
+    /// How `viewer` reads their own account's events.
+    pub fn owner(viewer: &Viewer) -> Reader {
+        Reader::Owner(viewer.id())
+    }
+
+    /// Blanks what of `event` this reader may not see.
+    fn hide(self, event: &mut audit_events::Model) {
+        match self {
+            Reader::Auditor => {}
+            Reader::AuditorWithoutAccounts => {
+                event.details = event.details.take().map(|details| hide_accounts(&details));
+            }
+            Reader::Owner(owner) => {
+                if event.actor_id.is_some_and(|actor| actor != owner) {
+                    event.actor_id = None;
+                    event.session_id = None;
+                    event.ip_address = None;
+                    event.user_agent = None;
+                }
+            }
+        }
+    }
+}
+
+/// What `details` shows in place of an email address or a username to a reader who may not see
+/// accounts.
+pub const HIDDEN: &str = "[hidden]";
+
+/// `details` (JSON text) with every email address and username replaced by `HIDDEN`: every
+/// string under a key that names an account (`email`, `username`, `login`, and any key holding
+/// "email" or "username", at any depth, so `{"email":{"from":…,"to":…}}` too), and every
+/// email address in any other string, so that an event added later hides its addresses
+/// without a change here. Text that is not JSON (nothing writes such) shows as `HIDDEN`.
+pub fn hide_accounts(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(details) {
+        Ok(mut value) => {
+            hide_in(&mut value, false);
+            value.to_string()
+        }
+        Err(_) => serde_json::Value::from(HIDDEN).to_string(),
+    }
+}
+
+/// Hides in `value`: every string when `names_account` (it sits under such a key), otherwise
+/// the email addresses in strings.
+fn hide_in(value: &mut serde_json::Value, names_account: bool) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if names_account => *text = HIDDEN.to_owned(),
+        Value::String(text) => {
+            if let Some(hidden) = hide_addresses(text) {
+                *text = hidden;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                hide_in(item, names_account);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                hide_in(field, names_account || key_names_account(key));
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+/// Whether the values under `key` are email addresses or usernames.
+fn key_names_account(key: &str) -> bool {
+    let key = key.to_lowercase();
+    key == "login" || key.contains("email") || key.contains("username")
+}
+
+/// `text` with each word that looks like an email address (something, `@`, something)
+/// replaced by `HIDDEN`; `None` when it holds none. Words end at white space and at the
+/// punctuation that surrounds addresses in prose (`<ada@example.com>,`).
+fn hide_addresses(text: &str) -> Option<String> {
+    let is_boundary = |c: char| c.is_whitespace() || "<>()[]{},;:\"'`".contains(c);
+    let mut shown = String::with_capacity(text.len());
+    let mut hid_any = false;
+    // Each piece is a word and the boundary that ended it (none at the very end).
+    for piece in text.split_inclusive(is_boundary) {
+        let (word, boundary) = match piece.char_indices().last() {
+            Some((at, c)) if is_boundary(c) => piece.split_at(at),
+            _ => (piece, ""),
+        };
+        let is_address = word
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
+        if is_address {
+            shown.push_str(HIDDEN);
+            hid_any = true;
+        } else {
+            shown.push_str(word);
+        }
+        shown.push_str(boundary);
+    }
+    hid_any.then_some(shown)
 }

@@ -1,6 +1,7 @@
 //! What a caller may grant. A caller that is not an ADMIN can never grant more than it holds
 //! itself: not by adding a user (itself included) to a group, nor by giving a group
-//! permissions.
+//! permissions. Nor may it change a group that grants more than it holds (rename, edit or
+//! delete it, or take members out of it): that changes who holds what the group grants.
 
 use std::collections::HashSet;
 
@@ -31,12 +32,12 @@ impl Grantor {
 
     /// `FORBIDDEN` unless the grantor holds every one of `granted`.
     pub fn check(&self, granted: &[permissions::Model]) -> AppResult<()> {
-        match self {
-            Grantor::Admin => Ok(()),
-            Grantor::Holding(held) if granted.iter().all(|p| held.contains(&p.codename)) => Ok(()),
-            Grantor::Holding(_) => Err(AppError::Forbidden(
+        if self.holds_all(granted) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
                 "you cannot grant a permission you do not hold",
-            )),
+            ))
         }
     }
 
@@ -49,14 +50,49 @@ impl Grantor {
         if matches!(self, Grantor::Admin) || group_ids.is_empty() {
             return Ok(());
         }
-        let granted: Vec<permissions::Model> = group_permissions::Entity::find()
-            .filter(group_permissions::Column::GroupId.is_in(group_ids.iter().copied()))
-            .find_also_related(permissions::Entity)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter_map(|(_, permission)| permission)
-            .collect();
-        self.check(&granted)
+        self.check(&granted_by(db, group_ids).await?)
     }
+
+    /// `FORBIDDEN` unless the grantor holds every permission the groups `group_ids` grant now,
+    /// so that it may change them: rename, edit or delete them, or take members out of them.
+    /// Read in the caller's transaction, which holds the groups locked (`lookup`), so that
+    /// what is checked is what the change applies to.
+    pub async fn check_may_change_groups(
+        &self,
+        txn: &impl ConnectionTrait,
+        group_ids: &[Uuid],
+    ) -> AppResult<()> {
+        if matches!(self, Grantor::Admin) || group_ids.is_empty() {
+            return Ok(());
+        }
+        if self.holds_all(&granted_by(txn, group_ids).await?) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "you cannot change a group that grants a permission you do not hold",
+            ))
+        }
+    }
+
+    fn holds_all(&self, granted: &[permissions::Model]) -> bool {
+        match self {
+            Grantor::Admin => true,
+            Grantor::Holding(held) => granted.iter().all(|p| held.contains(&p.codename)),
+        }
+    }
+}
+
+/// The permissions the groups `group_ids` grant.
+async fn granted_by(
+    db: &impl ConnectionTrait,
+    group_ids: &[Uuid],
+) -> AppResult<Vec<permissions::Model>> {
+    Ok(group_permissions::Entity::find()
+        .filter(group_permissions::Column::GroupId.is_in(group_ids.iter().copied()))
+        .find_also_related(permissions::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(_, permission)| permission)
+        .collect())
 }

@@ -1,5 +1,6 @@
 //! Groups: CRUD and the permissions a group grants. An actor that is not an ADMIN can never
-//! give a group more than it holds itself (`Grantor`). Membership is `membership`'s.
+//! give a group more than it holds itself, nor change or delete a group that grants more than
+//! it holds (`Grantor`). Membership is `membership`'s.
 
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -112,7 +113,8 @@ pub async fn create(
     Ok(group)
 }
 
-/// `updateGroup`: name and description; permissions too when `permissionIds` is given.
+/// `updateGroup`: name and description; permissions too when `permissionIds` is given. A
+/// non-ADMIN must hold what the group grants now, and what it is to grant.
 pub async fn update(
     state: &AppState,
     actor: &Viewer,
@@ -123,6 +125,7 @@ pub async fn update(
     let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
     let before = lookup::group_locked(&txn, id).await?;
+    grantor.check_may_change_groups(&txn, &[id]).await?;
     if let Some(permission_ids) = &permission_ids {
         grantor.check(&lookup::permissions_shared(&txn, permission_ids).await?)?;
         let change = replace_permissions(&txn, id, permission_ids).await?;
@@ -202,10 +205,12 @@ async fn replace_permissions(
     Ok(Some(change))
 }
 
-/// `deleteGroup`: memberships and grants cascade.
+/// `deleteGroup`: memberships and grants cascade. A non-ADMIN must hold what the group grants.
 pub async fn delete(state: &AppState, actor: &Viewer, id: Uuid) -> AppResult<()> {
+    let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
     let group = lookup::group_locked(&txn, id).await?;
+    grantor.check_may_change_groups(&txn, &[id]).await?;
     groups::Entity::delete_by_id(id).exec(&txn).await?;
     let event = Event::new(Action::GroupDeleted)
         .by(actor)

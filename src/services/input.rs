@@ -84,6 +84,18 @@ pub fn username(errors: &mut FieldErrors, field: &str, value: &str) -> (String, 
     (value.to_owned(), key(errors, field, value, MAX_NAME))
 }
 
+/// Whether `value` could name an account at `login`: a valid email address when it holds an
+/// `@`, else a valid username (what `email` and `username` accept).
+pub fn is_login_name(value: &str) -> bool {
+    let mut errors = FieldErrors::default();
+    if value.contains('@') {
+        email(&mut errors, "login", value);
+    } else {
+        username(&mut errors, "login", value);
+    }
+    errors.is_empty()
+}
+
 /// The lower-cased key that makes `value` unique regardless of case. Lower-casing can lengthen
 /// text (`İ` becomes two characters), so the key is held to `max` as well.
 pub fn key(errors: &mut FieldErrors, field: &str, value: &str, max: usize) -> String {
@@ -198,6 +210,29 @@ mod tests {
                 .is_empty(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn login_names_are_valid_emails_or_usernames() {
+        for name in [
+            "ada@example.com",
+            "Ada@Example.COM",
+            "some_user",
+            "ada.lovelace-1",
+        ] {
+            assert!(is_login_name(name), "{name}");
+        }
+        for not_a_name in [
+            "",
+            "hunter2 my password!",
+            "p@ss word",
+            "a@localhost",
+            "ab",
+            "Tr0ub4dor&3",
+            &"a".repeat(151),
+        ] {
+            assert!(!is_login_name(not_a_name), "{not_a_name}");
         }
     }
 

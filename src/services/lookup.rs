@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::{
     self,
-    entities::{groups, permissions, users},
+    entities::{groups, permissions, user_groups, users},
 };
 use crate::error::{AppError, AppResult};
 
@@ -73,6 +73,30 @@ pub async fn groups_shared(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult
         return Err(AppError::NotFound("no such group"));
     }
     Ok(())
+}
+
+/// The ids of the groups user `user_id` belongs to, share-locked like `groups_shared`. With
+/// the user locked too (`user_locked`), the caller sees the user's memberships, and what those
+/// groups grant, as they stay until it commits.
+pub async fn groups_of_user_shared(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::Query;
+    let memberships = Query::select()
+        .column(user_groups::Column::GroupId)
+        .from(user_groups::Entity)
+        .and_where(user_groups::Column::UserId.eq(user_id))
+        .to_owned();
+    let select = groups::Entity::find()
+        .select_only()
+        .column(groups::Column::Id)
+        .filter(groups::Column::Id.in_subquery(memberships));
+    Ok(db::locking(select, db, LockType::Share)
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// The permissions `ids` names, share-locked like `groups_shared`; any unknown id is

@@ -1,10 +1,11 @@
 //! Group membership: who belongs to which group. Joining a group grants what it grants, so
 //! an actor that is not an ADMIN may add a user (itself included) only to groups granting
-//! nothing it does not hold itself.
+//! nothing it does not hold itself; and leaving one takes what it grants, so such an actor
+//! may take people out only of those groups too.
 
 use std::collections::HashSet;
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait};
 use uuid::Uuid;
 
 use crate::auth::viewer::Viewer;
@@ -23,7 +24,7 @@ fn membership(user_id: Uuid, group_id: Uuid) -> user_groups::ActiveModel {
 }
 
 /// `setUserGroups`: replaces the user's memberships. The actor must hold what every group
-/// newly joined grants.
+/// newly joined grants, and what every group left grants.
 pub async fn set_groups(
     state: &AppState,
     actor: &Viewer,
@@ -34,12 +35,9 @@ pub async fn set_groups(
     let txn = db::begin_write(&state.db).await?;
     lookup::user_locked(&txn, user_id).await?;
     lookup::groups_shared(&txn, group_ids).await?;
-    let current: HashSet<Uuid> = user_groups::Entity::find()
-        .filter(user_groups::Column::UserId.eq(user_id))
-        .all(&txn)
+    let current: HashSet<Uuid> = lookup::groups_of_user_shared(&txn, user_id)
         .await?
         .into_iter()
-        .map(|link| link.group_id)
         .collect();
     let joining: Vec<Uuid> = group_ids
         .iter()
@@ -47,6 +45,12 @@ pub async fn set_groups(
         .filter(|id| !current.contains(id))
         .collect();
     grantor.check_groups(&txn, &joining).await?;
+    let leaving: Vec<Uuid> = current
+        .iter()
+        .copied()
+        .filter(|id| !group_ids.contains(id))
+        .collect();
+    grantor.check_may_change_groups(&txn, &leaving).await?;
     let rows = group_ids
         .iter()
         .map(|&group_id| membership(user_id, group_id))
@@ -96,18 +100,21 @@ pub async fn add(state: &AppState, actor: &Viewer, user_id: Uuid, group_id: Uuid
     Ok(())
 }
 
-/// `removeUserFromGroup`: idempotent.
+/// `removeUserFromGroup`: idempotent. The actor must hold what the group grants, whether or
+/// not the user is in it.
 pub async fn remove(
     state: &AppState,
     actor: &Viewer,
     user_id: Uuid,
     group_id: Uuid,
 ) -> AppResult<()> {
+    let grantor = Grantor::of(actor).await?;
     let txn = db::begin_write(&state.db).await?;
     // Locked like `set_groups` and `add`, so the three see each other's changes in order and
     // each event says what it changed.
     lookup::user_locked(&txn, user_id).await?;
     lookup::groups_shared(&txn, &[group_id]).await?;
+    grantor.check_may_change_groups(&txn, &[group_id]).await?;
     let removed = user_groups::Entity::delete_by_id((user_id, group_id))
         .exec(&txn)
         .await?

@@ -120,13 +120,15 @@ pub async fn user_connection(
     }))
 }
 
-/// `auditEvents`, `myAuditEvents`: a page of the events `filter` selects.
+/// `auditEvents`, `myAuditEvents`: a page of the events `filter` selects, as `reader` is
+/// shown them.
 pub async fn audit_connection(
     db: &DatabaseConnection,
     filter: audit::Filter,
     args: &PageArgs,
+    reader: audit::Reader,
 ) -> AppResult<AuditEventConnection> {
-    let page = audit::page(db, &filter, args).await?;
+    let page = audit::page(db, &filter, args, reader).await?;
     let total = Total::Audit(filter, db.clone());
     Ok(connection(page, total, AuditEvent::list))
 }

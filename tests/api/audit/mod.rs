@@ -9,6 +9,7 @@ use crate::support::admin::Admin;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 mod actions;
+mod visibility;
 
 both!(
     registration_and_logins_are_recorded_without_secrets,
