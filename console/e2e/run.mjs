@@ -258,7 +258,8 @@ async function main() {
       const before = mail.count;
       await profile.getByRole("button", { name: "Save profile" }).click();
       await profile.getByText("Saved.").waitFor();
-      check((await profile.getByLabel("Current password").count()) === 0, "the password field stayed after saving");
+      // Once the account reloads with the saved address, the password field goes away.
+      await profile.getByLabel("Current password").waitFor({ state: "detached" });
       await page.goto(linkIn(await mail.one("ada@example.com", "Confirm", before), "verify-email"));
       await page.getByRole("button", { name: "Confirm my address" }).click();
       await page.getByText("Your address is confirmed").waitFor();

@@ -297,6 +297,8 @@ pub async fn update_profile(
         state.throttle.user(current.id)?;
     }
     if new_email {
+        // An empty field (a form left blank) is a missing password, not a wrong one.
+        let current_password = current_password.filter(|password| !password.is_empty());
         let proved = match current_password {
             Some(password) if password.chars().count() <= password::MAX_PASSWORD_CHARS => {
                 state
