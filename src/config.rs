@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
+/// The longest retention in days (beyond it, dates would leave the calendar's range).
+const MAX_RETENTION_DAYS: i64 = 36_500;
+
 /// Roster: accounts, sessions, roles, groups and permissions behind one GraphQL API.
 #[derive(Debug, Parser)]
 #[command(name = "roster", version, about)]
@@ -234,20 +237,23 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
 
-    /// Days audit events are kept (0: for ever).
+    /// Days audit events are kept (0: for ever; at most 100 years).
     #[arg(
         long,
         env = "ROSTER_AUDIT_RETENTION_DAYS",
         default_value = "90",
+        value_parser = clap::value_parser!(u32).range(0..=MAX_RETENTION_DAYS),
         global = true
     )]
     pub audit_retention_days: u32,
 
-    /// Days a session is kept after it ended or expired (its rows, not its validity).
+    /// Days a session is kept after it ended or expired (its rows, not its validity; at most
+    /// 100 years).
     #[arg(
         long,
         env = "ROSTER_SESSION_RETENTION_DAYS",
         default_value = "30",
+        value_parser = clap::value_parser!(u32).range(0..=MAX_RETENTION_DAYS),
         global = true
     )]
     pub session_retention_days: u32,

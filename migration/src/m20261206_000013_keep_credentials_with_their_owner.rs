@@ -64,6 +64,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Addresses an email change already set, unproven since: they must not receive reset
+        // links either (the change that set them may have been one of the takeovers this step
+        // closes). The audit log says which accounts changed their address.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE users SET email_from_change = TRUE WHERE email_verified = FALSE \
+                 AND id IN (SELECT user_id FROM audit_events \
+                 WHERE action = 'EMAIL_CHANGED' AND user_id IS NOT NULL)",
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -200,9 +200,9 @@ impl<E: Into<AppError>> From<E> for Verdict {
 /// The password check and the session, for a login the throttle let through.
 ///
 /// The password is checked outside any lock; the session opens only if, inside the
-/// transaction that opens it, the account is still the one that was checked: same password
-/// hash, same `credentials_version` (which a password change, deactivation and deletion bump,
-/// even one undone again meanwhile), active and undeleted. Nothing else on the row matters, so
+/// transaction that opens it, the account is still the one that was checked: same
+/// `credentials_version` (which every password write, deactivation and deletion bump, even
+/// one undone again meanwhile), active and undeleted. Nothing else on the row matters, so
 /// a profile, role or membership change at the same moment never costs a correct login. That
 /// update locks the row, so a credential change either commits first and this login fails, or
 /// waits and then ends the new session with the others.
@@ -227,20 +227,18 @@ async fn check_and_open(
         return Err(Verdict::Refused);
     }
     let rehashed = if password::needs_rehash(&user.password_hash) {
-        Some(state.passwords.hash(password).await?)
+        // A better hash is a bonus: failing to make one (no hashing slot) costs no login.
+        state.passwords.hash(password).await.ok()
     } else {
         None
     };
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    let mut update =
-        users::Entity::update_many().col_expr(users::Column::LastLoginAt, Expr::value(now));
-    if let Some(hash) = &rehashed {
-        update = update.col_expr(users::Column::PasswordHash, Expr::value(hash));
-    }
-    let unchanged = update
+    // Every write of a password bumps `credentials_version` (it ends the sessions), so the
+    // version alone tells whether the password checked is still the account's.
+    let unchanged = users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user.id))
-        .filter(users::Column::PasswordHash.eq(&user.password_hash))
         .filter(users::Column::CredentialsVersion.eq(user.credentials_version))
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
@@ -252,6 +250,20 @@ async fn check_and_open(
         txn.rollback().await?;
         return Err(Verdict::Refused);
     }
+    let mut password_hash = user.password_hash.clone();
+    if let Some(hash) = rehashed {
+        // Conditional on the hash checked: of two logins rehashing at once, one writes.
+        let replaced = users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, Expr::value(&hash))
+            .filter(users::Column::Id.eq(user.id))
+            .filter(users::Column::PasswordHash.eq(&user.password_hash))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if replaced == 1 {
+            password_hash = hash;
+        }
+    }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
@@ -262,7 +274,7 @@ async fn check_and_open(
     txn.commit().await?;
     let user = users::Model {
         last_login_at: Some(now),
-        password_hash: rehashed.unwrap_or(user.password_hash),
+        password_hash,
         ..user
     };
     Ok((user, tokens))

@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn every_action_round_trips_by_its_api_name() {
-        assert_eq!(Action::ALL.len(), 31);
+        assert_eq!(Action::ALL.len(), 32);
         for action in Action::ALL {
             assert_eq!(Action::parse(action.as_str()), Some(*action));
         }

@@ -66,6 +66,10 @@ pub async fn create(
     if account.role == Role::Admin {
         actor.require_admin("only an ADMIN may create an ADMIN")?;
     }
+    if account.email_verified {
+        // Vouching for an address nobody proved is an ADMIN's call, as in `updateUser`.
+        actor.require_admin("only an ADMIN may mark an address as verified")?;
+    }
     let mut errors = FieldErrors::default();
     let group_ids = input::ids(&mut errors, "groupIds", group_ids);
     errors.into_result()?;
@@ -502,6 +506,16 @@ pub async fn create_superuser(
             // Nothing to change, and so nothing to record.
             txn.rollback().await?;
             return Ok((existing, false));
+        }
+        if hash.is_none() && existing.email_from_change && !existing.email_verified {
+            // Whoever moved their account to this address would become an ADMIN and keep
+            // their password: the operator takes such an account over, or waits for proof.
+            txn.rollback().await?;
+            return Err(FieldErrors::single(
+                "password",
+                "is required: this account's address came from an email change and is not \
+                 verified yet, so a promotion alone would make whoever changed it an ADMIN",
+            ));
         }
         let mut active = existing.clone().into_active_model();
         let new_password = hash.is_some();

@@ -75,6 +75,66 @@ async fn a_weak_hash_is_replaced_at_the_next_login(app: TestApp) {
     assert_eq!(user_row(&app, &ada.user_id).await.password_hash, weak);
 }
 
+/// Two correct logins at once on an account with a weak hash: both open a session, one of
+/// them writes the new hash.
+async fn concurrent_logins_on_a_weak_hash_both_succeed(app: TestApp) {
+    let ada = app.register("ada@example.com").await;
+    let weak = weak_hash(PASSWORD, 8 * 1024, 1);
+    set_user_column(
+        &app,
+        &ada.user_id,
+        users::Column::PasswordHash,
+        Expr::value(weak.clone()),
+    )
+    .await;
+    let logins: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, address) = (app.client.clone(), app.address.clone());
+            tokio::spawn(async move {
+                let body = serde_json::json!({ "query": crate::support::auth::LOGIN, "variables": {
+                    "input": { "login": "ada@example.com", "password": PASSWORD } } });
+                let answer: serde_json::Value = client
+                    .post(format!("{address}/graphql"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                answer
+            })
+        })
+        .collect();
+    for login in logins {
+        assert_ok(&login.await.unwrap());
+    }
+    assert_ne!(user_row(&app, &ada.user_id).await.password_hash, weak);
+    app.login("ada@example.com", PASSWORD).await;
+}
+
+/// Upgrading marks the addresses earlier email changes set, still unproven, as such: they get
+/// no reset link either (one of them may have been a takeover this release closes).
+async fn the_upgrade_marks_addresses_set_by_earlier_changes(app: TestApp) {
+    use migration::MigratorTrait;
+    let ada = app.register("ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    let moved = serde_json::json!({ "input": { "email": "ada.new@example.com", "currentPassword": PASSWORD } });
+    assert_ok(
+        &app.gql(
+            crate::support::auth::UPDATE_PROFILE,
+            moved,
+            Some(&ada.access),
+        )
+        .await,
+    );
+    // Back to before this release's step, and forward again.
+    migration::Migrator::down(app.db(), Some(1)).await.unwrap();
+    migration::Migrator::up(app.db(), None).await.unwrap();
+    assert!(user_row(&app, &ada.user_id).await.email_from_change);
+    assert!(!user_row(&app, &bob.user_id).await.email_from_change);
+}
+
 async fn sessions_ended_long_ago_are_pruned(app: TestApp) {
     assert_eq!(app.settings.session_retention_days, 30, "the default");
     let ada = app.register("ada@example.com").await;
@@ -133,5 +193,7 @@ async fn sessions_ended_long_ago_are_pruned(app: TestApp) {
 
 both!(
     a_weak_hash_is_replaced_at_the_next_login,
+    concurrent_logins_on_a_weak_hash_both_succeed,
+    the_upgrade_marks_addresses_set_by_earlier_changes,
     sessions_ended_long_ago_are_pruned,
 );

@@ -216,6 +216,61 @@ async fn user_managers_change_their_own_address_only_with_their_password(
     assert_eq!(row["user"]["emailVerified"], true);
 }
 
+/// Only an ADMIN vouches for an address when creating an account, as when editing one.
+async fn only_an_admin_creates_an_account_with_a_verified_address(app: TestApp, mail: MailServer) {
+    let admin = Admin::new(&app, "root@example.com").await;
+    let creator = admin
+        .user_holding("creator@example.com", &["users.create"])
+        .await;
+    let create =
+        "mutation($input: CreateUserInput!) { createUser(input: $input) { id emailVerified } }";
+    let input = |email: &str, verified: bool| json!({ "input": { "email": email, "password": PASSWORD, "emailVerified": verified } });
+    let body = creator
+        .call(create, input("victim@example.com", true))
+        .await;
+    assert_code(&body, "FORBIDDEN");
+    let body = creator
+        .call(create, input("victim@example.com", false))
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["createUser"]["emailVerified"], false);
+    let body = admin.call(create, input("vouched@example.com", true)).await;
+    assert_eq!(body["data"]["createUser"]["emailVerified"], true, "{body}");
+    // The refused creation left nothing behind: one confirmation mail, for the second.
+    let subjects = subjects_to(&app, &mail, "victim@example.com").await;
+    assert_eq!(subjects, ["Confirm your email address"]);
+}
+
+/// `create-superuser` without a password does not promote an account whose address an email
+/// change set and nobody proved: whoever changed it would become an ADMIN. With a password, the
+/// operator takes the account over (its sessions end).
+async fn create_superuser_does_not_promote_an_unproven_moved_address(
+    app: TestApp,
+    _mail: MailServer,
+) {
+    let mallory = app.register("mallory@example.com").await;
+    let moved = json!({ "input": { "email": "ops@example.com", "currentPassword": PASSWORD } });
+    assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&mallory.access)).await);
+    let refused = roster::services::users::create_superuser(&app.state, "ops@example.com", None)
+        .await
+        .expect_err("promoted an unproven address");
+    assert_eq!(refused.code(), "BAD_USER_INPUT");
+    let me = app
+        .gql("{ me { role } }", json!({}), Some(&mallory.access))
+        .await;
+    assert_eq!(me["data"]["me"]["role"], "USER");
+    let (user, created) = roster::services::users::create_superuser(
+        &app.state,
+        "ops@example.com",
+        Some("the operator's own passphrase"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", e.message()));
+    assert!(!created);
+    assert_eq!(user.role, roster::db::entities::users::Role::Admin);
+    crate::support::auth::assert_refused(&app, &mallory.access).await;
+}
+
 /// Five reset mails an hour are counted per address and asking client: a stranger asking
 /// first does not use up the owner's.
 async fn nobody_can_use_up_another_persons_resets(app: TestApp, mail: MailServer) {
@@ -240,4 +295,6 @@ with_mail_and_addresses!(
     a_stolen_access_token_cannot_move_the_address,
     user_managers_change_their_own_address_only_with_their_password,
     nobody_can_use_up_another_persons_resets,
+    only_an_admin_creates_an_account_with_a_verified_address,
+    create_superuser_does_not_promote_an_unproven_moved_address,
 );
