@@ -1,9 +1,9 @@
 //! HTTP: the routes, the GraphQL-over-HTTP rules of API.md (GET for queries, 405 for a
 //! mutation over GET, 400 for a body that is not a GraphQL request, 415 for one that is not
-//! JSON, the batch limit), GraphiQL for browsers, health, and the middleware stack (CORS, body
-//! limit, timeout, security headers, tracing that never logs a query string or a header).
-//! `client_address` finds whose request it is, `graphiql` serves its page, `responses` writes
-//! answers and refusals, `serve` is the accept loop.
+//! JSON, 413 for one over the limit, the batch limit), GraphiQL for browsers, health, and the
+//! middleware stack (CORS, body limit, timeout, security headers, tracing that never logs a
+//! query string or a header). `client_address` finds whose request it is, `console` serves the
+//! console and GraphiQL, `responses` writes answers and refusals, `serve` is the accept loop.
 
 mod client_address;
 mod console;
@@ -15,16 +15,17 @@ use std::time::Duration;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLBatchRequest;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -137,7 +138,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             client_address: options.client_address.clone(),
             graphiql: options.graphiql,
         })
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(read_whole_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
@@ -187,6 +188,48 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             options.client_address.clone(),
             drop_untrusted_request_id,
         ))
+}
+
+/// Reads a request's body whole, up to `MAX_BODY_BYTES`, before any handler sees it. A refusal
+/// (415) is then sent only once the client has finished sending, so it is never cut off
+/// mid-body (which it would see as a broken pipe, not as the answer), and the connection stays
+/// usable. Over the limit, the answer is 413 in JSON: at once when `Content-Length` says so,
+/// else once the limit is reached; `serve` then closes the connection gently.
+async fn read_whole_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    match http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => {
+            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await
+        }
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => too_large(),
+        // The client went away or broke its framing mid-body: no one to read a long answer.
+        Err(_) => bad_request("the request body could not be read"),
+    }
+}
+
+/// 413, in JSON like every refusal; the connection is not kept, as the rest of the body was
+/// never read.
+fn too_large() -> Response {
+    let mut response = request_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        "BAD_USER_INPUT",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Any other path: the console's page when a browser asks for a page, so the app routes it
