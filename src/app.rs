@@ -172,7 +172,7 @@ pub async fn serve(
         public_url,
     ));
     let app = http::router(state, &options);
-    let served = http::serve::serve(listener, app, shutdown).await;
+    let served = http::serve::serve(listener, app, settings.max_connections.get(), shutdown).await;
     pruning.abort();
     // A mail being sent when the server stops keeps its claim until the lease runs out, then
     // goes out from whichever replica looks next: at least once, never lost.

@@ -77,6 +77,15 @@ pub struct Settings {
     )]
     pub bind: String,
 
+    /// Most connections served at once; further ones wait to be accepted.
+    #[arg(
+        long,
+        env = "ROSTER_MAX_CONNECTIONS",
+        default_value = "1024",
+        global = true
+    )]
+    pub max_connections: NonZeroU32,
+
     /// HMAC key for access tokens, at least 32 bytes. When neither this nor
     /// `--jwt-secret-file` is set, one is generated on first start and kept in the database,
     /// so restarts and replicas agree (refused in production).

@@ -1,12 +1,14 @@
 //! The accept loop: hyper's connection builder with what `axum::serve` does not set, a timer
 //! for the header-read timeout (a connection that has not sent its request headers within
-//! `HEADER_READ_TIMEOUT` is closed, so slow-header clients cannot hold sockets), a gentle close
-//! (`Lingering`), and graceful shutdown that lets in-flight requests finish.
+//! `HEADER_READ_TIMEOUT` is closed, so slow-header clients cannot hold sockets), a bound on the
+//! connections served at once, a gentle close (`Lingering`), and graceful shutdown that lets
+//! in-flight requests finish.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 use tower::ServiceExt;
 
@@ -33,10 +36,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 const LINGER_TIME: Duration = Duration::from_secs(2);
 const LINGER_BYTES: usize = 1024 * 1024;
 
-/// Serves `app` on `listener` until `shutdown` resolves, then waits for open requests.
+/// Serves `app` on `listener`, at most `max_connections` connections at once, until
+/// `shutdown` resolves; then waits for open requests.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    max_connections: u32,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     // HTTP/1 only (TLS and HTTP/2 end at the proxy in front): choosing the version first
@@ -47,8 +52,16 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
     let graceful = GracefulShutdown::new();
+    // Each connection holds a slot until it is closed. A slot is taken before `accept`, so
+    // past the limit further connections wait in the listen backlog, unread, rather than
+    // being accepted and left without an answer.
+    let slots = Arc::new(Semaphore::new(max_connections as usize));
     let mut shutdown = pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("BUG: the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -80,6 +93,7 @@ pub async fn serve(
         tokio::spawn(async move {
             // A client that goes away, or one closed by the header timer, ends here.
             let _ = connection.await;
+            drop(slot);
         });
     }
     drop(listener);

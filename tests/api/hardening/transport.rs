@@ -1,6 +1,6 @@
 //! The HTTP layer's own defences: JSON-only POST bodies, headers that keep answers out of
 //! caches and other pages, a CSP on HTML, the header-read timer, refusals that reach a client
-//! still sending its body, and production mode.
+//! still sending its body, the connection limit, and production mode.
 
 use std::time::{Duration, Instant};
 
@@ -453,6 +453,38 @@ async fn a_body_over_the_limit_gets_a_whole_json_413() {
     assert_eq!(user_count(&app).await, 0);
     let mut stream = connect(&app).await;
     assert_eq!(post_typename(&mut stream).await.status, 200);
+}
+
+/// With `--max-connections 2`, a third connection is not served while two are open, and is
+/// served once one of them closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_limit_wait_to_be_accepted() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.max_connections = 2.try_into().unwrap();
+    })
+    .await
+    .expect("sqlite");
+    let mut first = connect(&app).await;
+    let mut second = connect(&app).await;
+    // Both served, and kept open.
+    assert_eq!(post_typename(&mut first).await.status, 200);
+    assert_eq!(post_typename(&mut second).await.status, 200);
+
+    let mut third = connect(&app).await;
+    let waiting = tokio::time::timeout(Duration::from_millis(500), post_typename(&mut third)).await;
+    assert!(
+        waiting.is_err(),
+        "a third connection was served while two were open"
+    );
+
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut third))
+        .await
+        .expect("served once a connection closed");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, json!({ "data": { "__typename": "Query" } }));
+    // The other open connection is still served.
+    assert_eq!(post_typename(&mut second).await.status, 200);
 }
 
 both!(
