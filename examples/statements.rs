@@ -47,7 +47,11 @@ async fn main() {
         .expect("bind loopback");
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        roster::app::serve(listener, state, &settings, std::future::pending())
+        let listeners = roster::app::Listeners {
+            public: listener,
+            management: None,
+        };
+        roster::app::serve(listeners, state, &settings, std::future::pending())
             .await
             .ok();
     });

@@ -1,6 +1,6 @@
-//! Wiring: from settings to a running server. `Application::build` connects, migrates and
-//! loads the keys; `serve` runs on a listener the caller bound (port 0 in tests) until the
-//! shutdown future resolves.
+//! Wiring: from settings to a running server. `build` connects, migrates and loads the keys;
+//! `bind` binds the public and the management listener; `serve` runs on listeners the caller
+//! bound (port 0 in tests) until the shutdown future resolves.
 
 use std::future::Future;
 use std::time::Duration;
@@ -150,9 +150,17 @@ pub async fn build(settings: &Settings) -> Result<AppState, StartupError> {
     state(db, settings).await
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Where a server listens: the public API, and the private management listener (`/metrics`,
+/// `/health`) unless it was skipped.
+pub struct Listeners {
+    pub public: TcpListener,
+    pub management: Option<TcpListener>,
+}
+
+/// Serves `state` on `listeners` until `shutdown` resolves, then lets in-flight requests
+/// finish.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Listeners,
     state: AppState,
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -165,19 +173,50 @@ pub async fn serve(
     let retention = (settings.audit_retention_days > 0)
         .then(|| chrono::Duration::days(i64::from(settings.audit_retention_days)));
     let pruning = tokio::spawn(prune_periodically(state.db.clone(), retention));
-    let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);
+    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
         state.mail.clone(),
-        public_url,
+        settings.public_url(bound),
     ));
+    let management = http::management_router(state.db.clone(), &options);
     let app = http::router(state, &options);
-    let served = http::serve::serve(listener, app, settings.max_connections.get(), shutdown).await;
+    // One shutdown for both listeners.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        // An error means the sender is gone, which only happens once it has sent.
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let signal = async move {
+        shutdown.await;
+        stop.send_replace(true);
+    };
+    let public = http::serve::serve(
+        listeners.public,
+        app,
+        settings.max_connections.get(),
+        until_stopped(stopping.clone()),
+    );
+    let managing = async {
+        match listeners.management {
+            Some(listener) => {
+                http::serve::serve(
+                    listener,
+                    management,
+                    http::MANAGEMENT_CONNECTIONS,
+                    until_stopped(stopping),
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let ((), served, managed) = tokio::join!(signal, public, managing);
     pruning.abort();
     // A mail being sent when the server stops keeps its claim until the lease runs out, then
     // goes out from whichever replica looks next: at least once, never lost.
     delivering.abort();
-    served.map_err(StartupError::Serve)
+    served.and(managed).map_err(StartupError::Serve)
 }
 
 /// Says at start what this mode serves, so an operator sees it in the first lines of the log.
@@ -249,9 +288,39 @@ async fn prune_periodically(db: DatabaseConnection, audit_retention: Option<chro
     }
 }
 
-/// Binds the configured address.
-pub async fn bind(settings: &Settings) -> Result<TcpListener, StartupError> {
-    TcpListener::bind(&settings.bind)
+/// Binds the configured addresses: the public one, which must bind, and the management one,
+/// which must bind when it was chosen and is skipped with a warning when its default is taken
+/// (by another server on this machine, or a second `cargo run`).
+pub async fn bind(settings: &Settings) -> Result<Listeners, StartupError> {
+    let public = TcpListener::bind(&settings.bind)
         .await
-        .map_err(|e| StartupError::Bind(settings.bind.clone(), e))
+        .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
+    let (address, chosen) = settings.management_address();
+    let management = match TcpListener::bind(address).await {
+        Ok(listener) => {
+            let bound = listener.local_addr().map_err(StartupError::Serve)?;
+            let serves = if settings.metrics {
+                "/metrics, /health"
+            } else {
+                "/health; metrics off"
+            };
+            tracing::info!("management listening on http://{bound} ({serves})");
+            Some(listener)
+        }
+        Err(error) if chosen => {
+            return Err(StartupError::Bind(
+                format!("{address} (ROSTER_MANAGEMENT_BIND / --management-bind)"),
+                error,
+            ));
+        }
+        Err(error) => {
+            tracing::warn!(
+                "the management listener's default address {address} is not available \
+                 ({error}): serving without it, so no /metrics; set ROSTER_MANAGEMENT_BIND to \
+                 another address"
+            );
+            None
+        }
+    };
+    Ok(Listeners { public, management })
 }

@@ -77,6 +77,12 @@ pub struct Settings {
     )]
     pub bind: String,
 
+    /// Address of the private management listener, which serves `GET /metrics` and
+    /// `GET /health`. An address given here must bind; the default, when taken, is skipped with
+    /// a warning [default: 127.0.0.1:9464]
+    #[arg(long, env = "ROSTER_MANAGEMENT_BIND", global = true)]
+    pub management_bind: Option<String>,
+
     /// Most connections served at once; further ones wait to be accepted.
     #[arg(
         long,
@@ -252,7 +258,7 @@ pub struct Settings {
     )]
     pub audit_retention_days: u32,
 
-    /// Serve Prometheus metrics at `GET /metrics` (`false`: 404).
+    /// Serve Prometheus metrics at `GET /metrics` on the management listener (`false`: 404).
     #[arg(
         long,
         env = "ROSTER_METRICS",
@@ -346,6 +352,15 @@ impl Settings {
             .filter(|url| !url.expose().trim().is_empty())
     }
 
+    /// Where the management listener binds, and whether the operator chose it (an address
+    /// chosen must bind; the default may be skipped when taken).
+    pub fn management_address(&self) -> (&str, bool) {
+        match &self.management_bind {
+            Some(address) => (address, true),
+            None => (DEFAULT_MANAGEMENT_BIND, false),
+        }
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
@@ -397,6 +412,10 @@ impl Settings {
         Ok(secret)
     }
 }
+
+/// Where the management listener binds when `--management-bind` is not given: loopback, so
+/// only this machine (a Prometheus agent beside Roster) can scrape it.
+pub const DEFAULT_MANAGEMENT_BIND: &str = "127.0.0.1:9464";
 
 /// An address or a CIDR: `10.0.0.0/8`, `::1` (one host).
 fn parse_network(text: &str) -> Result<IpNet, String> {
@@ -500,6 +519,16 @@ mod tests {
             text.contains("at least 32 bytes") && !text.contains("short"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_management_listener_defaults_to_loopback_and_says_when_it_was_chosen() {
+        assert_eq!(
+            Settings::defaults().management_address(),
+            ("127.0.0.1:9464", false)
+        );
+        let cli = Cli::try_parse_from(["roster", "--management-bind", "10.0.0.5:9464"]).unwrap();
+        assert_eq!(cli.settings.management_address(), ("10.0.0.5:9464", true));
     }
 
     #[test]

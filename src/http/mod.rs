@@ -2,7 +2,8 @@
 //! mutation over GET, 400 for a body that is not a GraphQL request, 415 for one that is not
 //! JSON, 413 for one over the limit, the batch limit), GraphiQL for browsers, health, and the
 //! middleware stack (CORS, body limit, timeout, security headers, tracing that never logs a
-//! query string or a header). `client_address` finds whose request it is, `console` serves the
+//! query string or a header). The management listener's own small router (`/metrics`,
+//! `/health`) is here too. `client_address` finds whose request it is, `console` serves the
 //! console and GraphiQL, `responses` writes answers and refusals, `serve` is the accept loop.
 
 mod client_address;
@@ -23,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use http_body_util::BodyExt;
+use sea_orm::DatabaseConnection;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -61,7 +63,7 @@ pub struct HttpOptions {
     /// The web console at `/` (and every page path a browser asks for).
     pub console: bool,
     pub introspection: bool,
-    /// `GET /metrics`, rendered by this handle.
+    /// `GET /metrics` on the management listener, rendered by this handle.
     pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
 }
 
@@ -107,7 +109,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/schema.graphql", get(schema_sdl))
-        .route("/health", get(health))
+        .route("/health", get(health).with_state(state.db.clone()))
         // Gzipped on the way out (GraphiQL's editor is megabytes); each is then cached a year.
         .route(
             "/assets/{*path}",
@@ -115,21 +117,6 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         );
     if options.console {
         router = router.fallback(console_fallback);
-    }
-    if let Some(handle) = options.metrics {
-        let db = state.db.clone();
-        router = router.route(
-            "/metrics",
-            get(move || async move {
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    crate::metrics::render(handle, &db),
-                )
-            }),
-        );
     }
     router
         .route_layer(middleware::from_fn(crate::metrics::track_http))
@@ -190,6 +177,45 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         ))
 }
 
+/// How many connections the management listener serves at once, apart from the public
+/// listener's `--max-connections`: a scrape still gets through while the API is saturated.
+pub const MANAGEMENT_CONNECTIONS: u32 = 16;
+
+/// The management listener's routes: `GET /metrics` (when metrics are on) and `GET /health`.
+/// It is private (loopback by default), so it has no CORS and no console: only operators'
+/// tools (Prometheus, a probe) reach it.
+pub fn management_router(db: DatabaseConnection, options: &HttpOptions) -> Router {
+    let mut router = Router::new().route("/health", get(health));
+    if let Some(handle) = options.metrics {
+        router = router.route(
+            "/metrics",
+            get(move |State(db): State<DatabaseConnection>| async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::metrics::render(handle, &db),
+                )
+            }),
+        );
+    }
+    router
+        .route_layer(middleware::from_fn(crate::metrics::track_http))
+        .with_state(db)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let (method, path) = (request.method(), request.uri().path());
+                tracing::debug_span!("management", %method, %path)
+            }),
+        )
+}
+
 /// Reads a request's body whole, up to `MAX_BODY_BYTES`, before any handler sees it. A refusal
 /// (415) is then sent only once the client has finished sending, so it is never cut off
 /// mid-body (which it would see as a broken pipe, not as the answer), and the connection stays
@@ -234,7 +260,8 @@ fn too_large() -> Response {
 
 /// Any other path: the console's page when a browser asks for a page, so the app routes it
 /// (a reload of `/admin/users`, a mailed `/reset-password?token=` link); 404 otherwise, and
-/// for the paths the server itself owns (`/metrics` when it is off, a missing asset).
+/// for the paths the server itself owns (`/metrics`, which is the management listener's, a
+/// missing asset).
 async fn console_fallback(request: Request) -> Response {
     let path = request.uri().path();
     let owned = path == "/metrics" || path.starts_with("/assets/") || path.starts_with("/graphql");
@@ -468,8 +495,9 @@ async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
 /// trying to connect for its whole acquire timeout.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn health(State(shared): State<Shared>) -> Response {
-    let answer = tokio::time::timeout(HEALTH_TIMEOUT, shared.api.state().db.ping()).await;
+/// `GET /health`, on both listeners.
+async fn health(State(db): State<DatabaseConnection>) -> Response {
+    let answer = tokio::time::timeout(HEALTH_TIMEOUT, db.ping()).await;
     match answer {
         Ok(Ok(())) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         failed => {
