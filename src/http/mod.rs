@@ -421,7 +421,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     let mut request = match shared.api.check(request) {
         Ok(request) => request,
         Err(refusal) => {
-            let refused = async_graphql::Response::from_errors(vec![refusal]);
+            let refused = graphql::Api::refused(refusal);
             return graphql_response(&headers, refused.into());
         }
     };

@@ -333,6 +333,44 @@ async fn metrics_parse_and_count_logins_and_requests() {
     roster.assert_no_panic();
 }
 
+/// urql sends queries by GET: each is an operation counted like a POST, refused or run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_sent_by_get_are_counted() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = RosterProcess::start(&database.url()).await;
+    let management = roster
+        .management_address
+        .clone()
+        .expect("a management listener");
+    let get = |query: &'static str| {
+        let url = format!("{}/graphql", roster.address);
+        async move {
+            client()
+                .get(reqwest::Url::parse_with_params(&url, &[("query", query)]).unwrap())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before = scrape(&management).await;
+    let answered = get("{ __typename }").await;
+    assert_eq!(answered.status(), 200);
+    assert_eq!(
+        answered.json::<Value>().await.unwrap(),
+        json!({ "data": { "__typename": "Query" } })
+    );
+    let broken = get("{ me { id ").await.json::<Value>().await.unwrap();
+    assert_code(&broken, "GRAPHQL_PARSE_FAILED");
+    let after = scrape(&management).await;
+    let delta = |outcome: &str| {
+        let labels = [("outcome", outcome)];
+        value(&after, "roster_graphql_operations_total", &labels)
+            - value(&before, "roster_graphql_operations_total", &labels)
+    };
+    assert_eq!(delta("ok"), 1.0);
+    assert_eq!(delta("graphql_parse_failed"), 1.0);
+}
+
 /// The management listener serves metrics and health, and nothing for browsers: no CORS, no
 /// GraphQL. The public listener keeps `/health` and has no `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
