@@ -233,6 +233,15 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
                 " (ROSTER_GRAPHIQL=true turns it on)"
             }
         );
+        tracing::info!(
+            "production mode: GET /schema.graphql {}{}",
+            on_off(options.public_schema),
+            if options.public_schema {
+                " (ROSTER_PUBLIC_SCHEMA=true)"
+            } else {
+                " (ROSTER_PUBLIC_SCHEMA=true turns it on)"
+            }
+        );
     } else {
         tracing::info!(
             "development mode: introspection on, field suggestions on, GraphiQL {}; set \

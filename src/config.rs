@@ -124,6 +124,16 @@ pub struct Settings {
     )]
     pub graphiql: Option<bool>,
 
+    /// Serve the SDL at `GET /schema.graphql` (default: on, except in production).
+    #[arg(
+        long,
+        env = "ROSTER_PUBLIC_SCHEMA",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        global = true
+    )]
+    pub public_schema: Option<bool>,
+
     /// Access-token lifetime in seconds.
     #[arg(
         long,
@@ -370,6 +380,12 @@ impl Settings {
         self.graphiql.unwrap_or(!self.is_production())
     }
 
+    /// Whether `GET /schema.graphql` is served: `--public-schema` when given, else everywhere
+    /// but production.
+    pub fn public_schema_enabled(&self) -> bool {
+        self.public_schema.unwrap_or(!self.is_production())
+    }
+
     /// Introspection and field suggestions: off in production.
     pub fn introspection_enabled(&self) -> bool {
         !self.is_production()
@@ -529,6 +545,18 @@ mod tests {
         );
         let cli = Cli::try_parse_from(["roster", "--management-bind", "10.0.0.5:9464"]).unwrap();
         assert_eq!(cli.settings.management_address(), ("10.0.0.5:9464", true));
+    }
+
+    #[test]
+    fn production_hides_the_schema_unless_asked() {
+        assert!(Settings::defaults().public_schema_enabled());
+        let cli = Cli::try_parse_from(["roster", "--env", "production"]).unwrap();
+        assert!(!cli.settings.public_schema_enabled());
+        let cli =
+            Cli::try_parse_from(["roster", "--env", "production", "--public-schema"]).unwrap();
+        assert!(cli.settings.public_schema_enabled());
+        let cli = Cli::try_parse_from(["roster", "--public-schema", "false"]).unwrap();
+        assert!(!cli.settings.public_schema_enabled());
     }
 
     #[test]

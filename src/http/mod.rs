@@ -63,6 +63,8 @@ pub struct HttpOptions {
     /// The web console at `/` (and every page path a browser asks for).
     pub console: bool,
     pub introspection: bool,
+    /// `GET /schema.graphql`.
+    pub public_schema: bool,
     /// `GET /metrics` on the management listener, rendered by this handle.
     pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
 }
@@ -79,6 +81,7 @@ impl HttpOptions {
             graphiql: settings.graphiql_enabled(),
             console: settings.console,
             introspection: settings.introspection_enabled(),
+            public_schema: settings.public_schema_enabled(),
             metrics: None,
         }
     }
@@ -108,13 +111,15 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     };
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/schema.graphql", get(schema_sdl))
         .route("/health", get(health).with_state(state.db.clone()))
         // Gzipped on the way out (GraphiQL's editor is megabytes); each is then cached a year.
         .route(
             "/assets/{*path}",
             get(console::asset).layer(tower_http::compression::CompressionLayer::new()),
         );
+    if options.public_schema {
+        router = router.route("/schema.graphql", get(schema_sdl));
+    }
     if options.console {
         router = router.fallback(console_fallback);
     }
@@ -260,11 +265,14 @@ fn too_large() -> Response {
 
 /// Any other path: the console's page when a browser asks for a page, so the app routes it
 /// (a reload of `/admin/users`, a mailed `/reset-password?token=` link); 404 otherwise, and
-/// for the paths the server itself owns (`/metrics`, which is the management listener's, a
-/// missing asset).
+/// for the paths the server itself owns (`/metrics`, which is the management listener's,
+/// `/schema.graphql` when it is not public, a missing asset).
 async fn console_fallback(request: Request) -> Response {
     let path = request.uri().path();
-    let owned = path == "/metrics" || path.starts_with("/assets/") || path.starts_with("/graphql");
+    let owned = path == "/metrics"
+        || path == "/schema.graphql"
+        || path.starts_with("/assets/")
+        || path.starts_with("/graphql");
     let wants_page = request
         .headers()
         .get(header::ACCEPT)

@@ -14,6 +14,9 @@ use crate::support::{Backend, TestApp, assert_code, trusting_loopback};
 
 const REQUEST_ID: &str = "x-request-id";
 
+/// How long a test waits for a line the binary logs once it serves (after its address).
+const LOG_WAIT: Duration = Duration::from_secs(5);
+
 async fn typename(app: &TestApp, request_id: Option<&str>) -> reqwest::Response {
     let mut request = app
         .client
@@ -510,4 +513,21 @@ async fn a_taken_default_management_address_is_skipped_with_a_warning() {
         .unwrap();
     assert_eq!(health.status(), 200);
     roster.assert_no_panic();
+}
+
+/// Production says at start that the schema is not served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_logs_that_the_schema_is_not_served() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = Launch::new(&database.url())
+        .set("ROSTER_ENV", "production")
+        .start()
+        .await;
+    let line = roster
+        .line_with("production mode: GET /schema.graphql", LOG_WAIT)
+        .await;
+    assert!(
+        line.ends_with("GET /schema.graphql off (ROSTER_PUBLIC_SCHEMA=true turns it on)"),
+        "{line}"
+    );
 }

@@ -487,6 +487,36 @@ async fn connections_past_the_limit_wait_to_be_accepted() {
     assert_eq!(post_typename(&mut second).await.status, 200);
 }
 
+/// Production keeps the SDL to itself unless `--public-schema` says otherwise; a browser gets
+/// no console page in its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_serves_the_schema_only_when_asked() {
+    for public_schema in [None, Some(true)] {
+        let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+            settings.environment = roster::config::Environment::Production;
+            settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+            settings.public_schema = public_schema;
+        })
+        .await
+        .expect("sqlite");
+        for accept in ["*/*", "text/html"] {
+            let response = app
+                .client
+                .get(format!("{}/schema.graphql", app.address))
+                .header("Accept", accept)
+                .send()
+                .await
+                .unwrap();
+            if public_schema == Some(true) {
+                assert_eq!(response.status(), 200, "{accept}");
+                assert_eq!(response.text().await.unwrap(), roster::graphql::sdl());
+            } else {
+                assert_eq!(response.status(), 404, "{accept}");
+            }
+        }
+    }
+}
+
 both!(
     post_bodies_must_be_json,
     answers_are_not_cached_sniffed_or_referred,
