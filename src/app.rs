@@ -54,12 +54,10 @@ impl From<AppError> for StartupError {
 /// Connects to the configured database.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
-    db::connect(
-        settings.database_url.expose(),
-        settings.database_max_connections.get(),
-    )
-    .await
-    .map_err(StartupError::Connect)
+    let url = settings.database_url().map_err(StartupError::Config)?;
+    db::connect(url.expose(), settings.database_max_connections.get())
+        .await
+        .map_err(StartupError::Connect)
 }
 
 /// Applies every pending migration.

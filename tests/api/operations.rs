@@ -531,3 +531,78 @@ async fn production_logs_that_the_schema_is_not_served() {
         "{line}"
     );
 }
+
+/// `DATABASE_URL_FILE` and `ROSTER_SMTP_URL_FILE` are read like `ROSTER_JWT_SECRET_FILE`: a
+/// trailing newline dropped, the password never logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_come_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("from-file.db");
+    let database_url_file = dir.path().join("database-url");
+    std::fs::write(
+        &database_url_file,
+        format!("sqlite://{}?mode=rwc\n", database.display()),
+    )
+    .unwrap();
+    let smtp_url_file = dir.path().join("smtp-url");
+    std::fs::write(
+        &smtp_url_file,
+        "smtp://mailer:s3cret-pass@127.0.0.1:2525?tls=none\n",
+    )
+    .unwrap();
+    let roster = Launch::new("unused")
+        .unset("DATABASE_URL")
+        .set("DATABASE_URL_FILE", database_url_file.to_str().unwrap())
+        .set("ROSTER_SMTP_URL_FILE", smtp_url_file.to_str().unwrap())
+        .start()
+        .await;
+    // The file's database is the one migrated and served.
+    assert!(database.exists(), "no database at {}", database.display());
+    let health = client()
+        .get(format!("{}/health", roster.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let mail = roster.line_with("mail: sent through", LOG_WAIT).await;
+    assert!(mail.contains("smtp://mailer:***@127.0.0.1:2525"), "{mail}");
+    assert!(
+        !roster.log().iter().any(|line| line.contains("s3cret-pass")),
+        "{:?}",
+        roster.log()
+    );
+}
+
+/// A secret given both as a value and as a file refuses to start, as the JWT secret does,
+/// naming the settings and never the value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_given_twice_refuses_to_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, format!("{}\n", database.url())).unwrap();
+    let file = file.to_str().unwrap();
+    for (name, value) in [
+        ("DATABASE_URL", database.url()),
+        (
+            "ROSTER_SMTP_URL",
+            "smtp://mailer:s3cret-pass@127.0.0.1:2525".to_owned(),
+        ),
+        (
+            "ROSTER_JWT_SECRET",
+            "a-jwt-secret-that-is-long-enough-to-use".to_owned(),
+        ),
+    ] {
+        let (status, log) = Launch::new(&database.url())
+            .set(name, &value)
+            .set(&format!("{name}_FILE"), file)
+            .refused()
+            .await;
+        assert!(!status.success(), "{name}: {status}; log:\n{log}");
+        assert!(
+            log.contains(&format!("set {name} or {name}_FILE, not both")),
+            "{name}: {log}"
+        );
+        assert!(!log.contains(&value), "{name}: the value was logged: {log}");
+    }
+}

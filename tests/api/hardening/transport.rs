@@ -224,10 +224,10 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
 async fn production_needs_a_configured_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = roster::config::Settings::defaults();
-    settings.database_url = roster::config::Secret::new(format!(
+    settings.database_url = Some(roster::config::Secret::new(format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("roster.db").display()
-    ));
+    )));
     settings.environment = roster::config::Environment::Production;
     let error = roster::app::build(&settings).await.err().expect("refused");
     assert!(error.to_string().contains("JWT secret"), "{error}");

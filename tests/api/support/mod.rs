@@ -192,7 +192,7 @@ impl TestApp {
             }
         };
         let mut settings = Settings::defaults();
-        settings.database_url = Secret::new(url);
+        settings.database_url = Some(Secret::new(url));
         settings.bind = "127.0.0.1:0".into();
         settings.database_max_connections = 5.try_into().unwrap();
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
