@@ -3,6 +3,7 @@
 //! bound (port 0 in tests) until the shutdown future resolves.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -302,6 +303,14 @@ pub async fn bind(settings: &Settings) -> Result<Listeners, StartupError> {
     let public = TcpListener::bind(&settings.bind)
         .await
         .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
+    let bound = public.local_addr().map_err(StartupError::Serve)?;
+    if exposes_development(settings, bound) {
+        tracing::warn!(
+            "development mode on {bound}, which other hosts can reach: its introspection, \
+             field suggestions and GraphiQL are meant for this machine; set \
+             ROSTER_ENV=production there, or bind 127.0.0.1"
+        );
+    }
     let (address, chosen) = settings.management_address();
     let management = match TcpListener::bind(address).await {
         Ok(listener) => {
@@ -330,4 +339,50 @@ pub async fn bind(settings: &Settings) -> Result<Listeners, StartupError> {
         }
     };
     Ok(Listeners { public, management })
+}
+
+/// Whether a development server is bound where other hosts can reach it: its introspection,
+/// GraphiQL and generated secret are meant for the machine it runs on.
+fn exposes_development(settings: &Settings, bound: SocketAddr) -> bool {
+    !settings.is_production() && !bound.ip().to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Environment;
+
+    #[test]
+    fn only_development_off_loopback_is_exposed() {
+        let development = Settings::defaults();
+        let mut production = Settings::defaults();
+        production.environment = Environment::Production;
+        let at = |address: &str| address.parse::<SocketAddr>().unwrap();
+        for loopback in [
+            "127.0.0.1:8000",
+            "127.0.0.2:8000",
+            "[::1]:8000",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert!(
+                !exposes_development(&development, at(loopback)),
+                "{loopback}"
+            );
+        }
+        for reachable in [
+            "0.0.0.0:8000",
+            "[::]:8000",
+            "192.168.1.20:8000",
+            "[2001:db8::1]:80",
+        ] {
+            assert!(
+                exposes_development(&development, at(reachable)),
+                "{reachable}"
+            );
+            assert!(
+                !exposes_development(&production, at(reachable)),
+                "{reachable}"
+            );
+        }
+    }
 }

@@ -333,6 +333,15 @@ async fn metrics_parse_and_count_logins_and_requests() {
             .any(|(n, l, _)| n == "roster_db_pool_connections"
                 && l.iter().any(|(k, v)| k == "state" && v == "idle"))
     );
+    // Bound on loopback: no warning about other hosts.
+    assert!(
+        !roster
+            .log()
+            .iter()
+            .any(|line| line.contains("other hosts can reach")),
+        "{:?}",
+        roster.log()
+    );
     roster.assert_no_panic();
 }
 
@@ -515,12 +524,33 @@ async fn a_taken_default_management_address_is_skipped_with_a_warning() {
     roster.assert_no_panic();
 }
 
-/// Production says at start that the schema is not served.
+/// Development mode where other hosts can reach it says so at start; production does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_on_a_reachable_address_warns_at_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = Launch::new(&database.url())
+        .set("ROSTER_BIND", "0.0.0.0:0")
+        .start()
+        .await;
+    let warning = roster
+        .line_with("other hosts can reach", Duration::ZERO)
+        .await;
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(
+        warning.contains("development mode on 0.0.0.0:"),
+        "{warning}"
+    );
+    assert!(warning.contains("ROSTER_ENV=production"), "{warning}");
+}
+
+/// Production says at start that the schema is not served, and does not warn about the
+/// address it is bound to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_logs_that_the_schema_is_not_served() {
     let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
     let roster = Launch::new(&database.url())
         .set("ROSTER_ENV", "production")
+        .set("ROSTER_BIND", "0.0.0.0:0")
         .start()
         .await;
     let line = roster
@@ -529,6 +559,14 @@ async fn production_logs_that_the_schema_is_not_served() {
     assert!(
         line.ends_with("GET /schema.graphql off (ROSTER_PUBLIC_SCHEMA=true turns it on)"),
         "{line}"
+    );
+    assert!(
+        !roster
+            .log()
+            .iter()
+            .any(|line| line.contains("other hosts can reach")),
+        "{:?}",
+        roster.log()
     );
 }
 
