@@ -26,8 +26,9 @@ async fn main() {
     let plan: Value = serde_json::from_str(&std::fs::read_to_string(&plan_path).expect("plan"))
         .expect("the plan is JSON");
     let mut settings = Settings::defaults();
-    settings.database_url =
-        Secret::new(std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL"));
+    settings.database_url = Some(Secret::new(
+        std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL"),
+    ));
     settings.rate_limit = 0;
     settings.log = "warn".into();
     let mut db = roster::app::connect(&settings).await.expect("connect");
@@ -47,7 +48,11 @@ async fn main() {
         .expect("bind loopback");
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());
     tokio::spawn(async move {
-        roster::app::serve(listener, state, &settings, std::future::pending())
+        let listeners = roster::app::Listeners {
+            public: listener,
+            management: None,
+        };
+        roster::app::serve(listeners, state, &settings, std::future::pending())
             .await
             .ok();
     });

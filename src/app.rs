@@ -1,8 +1,9 @@
-//! Wiring: from settings to a running server. `Application::build` connects, migrates and
-//! loads the keys; `serve` runs on a listener the caller bound (port 0 in tests) until the
-//! shutdown future resolves.
+//! Wiring: from settings to a running server. `build` connects, migrates and loads the keys;
+//! `bind` binds the public and the management listener; `serve` runs on listeners the caller
+//! bound (port 0 in tests) until the shutdown future resolves.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -54,12 +55,10 @@ impl From<AppError> for StartupError {
 /// Connects to the configured database.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
-    db::connect(
-        settings.database_url.expose(),
-        settings.database_max_connections.get(),
-    )
-    .await
-    .map_err(StartupError::Connect)
+    let url = settings.database_url().map_err(StartupError::Config)?;
+    db::connect(url.expose(), settings.database_max_connections.get())
+        .await
+        .map_err(StartupError::Connect)
 }
 
 /// Applies every pending migration.
@@ -150,9 +149,17 @@ pub async fn build(settings: &Settings) -> Result<AppState, StartupError> {
     state(db, settings).await
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Where a server listens: the public API, and the private management listener (`/metrics`,
+/// `/health`) unless it was skipped.
+pub struct Listeners {
+    pub public: TcpListener,
+    pub management: Option<TcpListener>,
+}
+
+/// Serves `state` on `listeners` until `shutdown` resolves, then lets in-flight requests
+/// finish.
 pub async fn serve(
-    listener: TcpListener,
+    listeners: Listeners,
     state: AppState,
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -166,19 +173,50 @@ pub async fn serve(
         state.db.clone(),
         Retention::from_settings(settings),
     ));
-    let public_url = settings.public_url(listener.local_addr().map_err(StartupError::Serve)?);
+    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
         state.mail.clone(),
-        public_url,
+        settings.public_url(bound),
     ));
+    let management = http::management_router(state.db.clone(), &options);
     let app = http::router(state, &options);
-    let served = http::serve::serve(listener, app, shutdown).await;
+    // One shutdown for both listeners.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopping: tokio::sync::watch::Receiver<bool>| async move {
+        // An error means the sender is gone, which only happens once it has sent.
+        let _ = stopping.wait_for(|stop| *stop).await;
+    };
+    let signal = async move {
+        shutdown.await;
+        stop.send_replace(true);
+    };
+    let public = http::serve::serve(
+        listeners.public,
+        app,
+        settings.max_connections.get(),
+        until_stopped(stopping.clone()),
+    );
+    let managing = async {
+        match listeners.management {
+            Some(listener) => {
+                http::serve::serve(
+                    listener,
+                    management,
+                    http::MANAGEMENT_CONNECTIONS,
+                    until_stopped(stopping),
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    };
+    let ((), served, managed) = tokio::join!(signal, public, managing);
     pruning.abort();
     // A mail being sent when the server stops keeps its claim until the lease runs out, then
     // goes out from whichever replica looks next: at least once, never lost.
     delivering.abort();
-    served.map_err(StartupError::Serve)
+    served.and(managed).map_err(StartupError::Serve)
 }
 
 /// Says at start what this mode serves, so an operator sees it in the first lines of the log.
@@ -193,6 +231,15 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
                 " (ROSTER_GRAPHIQL=true)"
             } else {
                 " (ROSTER_GRAPHIQL=true turns it on)"
+            }
+        );
+        tracing::info!(
+            "production mode: GET /schema.graphql {}{}",
+            on_off(options.public_schema),
+            if options.public_schema {
+                " (ROSTER_PUBLIC_SCHEMA=true)"
+            } else {
+                " (ROSTER_PUBLIC_SCHEMA=true turns it on)"
             }
         );
     } else {
@@ -273,9 +320,93 @@ async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
     }
 }
 
-/// Binds the configured address.
-pub async fn bind(settings: &Settings) -> Result<TcpListener, StartupError> {
-    TcpListener::bind(&settings.bind)
+/// Binds the configured addresses: the public one, which must bind, and the management one,
+/// which must bind when it was chosen and is skipped with a warning when its default is taken
+/// (by another server on this machine, or a second `cargo run`).
+pub async fn bind(settings: &Settings) -> Result<Listeners, StartupError> {
+    let public = TcpListener::bind(&settings.bind)
         .await
-        .map_err(|e| StartupError::Bind(settings.bind.clone(), e))
+        .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
+    let bound = public.local_addr().map_err(StartupError::Serve)?;
+    if exposes_development(settings, bound) {
+        tracing::warn!(
+            "development mode on {bound}, which other hosts can reach: its introspection, \
+             field suggestions and GraphiQL are meant for this machine; set \
+             ROSTER_ENV=production there, or bind 127.0.0.1"
+        );
+    }
+    let (address, chosen) = settings.management_address();
+    let management = match TcpListener::bind(address).await {
+        Ok(listener) => {
+            let bound = listener.local_addr().map_err(StartupError::Serve)?;
+            let serves = if settings.metrics {
+                "/metrics, /health"
+            } else {
+                "/health; metrics off"
+            };
+            tracing::info!("management listening on http://{bound} ({serves})");
+            Some(listener)
+        }
+        Err(error) if chosen => {
+            return Err(StartupError::Bind(
+                format!("{address} (ROSTER_MANAGEMENT_BIND / --management-bind)"),
+                error,
+            ));
+        }
+        Err(error) => {
+            tracing::warn!(
+                "the management listener's default address {address} is not available \
+                 ({error}): serving without it, so no /metrics; set ROSTER_MANAGEMENT_BIND to \
+                 another address"
+            );
+            None
+        }
+    };
+    Ok(Listeners { public, management })
+}
+
+/// Whether a development server is bound where other hosts can reach it: its introspection,
+/// GraphiQL and generated secret are meant for the machine it runs on.
+fn exposes_development(settings: &Settings, bound: SocketAddr) -> bool {
+    !settings.is_production() && !bound.ip().to_canonical().is_loopback()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Environment;
+
+    #[test]
+    fn only_development_off_loopback_is_exposed() {
+        let development = Settings::defaults();
+        let mut production = Settings::defaults();
+        production.environment = Environment::Production;
+        let at = |address: &str| address.parse::<SocketAddr>().unwrap();
+        for loopback in [
+            "127.0.0.1:8000",
+            "127.0.0.2:8000",
+            "[::1]:8000",
+            "[::ffff:127.0.0.1]:80",
+        ] {
+            assert!(
+                !exposes_development(&development, at(loopback)),
+                "{loopback}"
+            );
+        }
+        for reachable in [
+            "0.0.0.0:8000",
+            "[::]:8000",
+            "192.168.1.20:8000",
+            "[2001:db8::1]:80",
+        ] {
+            assert!(
+                exposes_development(&development, at(reachable)),
+                "{reachable}"
+            );
+            assert!(
+                !exposes_development(&production, at(reachable)),
+                "{reachable}"
+            );
+        }
+    }
 }

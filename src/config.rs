@@ -4,7 +4,7 @@
 use std::fmt;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
@@ -61,15 +61,16 @@ pub enum MigrateAction {
 /// environment variable.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
-    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER:PASSWORD@HOST/DB`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://roster.db?mode=rwc",
-        global = true,
-        hide_env_values = true
-    )]
-    pub database_url: Secret,
+    // Read through `database_url()`, which knows the default and `--database-url-file`.
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER:PASSWORD@HOST/DB`
+    /// [default: sqlite://roster.db?mode=rwc]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<Secret>,
+
+    /// A file holding the database URL (a trailing newline is ignored), instead of
+    /// `--database-url`: keeps its password out of the environment and the process list.
+    #[arg(long, env = "DATABASE_URL_FILE", global = true)]
+    pub database_url_file: Option<PathBuf>,
 
     /// Address to listen on.
     #[arg(
@@ -79,6 +80,21 @@ pub struct Settings {
         global = true
     )]
     pub bind: String,
+
+    /// Address of the private management listener, which serves `GET /metrics` and
+    /// `GET /health`. An address given here must bind; the default, when taken, is skipped with
+    /// a warning [default: 127.0.0.1:9464]
+    #[arg(long, env = "ROSTER_MANAGEMENT_BIND", global = true)]
+    pub management_bind: Option<String>,
+
+    /// Most connections served at once; further ones wait to be accepted.
+    #[arg(
+        long,
+        env = "ROSTER_MAX_CONNECTIONS",
+        default_value = "1024",
+        global = true
+    )]
+    pub max_connections: NonZeroU32,
 
     /// HMAC key for access tokens, at least 32 bytes. When neither this nor
     /// `--jwt-secret-file` is set, one is generated on first start and kept in the database,
@@ -111,6 +127,16 @@ pub struct Settings {
         global = true
     )]
     pub graphiql: Option<bool>,
+
+    /// Serve the SDL at `GET /schema.graphql` (default: on, except in production).
+    #[arg(
+        long,
+        env = "ROSTER_PUBLIC_SCHEMA",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        global = true
+    )]
+    pub public_schema: Option<bool>,
 
     /// Access-token lifetime in seconds.
     #[arg(
@@ -206,6 +232,10 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<Secret>,
 
+    /// A file holding the SMTP URL (a trailing newline is ignored), instead of `--smtp-url`.
+    #[arg(long, env = "ROSTER_SMTP_URL_FILE", global = true)]
+    pub smtp_url_file: Option<PathBuf>,
+
     /// The sender of Roster's mail.
     #[arg(
         long,
@@ -258,7 +288,7 @@ pub struct Settings {
     )]
     pub session_retention_days: u32,
 
-    /// Serve Prometheus metrics at `GET /metrics` (`false`: 404).
+    /// Serve Prometheus metrics at `GET /metrics` on the management listener (`false`: 404).
     #[arg(
         long,
         env = "ROSTER_METRICS",
@@ -317,7 +347,8 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if let Some(url) = self.smtp() {
+        self.database_url()?;
+        if let Some(url) = self.smtp()? {
             crate::mail::SmtpUrl::parse(url.expose())
                 .map_err(|e| format!("invalid ROSTER_SMTP_URL / --smtp-url: {e}"))?;
         }
@@ -344,12 +375,35 @@ impl Settings {
             .to_owned()
     }
 
-    /// `--smtp-url`, when set to something (an empty value, as a blank line in a `.env` file
-    /// gives, means unset).
-    pub fn smtp(&self) -> Option<&Secret> {
-        self.smtp_url
-            .as_ref()
-            .filter(|url| !url.expose().trim().is_empty())
+    /// The database URL: `--database-url`, or the file `--database-url-file` names, or the
+    /// default SQLite file.
+    pub fn database_url(&self) -> Result<Secret, String> {
+        let configured = secret_or_file(
+            self.database_url.as_ref(),
+            self.database_url_file.as_deref(),
+            "DATABASE_URL",
+        )?;
+        Ok(configured.unwrap_or_else(|| Secret::new(DEFAULT_DATABASE_URL)))
+    }
+
+    /// The SMTP URL, from `--smtp-url` or the file `--smtp-url-file` names, when set to
+    /// something (an empty value, as a blank line in a `.env` file gives, means unset).
+    pub fn smtp(&self) -> Result<Option<Secret>, String> {
+        let configured = secret_or_file(
+            self.smtp_url.as_ref(),
+            self.smtp_url_file.as_deref(),
+            "ROSTER_SMTP_URL",
+        )?;
+        Ok(configured.filter(|url| !url.expose().trim().is_empty()))
+    }
+
+    /// Where the management listener binds, and whether the operator chose it (an address
+    /// chosen must bind; the default may be skipped when taken).
+    pub fn management_address(&self) -> (&str, bool) {
+        match &self.management_bind {
+            Some(address) => (address, true),
+            None => (DEFAULT_MANAGEMENT_BIND, false),
+        }
     }
 
     pub fn is_production(&self) -> bool {
@@ -361,6 +415,12 @@ impl Settings {
         self.graphiql.unwrap_or(!self.is_production())
     }
 
+    /// Whether `GET /schema.graphql` is served: `--public-schema` when given, else everywhere
+    /// but production.
+    pub fn public_schema_enabled(&self) -> bool {
+        self.public_schema.unwrap_or(!self.is_production())
+    }
+
     /// Introspection and field suggestions: off in production.
     pub fn introspection_enabled(&self) -> bool {
         !self.is_production()
@@ -369,26 +429,11 @@ impl Settings {
     /// The JWT secret the operator configured (`--jwt-secret` or the file), checked for
     /// length; `None` when neither is set.
     pub fn configured_jwt_secret(&self) -> Result<Option<Secret>, String> {
-        let secret = match (&self.jwt_secret, &self.jwt_secret_file) {
-            (Some(_), Some(_)) => {
-                return Err("set ROSTER_JWT_SECRET or ROSTER_JWT_SECRET_FILE, not both".to_owned());
-            }
-            (Some(secret), None) => Some(secret.clone()),
-            (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|error| {
-                    format!(
-                        "cannot read ROSTER_JWT_SECRET_FILE {}: {error}",
-                        path.display()
-                    )
-                })?;
-                let text = text
-                    .strip_suffix('\n')
-                    .map(|rest| rest.strip_suffix('\r').unwrap_or(rest))
-                    .unwrap_or(&text);
-                Some(Secret::new(text))
-            }
-            (None, None) => None,
-        };
+        let secret = secret_or_file(
+            self.jwt_secret.as_ref(),
+            self.jwt_secret_file.as_deref(),
+            "ROSTER_JWT_SECRET",
+        )?;
         if let Some(secret) = secret
             .as_ref()
             .filter(|s| s.expose().len() < MIN_JWT_SECRET_BYTES)
@@ -401,6 +446,36 @@ impl Settings {
             ));
         }
         Ok(secret)
+    }
+}
+
+/// The database Roster uses when none is configured: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://roster.db?mode=rwc";
+
+/// Where the management listener binds when `--management-bind` is not given: loopback, so
+/// only this machine (a Prometheus agent beside Roster) can scrape it.
+pub const DEFAULT_MANAGEMENT_BIND: &str = "127.0.0.1:9464";
+
+/// A secret given as a value (`NAME`) or in a file (`NAME_FILE`), never both; a file loses
+/// one trailing newline. Messages name the settings, never the value.
+fn secret_or_file(
+    value: Option<&Secret>,
+    file: Option<&Path>,
+    name: &str,
+) -> Result<Option<Secret>, String> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(format!("set {name} or {name}_FILE, not both")),
+        (Some(value), None) => Ok(Some(value.clone())),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| format!("cannot read {name}_FILE {}: {error}", path.display()))?;
+            let text = text
+                .strip_suffix('\n')
+                .map(|rest| rest.strip_suffix('\r').unwrap_or(rest))
+                .unwrap_or(&text);
+            Ok(Some(Secret::new(text)))
+        }
+        (None, None) => Ok(None),
     }
 }
 
@@ -506,6 +581,98 @@ mod tests {
             text.contains("at least 32 bytes") && !text.contains("short"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_database_and_smtp_urls_can_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("database-url");
+        let smtp = dir.path().join("smtp-url");
+        std::fs::write(&database, "postgres://roster:s3cret@db/roster\r\n").unwrap();
+        std::fs::write(&smtp, "smtp://mailer:pa55@127.0.0.1:2525?tls=none\n").unwrap();
+        let cli = Cli::try_parse_from([
+            "roster",
+            "--database-url-file",
+            database.to_str().unwrap(),
+            "--smtp-url-file",
+            smtp.to_str().unwrap(),
+        ])
+        .unwrap();
+        assert_eq!(cli.settings.validate(), Ok(()));
+        assert_eq!(
+            cli.settings.database_url().unwrap(),
+            Secret::new("postgres://roster:s3cret@db/roster")
+        );
+        assert_eq!(
+            cli.settings.smtp().unwrap(),
+            Some(Secret::new("smtp://mailer:pa55@127.0.0.1:2525?tls=none"))
+        );
+        // Neither given: the SQLite default, and no mail server.
+        let defaults = Settings::defaults();
+        assert_eq!(
+            defaults.database_url().unwrap(),
+            Secret::new(DEFAULT_DATABASE_URL)
+        );
+        assert_eq!(defaults.smtp().unwrap(), None);
+    }
+
+    #[test]
+    fn a_secret_given_twice_or_in_a_missing_file_is_refused_without_its_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "postgres://roster:s3cret@db/roster\n").unwrap();
+        let file = file.to_str().unwrap();
+        for (flags, names) in [
+            (
+                [
+                    "--database-url",
+                    "postgres://roster:other@db/roster",
+                    "--database-url-file",
+                    file,
+                ],
+                "DATABASE_URL or DATABASE_URL_FILE",
+            ),
+            (
+                [
+                    "--smtp-url",
+                    "smtp://mailer:other@mail",
+                    "--smtp-url-file",
+                    file,
+                ],
+                "ROSTER_SMTP_URL or ROSTER_SMTP_URL_FILE",
+            ),
+        ] {
+            let cli = Cli::try_parse_from(std::iter::once("roster").chain(flags)).unwrap();
+            let text = cli.settings.validate().unwrap_err();
+            assert_eq!(text, format!("set {names}, not both"));
+        }
+        let missing = dir.path().join("missing");
+        let cli = Cli::try_parse_from(["roster", "--database-url-file", missing.to_str().unwrap()])
+            .unwrap();
+        let text = cli.settings.validate().unwrap_err();
+        assert!(text.starts_with("cannot read DATABASE_URL_FILE"), "{text}");
+    }
+
+    #[test]
+    fn the_management_listener_defaults_to_loopback_and_says_when_it_was_chosen() {
+        assert_eq!(
+            Settings::defaults().management_address(),
+            ("127.0.0.1:9464", false)
+        );
+        let cli = Cli::try_parse_from(["roster", "--management-bind", "10.0.0.5:9464"]).unwrap();
+        assert_eq!(cli.settings.management_address(), ("10.0.0.5:9464", true));
+    }
+
+    #[test]
+    fn production_hides_the_schema_unless_asked() {
+        assert!(Settings::defaults().public_schema_enabled());
+        let cli = Cli::try_parse_from(["roster", "--env", "production"]).unwrap();
+        assert!(!cli.settings.public_schema_enabled());
+        let cli =
+            Cli::try_parse_from(["roster", "--env", "production", "--public-schema"]).unwrap();
+        assert!(cli.settings.public_schema_enabled());
+        let cli = Cli::try_parse_from(["roster", "--public-schema", "false"]).unwrap();
+        assert!(!cli.settings.public_schema_enabled());
     }
 
     #[test]

@@ -81,8 +81,8 @@ async fn serve(settings: &Settings) -> Result<(), StartupError> {
             "no accounts yet: create the first administrator with `roster create-superuser --email you@example.com`"
         );
     }
-    let listener = app::bind(settings).await?;
-    let address = listener.local_addr().map_err(StartupError::Serve)?;
+    let listeners = app::bind(settings).await?;
+    let address = listeners.public.local_addr().map_err(StartupError::Serve)?;
     if settings.graphiql_enabled() {
         tracing::info!(
             "Roster listening on http://{address} (GraphiQL at http://{address}/graphql)"
@@ -92,7 +92,7 @@ async fn serve(settings: &Settings) -> Result<(), StartupError> {
             "Roster listening on http://{address} (GraphQL at http://{address}/graphql)"
         );
     }
-    app::serve(listener, state, settings, shutdown_signal()).await
+    app::serve(listeners, state, settings, shutdown_signal()).await
 }
 
 async fn create_superuser(

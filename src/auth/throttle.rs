@@ -101,9 +101,16 @@ fn refuse_after(
         crate::metrics::throttled(limit);
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         AppError::TooManyRequests {
-            retry_after_secs: wait.as_secs().max(1),
+            retry_after_secs: retry_after(wait),
         }
     })
+}
+
+/// `wait` in whole seconds, rounded up (a client that waits `retryAfter` is never early), at
+/// least 1.
+fn retry_after(wait: Duration) -> u64 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    whole.max(1)
 }
 
 #[cfg(test)]
@@ -124,6 +131,31 @@ mod tests {
             other => panic!("expected TOO_MANY_REQUESTS, got {other:?}"),
         }
         assert!(throttle.address(Some(IpAddr::from([127, 0, 0, 2]))).is_ok());
+    }
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after(Duration::from_millis(1200)), 2);
+        assert_eq!(retry_after(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after(Duration::from_secs(3)), 3);
+        assert_eq!(retry_after(Duration::from_nanos(29_000_000_001)), 30);
+        assert_eq!(retry_after(Duration::ZERO), 1);
+    }
+
+    #[test]
+    fn a_refused_user_waits_the_refill_rounded_up() {
+        let throttle = Throttle::new(None);
+        let user = Uuid::new_v4();
+        for _ in 0..USER_BURST {
+            assert!(throttle.user(user).is_ok());
+        }
+        // The next check frees up a little under `USER_REFILL` (30 s) from now: 30, not 29.
+        match throttle.user(user) {
+            Err(AppError::TooManyRequests { retry_after_secs }) => {
+                assert_eq!(retry_after_secs, USER_REFILL.as_secs())
+            }
+            other => panic!("expected TOO_MANY_REQUESTS, got {other:?}"),
+        }
     }
 
     #[test]

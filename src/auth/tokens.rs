@@ -19,6 +19,9 @@ const ISSUER: &str = "roster";
 const AUDIENCE: &str = "roster";
 /// `typ` of an access token; anything else (a future token kind) is refused.
 const ACCESS_TYPE: &str = "access";
+/// How far in the future a token's `iat` may lie: replicas' clocks drift a little (NTP keeps
+/// them within far less), never by minutes.
+const MAX_CLOCK_AHEAD_SECS: i64 = 60;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -99,11 +102,15 @@ impl TokenKeys {
             .map_err(AppError::internal)
     }
 
-    /// The claims of a well-signed, unexpired access token; `None` for anything else.
+    /// The claims of a well-signed, unexpired access token, issued no later than
+    /// `MAX_CLOCK_AHEAD_SECS` from now; `None` for anything else.
     pub fn verify_access(&self, token: &str) -> Option<AccessClaims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let claims = data.claims;
-        (claims.typ == ACCESS_TYPE).then_some(AccessClaims {
+        // Issued in the future: signed on a clock far ahead (the token would outlive its
+        // lifetime here) or not by `issue_access` at all. Neither is honoured.
+        let issued_in_time = claims.iat <= Utc::now().timestamp() + MAX_CLOCK_AHEAD_SECS;
+        (claims.typ == ACCESS_TYPE && issued_in_time).then_some(AccessClaims {
             user_id: claims.sub,
             session_id: claims.sid,
         })
@@ -196,6 +203,21 @@ mod tests {
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;
         assert_eq!(keys().verify_access(&parts.join(".")), None);
+    }
+
+    #[test]
+    fn a_token_issued_more_than_a_minute_ahead_is_refused() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let issued = |ahead: i64| {
+            let at = Utc::now() + chrono::Duration::seconds(ahead);
+            keys().issue_access(user, session, at).unwrap()
+        };
+        assert_eq!(keys().verify_access(&issued(300)), None);
+        assert_eq!(
+            keys().verify_access(&issued(MAX_CLOCK_AHEAD_SECS + 5)),
+            None
+        );
+        assert!(keys().verify_access(&issued(30)).is_some());
     }
 
     #[test]

@@ -122,17 +122,23 @@ impl Api {
         request: async_graphql::Request,
         credentials: Credentials,
     ) -> async_graphql::Response {
-        let response = match self.check(request) {
+        match self.check(request) {
             Ok(request) => self.run(request, credentials).await,
-            Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-        };
+            Err(refusal) => Self::refused(refusal),
+        }
+    }
+
+    /// The answer to a request that `check` refused, counted as an operation.
+    pub fn refused(refusal: async_graphql::ServerError) -> async_graphql::Response {
+        let response = async_graphql::Response::from_errors(vec![refusal]);
         crate::metrics::graphql_operation(&response);
         response
     }
 
     /// Runs a request that passed `check` with its own data: `credentials`, DataLoaders that
     /// no other request shares, and the record that puts the nulls of failed fields where
-    /// GraphQL says.
+    /// GraphQL says. Every operation is counted here or in `refused`, however it came (POST
+    /// or GET).
     pub async fn run(
         &self,
         request: async_graphql::Request,
@@ -146,6 +152,7 @@ impl Api {
         let mut response = self.schema.execute(request).await;
         limits::code(&mut response);
         nulls.apply(&mut response);
+        crate::metrics::graphql_operation(&response);
         response
     }
 }

@@ -1,9 +1,10 @@
 //! HTTP: the routes, the GraphQL-over-HTTP rules of API.md (GET for queries, 405 for a
 //! mutation over GET, 400 for a body that is not a GraphQL request, 415 for one that is not
-//! JSON, the batch limit), GraphiQL for browsers, health, and the middleware stack (CORS, body
-//! limit, timeout, security headers, tracing that never logs a query string or a header).
-//! `client_address` finds whose request it is, `graphiql` serves its page, `responses` writes
-//! answers and refusals, `serve` is the accept loop.
+//! JSON, 413 for one over the limit, the batch limit), GraphiQL for browsers, health, and the
+//! middleware stack (CORS, body limit, timeout, security headers, tracing that never logs a
+//! query string or a header). The management listener's own small router (`/metrics`,
+//! `/health`) is here too. `client_address` finds whose request it is, `console` serves the
+//! console and GraphiQL, `responses` writes answers and refusals, `serve` is the accept loop.
 
 mod client_address;
 mod console;
@@ -15,16 +16,18 @@ use std::time::Duration;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLBatchRequest;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use http_body_util::BodyExt;
+use sea_orm::DatabaseConnection;
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -60,7 +63,9 @@ pub struct HttpOptions {
     /// The web console at `/` (and every page path a browser asks for).
     pub console: bool,
     pub introspection: bool,
-    /// `GET /metrics`, rendered by this handle.
+    /// `GET /schema.graphql`.
+    pub public_schema: bool,
+    /// `GET /metrics` on the management listener, rendered by this handle.
     pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
 }
 
@@ -76,6 +81,7 @@ impl HttpOptions {
             graphiql: settings.graphiql_enabled(),
             console: settings.console,
             introspection: settings.introspection_enabled(),
+            public_schema: settings.public_schema_enabled(),
             metrics: None,
         }
     }
@@ -105,30 +111,17 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
     };
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/schema.graphql", get(schema_sdl))
-        .route("/health", get(health))
+        .route("/health", get(health).with_state(state.db.clone()))
         // Gzipped on the way out (GraphiQL's editor is megabytes); each is then cached a year.
         .route(
             "/assets/{*path}",
             get(console::asset).layer(tower_http::compression::CompressionLayer::new()),
         );
+    if options.public_schema {
+        router = router.route("/schema.graphql", get(schema_sdl));
+    }
     if options.console {
         router = router.fallback(console_fallback);
-    }
-    if let Some(handle) = options.metrics {
-        let db = state.db.clone();
-        router = router.route(
-            "/metrics",
-            get(move || async move {
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    crate::metrics::render(handle, &db),
-                )
-            }),
-        );
     }
     router
         .route_layer(middleware::from_fn(crate::metrics::track_http))
@@ -137,7 +130,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
             client_address: options.client_address.clone(),
             graphiql: options.graphiql,
         })
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(read_whole_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
@@ -189,12 +182,97 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         ))
 }
 
+/// How many connections the management listener serves at once, apart from the public
+/// listener's `--max-connections`: a scrape still gets through while the API is saturated.
+pub const MANAGEMENT_CONNECTIONS: u32 = 16;
+
+/// The management listener's routes: `GET /metrics` (when metrics are on) and `GET /health`.
+/// It is private (loopback by default), so it has no CORS and no console: only operators'
+/// tools (Prometheus, a probe) reach it.
+pub fn management_router(db: DatabaseConnection, options: &HttpOptions) -> Router {
+    let mut router = Router::new().route("/health", get(health));
+    if let Some(handle) = options.metrics {
+        router = router.route(
+            "/metrics",
+            get(move |State(db): State<DatabaseConnection>| async move {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    crate::metrics::render(handle, &db),
+                )
+            }),
+        );
+    }
+    router
+        .route_layer(middleware::from_fn(crate::metrics::track_http))
+        .with_state(db)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| internal_error_response()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let (method, path) = (request.method(), request.uri().path());
+                tracing::debug_span!("management", %method, %path)
+            }),
+        )
+}
+
+/// Reads a request's body whole, up to `MAX_BODY_BYTES`, before any handler sees it. A refusal
+/// (415) is then sent only once the client has finished sending, so it is never cut off
+/// mid-body (which it would see as a broken pipe, not as the answer), and the connection stays
+/// usable. Over the limit, the answer is 413 in JSON: at once when `Content-Length` says so,
+/// else once the limit is reached; `serve` then closes the connection gently.
+async fn read_whole_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    match http_body_util::Limited::new(body, MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
+        Ok(collected) => {
+            next.run(Request::from_parts(parts, Body::from(collected.to_bytes())))
+                .await
+        }
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => too_large(),
+        // The client went away or broke its framing mid-body: no one to read a long answer.
+        Err(_) => bad_request("the request body could not be read"),
+    }
+}
+
+/// 413, in JSON like every refusal; the connection is not kept, as the rest of the body was
+/// never read.
+fn too_large() -> Response {
+    let mut response = request_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        "BAD_USER_INPUT",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Any other path: the console's page when a browser asks for a page, so the app routes it
 /// (a reload of `/admin/users`, a mailed `/reset-password?token=` link); 404 otherwise, and
-/// for the paths the server itself owns (`/metrics` when it is off, a missing asset).
+/// for the paths the server itself owns (`/metrics`, which is the management listener's,
+/// `/schema.graphql` when it is not public, a missing asset).
 async fn console_fallback(request: Request) -> Response {
     let path = request.uri().path();
-    let owned = path == "/metrics" || path.starts_with("/assets/") || path.starts_with("/graphql");
+    let owned = path == "/metrics"
+        || path == "/schema.graphql"
+        || path.starts_with("/assets/")
+        || path.starts_with("/graphql");
     let wants_page = request
         .headers()
         .get(header::ACCEPT)
@@ -351,7 +429,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
     let mut request = match shared.api.check(request) {
         Ok(request) => request,
         Err(refusal) => {
-            let refused = async_graphql::Response::from_errors(vec![refusal]);
+            let refused = graphql::Api::refused(refusal);
             return graphql_response(&headers, refused.into());
         }
     };
@@ -425,8 +503,9 @@ async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
 /// trying to connect for its whole acquire timeout.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn health(State(shared): State<Shared>) -> Response {
-    let answer = tokio::time::timeout(HEALTH_TIMEOUT, shared.api.state().db.ping()).await;
+/// `GET /health`, on both listeners.
+async fn health(State(db): State<DatabaseConnection>) -> Response {
+    let answer = tokio::time::timeout(HEALTH_TIMEOUT, db.ping()).await;
     match answer {
         Ok(Ok(())) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         failed => {

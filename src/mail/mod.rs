@@ -55,7 +55,7 @@ impl Mailer {
             .mail_from
             .parse::<Mailbox>()
             .map_err(|e| format!("invalid ROSTER_MAIL_FROM: {e}"))?;
-        let transport = match settings.smtp() {
+        let transport = match settings.smtp()? {
             Some(url) => {
                 let url = SmtpUrl::parse(url.expose())
                     .map_err(|e| format!("invalid ROSTER_SMTP_URL: {e}"))?;
@@ -75,8 +75,11 @@ impl Mailer {
 
     /// One line for the start-up log: where mail goes (never the password).
     pub fn describe(settings: &Settings) -> String {
+        // Checked by `Settings::validate` before anything is logged.
         match settings
             .smtp()
+            .ok()
+            .flatten()
             .and_then(|url| SmtpUrl::parse(url.expose()).ok())
         {
             Some(url) => format!("mail: sent through {url} as {}", settings.mail_from),

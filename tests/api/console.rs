@@ -124,15 +124,13 @@ async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_servers_own_paths_keep_their_meaning() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.metrics = false)
-        .await
-        .unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let health = open(&app, "/health").await;
     assert_eq!(health.status(), 200);
     assert!(!header(&health, CONTENT_TYPE).starts_with("text/html"));
     let schema = open(&app, "/schema.graphql").await.text().await.unwrap();
     assert!(schema.contains("type Query"));
-    // Metrics off: 404 even for a browser, not the console.
+    // Metrics are the management listener's: here 404 even for a browser, not the console.
     assert_eq!(open(&app, "/metrics").await.status(), 404);
     let graphiql = open(&app, "/graphql").await.text().await.unwrap();
     assert!(graphiql.contains("GraphiQL"), "{graphiql}");

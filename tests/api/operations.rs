@@ -1,14 +1,21 @@
-//! What an operator reads: request ids (in the `X-Request-Id` header, in the request's log
-//! lines, in `extensions.requestId` of an internal error) and JSON logs.
+//! What an operator reads and runs: request ids (in the `X-Request-Id` header, in the
+//! request's log lines, in `extensions.requestId` of an internal error), JSON logs, metrics on
+//! the management listener, and what the binary says or refuses at start.
 
+use std::time::Duration;
+
+use roster::config::DEFAULT_MANAGEMENT_BIND;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::faults::{TestDatabase, client};
-use crate::support::process::RosterProcess;
+use crate::support::process::{Launch, RosterProcess};
 use crate::support::{Backend, TestApp, assert_code, trusting_loopback};
 
 const REQUEST_ID: &str = "x-request-id";
+
+/// How long a test waits for a line the binary logs once it serves (after its address).
+const LOG_WAIT: Duration = Duration::from_secs(5);
 
 async fn typename(app: &TestApp, request_id: Option<&str>) -> reqwest::Response {
     let mut request = app
@@ -232,12 +239,17 @@ async fn scrape(address: &str) -> Vec<Sample> {
     samples(&text)
 }
 
-/// `/metrics` parses as Prometheus text, and its login and request counters move with what
-/// this server (a process of its own, so no other test's traffic counts) did.
+/// `/metrics` on the management listener parses as Prometheus text, and its login and request
+/// counters move with what this server (a process of its own, so no other test's traffic
+/// counts) did on the public one, which has no `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_parse_and_count_logins_and_requests() {
     let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
     let roster = RosterProcess::start(&database.url()).await;
+    let management = roster
+        .management_address
+        .clone()
+        .expect("a management listener");
     let post = |query: &'static str, variables: Value| {
         let address = roster.address.clone();
         async move {
@@ -258,7 +270,7 @@ async fn metrics_parse_and_count_logins_and_requests() {
         json!({ "i": { "email": "ada@example.com", "password": crate::support::PASSWORD } }),
     )
     .await;
-    let before = scrape(&roster.address).await;
+    let before = scrape(&management).await;
     let wrong = post(
         login,
         json!({ "i": { "login": "ada@example.com", "password": "not it at all" } }),
@@ -271,7 +283,13 @@ async fn metrics_parse_and_count_logins_and_requests() {
     )
     .await;
     assert!(right["data"]["login"]["accessToken"].is_string(), "{right}");
-    let after = scrape(&roster.address).await;
+    let public = client()
+        .get(format!("{}/metrics", roster.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let after = scrape(&management).await;
 
     let delta = |name: &str, labels: &[(&str, &str)]| {
         value(&after, name, labels) - value(&before, name, labels)
@@ -287,6 +305,14 @@ async fn metrics_parse_and_count_logins_and_requests() {
             &[("route", "/graphql"), ("status", "200")]
         ),
         2.0
+    );
+    // The scrape before this one, on the management listener.
+    assert_eq!(
+        delta(
+            "roster_http_requests_total",
+            &[("route", "/metrics"), ("status", "200")]
+        ),
+        1.0
     );
     assert_eq!(
         delta(
@@ -307,7 +333,120 @@ async fn metrics_parse_and_count_logins_and_requests() {
             .any(|(n, l, _)| n == "roster_db_pool_connections"
                 && l.iter().any(|(k, v)| k == "state" && v == "idle"))
     );
+    // Bound on loopback: no warning about other hosts.
+    assert!(
+        !roster
+            .log()
+            .iter()
+            .any(|line| line.contains("other hosts can reach")),
+        "{:?}",
+        roster.log()
+    );
     roster.assert_no_panic();
+}
+
+/// urql sends queries by GET: each is an operation counted like a POST, refused or run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_sent_by_get_are_counted() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = RosterProcess::start(&database.url()).await;
+    let management = roster
+        .management_address
+        .clone()
+        .expect("a management listener");
+    let get = |query: &'static str| {
+        let url = format!("{}/graphql", roster.address);
+        async move {
+            client()
+                .get(reqwest::Url::parse_with_params(&url, &[("query", query)]).unwrap())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before = scrape(&management).await;
+    let answered = get("{ __typename }").await;
+    assert_eq!(answered.status(), 200);
+    assert_eq!(
+        answered.json::<Value>().await.unwrap(),
+        json!({ "data": { "__typename": "Query" } })
+    );
+    let broken = get("{ me { id ").await.json::<Value>().await.unwrap();
+    assert_code(&broken, "GRAPHQL_PARSE_FAILED");
+    let after = scrape(&management).await;
+    let delta = |outcome: &str| {
+        let labels = [("outcome", outcome)];
+        value(&after, "roster_graphql_operations_total", &labels)
+            - value(&before, "roster_graphql_operations_total", &labels)
+    };
+    assert_eq!(delta("ok"), 1.0);
+    assert_eq!(delta("graphql_parse_failed"), 1.0);
+}
+
+/// The management listener serves metrics and health, and nothing for browsers: no CORS, no
+/// GraphQL. The public listener keeps `/health` and has no `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_management_listener_serves_metrics_and_health_only() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let management = &app.management_address;
+    assert_ne!(management, &app.address);
+    for address in [&app.address, management] {
+        let health = client()
+            .get(format!("{address}/health"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200, "{address}");
+        assert_eq!(
+            health.json::<Value>().await.unwrap(),
+            json!({ "status": "ok" })
+        );
+    }
+    let metrics = client()
+        .get(format!("{management}/metrics"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(
+        metrics
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        metrics.headers()
+    );
+    assert!(metrics.text().await.unwrap().contains("# TYPE"));
+    let preflight = client()
+        .request(reqwest::Method::OPTIONS, format!("{management}/metrics"))
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        preflight.headers()
+    );
+    let graphql = client()
+        .post(format!("{management}/graphql"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), 404);
+    let public = client()
+        .get(format!("{}/metrics", app.address))
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,11 +454,193 @@ async fn metrics_can_be_turned_off() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.metrics = false)
         .await
         .unwrap();
-    let response = app
+    for address in [&app.address, &app.management_address] {
+        let response = app
+            .client
+            .get(format!("{address}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{address}");
+    }
+    let health = app
         .client
-        .get(format!("{}/metrics", app.address))
+        .get(format!("{}/health", app.management_address))
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 404);
+    assert_eq!(health.status(), 200);
+}
+
+/// A management address the operator chose must bind: taken, the binary refuses to start and
+/// says which setting to change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chosen_management_address_that_is_taken_refuses_to_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let (status, log) = Launch::new(&database.url())
+        .set("ROSTER_MANAGEMENT_BIND", &address)
+        .refused()
+        .await;
+    assert!(!status.success(), "{status}; log:\n{log}");
+    assert!(
+        log.contains(&format!(
+            "cannot listen on {address} (ROSTER_MANAGEMENT_BIND"
+        )),
+        "{log}"
+    );
+    assert!(!log.contains("Roster listening"), "{log}");
+}
+
+/// The default management address, when taken (another server on this machine, a second
+/// `cargo run`), is skipped with a warning, and the API is served all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_default_management_address_is_skipped_with_a_warning() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    // Held here, or by something else on this machine: taken either way.
+    let _holder = match std::net::TcpListener::bind(DEFAULT_MANAGEMENT_BIND) {
+        Ok(listener) => Some(listener),
+        Err(error) if error.kind() == std::io::ErrorKind::AddrInUse => None,
+        Err(error) => panic!("cannot hold {DEFAULT_MANAGEMENT_BIND}: {error}"),
+    };
+    let roster = Launch::new(&database.url())
+        .unset("ROSTER_MANAGEMENT_BIND")
+        .start()
+        .await;
+    assert_eq!(roster.management_address, None);
+    let warning = roster
+        .line_with("management listener's default address", Duration::ZERO)
+        .await;
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(warning.contains(DEFAULT_MANAGEMENT_BIND), "{warning}");
+    assert!(warning.contains("ROSTER_MANAGEMENT_BIND"), "{warning}");
+    let health = client()
+        .get(format!("{}/health", roster.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    roster.assert_no_panic();
+}
+
+/// Development mode where other hosts can reach it says so at start; production does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn development_on_a_reachable_address_warns_at_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = Launch::new(&database.url())
+        .set("ROSTER_BIND", "0.0.0.0:0")
+        .start()
+        .await;
+    let warning = roster
+        .line_with("other hosts can reach", Duration::ZERO)
+        .await;
+    assert!(warning.contains("WARN"), "{warning}");
+    assert!(
+        warning.contains("development mode on 0.0.0.0:"),
+        "{warning}"
+    );
+    assert!(warning.contains("ROSTER_ENV=production"), "{warning}");
+}
+
+/// Production says at start that the schema is not served, and does not warn about the
+/// address it is bound to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_logs_that_the_schema_is_not_served() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let roster = Launch::new(&database.url())
+        .set("ROSTER_ENV", "production")
+        .set("ROSTER_BIND", "0.0.0.0:0")
+        .start()
+        .await;
+    let line = roster
+        .line_with("production mode: GET /schema.graphql", LOG_WAIT)
+        .await;
+    assert!(
+        line.ends_with("GET /schema.graphql off (ROSTER_PUBLIC_SCHEMA=true turns it on)"),
+        "{line}"
+    );
+    assert!(
+        !roster
+            .log()
+            .iter()
+            .any(|line| line.contains("other hosts can reach")),
+        "{:?}",
+        roster.log()
+    );
+}
+
+/// `DATABASE_URL_FILE` and `ROSTER_SMTP_URL_FILE` are read like `ROSTER_JWT_SECRET_FILE`: a
+/// trailing newline dropped, the password never logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_come_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("from-file.db");
+    let database_url_file = dir.path().join("database-url");
+    std::fs::write(
+        &database_url_file,
+        format!("sqlite://{}?mode=rwc\n", database.display()),
+    )
+    .unwrap();
+    let smtp_url_file = dir.path().join("smtp-url");
+    std::fs::write(
+        &smtp_url_file,
+        "smtp://mailer:s3cret-pass@127.0.0.1:2525?tls=none\n",
+    )
+    .unwrap();
+    let roster = Launch::new("unused")
+        .unset("DATABASE_URL")
+        .set("DATABASE_URL_FILE", database_url_file.to_str().unwrap())
+        .set("ROSTER_SMTP_URL_FILE", smtp_url_file.to_str().unwrap())
+        .start()
+        .await;
+    // The file's database is the one migrated and served.
+    assert!(database.exists(), "no database at {}", database.display());
+    let health = client()
+        .get(format!("{}/health", roster.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let mail = roster.line_with("mail: sent through", LOG_WAIT).await;
+    assert!(mail.contains("smtp://mailer:***@127.0.0.1:2525"), "{mail}");
+    assert!(
+        !roster.log().iter().any(|line| line.contains("s3cret-pass")),
+        "{:?}",
+        roster.log()
+    );
+}
+
+/// A secret given both as a value and as a file refuses to start, as the JWT secret does,
+/// naming the settings and never the value.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_given_twice_refuses_to_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, format!("{}\n", database.url())).unwrap();
+    let file = file.to_str().unwrap();
+    for (name, value) in [
+        ("DATABASE_URL", database.url()),
+        (
+            "ROSTER_SMTP_URL",
+            "smtp://mailer:s3cret-pass@127.0.0.1:2525".to_owned(),
+        ),
+        (
+            "ROSTER_JWT_SECRET",
+            "a-jwt-secret-that-is-long-enough-to-use".to_owned(),
+        ),
+    ] {
+        let (status, log) = Launch::new(&database.url())
+            .set(name, &value)
+            .set(&format!("{name}_FILE"), file)
+            .refused()
+            .await;
+        assert!(!status.success(), "{name}: {status}; log:\n{log}");
+        assert!(
+            log.contains(&format!("set {name} or {name}_FILE, not both")),
+            "{name}: {log}"
+        );
+        assert!(!log.contains(&value), "{name}: the value was logged: {log}");
+    }
 }

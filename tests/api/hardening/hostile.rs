@@ -252,6 +252,8 @@ async fn forged_and_misused_tokens_are_refused(backend: Backend) {
         ("tampered subject", tampered),
         ("expired", with("exp", json!(now - 60))),
         ("not yet valid", with("nbf", json!(now + 3600))),
+        // Otherwise valid and signed with the server's secret.
+        ("issued five minutes ahead", with("iat", json!(now + 300))),
         ("wrong issuer", with("iss", json!("someone-else"))),
         ("wrong audience", with("aud", json!("someone-else"))),
         ("another token type", with("typ", json!("refresh"))),
@@ -301,9 +303,13 @@ async fn forged_and_misused_tokens_are_refused(backend: Backend) {
         .unwrap();
     let body: Value = response.json().await.unwrap();
     assert_code(&body, "UNAUTHENTICATED");
-    // The genuine token still works.
+    // The genuine token still works, and so does one issued on a clock a little ahead.
     let body = app.gql(ME, json!({}), Some(&ada.access)).await;
     assert_eq!(body["data"]["me"]["id"], ada.user_id.as_str());
+    let body = app
+        .gql(ME, json!({}), Some(&with("iat", json!(now + 30))))
+        .await;
+    assert_eq!(body["data"]["me"]["id"], ada.user_id.as_str(), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

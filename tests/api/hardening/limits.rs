@@ -326,7 +326,45 @@ fragment TypeRef on __Type {
   ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }"#;
 
+/// A document that does not parse is quoted in the error by 200 characters at most, however
+/// long its line (the parser's own message quotes the whole line), by POST and by GET.
+async fn a_parse_error_quotes_at_most_200_characters(app: TestApp) {
+    // 100 KB on one line by POST; a URL holds less, so 40 KB by GET.
+    let broken = |pairs: usize| {
+        let padding = "a ".repeat(pairs);
+        format!("{{ me {{ {padding} ] {padding} }} }}")
+    };
+    let query = broken(25_000);
+    assert!(query.len() > 100_000 && !query.contains('\n'));
+    let (status, posted) = send(&app, &query, None).await;
+    assert_eq!(status, 200);
+    let url = format!("{}/graphql", app.address);
+    let got: Value = app
+        .client
+        .get(reqwest::Url::parse_with_params(&url, &[("query", broken(10_000))]).unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (body, column) in [(posted, 50_009), (got, 20_009)] {
+        assert_code(&body, "GRAPHQL_PARSE_FAILED");
+        assert!(body.get("data").is_none(), "{body}");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        // 200 characters of the document and the words around them.
+        assert!(message.chars().count() < 400, "{message}");
+        assert!(message.contains(']'), "the quote shows where: {message}");
+        assert_eq!(body["errors"][0]["locations"][0]["line"], 1, "{body}");
+        assert_eq!(
+            body["errors"][0]["locations"][0]["column"], column,
+            "{body}"
+        );
+    }
+}
+
 both!(
+    a_parse_error_quotes_at_most_200_characters,
     parse_and_validation_failures_carry_apollo_codes,
     batches_hold_at_most_ten_operations,
     documents_hold_at_most_fifteen_aliases,

@@ -1,10 +1,12 @@
 //! The HTTP layer's own defences: JSON-only POST bodies, headers that keep answers out of
-//! caches and other pages, a CSP on HTML, the header-read timer, and production mode.
+//! caches and other pages, a CSP on HTML, the header-read timer, refusals that reach a client
+//! still sending its body, the connection limit, and production mode.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use crate::support::auth::{LOGIN, REGISTER, user_count};
 use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
@@ -222,10 +224,10 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
 async fn production_needs_a_configured_secret() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = roster::config::Settings::defaults();
-    settings.database_url = roster::config::Secret::new(format!(
+    settings.database_url = Some(roster::config::Secret::new(format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("roster.db").display()
-    ));
+    )));
     settings.environment = roster::config::Environment::Production;
     let error = roster::app::build(&settings).await.err().expect("refused");
     assert!(error.to_string().contains("JWT secret"), "{error}");
@@ -239,6 +241,280 @@ async fn production_turns_off_introspection_suggestions_and_graphiql_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_turns_off_introspection_suggestions_and_graphiql_postgres() {
     production_turns_off_introspection_suggestions_and_graphiql(Backend::Postgres).await;
+}
+
+/// An answer read off a raw connection.
+struct Answer {
+    status: u16,
+    /// Header names lower-cased.
+    headers: Vec<(String, String)>,
+    body: Value,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A raw connection to `app`.
+async fn connect(app: &TestApp) -> TcpStream {
+    TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .expect("connect")
+}
+
+/// Reads one HTTP/1.1 answer with a `Content-Length` and a JSON body off `stream`.
+async fn read_answer(stream: &mut TcpStream) -> Answer {
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let read = stream.read(&mut chunk).await.expect("read the answer");
+        assert!(read > 0, "closed before the answer's head: {received:?}");
+        received.extend_from_slice(&chunk[..read]);
+    };
+    let head = String::from_utf8(received[..head_end].to_vec()).expect("a text head");
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {head}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or_else(|| panic!("no Content-Length: {head}"));
+    while received.len() < head_end + length {
+        let read = stream
+            .read(&mut chunk)
+            .await
+            .expect("read the answer's body");
+        assert!(
+            read > 0,
+            "closed in the middle of the answer's body: {head}"
+        );
+        received.extend_from_slice(&chunk[..read]);
+    }
+    let body = serde_json::from_slice(&received[head_end..head_end + length])
+        .unwrap_or_else(|e| panic!("not a JSON body ({e}): {head}"));
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A GraphQL POST on a raw connection, kept alive.
+async fn post_typename(stream: &mut TcpStream) -> Answer {
+    let body = r#"{"query":"{ __typename }"}"#;
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    read_answer(stream).await
+}
+
+/// Sends `bytes` as a slow client does: in chunks, a few milliseconds apart. Every write must
+/// succeed: a server that answered and closed early would make one fail (a broken pipe, or a
+/// reset), and the client would never see the answer meant for it.
+async fn send_slowly(stream: &mut TcpStream, bytes: &[u8], chunk: usize) {
+    for (n, piece) in bytes.chunks(chunk).enumerate() {
+        if let Err(error) = stream.write_all(piece).await {
+            panic!(
+                "cut off after {} of {} bytes: {error}",
+                n * chunk,
+                bytes.len()
+            );
+        }
+        // The slow client this test plays.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A body refused for its type (415) is read whole before the answer, so a client still
+/// sending it gets the answer rather than a broken pipe, and may use the connection again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_body_is_read_before_the_answer() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let mut stream = connect(&app).await;
+    let body = vec![b'x'; 200 * 1024];
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: roster\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    send_slowly(&mut stream, &body, 16 * 1024).await;
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut stream))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 415);
+    assert!(
+        answer
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_code(&answer.body, "BAD_USER_INPUT");
+    assert!(
+        answer.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("JSON"),
+        "{}",
+        answer.body
+    );
+    // The whole body was read: the connection serves the next request.
+    let next = tokio::time::timeout(Duration::from_secs(5), post_typename(&mut stream))
+        .await
+        .expect("answered");
+    assert_eq!(next.status, 200);
+    assert_eq!(next.body, json!({ "data": { "__typename": "Query" } }));
+}
+
+/// A body over the limit is refused with a 413 in JSON, whether its length was declared or it
+/// came in chunks, and the client gets that answer whole though it goes on sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_the_limit_gets_a_whole_json_413() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let json_body = |size: usize| {
+        let mut body = br#"{"query":"{ __typename }","pad":""#.to_vec();
+        body.resize(size - 2, b'a');
+        body.extend_from_slice(br#""}"#);
+        body
+    };
+
+    // Declared: refused on its `Content-Length` alone.
+    let body = json_body(512 * 1024);
+    let mut stream = connect(&app).await;
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    send_slowly(&mut stream, &body, 32 * 1024).await;
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut stream))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.header("connection"), Some("close"));
+    assert!(
+        answer
+            .header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    assert_code(&answer.body, "BAD_USER_INPUT");
+    assert!(
+        answer.body["errors"][0]["message"].is_string(),
+        "{}",
+        answer.body
+    );
+
+    // In chunks: refused once the limit is reached.
+    let body = json_body(320 * 1024);
+    let mut chunked = Vec::new();
+    for piece in body.chunks(16 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let mut stream = connect(&app).await;
+    stream
+        .write_all(
+            b"POST /graphql HTTP/1.1\r\nHost: roster\r\nContent-Type: application/json\r\n\
+              Transfer-Encoding: chunked\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    send_slowly(&mut stream, &chunked, 32 * 1024).await;
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut stream))
+        .await
+        .expect("answered");
+    assert_eq!(answer.status, 413);
+    assert_code(&answer.body, "BAD_USER_INPUT");
+
+    // Nothing ran, and the server serves on.
+    assert_eq!(user_count(&app).await, 0);
+    let mut stream = connect(&app).await;
+    assert_eq!(post_typename(&mut stream).await.status, 200);
+}
+
+/// With `--max-connections 2`, a third connection is not served while two are open, and is
+/// served once one of them closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_limit_wait_to_be_accepted() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+        settings.max_connections = 2.try_into().unwrap();
+    })
+    .await
+    .expect("sqlite");
+    let mut first = connect(&app).await;
+    let mut second = connect(&app).await;
+    // Both served, and kept open.
+    assert_eq!(post_typename(&mut first).await.status, 200);
+    assert_eq!(post_typename(&mut second).await.status, 200);
+
+    let mut third = connect(&app).await;
+    let waiting = tokio::time::timeout(Duration::from_millis(500), post_typename(&mut third)).await;
+    assert!(
+        waiting.is_err(),
+        "a third connection was served while two were open"
+    );
+
+    drop(first);
+    let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut third))
+        .await
+        .expect("served once a connection closed");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, json!({ "data": { "__typename": "Query" } }));
+    // The other open connection is still served.
+    assert_eq!(post_typename(&mut second).await.status, 200);
+}
+
+/// Production keeps the SDL to itself unless `--public-schema` says otherwise; a browser gets
+/// no console page in its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_serves_the_schema_only_when_asked() {
+    for public_schema in [None, Some(true)] {
+        let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
+            settings.environment = roster::config::Environment::Production;
+            settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+            settings.public_schema = public_schema;
+        })
+        .await
+        .expect("sqlite");
+        for accept in ["*/*", "text/html"] {
+            let response = app
+                .client
+                .get(format!("{}/schema.graphql", app.address))
+                .header("Accept", accept)
+                .send()
+                .await
+                .unwrap();
+            if public_schema == Some(true) {
+                assert_eq!(response.status(), 200, "{accept}");
+                assert_eq!(response.text().await.unwrap(), roster::graphql::sdl());
+            } else {
+                assert_eq!(response.status(), 404, "{accept}");
+            }
+        }
+    }
 }
 
 both!(

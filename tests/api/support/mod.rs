@@ -54,6 +54,8 @@ macro_rules! both {
 /// A Roster server for one test.
 pub struct TestApp {
     pub address: String,
+    /// The management listener (`/metrics`, `/health`), `http://127.0.0.1:PORT`.
+    pub management_address: String,
     pub client: reqwest::Client,
     pub state: AppState,
     pub backend: Backend,
@@ -194,7 +196,7 @@ impl TestApp {
             }
         };
         let mut settings = Settings::defaults();
-        settings.database_url = Secret::new(url);
+        settings.database_url = Some(Secret::new(url));
         settings.bind = "127.0.0.1:0".into();
         settings.database_max_connections = 5.try_into().unwrap();
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
@@ -223,11 +225,17 @@ impl TestApp {
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let address = format!("http://{}", listener.local_addr().unwrap());
+        let management = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let management_address = format!("http://{}", management.local_addr().unwrap());
+        let listeners = roster::app::Listeners {
+            public: listener,
+            management: Some(management),
+        };
         let (shutdown, signal) = oneshot::channel::<()>();
         let server_state = state.clone();
         let server_settings = settings.clone();
         let server = tokio::spawn(async move {
-            roster::app::serve(listener, server_state, &server_settings, async {
+            roster::app::serve(listeners, server_state, &server_settings, async {
                 signal.await.ok();
             })
             .await
@@ -235,6 +243,7 @@ impl TestApp {
         });
         TestApp {
             address,
+            management_address,
             client: reqwest::Client::new(),
             state,
             backend,
