@@ -70,7 +70,8 @@ pub fn email_changed(old: &str, new: &str) -> Mail {
     let subject = "Your email address was changed".to_owned();
     let intro = format!(
         "The email address of your account was changed from {old} to {new}. Mail about the \
-         account, password resets included, now goes to the new address."
+         account now goes to the new address; password-reset links go there only once it is \
+         confirmed."
     );
     let expiry = "No link to open: this is a notice.";
     let ignore = "If it wasn't you, someone may have access to your account: contact your \
