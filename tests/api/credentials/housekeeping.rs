@@ -8,7 +8,7 @@ use roster::db::entities::{sessions, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use crate::support::auth::{set_user_column, user_row};
+use crate::support::auth::{post_from_task, set_user_column, user_row};
 use crate::support::{PASSWORD, TestApp, assert_ok, uuid};
 
 /// A PHC string for `password` with argon2id at `m` KiB, `t` passes, one lane.
@@ -29,16 +29,17 @@ fn weak_hash(password: &str, m: u32, t: u32) -> String {
     .to_string()
 }
 
+/// Stores a weak hash of `PASSWORD` as `user_id`'s and returns it.
+async fn give_a_weak_hash(app: &TestApp, user_id: &str) -> String {
+    let weak = weak_hash(PASSWORD, 8 * 1024, 1);
+    let value = Expr::value(weak.clone());
+    set_user_column(app, user_id, users::Column::PasswordHash, value).await;
+    weak
+}
+
 async fn a_weak_hash_is_replaced_at_the_next_login(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    let weak = weak_hash(PASSWORD, 8 * 1024, 1);
-    set_user_column(
-        &app,
-        &ada.user_id,
-        users::Column::PasswordHash,
-        Expr::value(weak.clone()),
-    )
-    .await;
+    let weak = give_a_weak_hash(&app, &ada.user_id).await;
 
     app.login("ada@example.com", PASSWORD).await;
     let rehashed = user_row(&app, &ada.user_id).await.password_hash;
@@ -57,13 +58,7 @@ async fn a_weak_hash_is_replaced_at_the_next_login(app: TestApp) {
     app.login("ada@example.com", PASSWORD).await;
     assert_eq!(user_row(&app, &ada.user_id).await.password_hash, rehashed);
     // A wrong password rehashes nothing.
-    set_user_column(
-        &app,
-        &ada.user_id,
-        users::Column::PasswordHash,
-        Expr::value(weak.clone()),
-    )
-    .await;
+    let weak = give_a_weak_hash(&app, &ada.user_id).await;
     let body = app
         .gql(
             crate::support::auth::LOGIN,
@@ -79,31 +74,13 @@ async fn a_weak_hash_is_replaced_at_the_next_login(app: TestApp) {
 /// them writes the new hash.
 async fn concurrent_logins_on_a_weak_hash_both_succeed(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    let weak = weak_hash(PASSWORD, 8 * 1024, 1);
-    set_user_column(
-        &app,
-        &ada.user_id,
-        users::Column::PasswordHash,
-        Expr::value(weak.clone()),
-    )
-    .await;
+    let weak = give_a_weak_hash(&app, &ada.user_id).await;
+    let body = serde_json::json!({ "query": crate::support::auth::LOGIN, "variables": {
+        "input": { "login": "ada@example.com", "password": PASSWORD } } });
     let logins: Vec<_> = (0..4)
         .map(|_| {
             let (client, address) = (app.client.clone(), app.address.clone());
-            tokio::spawn(async move {
-                let body = serde_json::json!({ "query": crate::support::auth::LOGIN, "variables": {
-                    "input": { "login": "ada@example.com", "password": PASSWORD } } });
-                let answer: serde_json::Value = client
-                    .post(format!("{address}/graphql"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                answer
-            })
+            tokio::spawn(post_from_task(client, address, body.clone()))
         })
         .collect();
     for login in logins {
