@@ -403,9 +403,10 @@ async function main() {
 
     check(problems.length === 0, `problems:\n${problems.join("\n")}`);
   } finally {
-    await browser.close();
-    await roster.stop();
-    await mail.close();
+    // Each in turn, whatever the one before did: a failed step must leave no process behind.
+    for (const cleanup of [() => browser.close(), () => roster.stop(), () => mail.close()]) {
+      await cleanup().catch((error) => console.error("cleanup:", error));
+    }
     rmSync(work, { recursive: true, force: true });
   }
   console.log(`\n${steps.length} browser steps passed`);
