@@ -129,9 +129,12 @@ pub struct Credentials {
     /// The bearer token; `Some("")` when the header was present but empty or not `Bearer`.
     bearer: Option<String>,
     pub client: ClientInfo,
-    /// The viewer, resolved when first asked for; `forget_viewer` starts a new cell, so that
-    /// what comes after a change to the viewer's session or rights sees that change.
-    resolved: std::sync::Mutex<Arc<OnceCell<Option<Arc<Viewer>>>>>,
+    /// In a mutation, each root field (by its response key) reads the viewer anew: a field
+    /// before it may have ended the session or changed the viewer's rights. A query reads it
+    /// once.
+    per_root_field: bool,
+    /// The viewer, resolved when first asked for, and the root field it was resolved for.
+    resolved: std::sync::Mutex<(Option<String>, Arc<OnceCell<Option<Arc<Viewer>>>>)>,
 }
 
 impl Credentials {
@@ -149,39 +152,48 @@ impl Credentials {
         Self {
             bearer,
             client,
+            per_root_field: false,
             resolved: Default::default(),
         }
     }
 
-    /// Forgets the resolved viewer: the next `viewer` call checks the token against the
-    /// database again (its session may have ended, its rights changed).
-    pub fn forget_viewer(&self) {
-        if self.bearer.is_some() {
-            *self
-                .resolved
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::default();
+    /// For a mutation: each root field reads the viewer anew, so that one running after
+    /// `logout`, `deleteAccount` or a change of the viewer's role, groups or permissions sees
+    /// what that change left (`UNAUTHENTICATED`, `FORBIDDEN`).
+    pub fn per_root_field(mut self, mutation: bool) -> Self {
+        self.per_root_field = mutation;
+        self
+    }
+
+    /// The cell holding the viewer for root field `root_field`: the request's one, or in a
+    /// mutation a new one whenever the root field changes.
+    fn cell(&self, root_field: Option<&str>) -> Arc<OnceCell<Option<Arc<Viewer>>>> {
+        let mut resolved = self
+            .resolved
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.per_root_field && resolved.0.as_deref() != root_field {
+            *resolved = (root_field.map(str::to_owned), Arc::default());
         }
+        resolved.1.clone()
     }
 
     /// `Ok(None)` for an anonymous request, `Ok(Some)` for a valid token of a live session,
     /// `UNAUTHENTICATED` for a header that is present but not a valid, live access token.
     /// `require_verified`: `--require-verified-email` (see `Viewer::restricted_unless_verified`).
+    /// `root_field`: the response key of the root field asking (see `per_root_field`).
     pub async fn viewer(
         &self,
         db: &DatabaseConnection,
         keys: &TokenKeys,
         require_verified: bool,
+        root_field: Option<&str>,
     ) -> AppResult<Option<Arc<Viewer>>> {
         let Some(token) = &self.bearer else {
             return Ok(None);
         };
-        let resolved = self
-            .resolved
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone();
-        let viewer = resolved
+        let cell = self.cell(root_field);
+        let viewer = cell
             .get_or_try_init(|| async {
                 let Some(claims) = keys.verify_access(token) else {
                     return Ok::<_, AppError>(None);

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use async_graphql::Context;
+use async_graphql::{Context, QueryPathSegment};
 
 use crate::auth::viewer::{Credentials, Viewer};
 use crate::error::{AppError, AppResult};
@@ -51,8 +51,21 @@ impl ContextExt for Context<'_> {
 
     async fn maybe_viewer(&self) -> AppResult<Option<Arc<Viewer>>> {
         let state = self.state();
+        // The root field this one is under (its response key): a mutation's root fields each
+        // read the viewer anew (`Credentials::per_root_field`).
+        let root_field = self.path_node.as_ref().map(|node| {
+            match node.parents().last().unwrap_or(node).segment {
+                QueryPathSegment::Name(key) => key,
+                QueryPathSegment::Index(_) => "",
+            }
+        });
         self.credentials()
-            .viewer(&state.db, &state.keys, state.require_verified_email)
+            .viewer(
+                &state.db,
+                &state.keys,
+                state.require_verified_email,
+                root_field,
+            )
             .await
     }
 

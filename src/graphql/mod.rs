@@ -6,7 +6,6 @@
 pub mod account;
 pub mod audit;
 pub mod context;
-mod fresh_viewer;
 pub mod groups;
 pub mod guards;
 pub mod limits;
@@ -19,6 +18,7 @@ mod verified;
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{EmptySubscription, ID, MergedObject, Schema};
 
 use crate::auth::viewer::Credentials;
@@ -81,9 +81,7 @@ pub struct Api {
 
 impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
-        let mut builder = schema_builder()
-            .data(state.clone())
-            .extension(fresh_viewer::FreshViewerPerMutation);
+        let mut builder = schema_builder().data(state.clone());
         if state.require_verified_email {
             builder = builder.extension(verified::RequireVerifiedEmail);
         }
@@ -145,6 +143,8 @@ impl Api {
         credentials: Credentials,
     ) -> async_graphql::Response {
         let nulls = Arc::new(nulls::Nulls::default());
+        let mut request = request;
+        let credentials = credentials.per_root_field(is_mutation(&mut request));
         let request = request
             .data(credentials)
             .data(loaders::loaders(self.state.db.clone()))
@@ -155,6 +155,21 @@ impl Api {
         crate::metrics::graphql_operation(&response);
         response
     }
+}
+
+/// Whether the operation a checked request runs is a mutation (its document parsed, and the
+/// operation it names exists: `Api::check` saw to both).
+pub fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let operation = match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
+        (DocumentOperations::Multiple(operations), None) => operations.values().next(),
+    };
+    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
 }
 
 /// The SDL that `schema.graphql` holds.

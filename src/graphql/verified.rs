@@ -53,7 +53,8 @@ impl Extension for RequireVerifiedEmail {
     ) -> ServerResult<Option<Value>> {
         let is_root = info.path_node.parent.is_none();
         if is_root && !ALLOWED.contains(&info.name) {
-            let refusal = match restricted_viewer(ctx).await {
+            let key = info.alias.unwrap_or(info.name);
+            let refusal = match restricted_viewer(ctx, key).await {
                 Ok(false) => None,
                 Ok(true) => Some(AppError::EmailNotVerified),
                 // Not knowing whether the account is verified is no reason to serve it.
@@ -62,7 +63,6 @@ impl Extension for RequireVerifiedEmail {
             if let Some(refusal) = refusal {
                 let mut error =
                     async_graphql::Error::from(refusal).into_server_error(info.field.name.pos);
-                let key = info.alias.unwrap_or(info.name);
                 error.path = vec![PathSegment::Field(key.to_owned())];
                 return Err(error);
             }
@@ -74,7 +74,7 @@ impl Extension for RequireVerifiedEmail {
 /// True when the request's token is valid and its account unverified. A bad token is left
 /// to the field, which answers `UNAUTHENTICATED` as usual; any other failure to find out is
 /// an error.
-async fn restricted_viewer(ctx: &ExtensionContext<'_>) -> Result<bool, AppError> {
+async fn restricted_viewer(ctx: &ExtensionContext<'_>, root_field: &str) -> Result<bool, AppError> {
     let (Some(state), Some(credentials)) =
         (ctx.data_opt::<AppState>(), ctx.data_opt::<Credentials>())
     else {
@@ -82,7 +82,10 @@ async fn restricted_viewer(ctx: &ExtensionContext<'_>) -> Result<bool, AppError>
             "BUG: the request carries no state or credentials",
         ));
     };
-    match credentials.viewer(&state.db, &state.keys, true).await {
+    match credentials
+        .viewer(&state.db, &state.keys, true, Some(root_field))
+        .await
+    {
         Ok(viewer) => Ok(viewer.is_some_and(|viewer| viewer.is_restricted())),
         Err(AppError::Unauthenticated(_)) => Ok(false),
         Err(error) => Err(error),

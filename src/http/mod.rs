@@ -14,7 +14,6 @@ pub mod serve;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql_axum::GraphQLBatchRequest;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
@@ -433,7 +432,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
             return graphql_response(&headers, refused.into());
         }
     };
-    if is_mutation(&mut request) {
+    if graphql::is_mutation(&mut request) {
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
@@ -475,21 +474,6 @@ fn get_request(query_string: &str) -> Result<async_graphql::Request, String> {
         request = request.variables(async_graphql::Variables::from_json(variables));
     }
     Ok(request)
-}
-
-/// Whether the operation a checked request runs is a mutation (its document parsed, and the
-/// operation it names exists: `Api::check` saw to both).
-fn is_mutation(request: &mut async_graphql::Request) -> bool {
-    let name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    let operation = match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation),
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name.as_str()),
-        (DocumentOperations::Multiple(operations), None) => operations.values().next(),
-    };
-    operation.is_some_and(|operation| operation.node.ty == OperationType::Mutation)
 }
 
 async fn schema_sdl(State(shared): State<Shared>) -> impl IntoResponse {
