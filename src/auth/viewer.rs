@@ -123,6 +123,9 @@ pub struct ClientInfo {
     pub ip: Option<std::net::IpAddr>,
 }
 
+/// Where a request's viewer is kept once resolved (`None`: the token named no live session).
+type ViewerCell = Arc<OnceCell<Option<Arc<Viewer>>>>;
+
 /// One request's credentials, and its viewer once resolved.
 #[derive(Default)]
 pub struct Credentials {
@@ -134,7 +137,7 @@ pub struct Credentials {
     /// once.
     per_root_field: bool,
     /// The viewer, resolved when first asked for, and the root field it was resolved for.
-    resolved: std::sync::Mutex<(Option<String>, Arc<OnceCell<Option<Arc<Viewer>>>>)>,
+    resolved: std::sync::Mutex<(Option<String>, ViewerCell)>,
 }
 
 impl Credentials {
@@ -167,7 +170,7 @@ impl Credentials {
 
     /// The cell holding the viewer for root field `root_field`: the request's one, or in a
     /// mutation a new one whenever the root field changes.
-    fn cell(&self, root_field: Option<&str>) -> Arc<OnceCell<Option<Arc<Viewer>>>> {
+    fn cell(&self, root_field: Option<&str>) -> ViewerCell {
         let mut resolved = self
             .resolved
             .lock()
