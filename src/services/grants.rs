@@ -32,13 +32,7 @@ impl Grantor {
 
     /// `FORBIDDEN` unless the grantor holds every one of `granted`.
     pub fn check(&self, granted: &[permissions::Model]) -> AppResult<()> {
-        if self.holds_all(granted) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "you cannot grant a permission you do not hold",
-            ))
-        }
+        self.holding_all(granted, "you cannot grant a permission you do not hold")
     }
 
     /// `FORBIDDEN` unless the grantor holds every permission the groups `group_ids` grant.
@@ -65,19 +59,25 @@ impl Grantor {
         if matches!(self, Grantor::Admin) || group_ids.is_empty() {
             return Ok(());
         }
-        if self.holds_all(&granted_by(txn, group_ids).await?) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "you cannot change a group that grants a permission you do not hold",
-            ))
-        }
+        let granted = granted_by(txn, group_ids).await?;
+        let refusal = "you cannot change a group that grants a permission you do not hold";
+        self.holding_all(&granted, refusal)
     }
 
-    fn holds_all(&self, granted: &[permissions::Model]) -> bool {
-        match self {
+    /// `FORBIDDEN` with `refusal` unless the grantor holds every one of `permissions`.
+    fn holding_all(
+        &self,
+        permissions: &[permissions::Model],
+        refusal: &'static str,
+    ) -> AppResult<()> {
+        let holds_all = match self {
             Grantor::Admin => true,
-            Grantor::Holding(held) => granted.iter().all(|p| held.contains(&p.codename)),
+            Grantor::Holding(held) => permissions.iter().all(|p| held.contains(&p.codename)),
+        };
+        if holds_all {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refusal))
         }
     }
 }

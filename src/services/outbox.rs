@@ -142,21 +142,6 @@ pub async fn queued_for_user_since(
         .await?)
 }
 
-/// Mails of `kind` queued to `recipient` since `since`.
-pub async fn queued_to_since(
-    db: &impl ConnectionTrait,
-    recipient: &str,
-    kind: MailKind,
-    since: DateTime<Utc>,
-) -> AppResult<u64> {
-    Ok(mail_outbox::Entity::find()
-        .filter(mail_outbox::Column::Recipient.eq(recipient))
-        .filter(mail_outbox::Column::Kind.eq(kind.as_str()))
-        .filter(mail_outbox::Column::CreatedAt.gt(since))
-        .count(db)
-        .await?)
-}
-
 /// Claims up to `limit` mails that are due, for `LEASE`. Each row is claimed by a conditional
 /// update on what was read (attempt count, lease), so a row another replica claimed
 /// meanwhile is skipped.
