@@ -13,17 +13,18 @@ use tokio::net::TcpListener;
 use std::num::NonZeroU32;
 
 use crate::auth::password::Passwords;
-use crate::auth::throttle::Throttle;
+use crate::auth::rate_limits::RateLimits;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db;
 use crate::error::AppError;
 use crate::http::{self, HttpOptions};
 use crate::mail::Mailer;
+use crate::mail::delivery::{self, MailQueue};
+use crate::mail::{link_tokens, outbox};
 use crate::services::audit;
-use crate::services::delivery::{self, MailQueue};
-use crate::services::settings::{self as stored, SecretSource};
-use crate::services::{account_tokens, login_throttle, outbox, sessions};
+use crate::services::keys::{self as stored, SecretSource};
+use crate::services::sessions::{self, login_throttle};
 use crate::state::AppState;
 
 /// A start-up failure, with a message for the operator.
@@ -130,13 +131,13 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
                 .unwrap_or(2)
         });
     let passwords = Passwords::new(hashes).await?;
-    let throttle = Throttle::new(NonZeroU32::new(settings.rate_limit));
+    let rate_limits = RateLimits::new(NonZeroU32::new(settings.rate_limit));
     let mailer = Mailer::from_settings(settings).map_err(StartupError::Config)?;
     Ok(AppState {
         db,
         keys,
         passwords,
-        throttle,
+        rate_limits,
         mail: MailQueue::new(mailer),
         require_verified_email: settings.require_verified_email,
     })
@@ -296,7 +297,7 @@ async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
         let now = crate::db::now();
         let results = [
             ("login counters", login_throttle::prune(&db, now).await),
-            ("link tokens", account_tokens::prune(&db, now).await),
+            ("link tokens", link_tokens::prune(&db, now).await),
             ("outbox rows", outbox::prune(&db, now).await),
             (
                 "audit events",

@@ -1,8 +1,12 @@
 //! Roster: user management behind one GraphQL API.
 //!
-//! A request flows one way: `http` (axum) -> `graphql` (thin resolvers) -> `services` (rules,
-//! transactions) -> `db` (sea-orm entities), with `auth` beside it (tokens, passwords, the
-//! viewer, guards). `mail` sends what the outbox holds; `app` wires them together; `config` and `error` are shared by all.
+//! A request flows one way: `http` (axum: routes, GraphQL over HTTP, the console) -> `graphql`
+//! (the schema: thin resolvers, guards, limits, and the one place errors become responses) ->
+//! `services` (rules and transactions, by domain) -> `db` (sea-orm entities), with `auth` beside
+//! it (tokens, passwords, the viewer, rate limits). `mail` holds the outbox services write to
+//! and the worker that sends it. `app` wires everything together and runs the background work;
+//! `config` (the settings), `error` (`AppError`), `state` (what requests share) and `metrics`
+//! are shared by all.
 
 pub mod app;
 pub mod auth;

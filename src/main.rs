@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
 
 async fn serve(settings: &Settings) -> Result<(), StartupError> {
     let state = app::build(settings).await?;
-    if services::users::count(&state.db).await? == 0 {
+    if services::admin::superuser::count(&state.db).await? == 0 {
         tracing::info!(
             "no accounts yet: create the first administrator with `roster create-superuser --email you@example.com`"
         );
@@ -103,23 +103,26 @@ async fn create_superuser(
     let state = app::build(settings).await?;
     let password = match password {
         Some(password) => Some(password),
-        None if services::users::email_exists(&state.db, email).await? => None,
+        None if services::admin::superuser::email_exists(&state.db, email).await? => None,
         None => Some(prompt_password()?),
     };
-    let (user, created) =
-        services::users::create_superuser(&state, email, password.as_ref().map(Secret::expose))
-            .await
-            .map_err(|error| match error {
-                roster::error::AppError::InvalidInput(fields) => StartupError::Config(
-                    fields
-                        .fields()
-                        .iter()
-                        .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-                other => other.into(),
-            })?;
+    let (user, created) = services::admin::superuser::create_superuser(
+        &state,
+        email,
+        password.as_ref().map(Secret::expose),
+    )
+    .await
+    .map_err(|error| match error {
+        roster::error::AppError::InvalidInput(fields) => StartupError::Config(
+            fields
+                .fields()
+                .iter()
+                .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => other.into(),
+    })?;
     let verb = if created { "created" } else { "updated" };
     println!("{verb} active ADMIN {} (id {})", user.email, user.id);
     Ok(())

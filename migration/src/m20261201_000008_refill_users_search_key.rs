@@ -16,7 +16,7 @@ enum SearchKey {
     SearchKey,
 }
 
-/// The same text `roster::services::users::search_key` builds.
+/// The same text `roster::services::rules::profile_fields::search_key` builds.
 fn search_key(
     email: &str,
     username: Option<&str>,

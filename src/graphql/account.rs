@@ -8,9 +8,10 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::limits;
 use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
-use crate::services::profile::{NewAccount, Role};
+use crate::services::admin::users as user_service;
+use crate::services::rules::profile_fields::{NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
-use crate::services::{accounts, recovery, users as user_service};
+use crate::services::{account, recovery};
 
 /// Everything `register` takes.
 #[derive(InputObject)]
@@ -97,7 +98,7 @@ impl AccountMutation {
             email_verified: false,
         };
         let client = &ctx.credentials().client;
-        let (user, tokens) = accounts::register(ctx.state(), account, client).await?;
+        let (user, tokens) = account::register(ctx.state(), account, client).await?;
         Ok(payload(ctx, user, tokens))
     }
 
@@ -105,7 +106,7 @@ impl AccountMutation {
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
         let (user, tokens) =
-            accounts::login(ctx.state(), &input.login, &input.password, client).await?;
+            sessions::login(ctx.state(), &input.login, &input.password, client).await?;
         Ok(payload(ctx, user, tokens))
     }
 
@@ -146,7 +147,7 @@ impl AccountMutation {
         let changes = input.profile.changes(input.email);
         let current_password = input.current_password.as_deref();
         Ok(User::from(
-            accounts::update_profile(ctx.state(), &viewer, changes, current_password).await?,
+            account::update_profile(ctx.state(), &viewer, changes, current_password).await?,
         ))
     }
 
@@ -161,7 +162,7 @@ impl AccountMutation {
     ) -> Result<AuthPayload> {
         let viewer = ctx.viewer().await?;
         let client = &ctx.credentials().client;
-        let (user, tokens) = accounts::change_password(
+        let (user, tokens) = account::change_password(
             ctx.state(),
             &viewer,
             &current_password,
@@ -176,7 +177,7 @@ impl AccountMutation {
     #[graphql(guard = "Authenticated")]
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        accounts::delete_account(ctx.state(), &viewer, &password).await?;
+        account::delete_account(ctx.state(), &viewer, &password).await?;
         Ok(true)
     }
 

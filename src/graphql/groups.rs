@@ -1,5 +1,5 @@
 //! Groups and membership: `group`, `groups`, the group mutations and who belongs where.
-//! Guards declare who may call each field; what a caller may grant is `services::grants`'.
+//! Guards declare who may call each field; what a caller may grant is `services::rules::grants`'.
 
 // Connection fields take the five Relay arguments plus their own.
 #![allow(clippy::too_many_arguments)]
@@ -11,8 +11,10 @@ use crate::graphql::guards::{Admin, AdminOr, Rule};
 use crate::graphql::ids;
 use crate::graphql::limits;
 use crate::graphql::types::{Group, GroupConnection, User, group_connection, page_args};
-use crate::services::groups::{self as group_service, GroupInput as GroupChanges};
-use crate::services::{input, lookup, membership};
+use crate::services::admin::groups::{self as group_service, GroupInput as GroupChanges};
+use crate::services::admin::membership;
+use crate::services::rows::lookup;
+use crate::services::rules::validation;
 
 #[derive(InputObject)]
 pub struct GroupInput {
@@ -43,7 +45,7 @@ impl GroupsQuery {
         let found = async {
             let viewer = ctx.viewer().await?;
             AdminOr::permission("groups.view").allows(&viewer).await?;
-            group_service::find(&ctx.state().db, input::id("id", &id)?).await
+            group_service::find(&ctx.state().db, validation::id("id", &id)?).await
         };
         ctx.or_null(found.await.map(|group| group.map(Group::from)))
     }
@@ -63,7 +65,7 @@ impl GroupsQuery {
         offset: Option<i32>,
         search: Option<String>,
     ) -> Result<GroupConnection> {
-        let search_pattern = input::search("search", search.as_deref())?;
+        let search_pattern = validation::search("search", search.as_deref())?;
         let args = page_args(first, after, last, before, offset);
         Ok(group_connection(&ctx.state().db, search_pattern, &args).await?)
     }
@@ -83,7 +85,7 @@ impl GroupsMutation {
         group_ids: Vec<ID>,
     ) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let user_id = input::id("userId", &user_id)?;
+        let user_id = validation::id("userId", &user_id)?;
         let group_ids = ids("groupIds", &group_ids)?;
         membership::set_groups(ctx.state(), &viewer, user_id, &group_ids).await?;
         member(ctx, user_id).await
@@ -98,8 +100,8 @@ impl GroupsMutation {
         group_id: ID,
     ) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let user_id = input::id("userId", &user_id)?;
-        let group_id = input::id("groupId", &group_id)?;
+        let user_id = validation::id("userId", &user_id)?;
+        let group_id = validation::id("groupId", &group_id)?;
         membership::add(ctx.state(), &viewer, user_id, group_id).await?;
         member(ctx, user_id).await
     }
@@ -113,8 +115,8 @@ impl GroupsMutation {
         group_id: ID,
     ) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let user_id = input::id("userId", &user_id)?;
-        let group_id = input::id("groupId", &group_id)?;
+        let user_id = validation::id("userId", &user_id)?;
+        let group_id = validation::id("groupId", &group_id)?;
         membership::remove(ctx.state(), &viewer, user_id, group_id).await?;
         member(ctx, user_id).await
     }
@@ -132,7 +134,7 @@ impl GroupsMutation {
     #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
     async fn update_group(&self, ctx: &Context<'_>, id: ID, input: GroupInput) -> Result<Group> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("id", &id)?;
+        let id = validation::id("id", &id)?;
         let group = group_service::update(ctx.state(), &viewer, id, input.into()).await?;
         Ok(Group::from(group))
     }
@@ -141,7 +143,7 @@ impl GroupsMutation {
     #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
     async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("id", &id)?;
+        let id = validation::id("id", &id)?;
         group_service::delete(ctx.state(), &viewer, id).await?;
         Ok(true)
     }
@@ -155,7 +157,7 @@ impl GroupsMutation {
         permission_ids: Vec<ID>,
     ) -> Result<Group> {
         let viewer = ctx.viewer().await?;
-        let group_id = input::id("groupId", &group_id)?;
+        let group_id = validation::id("groupId", &group_id)?;
         let permission_ids = ids("permissionIds", &permission_ids)?;
         let group =
             group_service::set_permissions(ctx.state(), &viewer, group_id, &permission_ids).await?;

@@ -23,7 +23,7 @@ use async_graphql::{EmptySubscription, ID, MergedObject, Schema};
 
 use crate::auth::viewer::Credentials;
 use crate::error::{AppResult, FieldErrors};
-use crate::services::input;
+use crate::services::rules::validation;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -181,7 +181,7 @@ pub fn sdl() -> String {
 fn ids(field: &str, values: &[ID]) -> AppResult<Vec<uuid::Uuid>> {
     let mut errors = FieldErrors::default();
     let strings: Vec<String> = values.iter().map(|id| id.to_string()).collect();
-    let parsed = input::ids(&mut errors, field, &strings);
+    let parsed = validation::ids(&mut errors, field, &strings);
     errors.into_result()?;
     Ok(parsed)
 }

@@ -8,7 +8,8 @@ use crate::graphql::guards::{Admin, AdminOr};
 use crate::graphql::ids;
 use crate::graphql::limits;
 use crate::graphql::types::{Permission, User};
-use crate::services::{input, permissions};
+use crate::services::admin::permissions;
+use crate::services::rules::validation;
 
 #[derive(InputObject)]
 pub struct PermissionInput {
@@ -47,7 +48,7 @@ impl PermissionsMutation {
         permission_ids: Vec<ID>,
     ) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let user_id = input::id("userId", &user_id)?;
+        let user_id = validation::id("userId", &user_id)?;
         let permission_ids = ids("permissionIds", &permission_ids)?;
         let user =
             permissions::set_for_user(ctx.state(), &viewer, user_id, &permission_ids).await?;
@@ -72,7 +73,7 @@ impl PermissionsMutation {
     #[graphql(guard = "Admin")]
     async fn delete_permission(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("id", &id)?;
+        let id = validation::id("id", &id)?;
         permissions::delete(ctx.state(), &viewer, id).await?;
         Ok(true)
     }

@@ -1,6 +1,6 @@
 //! Administration of users: the `users` listing and the mutations on other accounts. Guards
 //! declare who may call each field (API.md's "ADMIN / permission" notes); the rules on which
-//! accounts the caller may change live in `services::users`.
+//! accounts the caller may change live in `services::admin::users`.
 
 // Connection fields take the five Relay arguments plus their own.
 #![allow(clippy::too_many_arguments)]
@@ -11,10 +11,10 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
 use crate::graphql::limits;
 use crate::graphql::types::{ProfileInput, Role, User, UserConnection, page_args, user_connection};
-use crate::services::input;
-use crate::services::profile::NewAccount;
-use crate::services::user_listing::{self, UserFilter as Filter, UserOrder as Order};
-use crate::services::users::{self as user_service, UserChanges};
+use crate::services::admin::listing::{self, UserFilter as Filter, UserOrder as Order};
+use crate::services::admin::users::{self as user_service, UserChanges};
+use crate::services::rules::profile_fields::NewAccount;
+use crate::services::rules::validation;
 
 #[derive(InputObject)]
 pub struct CreateUserInput {
@@ -47,7 +47,7 @@ pub struct UpdateUserInput {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
-#[graphql(remote = "user_listing::DeletedFilter")]
+#[graphql(remote = "listing::DeletedFilter")]
 pub enum DeletedFilter {
     #[default]
     Exclude,
@@ -68,7 +68,7 @@ pub struct UserFilter {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "user_listing::UserOrderField")]
+#[graphql(remote = "listing::UserOrderField")]
 pub enum UserOrderField {
     CreatedAt,
     Email,
@@ -93,10 +93,10 @@ impl UserFilter {
         let group_id = self
             .group_id
             .as_deref()
-            .map(|id| input::id("filter.groupId", id))
+            .map(|id| validation::id("filter.groupId", id))
             .transpose()?;
         Ok(Filter {
-            search_pattern: input::search("filter.search", self.search.as_deref())?,
+            search_pattern: validation::search("filter.search", self.search.as_deref())?,
             role: self.role.map(Into::into),
             is_active: self.is_active,
             email_verified: self.email_verified,
@@ -212,7 +212,7 @@ impl UsersMutation {
         #[graphql(default_with = "Some(false)")] permanent: Option<bool>,
     ) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("id", &id)?;
+        let id = validation::id("id", &id)?;
         let permanent = permanent.unwrap_or(false);
         user_service::delete(ctx.state(), &viewer, id, permanent).await?;
         Ok(true)
@@ -224,7 +224,7 @@ impl UsersMutation {
     #[graphql(guard = "Admin")]
     async fn clear_login_throttle(&self, ctx: &Context<'_>, user_id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("userId", &user_id)?;
+        let id = validation::id("userId", &user_id)?;
         Ok(user_service::clear_login_throttle(ctx.state(), &viewer, id).await?)
     }
 
@@ -232,7 +232,7 @@ impl UsersMutation {
     #[graphql(guard = "AdminOr::permission(\"users.delete\")")]
     async fn restore_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let viewer = ctx.viewer().await?;
-        let id = input::id("id", &id)?;
+        let id = validation::id("id", &id)?;
         Ok(User::from(
             user_service::restore(ctx.state(), &viewer, id).await?,
         ))
@@ -242,7 +242,7 @@ impl UsersMutation {
 /// The three ways to edit an account share one service.
 async fn update(ctx: &Context<'_>, id: &ID, changes: UserChanges) -> Result<User> {
     let viewer = ctx.viewer().await?;
-    let id = input::id("id", id)?;
+    let id = validation::id("id", id)?;
     Ok(User::from(
         user_service::update(ctx.state(), &viewer, id, changes).await?,
     ))

@@ -20,67 +20,82 @@ pub fn link(public_url: &str, path: &str, token: &str) -> String {
 
 /// The mail that proves an address: sent on registration, on request and to a new address.
 pub fn verification(to: &str, link: &str, valid_hours: i64) -> Mail {
-    let subject = "Confirm your email address".to_owned();
-    let intro = format!("Please confirm that {to} is your email address by opening this link:");
-    let expiry = format!("The link works once and expires in {valid_hours} hours.");
-    let ignore = "If you did not create an account or add this address, ignore this mail: \
-                  nothing changes until the link is opened.";
-    Mail {
-        to: to.to_owned(),
-        text: format!("{intro}\n\n{link}\n\n{expiry}\n\n{ignore}\n"),
-        html: page(
-            &subject,
-            &intro,
-            Some(("Confirm my address", link)),
-            &expiry,
-            ignore,
-        ),
-        subject,
+    Parts {
+        subject: "Confirm your email address",
+        intro: &format!("Please confirm that {to} is your email address by opening this link:"),
+        action: Some(("Confirm my address", link)),
+        expiry: &format!("The link works once and expires in {valid_hours} hours."),
+        ignore: "If you did not create an account or add this address, ignore this mail: \
+                 nothing changes until the link is opened.",
     }
+    .to(to)
 }
 
 /// The mail with a password-reset link.
 pub fn password_reset(to: &str, link: &str, valid_minutes: i64) -> Mail {
-    let subject = "Reset your password".to_owned();
-    let intro = format!(
-        "Someone asked to reset the password of the account with the email address {to}. \
-         To choose a new password, open this link:"
-    );
-    let expiry = format!(
-        "The link works once and expires in {valid_minutes} minutes. Setting a new password \
-         signs the account out on every device."
-    );
-    let ignore = "If it wasn't you, ignore this mail: your password stays as it is.";
-    Mail {
-        to: to.to_owned(),
-        text: format!("{intro}\n\n{link}\n\n{expiry}\n\n{ignore}\n"),
-        html: page(
-            &subject,
-            &intro,
-            Some(("Choose a new password", link)),
-            &expiry,
-            ignore,
+    Parts {
+        subject: "Reset your password",
+        intro: &format!(
+            "Someone asked to reset the password of the account with the email address {to}. \
+             To choose a new password, open this link:"
         ),
-        subject,
+        action: Some(("Choose a new password", link)),
+        expiry: &format!(
+            "The link works once and expires in {valid_minutes} minutes. Setting a new \
+             password signs the account out on every device."
+        ),
+        ignore: "If it wasn't you, ignore this mail: your password stays as it is.",
     }
+    .to(to)
 }
 
 /// The notice to an account's previous address after its email was changed.
 pub fn email_changed(old: &str, new: &str) -> Mail {
-    let subject = "Your email address was changed".to_owned();
-    let intro = format!(
-        "The email address of your account was changed from {old} to {new}. Mail about the \
-         account now goes to the new address; password-reset links go there only once it is \
-         confirmed."
-    );
-    let expiry = "No link to open: this is a notice.";
-    let ignore = "If it wasn't you, someone may have access to your account: contact your \
-                  administrator at once.";
-    Mail {
-        to: old.to_owned(),
-        text: format!("{intro}\n\n{expiry}\n\n{ignore}\n"),
-        html: page(&subject, &intro, None, expiry, ignore),
-        subject,
+    Parts {
+        subject: "Your email address was changed",
+        intro: &format!(
+            "The email address of your account was changed from {old} to {new}. Mail about \
+             the account now goes to the new address; password-reset links go there only once \
+             it is confirmed."
+        ),
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If it wasn't you, someone may have access to your account: contact your \
+                 administrator at once.",
+    }
+    .to(old)
+}
+
+/// What every mail says, in this order.
+struct Parts<'a> {
+    subject: &'a str,
+    /// What happened, or what the link does.
+    intro: &'a str,
+    /// The link and its button's label.
+    action: Option<(&'a str, &'a str)>,
+    expiry: &'a str,
+    /// What to do if it wasn't you.
+    ignore: &'a str,
+}
+
+impl Parts<'_> {
+    fn to(&self, to: &str) -> Mail {
+        let Parts {
+            subject,
+            intro,
+            action,
+            expiry,
+            ignore,
+        } = self;
+        let link = action
+            .map(|(_, url)| format!("{url}\n\n"))
+            .unwrap_or_default();
+        Mail {
+            to: to.to_owned(),
+            subject: (*subject).to_owned(),
+            text: format!("{intro}\n\n{link}{expiry}\n\n{ignore}\n"),
+            html: page(subject, intro, *action, expiry, ignore),
+        }
     }
 }
 

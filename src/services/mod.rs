@@ -1,35 +1,25 @@
-//! Business rules and transactions, one module per concern. Services take plain Rust inputs
-//! and the acting `Viewer`, and return entities or `AppError`; they know nothing of GraphQL
-//! or HTTP.
+//! Business rules and transactions, by domain. Services take plain Rust inputs and the acting
+//! `Viewer`, and return entities or `AppError`; they know nothing of GraphQL or HTTP.
 //!
-//! - `accounts`: a user's own account (register, login, profile, password, deletion)
-//! - `users`: accounts as others see and change them (administration, `create-superuser`)
-//! - `user_listing`: the `users` filter, orderings and pages
-//! - `membership`, `groups`, `permissions`: who belongs where, and what it grants
-//! - `sessions`: token pairs, rotation, logout
-//! - `recovery`: password reset and email verification; `account_tokens` (the links' tokens),
-//!   `outbox` (mail queued with the change that causes it) and `delivery` (sending it)
-//! - `profile`, `grants`, `last_admin`: rules shared by the above
-//! - `lookup`, `links`, `input`, `pagination`, `settings`: the plumbing under them
+//! - `account`: a user's own account (registration, profile, password, deletion)
+//! - `sessions`: the one door into a session, login, refresh rotation, logout, the login throttle
+//! - `recovery`: password reset and email verification by mailed link
+//! - `admin`: accounts as administrators see and change them, the user listing, groups,
+//!   permissions and membership, `create-superuser`
+//! - `audit`: the events every change records in its own transaction, and who reads what
+//! - `keys`: the server's signing secret, kept in the database
+//! - `rules`: rules shared by the domains (input validation, profile fields, what a caller may
+//!   grant, the last ADMIN)
+//! - `rows`: how services find, link and page rows (lookups with locks, link-table rows, keyset
+//!   pages)
+//!
+//! Mail a change must send is written through `mail::outbox`, in the change's transaction.
 
-pub mod account_tokens;
-pub mod accounts;
+pub mod account;
+pub mod admin;
 pub mod audit;
-pub mod delivery;
-pub mod grants;
-pub mod groups;
-pub mod input;
-pub mod last_admin;
-pub mod links;
-pub mod login_throttle;
-pub mod lookup;
-pub mod membership;
-pub mod outbox;
-pub mod pagination;
-pub mod permissions;
-pub mod profile;
+pub mod keys;
 pub mod recovery;
+pub mod rows;
+pub mod rules;
 pub mod sessions;
-pub mod settings;
-pub mod user_listing;
-pub mod users;

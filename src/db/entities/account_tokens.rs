@@ -9,7 +9,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub user_id: Uuid,
-    /// `password_reset` or `email_verification` (`services::account_tokens::Purpose`).
+    /// `password_reset` or `email_verification` (`mail::link_tokens::Purpose`).
     pub purpose: String,
     pub token_hash: String,
     pub email: String,

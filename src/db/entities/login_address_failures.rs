@@ -1,5 +1,5 @@
 //! `login_address_failures`: consecutive failed logins per account and client address, and
-//! until when that pair is refused. Keys are digests (see `services::login_throttle`).
+//! until when that pair is refused. Keys are digests (see `services::sessions::login_throttle`).
 
 use sea_orm::entity::prelude::*;
 

@@ -1,5 +1,5 @@
 //! `login_known_addresses`: the client addresses (as the login throttle counts them) each
-//! account last signed in from successfully, and when (see `services::login_throttle`).
+//! account last signed in from successfully, and when (see `services::sessions::login_throttle`).
 
 use sea_orm::entity::prelude::*;
 

@@ -1,5 +1,5 @@
 //! `mail_outbox`: the mails to send, written with the change that causes them and delivered
-//! after commit (`services::outbox`).
+//! after commit (`mail::outbox`).
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// What to compose (`services::outbox::MailKind`).
+    /// What to compose (`mail::outbox::MailKind`).
     pub kind: String,
     pub user_id: Option<Uuid>,
     pub recipient: String,

@@ -17,7 +17,7 @@ use super::{
     MemberCountOfGroup, MembersPage, PermissionsOfGroup, SharedError,
 };
 use crate::db::entities::{groups, permissions, users};
-use crate::services::pagination::FrontWindow;
+use crate::services::rows::pages::FrontWindow;
 
 /// The `L`-linked rows of every owner of a list.
 type LinkedRows<L> = HashMap<Linked<L>, Vec<<<L as Link>::Target as EntityTrait>::Model>>;

@@ -15,11 +15,13 @@ use crate::db::entities::{
     group_permissions, groups, permissions, user_groups, user_permissions, users,
 };
 use crate::error::AppError;
-use crate::services::pagination::FrontWindow;
+use crate::services::rows::pages::FrontWindow;
 
 mod batches;
+mod event_accounts;
 
 pub use batches::{GroupBatch, MemberPages, UserBatch};
+pub use event_accounts::EventAccounts;
 
 /// A relationship through a link table: for an owner id, the `Target` rows that `Table`'s
 /// rows link it to, in a fixed order. One generic loader serves them all.
@@ -213,7 +215,7 @@ impl DbLoader {
         use sea_orm::sea_query::{Alias, Asterisk, Order, Query, WindowStatement};
         use sea_orm::{ConnectionTrait, FromQueryResult};
 
-        let ordering = crate::services::user_listing::ordering(Default::default());
+        let ordering = crate::services::admin::listing::ordering(Default::default());
         let (group_column, rank) = (Alias::new("member_group_id"), Alias::new("member_rank"));
         let window =
             WindowStatement::partition_by((user_groups::Entity, user_groups::Column::GroupId))

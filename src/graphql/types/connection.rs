@@ -14,14 +14,14 @@ use uuid::Uuid;
 
 use crate::db::entities::{groups, users};
 use crate::error::AppResult;
-use crate::graphql::audit::AuditEvent;
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::loaders::GroupBatch;
+use crate::graphql::types::audit_event::AuditEvent;
 use crate::graphql::types::user::unshare;
 use crate::graphql::types::{Group, User};
+use crate::services::admin::listing::{self, UserFilter, UserOrder};
 use crate::services::audit;
-use crate::services::pagination::{self, Cursor, Page, PageArgs};
-use crate::services::user_listing::{self, UserFilter, UserOrder};
+use crate::services::rows::pages::{self, Cursor, Page, PageArgs};
 use crate::services::{self};
 
 /// A page of users.
@@ -32,7 +32,7 @@ pub type GroupConnection = Connection<OpaqueCursor<Cursor>, Group, Total, EmptyF
 pub type AuditEventConnection = Connection<OpaqueCursor<Cursor>, AuditEvent, Total, EmptyFields>;
 
 /// The Relay arguments as the services take them. A cursor that does not decode becomes
-/// `Cursor::unreadable`, which `pagination` refuses on its argument after checking the others.
+/// `Cursor::unreadable`, which `services::rows::pages` refuses on its argument after checking the others.
 pub fn page_args(
     first: Option<i32>,
     after: Option<String>,
@@ -74,8 +74,10 @@ impl Total {
     /// Rows in the whole filtered set, not just this page.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let total = match self {
-            Total::Users(filter, db) => user_listing::count(db, filter).await?,
-            Total::Groups(pattern, db) => services::groups::count(db, pattern.clone()).await?,
+            Total::Users(filter, db) => listing::count(db, filter).await?,
+            Total::Groups(pattern, db) => {
+                services::admin::groups::count(db, pattern.clone()).await?
+            }
             Total::Audit(filter, db) => audit::count(db, filter).await?,
             Total::MembersOf(groups, group) => {
                 let count = groups
@@ -113,7 +115,7 @@ pub async fn user_connection(
     order: UserOrder,
     args: &PageArgs,
 ) -> AppResult<UserConnection> {
-    let page = user_listing::page(db, &filter, order, args).await?;
+    let page = listing::page(db, &filter, order, args).await?;
     let total = Total::Users(filter, db.clone());
     Ok(connection(page, total, |models: Vec<users::Model>| {
         User::list(models, &ViewedBy::Request)
@@ -139,7 +141,7 @@ pub async fn group_connection(
     search_pattern: Option<String>,
     args: &PageArgs,
 ) -> AppResult<GroupConnection> {
-    let page = services::groups::page(db, search_pattern.clone(), args).await?;
+    let page = services::admin::groups::page(db, search_pattern.clone(), args).await?;
     let total = Total::Groups(search_pattern, db.clone());
     Ok(connection(page, total, |models: Vec<groups::Model>| {
         Group::list(models)
@@ -155,13 +157,13 @@ pub async fn members_connection(
     args: &PageArgs,
     viewed_by: &ViewedBy,
 ) -> Result<UserConnection> {
-    let Some(window) = pagination::front_window(args)? else {
+    let Some(window) = pages::front_window(args)? else {
         let filter = UserFilter {
             group_id: Some(group),
             ..Default::default()
         };
         let db = &ctx.state().db;
-        let page = user_listing::page(db, &filter, UserOrder::default(), args).await?;
+        let page = listing::page(db, &filter, UserOrder::default(), args).await?;
         let total = Total::Users(filter, db.clone());
         return Ok(connection(page, total, |models| {
             User::list(models, viewed_by)
@@ -171,8 +173,8 @@ pub async fn members_connection(
         .members_of(ctx.loaders(), group, window)
         .await
         .map_err(unshare)?;
-    let ordering = user_listing::ordering(UserOrder::default());
-    let page = pagination::front_page(rows, &ordering, window);
+    let ordering = listing::ordering(UserOrder::default());
+    let page = pages::front_page(rows, &ordering, window);
     let total = Total::MembersOf(groups.clone(), group);
     Ok(connection(page, total, |models| {
         User::list_in(models, &users, viewed_by)

@@ -6,12 +6,14 @@
 //! each other (`User.groups` -> `Group`, `Group.members` -> `UserConnection` -> `User`), as
 //! the entities of a two-way relation do.
 
+pub(crate) mod audit_event;
 mod connection;
 mod group;
 mod profile;
 mod session;
 mod user;
 
+pub use audit_event::{AuditAction, AuditEvent, AuditEventFilter};
 pub use connection::{
     AuditEventConnection, GroupConnection, Total, UserConnection, audit_connection,
     group_connection, page_args, user_connection,

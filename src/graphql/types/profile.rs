@@ -4,7 +4,7 @@
 
 use async_graphql::{InputObject, MaybeUndefined};
 
-use crate::services::profile::ProfileChanges;
+use crate::services::rules::profile_fields::ProfileChanges;
 
 /// Omitted fields stay as they are (or stay empty on a new account); `null` clears one.
 #[derive(InputObject, Default)]

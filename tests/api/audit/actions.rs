@@ -450,7 +450,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let superuser = |email: &'static str| {
         let state = app.state.clone();
         async move {
-            roster::services::users::create_superuser(&state, email, None)
+            roster::services::admin::superuser::create_superuser(&state, email, None)
                 .await
                 .unwrap_or_else(|e| panic!("{}", e.message()));
         }

@@ -251,15 +251,16 @@ async fn create_superuser_does_not_promote_an_unproven_moved_address(
     let mallory = app.register("mallory@example.com").await;
     let moved = json!({ "input": { "email": "ops@example.com", "currentPassword": PASSWORD } });
     assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&mallory.access)).await);
-    let refused = roster::services::users::create_superuser(&app.state, "ops@example.com", None)
-        .await
-        .expect_err("promoted an unproven address");
+    let refused =
+        roster::services::admin::superuser::create_superuser(&app.state, "ops@example.com", None)
+            .await
+            .expect_err("promoted an unproven address");
     assert_eq!(refused.code(), "BAD_USER_INPUT");
     let me = app
         .gql("{ me { role } }", json!({}), Some(&mallory.access))
         .await;
     assert_eq!(me["data"]["me"]["role"], "USER");
-    let (user, created) = roster::services::users::create_superuser(
+    let (user, created) = roster::services::admin::superuser::create_superuser(
         &app.state,
         "ops@example.com",
         Some("the operator's own passphrase"),

@@ -76,15 +76,19 @@ async fn logins_racing_a_password_change_leave_no_session(app: TestApp) {
 async fn create_superuser_with_a_password_ends_the_sessions(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     const ROLE: &str = "{ me { role } }";
-    roster::services::users::create_superuser(&app.state, "ada@example.com", None)
+    roster::services::admin::superuser::create_superuser(&app.state, "ada@example.com", None)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let body = app.gql(ROLE, json!({}), Some(&ada.access)).await;
     assert_eq!(body["data"]["me"]["role"], "ADMIN", "{body}");
 
-    roster::services::users::create_superuser(&app.state, "ada@example.com", Some(NEW_PASSWORD))
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    roster::services::admin::superuser::create_superuser(
+        &app.state,
+        "ada@example.com",
+        Some(NEW_PASSWORD),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_refused(&app, &ada.access).await;
     assert!(live_sessions(&app, &ada.user_id).await.is_empty());
     let body = app

@@ -101,7 +101,7 @@ async fn a_verified_address_gets_no_more_links(app: TestApp, mail: MailServer) {
     // An existing account that `create-superuser` makes an ADMIN is verified too.
     let promoted = app.register("promoted@example.com").await;
     assert_eq!(me(&app, &promoted.access).await["emailVerified"], false);
-    roster::services::users::create_superuser(&app.state, "promoted@example.com", None)
+    roster::services::admin::superuser::create_superuser(&app.state, "promoted@example.com", None)
         .await
         .unwrap_or_else(|e| panic!("create_superuser: {}", e.message()));
     assert_eq!(me(&app, &promoted.access).await["emailVerified"], true);

@@ -350,7 +350,7 @@ impl TestApp {
 
     /// Creates an active ADMIN the way an operator does (`create-superuser`) and logs in.
     pub async fn admin(&self, email: &str) -> Tokens {
-        roster::services::users::create_superuser(&self.state, email, Some(PASSWORD))
+        roster::services::admin::superuser::create_superuser(&self.state, email, Some(PASSWORD))
             .await
             .unwrap_or_else(|e| panic!("create_superuser: {}", e.message()));
         self.login(email, PASSWORD).await

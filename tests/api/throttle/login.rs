@@ -351,7 +351,7 @@ both!(
 /// An attempt that ends without a verdict on the password (no hashing slot, a database error)
 /// is taken back: it counts neither for the address nor for the hour.
 async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
-    use roster::services::login_throttle::{self, Account};
+    use roster::services::sessions::login_throttle::{self, Account};
     let address = Some("198.51.100.1".parse().unwrap());
     let account = Account::Unknown("nobody@example.com");
     for _ in 0..4 {

@@ -1,5 +1,5 @@
 //! Listing users: the `users` query's filter and orderings, and its pages (keyset
-//! pagination over `pagination`).
+//! pagination over `rows::pages`).
 
 use sea_orm::QueryFilter;
 use sea_orm::{ColumnTrait, EntityTrait};
@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::db::entities::users;
 use crate::error::AppResult;
-use crate::services::pagination::{self, Page, PageArgs};
+use crate::services::rows::pages::{self, Page, PageArgs};
 
 pub use users::Role;
 
@@ -24,7 +24,7 @@ pub enum DeletedFilter {
 #[derive(Debug, Clone, Default)]
 pub struct UserFilter {
     /// A case-insensitive substring of email, username, first or last name, as the `LIKE`
-    /// pattern `input::search` makes of it.
+    /// pattern `validation::search` makes of it.
     pub search_pattern: Option<String>,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
@@ -90,8 +90,8 @@ pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
 }
 
 /// The keyset ordering for `order`. Nullable keys sort as the empty string / the epoch.
-pub fn ordering(order: UserOrder) -> crate::services::pagination::Ordering<users::Entity> {
-    use crate::services::pagination::{Ordering, SortValue, coalesce};
+pub fn ordering(order: UserOrder) -> crate::services::rows::pages::Ordering<users::Entity> {
+    use crate::services::rows::pages::{Ordering, SortValue, coalesce};
     use sea_orm::sea_query::Expr;
 
     let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
@@ -145,10 +145,10 @@ pub async fn page(
     order: UserOrder,
     args: &PageArgs,
 ) -> AppResult<Page<users::Model>> {
-    pagination::paginate(db, select(filter), &ordering(order), args).await
+    pages::paginate(db, select(filter), &ordering(order), args).await
 }
 
 /// How many users `filter` selects (a connection's `totalCount`).
 pub async fn count(db: &impl sea_orm::ConnectionTrait, filter: &UserFilter) -> AppResult<u64> {
-    pagination::count(db, select(filter)).await
+    pages::count(db, select(filter)).await
 }

@@ -18,9 +18,9 @@ use crate::db::{
     entities::{mail_outbox, users},
 };
 use crate::error::AppResult;
+use crate::mail::link_tokens::{self, Purpose};
+use crate::mail::outbox::{self, MailKind, Outcome};
 use crate::mail::{Mail, Mailer, SendError, compose};
-use crate::services::account_tokens::{self, Purpose};
-use crate::services::outbox::{self, MailKind, Outcome};
 
 /// The longest the task sleeps between looks at the outbox.
 const POLL: Duration = Duration::from_secs(2);
@@ -220,7 +220,7 @@ async fn issue(
     purpose: Purpose,
 ) -> AppResult<String> {
     let txn = db::begin_write(db).await?;
-    let token = account_tokens::issue(&txn, user.id, purpose, &user.email, db::now()).await?;
+    let token = link_tokens::issue(&txn, user.id, purpose, &user.email, db::now()).await?;
     txn.commit().await?;
     Ok(token)
 }

@@ -14,8 +14,8 @@ use crate::db::{
 };
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
-use crate::services::input::{self, Lines, MAX_LONG_TEXT};
-use crate::services::{links, lookup};
+use crate::services::rows::{link_rows, lookup};
+use crate::services::rules::validation::{self, Lines, MAX_LONG_TEXT};
 use crate::state::AppState;
 
 pub const MIN_CODENAME: usize = 3;
@@ -58,14 +58,14 @@ pub async fn create(
     if name.trim().is_empty() {
         errors.add("name", "must not be empty");
     }
-    input::text(
+    validation::text(
         &mut errors,
         "name",
         name,
         MAX_PERMISSION_NAME,
         Lines::Single,
     );
-    let description = input::optional_text(
+    let description = validation::optional_text(
         &mut errors,
         "description",
         description,
@@ -146,7 +146,7 @@ pub async fn set_for_user(
             permission_id: Set(permission_id),
         })
         .collect();
-    links::replace(&txn, user_permissions::Column::UserId.eq(user_id), rows).await?;
+    link_rows::replace(&txn, user_permissions::Column::UserId.eq(user_id), rows).await?;
     txn.commit().await?;
     Ok(user)
 }

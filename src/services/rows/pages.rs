@@ -364,14 +364,26 @@ mod tests {
 
     #[test]
     fn cursors_are_tied_to_their_ordering() {
-        use crate::services::user_listing::{UserOrder, UserOrderField, ordering};
-        let by = |field| {
-            ordering(UserOrder {
-                field,
-                descending: false,
-            })
+        use crate::db::entities::users;
+        use sea_orm::sea_query::Expr;
+        let by_email = Ordering::<users::Entity> {
+            tag: "users:email",
+            key: Expr::col((users::Entity, users::Column::Email)),
+            time_key: false,
+            key_of: |u| SortValue::Text(u.email.clone()),
+            id: users::Column::Id,
+            id_of: |u| u.id,
+            descending: false,
         };
-        let (by_email, by_creation) = (by(UserOrderField::Email), by(UserOrderField::CreatedAt));
+        let by_creation = Ordering::<users::Entity> {
+            tag: "users:created_at",
+            key: Expr::col((users::Entity, users::Column::CreatedAt)),
+            time_key: true,
+            key_of: |u| SortValue::Time(u.created_at),
+            id: users::Column::Id,
+            id_of: |u| u.id,
+            descending: false,
+        };
         let id = Uuid::new_v4();
         let cursor = |o: &str, k: SortValue| Cursor {
             o: o.to_owned(),

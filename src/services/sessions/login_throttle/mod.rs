@@ -34,7 +34,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::throttle::counted_address;
+use crate::auth::rate_limits::counted_address;
 use crate::auth::tokens;
 use crate::db::entities::{
     login_address_failures as by_address, login_failures, login_known_addresses as known,
@@ -114,16 +114,46 @@ pub async fn begin(
     address: Option<IpAddr>,
     now: DateTime<Utc>,
 ) -> AppResult<Attempt> {
-    let account_key = account.key();
     let name_key = name_key(login);
     let address_key = address_key(address);
-    let mut row = by_address::Entity::find_by_id((name_key.clone(), address_key.clone()))
+    let row = by_address::Entity::find_by_id((name_key.clone(), address_key.clone()))
         .one(db)
         .await?;
     if let Some(until) = row.as_ref().and_then(|row| blocked(row, now)) {
         return Err(wait_until(until, now));
     }
+    let failure_id = count_against_hour(db, account, &address_key, now).await?;
+    match claim_address(db, &name_key, &address_key, row, now).await? {
+        Claim::Claimed { before, written } => Ok(Attempt {
+            name_key,
+            address_key,
+            failure_id,
+            before,
+            written,
+        }),
+        Claim::Blocked(until) => {
+            forget_failure(db, failure_id).await?;
+            Err(wait_until(until, now))
+        }
+        Claim::Contended => {
+            forget_failure(db, failure_id).await?;
+            Err(AppError::TooManyRequests {
+                retry_after_secs: 1,
+            })
+        }
+    }
+}
 
+/// Counts the attempt against the account's hour and returns its failure's id; past `HOURLY`
+/// failures, refuses it (taking the count back) unless it comes from an address the account
+/// has signed in from lately.
+async fn count_against_hour(
+    db: &impl ConnectionTrait,
+    account: &Account<'_>,
+    address_key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let account_key = account.key();
     let failure_id = Uuid::now_v7();
     login_failures::Entity::insert(login_failures::ActiveModel {
         id: Set(failure_id),
@@ -137,7 +167,7 @@ pub async fn begin(
         .filter(login_failures::Column::AccountKey.eq(&account_key))
         .filter(login_failures::Column::FailedAt.gt(window_start));
     if in_window.clone().count(db).await? > HOURLY
-        && !is_known(db, account, &address_key, now).await?
+        && !is_known(db, account, address_key, now).await?
     {
         let oldest = in_window
             .order_by_asc(login_failures::Column::FailedAt)
@@ -147,7 +177,31 @@ pub async fn begin(
         forget_failure(db, failure_id).await?;
         return Err(wait_until(oldest + Duration::hours(1), now));
     }
+    Ok(failure_id)
+}
 
+/// What became of an attempt's claim on its (login name, address) row.
+enum Claim {
+    /// The row now counts this attempt; `before` is what it was (`None`: there was none).
+    Claimed {
+        before: Option<by_address::Model>,
+        written: by_address::Model,
+    },
+    /// Another attempt blocked the pair meanwhile.
+    Blocked(DateTime<Utc>),
+    /// Others kept changing the row first, `MAX_ROUNDS` times.
+    Contended,
+}
+
+/// Adds the attempt to its (login name, address) row by compare-and-set, looking again when
+/// another attempt changed the row first.
+async fn claim_address(
+    db: &impl ConnectionTrait,
+    name_key: &str,
+    address_key: &str,
+    mut row: Option<by_address::Model>,
+    now: DateTime<Utc>,
+) -> AppResult<Claim> {
     for _ in 0..MAX_ROUNDS {
         let failures = match &row {
             Some(current) if current.updated_at + FORGET_AFTER >= now => {
@@ -156,52 +210,47 @@ pub async fn begin(
             _ => 1,
         };
         let written = by_address::Model {
-            account_key: name_key.clone(),
-            address_key: address_key.clone(),
+            account_key: name_key.to_owned(),
+            address_key: address_key.to_owned(),
             failures,
             blocked_until: wait_after(failures).map(|wait| now + wait),
             updated_at: now,
         };
         let claimed = match &row {
-            None => {
-                let inserted = by_address::Entity::insert(by_address::ActiveModel {
-                    account_key: Set(name_key.clone()),
-                    address_key: Set(address_key.clone()),
-                    failures: Set(written.failures),
-                    blocked_until: Set(written.blocked_until),
-                    updated_at: Set(now),
-                })
-                .on_conflict_do_nothing()
-                .exec_without_returning(db)
-                .await?;
-                matches!(inserted, TryInsertResult::Inserted(n) if n > 0)
-            }
+            None => insert_new(db, &written).await?,
             Some(current) => {
                 if let Some(until) = blocked(current, now) {
-                    forget_failure(db, failure_id).await?;
-                    return Err(wait_until(until, now));
+                    return Ok(Claim::Blocked(until));
                 }
                 replace(db, current, &written).await?
             }
         };
         if claimed {
-            return Ok(Attempt {
-                name_key,
-                address_key,
-                failure_id,
+            return Ok(Claim::Claimed {
                 before: row,
                 written,
             });
         }
-        // Another attempt changed the row first: look again.
-        row = by_address::Entity::find_by_id((name_key.clone(), address_key.clone()))
+        row = by_address::Entity::find_by_id((name_key.to_owned(), address_key.to_owned()))
             .one(db)
             .await?;
     }
-    forget_failure(db, failure_id).await?;
-    Err(AppError::TooManyRequests {
-        retry_after_secs: 1,
+    Ok(Claim::Contended)
+}
+
+/// Inserts `row` unless another attempt inserted the pair's row first.
+async fn insert_new(db: &impl ConnectionTrait, row: &by_address::Model) -> AppResult<bool> {
+    let inserted = by_address::Entity::insert(by_address::ActiveModel {
+        account_key: Set(row.account_key.clone()),
+        address_key: Set(row.address_key.clone()),
+        failures: Set(row.failures),
+        blocked_until: Set(row.blocked_until),
+        updated_at: Set(row.updated_at),
     })
+    .on_conflict_do_nothing()
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(inserted, TryInsertResult::Inserted(n) if n > 0))
 }
 
 /// Compare-and-set: `current` becomes `next` if nobody changed it meanwhile.
@@ -383,52 +432,4 @@ fn wait_until(until: DateTime<Utc>, now: DateTime<Utc>) -> AppError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_wait_doubles_from_one_second_to_fifteen_minutes() {
-        let waits: Vec<Option<i64>> = (1..=16)
-            .map(|n| wait_after(n).map(|wait| wait.num_seconds()))
-            .collect();
-        assert_eq!(&waits[..4], &[None, None, None, None]);
-        assert_eq!(
-            &waits[4..],
-            &[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900].map(Some)
-        );
-        assert_eq!(wait_after(i32::MAX).map(|w| w.num_seconds()), Some(900));
-    }
-
-    #[test]
-    fn ipv6_counts_per_64_and_mapped_ipv4_as_ipv4() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
-        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
-        assert_eq!(address_key(Some(a)), "2001:db8:1:2::/64");
-        assert_eq!(address_key(Some(a)), address_key(Some(b)));
-        assert_ne!(address_key(Some(a)), address_key(Some(c)));
-        let mapped: IpAddr = "::ffff:203.0.113.7".parse().unwrap();
-        assert_eq!(address_key(Some(mapped)), "203.0.113.7");
-    }
-
-    #[test]
-    fn retry_after_rounds_up_to_whole_seconds() {
-        let now = Utc::now();
-        let wait = |millis| match wait_until(now + Duration::milliseconds(millis), now) {
-            AppError::TooManyRequests { retry_after_secs } => retry_after_secs,
-            _ => unreachable!(),
-        };
-        assert_eq!(wait(1), 1);
-        assert_eq!(wait(1000), 1);
-        assert_eq!(wait(1001), 2);
-        assert_eq!(wait(-5), 1);
-    }
-
-    #[test]
-    fn keys_join_cases_and_hide_the_name() {
-        let upper = Account::Unknown(" Ada@Example.com").key();
-        assert_eq!(upper, Account::Unknown("ada@example.com").key());
-        assert_eq!(upper.len(), 43);
-        assert!(!upper.contains("ada"));
-    }
-}
+mod tests;

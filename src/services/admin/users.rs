@@ -1,28 +1,27 @@
 //! Accounts as others see and change them: who may view whom, the administrator's operations
 //! (create, edit, role, activation, deletion, restore) with the rules on who may change whom,
-//! and `create-superuser` for the operator. The actor arrives as a `Viewer`; every rule is
+//! with the rules on who may change whom. The actor arrives as a `Viewer`; every rule is
 //! checked on the rows locked inside the transaction that writes, so a promotion or
 //! demotion that commits meanwhile cannot be overtaken.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
-use crate::auth::password;
+use super::user_events::{role_name, update_events, verification_sent};
 use crate::auth::viewer::Viewer;
 use crate::db::{
     self,
     entities::{user_groups, users},
 };
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::services::audit::{self, Action, Changes, Event};
-use crate::services::grants::Grantor;
-use crate::services::outbox::{self, MailKind};
-use crate::services::profile::{self, NewAccount, ProfileChanges, Role};
+use crate::mail::outbox::{self, MailKind};
+use crate::services::audit::{self, Action, Event};
+use crate::services::rows::{link_rows, lookup};
+use crate::services::rules::grants::Grantor;
+use crate::services::rules::profile_fields::{self, NewAccount, ProfileChanges, Role};
+use crate::services::rules::{last_admin, validation};
+use crate::services::sessions::login_throttle;
 use crate::services::sessions::{self, RevokeReason};
-use crate::services::{input, last_admin, links, login_throttle, lookup};
 use crate::state::AppState;
 
 /// What `updateUser` (and `setUserRole`, `setUserActive`) change.
@@ -39,17 +38,25 @@ pub struct UserChanges {
     pub owner_proved: bool,
 }
 
-/// `user(id)`: the actor's own account, or anyone's for an ADMIN or a holder of `users.view`.
-/// Others are `FORBIDDEN` whether or not they exist (and before the id is even parsed), so
-/// the answer tells nothing about who has an account.
+/// Whether `actor` may see account `id`: their own, or anyone's for an ADMIN or a holder of
+/// `users.view`. The rule behind `user(id)` and the accounts audit events name.
+pub async fn may_view(actor: &Viewer, id: Uuid) -> AppResult<bool> {
+    Ok(id == actor.id() || actor.has_permission("users.view").await?)
+}
+
+/// `user(id)`: the account, if `may_view`. Others are `FORBIDDEN` whether or not they exist
+/// (and before the id is even parsed), so the answer tells nothing about who has an account.
 pub async fn view(
     db: &impl ConnectionTrait,
     actor: &Viewer,
     id: &str,
 ) -> AppResult<Option<users::Model>> {
-    let parsed = input::id("id", id);
-    let is_self = parsed.as_ref().is_ok_and(|&id| id == actor.id());
-    if !is_self && !actor.has_permission("users.view").await? {
+    let parsed = validation::id("id", id);
+    let allowed = match &parsed {
+        Ok(id) => may_view(actor, *id).await?,
+        Err(_) => actor.has_permission("users.view").await?,
+    };
+    if !allowed {
         return Err(AppError::Forbidden("you may only view your own account"));
     }
     lookup::user(db, parsed?).await
@@ -71,10 +78,10 @@ pub async fn create(
         actor.require_admin("only an ADMIN may mark an address as verified")?;
     }
     let mut errors = FieldErrors::default();
-    let group_ids = input::ids(&mut errors, "groupIds", group_ids);
+    let group_ids = validation::ids(&mut errors, "groupIds", group_ids);
     errors.into_result()?;
     let grantor = Grantor::of(actor).await?;
-    let model = profile::prepare_account(&state.passwords, account).await?;
+    let model = profile_fields::prepare_account(&state.passwords, account).await?;
     let txn = db::begin_write(&state.db).await?;
     lookup::groups_shared(&txn, &group_ids).await?;
     grantor.check_groups(&txn, &group_ids).await?;
@@ -86,7 +93,7 @@ pub async fn create(
             group_id: Set(group_id),
         })
         .collect();
-    links::insert(&txn, memberships).await?;
+    link_rows::insert(&txn, memberships).await?;
     let mut events = vec![
         Event::new(Action::UserCreated)
             .by(actor)
@@ -130,20 +137,13 @@ pub async fn update(
     id: Uuid,
     changes: UserChanges,
 ) -> AppResult<users::Model> {
-    let role = match changes.role {
-        Some(Role::User) if !actor.is_admin() => None,
-        Some(role) => {
-            actor.require_admin("only an ADMIN may change roles")?;
-            Some(role)
-        }
-        None => None,
-    };
+    let role = role_change(actor, changes.role)?;
     let mut errors = FieldErrors::default();
     let mut model = users::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
         ..Default::default()
     };
-    profile::apply(&mut errors, &mut model, changes.profile);
+    profile_fields::apply(&mut errors, &mut model, changes.profile);
     errors.into_result()?;
     let may_demote = role == Some(Role::User) || changes.is_active == Some(false);
     if let Some(role) = role {
@@ -161,7 +161,7 @@ pub async fn update(
     }
     let existing = lookup::user_locked(&txn, id).await?;
     may_change(actor, &existing)?;
-    model.search_key = Set(profile::search_key_of(&model, Some(&existing)));
+    model.search_key = Set(profile_fields::search_key_of(&model, Some(&existing)));
     let email_changed = model
         .email
         .try_as_ref()
@@ -188,28 +188,9 @@ pub async fn update(
     }
     let user = model.update(&txn).await?;
     let mut events = update_events(actor, &existing, &user, changes.email_verified.is_some());
-    let mut queued = false;
-    if email_changed {
-        // The new address is proved by its link; the old one hears of the change, so that a
-        // change its owner did not make does not go unnoticed.
-        if !user.email_verified {
-            let kind = MailKind::EmailVerification;
-            outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
-            events.push(verification_sent(actor, &user));
-        }
-        let kind = MailKind::EmailChanged;
-        outbox::enqueue(&txn, kind, Some(id), &existing.email, now).await?;
-        queued = true;
-    } else if existing.email_verified
-        && !user.email_verified
-        && changes.email_verified == Some(false)
-    {
-        // An administrator asks the owner to prove the address again.
-        let kind = MailKind::EmailVerification;
-        outbox::enqueue(&txn, kind, Some(id), &user.email, now).await?;
-        events.push(verification_sent(actor, &user));
-        queued = true;
-    }
+    let asked_again = changes.email_verified == Some(false);
+    let queued =
+        mail_address_change(&txn, actor, &existing, &user, asked_again, &mut events).await?;
     audit::record_all(&txn, events).await?;
     if last_admin::counts(&existing) && !last_admin::counts(&user) {
         last_admin::ensure_remains(&txn).await?;
@@ -222,6 +203,51 @@ pub async fn update(
         state.mail.wake();
     }
     Ok(user)
+}
+
+/// The role `update` sets: changing roles needs an ADMIN, but a form that sends an unchanged
+/// USER role back is fine (and changes nothing).
+fn role_change(actor: &Viewer, requested: Option<Role>) -> AppResult<Option<Role>> {
+    Ok(match requested {
+        Some(Role::User) if !actor.is_admin() => None,
+        Some(role) => {
+            actor.require_admin("only an ADMIN may change roles")?;
+            Some(role)
+        }
+        None => None,
+    })
+}
+
+/// Queues the mail an update of `before` into `after` calls for, and the events that say so;
+/// `true` when it queued any. A new address is proved by its link, and the old one hears of
+/// the change, so that a change its owner did not make does not go unnoticed.
+/// `verification_asked`: the actor set `emailVerified: false`.
+async fn mail_address_change(
+    txn: &impl ConnectionTrait,
+    actor: &Viewer,
+    before: &users::Model,
+    after: &users::Model,
+    verification_asked: bool,
+    events: &mut Vec<Event>,
+) -> AppResult<bool> {
+    let now = after.updated_at;
+    let verification = MailKind::EmailVerification;
+    if before.email != after.email {
+        if !after.email_verified {
+            outbox::enqueue(txn, verification, Some(after.id), &after.email, now).await?;
+            events.push(verification_sent(actor, after));
+        }
+        let kind = MailKind::EmailChanged;
+        outbox::enqueue(txn, kind, Some(after.id), &before.email, now).await?;
+        return Ok(true);
+    }
+    if before.email_verified && !after.email_verified && verification_asked {
+        // An administrator asks the owner to prove the address again.
+        outbox::enqueue(txn, verification, Some(after.id), &after.email, now).await?;
+        events.push(verification_sent(actor, after));
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// `deleteUser`: a soft delete (sessions end, the email stays reserved), or with `permanent`
@@ -305,111 +331,6 @@ pub async fn clear_login_throttle(state: &AppState, actor: &Viewer, id: Uuid) ->
     Ok(cleared)
 }
 
-/// A role as API.md names it.
-fn role_name(role: Role) -> String {
-    sea_orm::ActiveEnum::to_value(&role)
-}
-
-/// The events of one update of `before` into `after` by `actor`: one per kind of change, so a
-/// filter on an action finds it. `email_verified_given`: the actor set `emailVerified`
-/// (otherwise an email change resets it, which `EMAIL_CHANGED` implies).
-fn update_events(
-    actor: &Viewer,
-    before: &users::Model,
-    after: &users::Model,
-    email_verified_given: bool,
-) -> Vec<Event> {
-    let event = |action: Action| Event::new(action).by(actor).user(after.id);
-    let mut events = Vec::new();
-    if before.email != after.email {
-        let mut email = Changes::default();
-        email.field("email", &before.email, &after.email);
-        if !email_verified_given {
-            // A new address is unverified until its link is opened.
-            email.field(
-                "emailVerified",
-                &before.email_verified,
-                &after.email_verified,
-            );
-        }
-        events.push(event(Action::EmailChanged).details(email.into_details()));
-    }
-    let mut profile = Changes::default();
-    profile.field("username", &before.username, &after.username);
-    profile.field("firstName", &before.first_name, &after.first_name);
-    profile.field("lastName", &before.last_name, &after.last_name);
-    profile.field("phoneNumber", &before.phone_number, &after.phone_number);
-    profile.field("address", &before.address, &after.address);
-    profile.field("company", &before.company, &after.company);
-    profile.field("designation", &before.designation, &after.designation);
-    if email_verified_given {
-        profile.field(
-            "emailVerified",
-            &before.email_verified,
-            &after.email_verified,
-        );
-    }
-    if !profile.is_empty() {
-        // One's own profile (`updateProfile`, or an ADMIN's `updateUser` of itself) is the
-        // account holder's edit; anyone else's is administration.
-        let action = if after.id == actor.id() {
-            Action::ProfileUpdated
-        } else {
-            Action::UserUpdated
-        };
-        events.push(event(action).details(profile.into_details()));
-    }
-    if before.role != after.role {
-        let mut role = Changes::default();
-        role.field("role", &role_name(before.role), &role_name(after.role));
-        events.push(event(Action::RoleChanged).details(role.into_details()));
-    }
-    match (before.is_active, after.is_active) {
-        (false, true) => events.push(event(Action::UserActivated)),
-        (true, false) => events.push(event(Action::UserDeactivated)),
-        _ => {}
-    }
-    events
-}
-
-/// `EMAIL_VERIFICATION_SENT` for a verification mail to `user`'s address, queued by `actor`.
-fn verification_sent(actor: &Viewer, user: &users::Model) -> Event {
-    Event::new(Action::EmailVerificationSent)
-        .by(actor)
-        .user(user.id)
-        .details(serde_json::json!({ "email": user.email }))
-}
-
-/// `SUPERUSER_CREATED` from the command line (no actor): `before` is the account it promoted,
-/// `None` for a new one.
-fn superuser_created(
-    user: &users::Model,
-    before: Option<&users::Model>,
-    password_set: bool,
-) -> Event {
-    let mut changes = Changes::default();
-    if let Some(before) = before {
-        changes.field("role", &role_name(before.role), &role_name(user.role));
-        changes.field("isActive", &before.is_active, &user.is_active);
-        changes.field(
-            "emailVerified",
-            &before.email_verified,
-            &user.email_verified,
-        );
-        changes.field(
-            "deleted",
-            &before.deleted_at.is_some(),
-            &user.deleted_at.is_some(),
-        );
-    }
-    let mut details = changes.into_details();
-    details["created"] = before.is_none().into();
-    details["passwordSet"] = password_set.into();
-    Event::new(Action::SuperuserCreated)
-        .user(user.id)
-        .details(details)
-}
-
 /// A change of an account's address or of whether it is verified.
 struct AddressChange {
     email_changed: bool,
@@ -469,112 +390,4 @@ fn may_change(actor: &Viewer, target: &users::Model) -> AppResult<()> {
         actor.require_admin("only an ADMIN may change an ADMIN's account")?;
     }
     Ok(())
-}
-
-/// `create-superuser`: creates an active ADMIN, or promotes, activates and undeletes the
-/// existing account with that email (setting the password when one is given). Returns the
-/// account and whether it is new.
-pub async fn create_superuser(
-    state: &AppState,
-    email: &str,
-    password: Option<&str>,
-) -> AppResult<(users::Model, bool)> {
-    let mut errors = FieldErrors::default();
-    let email = input::email(&mut errors, "email", email);
-    errors.into_result()?;
-    // Hashed before the write lock is taken: hashing takes tens of milliseconds.
-    let hash = match password {
-        Some(password) => {
-            let mut errors = FieldErrors::default();
-            password::check_policy(&mut errors, "password", password, &[&email]).await;
-            errors.into_result()?;
-            Some(state.passwords.hash(password).await?)
-        }
-        None => None,
-    };
-    let txn = db::begin_write(&state.db).await?;
-    let select = users::Entity::find().filter(users::Column::Email.eq(&email));
-    let existing = db::locking(select, &txn, sea_orm::sea_query::LockType::Update)
-        .one(&txn)
-        .await?;
-    if let Some(existing) = existing {
-        let already = existing.role == Role::Admin
-            && existing.is_active
-            && existing.email_verified
-            && existing.deleted_at.is_none();
-        if already && hash.is_none() {
-            // Nothing to change, and so nothing to record.
-            txn.rollback().await?;
-            return Ok((existing, false));
-        }
-        if hash.is_none() && existing.email_from_change && !existing.email_verified {
-            // Whoever moved their account to this address would become an ADMIN and keep
-            // their password: the operator takes such an account over, or waits for proof.
-            txn.rollback().await?;
-            return Err(FieldErrors::single(
-                "password",
-                "is required: this account's address came from an email change and is not \
-                 verified yet, so a promotion alone would make whoever changed it an ADMIN",
-            ));
-        }
-        let mut active = existing.clone().into_active_model();
-        let new_password = hash.is_some();
-        if let Some(hash) = hash {
-            active.password_hash = Set(hash);
-        }
-        active.role = Set(Role::Admin);
-        active.is_active = Set(true);
-        // The operator vouches for the address of the account they make an ADMIN.
-        active.email_verified = Set(true);
-        active.deleted_at = Set(None);
-        active.updated_at = Set(db::now());
-        let user = active.update(&txn).await?;
-        if new_password {
-            // Recovering an account this way must lock out whoever else holds its sessions;
-            // a promotion alone keeps them (the role applies on their next request).
-            sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
-        }
-        let event = superuser_created(&user, Some(&existing), new_password);
-        audit::record(&txn, event).await?;
-        txn.commit().await?;
-        return Ok((user, false));
-    }
-    let Some(password) = password else {
-        return Err(FieldErrors::single(
-            "password",
-            "is required to create a new account",
-        ));
-    };
-    let account = NewAccount {
-        profile: ProfileChanges {
-            email: Some(email),
-            ..Default::default()
-        },
-        password: password.to_owned(),
-        password_confirmation: None,
-        role: Role::Admin,
-        is_active: true,
-        email_verified: true,
-    };
-    let user = profile::prepare_account(&state.passwords, account)
-        .await?
-        .insert(&txn)
-        .await?;
-    audit::record(&txn, superuser_created(&user, None, true)).await?;
-    txn.commit().await?;
-    Ok((user, true))
-}
-
-/// Whether an account with this email exists (for `create-superuser`'s prompt).
-pub async fn email_exists(db: &impl ConnectionTrait, email: &str) -> AppResult<bool> {
-    let count = users::Entity::find()
-        .filter(users::Column::Email.eq(email.trim().to_lowercase()))
-        .count(db)
-        .await?;
-    Ok(count > 0)
-}
-
-/// Counts users (for the first-run hint in the log).
-pub async fn count(db: &impl ConnectionTrait) -> AppResult<u64> {
-    Ok(users::Entity::find().count(db).await?)
 }

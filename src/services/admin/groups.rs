@@ -13,10 +13,10 @@ use crate::db::{
 };
 use crate::error::{AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Changes, Event};
-use crate::services::grants::Grantor;
-use crate::services::input::{self, Lines, MAX_LONG_TEXT, MAX_NAME};
-use crate::services::pagination::{self, Ordering, Page, PageArgs, SortValue};
-use crate::services::{links, lookup};
+use crate::services::rows::pages::{self, Ordering, Page, PageArgs, SortValue};
+use crate::services::rows::{link_rows, lookup};
+use crate::services::rules::grants::Grantor;
+use crate::services::rules::validation::{self, Lines, MAX_LONG_TEXT, MAX_NAME};
 use crate::state::AppState;
 
 /// What `createGroup` and `updateGroup` take.
@@ -28,7 +28,7 @@ pub struct GroupInput {
     pub permission_ids: Option<Vec<String>>,
 }
 
-/// Groups whose name matches `search_pattern` (from `input::search`), case-insensitively.
+/// Groups whose name matches `search_pattern` (from `validation::search`), case-insensitively.
 fn select(search_pattern: Option<String>) -> sea_orm::Select<groups::Entity> {
     let mut select = groups::Entity::find();
     if let Some(pattern) = search_pattern {
@@ -61,9 +61,9 @@ fn validate(input: GroupInput) -> AppResult<ValidGroup> {
     if input.name.trim().is_empty() {
         errors.add("name", "must not be empty");
     }
-    input::text(&mut errors, "name", &input.name, MAX_NAME, Lines::Single);
-    let name_key = input::key(&mut errors, "name", &input.name, MAX_NAME);
-    let description = input::optional_text(
+    validation::text(&mut errors, "name", &input.name, MAX_NAME, Lines::Single);
+    let name_key = validation::key(&mut errors, "name", &input.name, MAX_NAME);
+    let description = validation::optional_text(
         &mut errors,
         "description",
         input.description,
@@ -72,7 +72,7 @@ fn validate(input: GroupInput) -> AppResult<ValidGroup> {
     );
     let permission_ids = input
         .permission_ids
-        .map(|ids| input::ids(&mut errors, "permissionIds", &ids));
+        .map(|ids| validation::ids(&mut errors, "permissionIds", &ids));
     errors.into_result()?;
     Ok((input.name, name_key, description, permission_ids))
 }
@@ -201,7 +201,7 @@ async fn replace_permissions(
             permission_id: Set(permission_id),
         })
         .collect();
-    links::replace(db, group_permissions::Column::GroupId.eq(group_id), rows).await?;
+    link_rows::replace(db, group_permissions::Column::GroupId.eq(group_id), rows).await?;
     Ok(Some(change))
 }
 
@@ -235,7 +235,7 @@ pub async fn page(
     search_pattern: Option<String>,
     args: &PageArgs,
 ) -> AppResult<Page<groups::Model>> {
-    pagination::paginate(db, select(search_pattern), &ordering(), args).await
+    pages::paginate(db, select(search_pattern), &ordering(), args).await
 }
 
 /// How many groups match `search_pattern` (a connection's `totalCount`).
@@ -243,5 +243,5 @@ pub async fn count(
     db: &impl sea_orm::ConnectionTrait,
     search_pattern: Option<String>,
 ) -> AppResult<u64> {
-    pagination::count(db, select(search_pattern)).await
+    pages::count(db, select(search_pattern)).await
 }

@@ -6,7 +6,7 @@
 //! username (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
 //! `retryAfter` seconds. These are per process (with N replicas an address gets N times the
 //! rate); failed logins, which decide how fast passwords can be guessed, are counted in the
-//! database instead (`services::login_throttle`).
+//! database instead (`services::sessions::login_throttle`).
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
@@ -29,13 +29,13 @@ const SWEEP_EVERY: u32 = 1024;
 
 /// The limiters, shared by every request of this process.
 #[derive(Clone)]
-pub struct Throttle {
+pub struct RateLimits {
     per_address: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
     per_user: Arc<DefaultKeyedRateLimiter<Uuid>>,
     checks: Arc<AtomicU32>,
 }
 
-impl Throttle {
+impl RateLimits {
     /// `per_address_per_minute` requests per minute per client address (a burst of as many);
     /// `None` turns the address limit off.
     pub fn new(per_address_per_minute: Option<NonZeroU32>) -> Self {
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn an_address_is_refused_after_its_budget_with_a_retry_hint() {
-        let throttle = Throttle::new(NonZeroU32::new(3));
+        let throttle = RateLimits::new(NonZeroU32::new(3));
         let address = Some(IpAddr::from([127, 0, 0, 1]));
         for _ in 0..3 {
             assert!(throttle.address(address).is_ok());
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn a_refused_user_waits_the_refill_rounded_up() {
-        let throttle = Throttle::new(None);
+        let throttle = RateLimits::new(None);
         let user = Uuid::new_v4();
         for _ in 0..USER_BURST {
             assert!(throttle.user(user).is_ok());
@@ -160,7 +160,7 @@ mod tests {
 
     #[test]
     fn an_ipv6_network_shares_one_budget_and_the_limit_can_be_off() {
-        let throttle = Throttle::new(NonZeroU32::new(2));
+        let throttle = RateLimits::new(NonZeroU32::new(2));
         let host = |last: u16| Some(IpAddr::from([0x2001, 0xdb8, 1, 2, 0, 0, 0, last]));
         assert!(throttle.address(host(1)).is_ok());
         assert!(throttle.address(host(2)).is_ok());
@@ -170,7 +170,7 @@ mod tests {
                 .address(Some(IpAddr::from([0x2001, 0xdb8, 1, 3, 0, 0, 0, 1])))
                 .is_ok()
         );
-        let off = Throttle::new(None);
+        let off = RateLimits::new(None);
         for _ in 0..100 {
             assert!(off.address(host(1)).is_ok());
         }

@@ -1,6 +1,6 @@
 //! The mail outbox. A service that changes something a mail must follow writes the mail's row
 //! in its own transaction (`enqueue`), so the mail exists exactly when the change does; the
-//! delivery task (`services::delivery`) sends it after commit. Rows say what to compose, not
+//! delivery task (`mail::delivery`) sends it after commit. Rows say what to compose, not
 //! the composed text: a link's token is made when the mail is sent, so no token waits in the
 //! database in the clear.
 //!

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::password::{self, Passwords};
 use crate::db::{self, entities::users};
 use crate::error::{AppResult, FieldErrors};
-use crate::services::input::{self, Lines, MAX_LONG_TEXT, MAX_NAME, MAX_PHONE};
+use crate::services::rules::validation::{self, Lines, MAX_LONG_TEXT, MAX_NAME, MAX_PHONE};
 
 pub use users::Role;
 
@@ -42,12 +42,12 @@ pub struct NewAccount {
 /// Validates `changes` onto `model`, recording every problem in `errors`.
 pub fn apply(errors: &mut FieldErrors, model: &mut users::ActiveModel, changes: ProfileChanges) {
     if let Some(email) = changes.email {
-        model.email = Set(input::email(errors, "email", &email));
+        model.email = Set(validation::email(errors, "email", &email));
     }
     if let Some(username) = changes.username {
         match username.filter(|u| !u.is_empty()) {
             Some(username) => {
-                let (username, key) = input::username(errors, "username", &username);
+                let (username, key) = validation::username(errors, "username", &username);
                 model.username = Set(Some(username));
                 model.username_key = Set(Some(key));
             }
@@ -61,7 +61,7 @@ pub fn apply(errors: &mut FieldErrors, model: &mut users::ActiveModel, changes: 
     macro_rules! texts {
         ($($field:literal => $column:ident, $max:expr, $lines:expr;)*) => {$(
             if let Some(value) = changes.$column {
-                model.$column = Set(input::optional_text(errors, $field, value, $max, $lines));
+                model.$column = Set(validation::optional_text(errors, $field, value, $max, $lines));
             }
         )*};
     }

@@ -1,5 +1,6 @@
-//! Server-wide settings kept in the database, shared by every replica: today, the JWT secret
-//! generated on first start when none is configured.
+//! The keys tokens are signed with, shared by every replica through the database: today the
+//! HS256 secret, configured or generated on first start and stored (`settings` table). Signing
+//! key pairs, their rotation and the encryption key come here too.
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 

@@ -12,8 +12,8 @@ use crate::auth::viewer::Viewer;
 use crate::db::{self, entities::user_groups};
 use crate::error::AppResult;
 use crate::services::audit::{self, Action, Event};
-use crate::services::grants::Grantor;
-use crate::services::{links, lookup};
+use crate::services::rows::{link_rows, lookup};
+use crate::services::rules::grants::Grantor;
 use crate::state::AppState;
 
 fn membership(user_id: Uuid, group_id: Uuid) -> user_groups::ActiveModel {
@@ -55,7 +55,7 @@ pub async fn set_groups(
         .iter()
         .map(|&group_id| membership(user_id, group_id))
         .collect();
-    links::replace(&txn, user_groups::Column::UserId.eq(user_id), rows).await?;
+    link_rows::replace(&txn, user_groups::Column::UserId.eq(user_id), rows).await?;
     if let Some(details) = audit::set_change(current, group_ids.iter().copied()) {
         let event = Event::new(Action::UserGroupsChanged)
             .by(actor)
@@ -93,7 +93,7 @@ pub async fn add(state: &AppState, actor: &Viewer, user_id: Uuid, group_id: Uuid
         .await?
         .is_some();
     if !exists {
-        links::insert(&txn, vec![membership(user_id, group_id)]).await?;
+        link_rows::insert(&txn, vec![membership(user_id, group_id)]).await?;
         audit::record(&txn, one_group_changed(actor, user_id, group_id, true)).await?;
     }
     txn.commit().await?;

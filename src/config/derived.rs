@@ -1,0 +1,131 @@
+//! What the settings mean beyond their values: the checks clap cannot make, and the values
+//! derived from several settings (the database and SMTP URLs from a value or a file, the
+//! public URL, what production turns off).
+
+use lettre::message::Mailbox;
+
+use clap::Parser;
+
+use super::{
+    Cli, DEFAULT_DATABASE_URL, DEFAULT_MANAGEMENT_BIND, Environment, MIN_JWT_SECRET_BYTES, Secret,
+    Settings, SmtpUrl, secret_or_file,
+};
+
+impl Settings {
+    /// The settings a command line without flags gets (used by tests and examples).
+    pub fn defaults() -> Self {
+        Cli::parse_from(["roster"]).settings
+    }
+
+    /// Checks what clap cannot; the message never repeats a secret value (clap's own
+    /// "invalid value" errors would).
+    pub fn validate(&self) -> Result<(), String> {
+        let secret = self.configured_jwt_secret()?;
+        if self.is_production() && secret.is_none() {
+            return Err(
+                "production mode needs a JWT secret: set ROSTER_JWT_SECRET or \
+                 ROSTER_JWT_SECRET_FILE (at least 32 random bytes, e.g. `openssl rand -base64 48`)"
+                    .to_owned(),
+            );
+        }
+        self.database_url()?;
+        if let Some(url) = self.smtp()? {
+            SmtpUrl::parse(url.expose())
+                .map_err(|e| format!("invalid ROSTER_SMTP_URL / --smtp-url: {e}"))?;
+        }
+        self.mail_from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("invalid ROSTER_MAIL_FROM / --mail-from: {e}"))?;
+        if let Some(url) = &self.public_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| format!("invalid ROSTER_PUBLIC_URL / --public-url: {e}"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err("ROSTER_PUBLIC_URL must be an http:// or https:// URL".to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the links in mails point, without a trailing slash: `--public-url`, or the
+    /// address the server is bound to (`bound`: the real port when `--bind` says port 0).
+    pub fn public_url(&self, bound: std::net::SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The database URL: `--database-url`, or the file `--database-url-file` names, or the
+    /// default SQLite file.
+    pub fn database_url(&self) -> Result<Secret, String> {
+        let configured = secret_or_file(
+            self.database_url.as_ref(),
+            self.database_url_file.as_deref(),
+            "DATABASE_URL",
+        )?;
+        Ok(configured.unwrap_or_else(|| Secret::new(DEFAULT_DATABASE_URL)))
+    }
+
+    /// The SMTP URL, from `--smtp-url` or the file `--smtp-url-file` names, when set to
+    /// something (an empty value, as a blank line in a `.env` file gives, means unset).
+    pub fn smtp(&self) -> Result<Option<Secret>, String> {
+        let configured = secret_or_file(
+            self.smtp_url.as_ref(),
+            self.smtp_url_file.as_deref(),
+            "ROSTER_SMTP_URL",
+        )?;
+        Ok(configured.filter(|url| !url.expose().trim().is_empty()))
+    }
+
+    /// Where the management listener binds, and whether the operator chose it (an address
+    /// chosen must bind; the default may be skipped when taken).
+    pub fn management_address(&self) -> (&str, bool) {
+        match &self.management_bind {
+            Some(address) => (address, true),
+            None => (DEFAULT_MANAGEMENT_BIND, false),
+        }
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Whether GraphiQL is served: `--graphiql` when given, else everywhere but production.
+    pub fn graphiql_enabled(&self) -> bool {
+        self.graphiql.unwrap_or(!self.is_production())
+    }
+
+    /// Whether `GET /schema.graphql` is served: `--public-schema` when given, else everywhere
+    /// but production.
+    pub fn public_schema_enabled(&self) -> bool {
+        self.public_schema.unwrap_or(!self.is_production())
+    }
+
+    /// Introspection and field suggestions: off in production.
+    pub fn introspection_enabled(&self) -> bool {
+        !self.is_production()
+    }
+
+    /// The JWT secret the operator configured (`--jwt-secret` or the file), checked for
+    /// length; `None` when neither is set.
+    pub fn configured_jwt_secret(&self) -> Result<Option<Secret>, String> {
+        let secret = secret_or_file(
+            self.jwt_secret.as_ref(),
+            self.jwt_secret_file.as_deref(),
+            "ROSTER_JWT_SECRET",
+        )?;
+        if let Some(secret) = secret
+            .as_ref()
+            .filter(|s| s.expose().len() < MIN_JWT_SECRET_BYTES)
+        {
+            return Err(format!(
+                "the JWT secret (ROSTER_JWT_SECRET / --jwt-secret / ROSTER_JWT_SECRET_FILE) must \
+                 be at least {MIN_JWT_SECRET_BYTES} bytes (got {}); generate one with \
+                 `openssl rand -base64 48`",
+                secret.expose().len()
+            ));
+        }
+        Ok(secret)
+    }
+}

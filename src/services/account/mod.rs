@@ -1,0 +1,18 @@
+//! A user's own account: what its owner does to it. Every entry point that checks a password
+//! or tells whether a value is taken is rate-limited. Signing in is `sessions`'; recovery by
+//! mailed link is `recovery`'.
+//!
+//! - `registration`: `register`
+//! - `profile`: `updateProfile` (a new email needs the current password)
+//! - `password`: `changePassword`, and the one way any password is replaced
+//! - `deletion`: `deleteAccount`
+
+mod deletion;
+pub(crate) mod password;
+mod profile;
+mod registration;
+
+pub use deletion::delete_account;
+pub use password::change_password;
+pub use profile::update_profile;
+pub use registration::register;

@@ -1,0 +1,106 @@
+//! Passwords an owner sets: `changePassword`, and `replace_password`, the one way a password
+//! is replaced (by a change here, or by a reset link in `recovery`), which ends every session,
+//! voids pending reset links, opens a new session and records the event.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
+
+use crate::auth::password;
+use crate::auth::viewer::{ClientInfo, Viewer};
+use crate::db::{self, entities::users};
+use crate::error::{AppResult, FieldErrors};
+use crate::mail::link_tokens::{self, Purpose};
+use crate::services::audit::{self, Action, Event};
+use crate::services::rules::profile_fields;
+use crate::services::sessions::{self, IssuedTokens, RevokeReason};
+use crate::state::AppState;
+
+/// `changePassword`: checks the current password, ends every session of the user and opens a
+/// new one.
+pub async fn change_password(
+    state: &AppState,
+    viewer: &Viewer,
+    current_password: &str,
+    new_password: &str,
+    client: &ClientInfo,
+) -> AppResult<(users::Model, IssuedTokens)> {
+    let user = &viewer.user;
+    let mut errors = FieldErrors::default();
+    state.rate_limits.user(user.id)?;
+    password::check_policy(
+        &mut errors,
+        "newPassword",
+        new_password,
+        &profile_fields::personal_inputs(user),
+    )
+    .await;
+    if current_password == new_password {
+        errors.add("newPassword", "must differ from the current password");
+    }
+    if !state
+        .passwords
+        .verify(current_password, &user.password_hash)
+        .await?
+    {
+        // Not UNAUTHENTICATED: that would tell the client its token is bad.
+        errors.add("currentPassword", "is incorrect");
+    }
+    errors.into_result()?;
+    let hash = state.passwords.hash(new_password).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let how = Replacement::Change {
+        session_id: viewer.session_id,
+    };
+    replace_password(txn, state, user.id, hash, how, client, db::now()).await
+}
+
+/// How a password comes to be replaced, which decides what else the replacement does.
+pub(crate) enum Replacement {
+    /// `changePassword`, from the session `session_id`.
+    Change { session_id: uuid::Uuid },
+    /// `resetPassword`: through a link mailed to the account's address, which that proves.
+    Reset,
+}
+
+/// Sets `user_id`'s password to `hash` in `txn`, ends every session of the account, voids
+/// pending reset links (one mailed before the change would undo it), opens a new session,
+/// records the event and commits.
+pub(crate) async fn replace_password(
+    txn: DatabaseTransaction,
+    state: &AppState,
+    user_id: uuid::Uuid,
+    hash: String,
+    how: Replacement,
+    client: &ClientInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(users::Model, IssuedTokens)> {
+    let (reason, action) = match how {
+        Replacement::Change { .. } => (RevokeReason::PasswordChanged, Action::PasswordChanged),
+        Replacement::Reset => (RevokeReason::PasswordReset, Action::PasswordReset),
+    };
+    let mut active = users::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(user_id),
+        ..Default::default()
+    };
+    active.password_hash = Set(hash);
+    if matches!(how, Replacement::Reset) {
+        active.email_verified = Set(true);
+    }
+    active.updated_at = Set(now);
+    let user = active.update(&txn).await?;
+    sessions::revoke_all(&txn, user_id, reason).await?;
+    link_tokens::void(&txn, user_id, Purpose::PasswordReset).await?;
+    let tokens = sessions::start(&txn, &state.keys, user_id, client, now).await?;
+    // The session the change was made in: the old one for a change, the new one for a reset.
+    let session_id = match how {
+        Replacement::Change { session_id } => session_id,
+        Replacement::Reset => tokens.session_id,
+    };
+    let event = Event::new(action)
+        .actor(user.id)
+        .user(user.id)
+        .session(session_id)
+        .client(client);
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
+    Ok((user, tokens))
+}
