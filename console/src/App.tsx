@@ -5,7 +5,14 @@ import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { useMutation } from "urql";
 import { graphql } from "./gql";
 import { allowed, useViewer } from "./viewer";
-import { ForgotPassword, Register, ResetPassword, SignIn, VerifyEmail, returnTo } from "./pages/auth";
+import {
+  ForgotPassword,
+  Register,
+  ResetPassword,
+  SignIn,
+  VerifyEmail,
+  returnTo,
+} from "./pages/auth";
 import { Account } from "./pages/account";
 import { Users } from "./pages/users";
 import { UserPage } from "./pages/user";
@@ -24,7 +31,10 @@ function Navigation() {
   const [location, navigate] = useLocation();
   const item = (href: string, label: string) => (
     <li>
-      <Link href={href} aria-current={location === href || location.startsWith(`${href}/`) ? "page" : undefined}>
+      <Link
+        href={href}
+        aria-current={location === href || location.startsWith(`${href}/`) ? "page" : undefined}
+      >
         {label}
       </Link>
     </li>
@@ -137,7 +147,9 @@ export function App() {
       <Navigation />
       <main id="main" tabIndex={-1}>
         <Switch>
-          <Route path="/">{loading ? <p>Loading…</p> : <Redirect to={me ? "/account" : "/sign-in"} />}</Route>
+          <Route path="/">
+            {loading ? <p>Loading…</p> : <Redirect to={me ? "/account" : "/sign-in"} />}
+          </Route>
           <Route path="/sign-in">{me ? <SignedIn /> : <SignIn />}</Route>
           <Route path="/register">{me ? <Redirect to="/account" /> : <Register />}</Route>
           <Route path="/forgot-password" component={ForgotPassword} />
@@ -153,13 +165,25 @@ export function App() {
               <Users />
             </Private>
           </Route>
-          <Route path="/admin/users/:id">{(params) => <Private><UserPage id={params.id} /></Private>}</Route>
+          <Route path="/admin/users/:id">
+            {(params) => (
+              <Private>
+                <UserPage id={params.id} />
+              </Private>
+            )}
+          </Route>
           <Route path="/admin/groups">
             <Private>
               <Groups />
             </Private>
           </Route>
-          <Route path="/admin/groups/:id">{(params) => <Private><GroupPage id={params.id} /></Private>}</Route>
+          <Route path="/admin/groups/:id">
+            {(params) => (
+              <Private>
+                <GroupPage id={params.id} />
+              </Private>
+            )}
+          </Route>
           <Route path="/admin/permissions">
             <Private>
               <Permissions />

@@ -18,7 +18,9 @@ export function createClient(session: Session, url = "/graphql"): Client {
       authExchange(async (utils) => ({
         addAuthToOperation(operation) {
           const token = session.accessToken;
-          return token ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` }) : operation;
+          return token
+            ? utils.appendHeaders(operation, { Authorization: `Bearer ${token}` })
+            : operation;
         },
         willAuthError(operation) {
           const name = getOperationName(operation.query);

@@ -5,7 +5,10 @@ describe("fromGraphQLError", () => {
   it("puts each field's messages beside it", () => {
     const problem = fromGraphQLError({
       message: "invalid input",
-      extensions: { code: "BAD_USER_INPUT", fields: { password: ["is too short"], email: ["is not valid"] } },
+      extensions: {
+        code: "BAD_USER_INPUT",
+        fields: { password: ["is too short"], email: ["is not valid"] },
+      },
     });
     expect(problem.code).toBe("BAD_USER_INPUT");
     expect(problem.fields).toEqual({ password: ["is too short"], email: ["is not valid"] });
@@ -13,13 +16,19 @@ describe("fromGraphQLError", () => {
   });
 
   it("says how long to wait when throttled", () => {
-    const problem = fromGraphQLError({ message: "too many requests", extensions: { code: "TOO_MANY_REQUESTS", retryAfter: 90 } });
+    const problem = fromGraphQLError({
+      message: "too many requests",
+      extensions: { code: "TOO_MANY_REQUESTS", retryAfter: 90 },
+    });
     expect(problem.retryAfter).toBe(90);
     expect(problem.message).toBe("Too many attempts. Try again in 2 minutes.");
   });
 
   it("never shows an internal message, only the request id", () => {
-    const problem = fromGraphQLError({ message: "internal error", extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "abc" } });
+    const problem = fromGraphQLError({
+      message: "internal error",
+      extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "abc" },
+    });
     expect(problem.message).toBe("Something went wrong on the server (request abc).");
   });
 });

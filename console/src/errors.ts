@@ -21,7 +21,11 @@ export function problemOf(error: CombinedError | undefined | null): Problem | nu
   if (!error) return null;
   const first = error.graphQLErrors[0] as ErrorLike | undefined;
   if (!first) {
-    return { code: "NETWORK", message: "Roster could not be reached. Check the connection and try again.", fields: {} };
+    return {
+      code: "NETWORK",
+      message: "Roster could not be reached. Check the connection and try again.",
+      fields: {},
+    };
   }
   return fromGraphQLError(first);
 }

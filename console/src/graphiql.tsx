@@ -56,7 +56,9 @@ function Page() {
               setSend(event.target.checked);
             }}
           />{" "}
-          {signedIn ? "Send my console sign-in" : "Not signed in to the console: requests are anonymous"}
+          {signedIn
+            ? "Send my console sign-in"
+            : "Not signed in to the console: requests are anonymous"}
         </label>
       </header>
       <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />

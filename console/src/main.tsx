@@ -44,10 +44,13 @@ function Root() {
 
 // Refresh ahead of expiry even when the page sits idle, so the next click is not delayed.
 function scheduleRefresh() {
-  window.setTimeout(async () => {
-    if (session.needsRefresh()) await refresh(session);
-    scheduleRefresh();
-  }, Math.max(5_000, session.refreshDueIn()));
+  window.setTimeout(
+    async () => {
+      if (session.needsRefresh()) await refresh(session);
+      scheduleRefresh();
+    },
+    Math.max(5_000, session.refreshDueIn()),
+  );
 }
 scheduleRefresh();
 

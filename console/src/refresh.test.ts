@@ -28,7 +28,14 @@ describe("refresh", () => {
     storage.setItem(REFRESH_KEY, "old");
     const session = new Session(storage);
     const sent: { variables: { refreshToken: string } }[] = [];
-    await refresh(session, "/graphql", answering({ data: { refreshToken: { accessToken: "a2", refreshToken: "r2", expiresIn: 900 } } }, sent));
+    await refresh(
+      session,
+      "/graphql",
+      answering(
+        { data: { refreshToken: { accessToken: "a2", refreshToken: "r2", expiresIn: 900 } } },
+        sent,
+      ),
+    );
     expect(sent[0].variables.refreshToken).toBe("old");
     expect(session.accessToken).toBe("a2");
     expect(storage.getItem(REFRESH_KEY)).toBe("r2");
@@ -38,7 +45,11 @@ describe("refresh", () => {
     const storage = new MemoryStorage();
     storage.setItem(REFRESH_KEY, "reused");
     const session = new Session(storage);
-    await refresh(session, "/graphql", answering({ data: null, errors: [{ extensions: { code: "UNAUTHENTICATED" } }] }));
+    await refresh(
+      session,
+      "/graphql",
+      answering({ data: null, errors: [{ extensions: { code: "UNAUTHENTICATED" } }] }),
+    );
     expect(session.signedIn).toBe(false);
   });
 

@@ -21,7 +21,11 @@ interface RefreshResponse {
 }
 
 /** Refreshes `session`; signs it out when the server refuses the refresh token. */
-export async function refresh(session: Session, url = "/graphql", fetcher: typeof fetch = fetch): Promise<void> {
+export async function refresh(
+  session: Session,
+  url = "/graphql",
+  fetcher: typeof fetch = fetch,
+): Promise<void> {
   await exclusively(async () => {
     // Read inside the lock: another tab may have rotated the token meanwhile, and the one it
     // stored is the one that still works.
@@ -32,7 +36,11 @@ export async function refresh(session: Session, url = "/graphql", fetcher: typeo
       const response = await fetcher(url, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ query: REFRESH, variables: { refreshToken: current }, operationName: "Refresh" }),
+        body: JSON.stringify({
+          query: REFRESH,
+          variables: { refreshToken: current },
+          operationName: "Refresh",
+        }),
       });
       body = (await response.json()) as RefreshResponse;
     } catch {

@@ -1,6 +1,13 @@
 // The signed-in account as the API reports it (`me`): its role and every permission it holds.
 // What the console shows is decided from this answer, never from the token's claims.
-import { createContext, useContext, useEffect, useRef, useSyncExternalStore, type ReactNode } from "react";
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useRef,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
 import { useQuery } from "urql";
 import { graphql } from "./gql";
 import type { MeQuery } from "./gql/graphql";
@@ -48,7 +55,11 @@ export function ViewerProvider({ session, children }: { session: Session; childr
     () => `${session.signedIn}|${session.hasAccess}`,
   );
   const [signedIn, hasAccess] = snapshot.split("|").map((part) => part === "true");
-  const [result, refetch] = useQuery({ query: ME, pause: !signedIn, requestPolicy: "network-only" });
+  const [result, refetch] = useQuery({
+    query: ME,
+    pause: !signedIn,
+    requestPolicy: "network-only",
+  });
   const me = signedIn ? (result.data?.me ?? null) : null;
   const known = useRef(me);
   known.current = me;
@@ -62,7 +73,8 @@ export function ViewerProvider({ session, children }: { session: Session; childr
     me,
     // Only the first answer: a refetch (after a profile edit) keeps the pages mounted.
     loading: signedIn && !result.data && !result.error,
-    unreachable: signedIn && !me && !result.fetching && (Boolean(result.error) || result.data?.me === null),
+    unreachable:
+      signedIn && !me && !result.fetching && (Boolean(result.error) || result.data?.me === null),
     refetch: () => refetch({ requestPolicy: "network-only" }),
   };
   return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;

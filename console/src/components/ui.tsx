@@ -17,7 +17,9 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
 export function Field({ label, name, problem, hint, multiline, ...input }: FieldProps) {
   const id = useId();
   const messages = problem?.fields[name] ?? [];
-  const describedBy = [hint ? `${id}-hint` : "", messages.length ? `${id}-errors` : ""].filter(Boolean).join(" ");
+  const describedBy = [hint ? `${id}-hint` : "", messages.length ? `${id}-errors` : ""]
+    .filter(Boolean)
+    .join(" ");
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>

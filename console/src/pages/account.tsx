@@ -149,7 +149,13 @@ function Profile({ me }: { me: Me }) {
   async function resend() {
     const result = await sendVerification({});
     const problem = problemOf(result.error);
-    setVerificationNote(problem ? problem.message : result.data?.sendVerificationEmail ? "A new link is on its way." : "Your address is already confirmed.");
+    setVerificationNote(
+      problem
+        ? problem.message
+        : result.data?.sendVerificationEmail
+          ? "A new link is on its way."
+          : "Your address is already confirmed.",
+    );
   }
   return (
     <section aria-labelledby="profile-heading">
@@ -176,7 +182,9 @@ function Profile({ me }: { me: Me }) {
               defaultValue={me[name] ?? ""}
               problem={problem}
               multiline={name === "address"}
-              onChange={name === "email" ? (event) => setEmailDraft(event.currentTarget.value) : undefined}
+              onChange={
+                name === "email" ? (event) => setEmailDraft(event.currentTarget.value) : undefined
+              }
             />
           ))}
           {emailChanges && (
@@ -225,8 +233,22 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
       <form onSubmit={submit} noValidate>
         <ProblemNote problem={problem} />
         {done && !problem && <Notice>Password changed. Your other devices were signed out.</Notice>}
-        <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" required problem={problem} />
-        <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required problem={problem} />
+        <Field
+          label="Current password"
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          required
+          problem={problem}
+        />
+        <Field
+          label="New password"
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          required
+          problem={problem}
+        />
         <Submit busy={state.fetching}>Change password</Submit>
       </form>
     </section>
@@ -279,7 +301,11 @@ function Sessions() {
                   {s.current ? (
                     <strong>This device</strong>
                   ) : (
-                    <button type="button" onClick={() => end(s.id)} aria-label={`Sign out the session from ${s.userAgent ?? "an unknown device"}, last used ${when(s.lastUsedAt)}`}>
+                    <button
+                      type="button"
+                      onClick={() => end(s.id)}
+                      aria-label={`Sign out the session from ${s.userAgent ?? "an unknown device"}, last used ${when(s.lastUsedAt)}`}
+                    >
                       Sign out
                     </button>
                   )}
@@ -303,7 +329,11 @@ export function actionText(action: string): string {
 
 function Activity() {
   const [after, setAfter] = useState<string | null>(null);
-  const [activity] = useQuery({ query: ACTIVITY, variables: { after }, requestPolicy: "cache-and-network" });
+  const [activity] = useQuery({
+    query: ACTIVITY,
+    variables: { after },
+    requestPolicy: "cache-and-network",
+  });
   const page = activity.data?.myAuditEvents;
   return (
     <section aria-labelledby="activity-heading">
@@ -339,7 +369,9 @@ function DeleteAccount() {
   const [problem, setProblem] = useState<Problem | null>(null);
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const result = await remove({ password: String(new FormData(event.currentTarget).get("password")) });
+    const result = await remove({
+      password: String(new FormData(event.currentTarget).get("password")),
+    });
     setProblem(problemOf(result.error));
     if (result.data?.deleteAccount) {
       session.end();
@@ -349,10 +381,20 @@ function DeleteAccount() {
   return (
     <section aria-labelledby="delete-heading">
       <h2 id="delete-heading">Delete your account</h2>
-      <p>You will be signed out everywhere and cannot sign in again. An administrator can restore the account.</p>
+      <p>
+        You will be signed out everywhere and cannot sign in again. An administrator can restore the
+        account.
+      </p>
       <form onSubmit={submit} noValidate>
         <ProblemNote problem={problem} />
-        <Field label="Your password, to confirm" name="password" type="password" autoComplete="current-password" required problem={problem} />
+        <Field
+          label="Your password, to confirm"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          problem={problem}
+        />
         <Submit busy={state.fetching}>Delete my account</Submit>
       </form>
     </section>

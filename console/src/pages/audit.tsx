@@ -40,11 +40,37 @@ const EVENTS = graphql(`
 
 /** Every action, in API.md's order (the enum the schema defines). */
 export const ACTIONS: AuditAction[] = [
-  "REGISTERED", "LOGIN_SUCCEEDED", "LOGIN_FAILED", "LOGIN_THROTTLED", "LOGOUT", "REFRESH_TOKEN_REUSED", "SESSION_REVOKED",
-  "PASSWORD_CHANGED", "PASSWORD_RESET_REQUESTED", "PASSWORD_RESET", "EMAIL_VERIFICATION_SENT", "EMAIL_VERIFIED", "EMAIL_CHANGED",
-  "PROFILE_UPDATED", "ACCOUNT_DELETED", "USER_CREATED", "USER_UPDATED", "ROLE_CHANGED", "USER_ACTIVATED", "USER_DEACTIVATED",
-  "USER_DELETED", "USER_RESTORED", "USER_GROUPS_CHANGED", "USER_PERMISSIONS_CHANGED", "GROUP_CREATED", "GROUP_UPDATED",
-  "GROUP_DELETED", "GROUP_PERMISSIONS_CHANGED", "PERMISSION_CREATED", "PERMISSION_DELETED", "SUPERUSER_CREATED",
+  "REGISTERED",
+  "LOGIN_SUCCEEDED",
+  "LOGIN_FAILED",
+  "LOGIN_THROTTLED",
+  "LOGOUT",
+  "REFRESH_TOKEN_REUSED",
+  "SESSION_REVOKED",
+  "PASSWORD_CHANGED",
+  "PASSWORD_RESET_REQUESTED",
+  "PASSWORD_RESET",
+  "EMAIL_VERIFICATION_SENT",
+  "EMAIL_VERIFIED",
+  "EMAIL_CHANGED",
+  "PROFILE_UPDATED",
+  "ACCOUNT_DELETED",
+  "USER_CREATED",
+  "USER_UPDATED",
+  "ROLE_CHANGED",
+  "USER_ACTIVATED",
+  "USER_DEACTIVATED",
+  "USER_DELETED",
+  "USER_RESTORED",
+  "USER_GROUPS_CHANGED",
+  "USER_PERMISSIONS_CHANGED",
+  "GROUP_CREATED",
+  "GROUP_UPDATED",
+  "GROUP_DELETED",
+  "GROUP_PERMISSIONS_CHANGED",
+  "PERMISSION_CREATED",
+  "PERMISSION_DELETED",
+  "SUPERUSER_CREATED",
   "LOGIN_THROTTLE_CLEARED",
 ];
 
@@ -96,7 +122,11 @@ export function Audit() {
     <>
       <h1>Audit log</h1>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <Select label="Action" value={action} onChange={(e) => refilter((v) => setAction(v as AuditAction | ""))(e.target.value)}>
+        <Select
+          label="Action"
+          value={action}
+          onChange={(e) => refilter((v) => setAction(v as AuditAction | ""))(e.target.value)}
+        >
           <option value="">Any</option>
           {ACTIONS.map((a) => (
             <option key={a} value={a}>
@@ -104,10 +134,34 @@ export function Audit() {
             </option>
           ))}
         </Select>
-        <Field label="Actor id" name="actorId" value={actorId} onChange={(e) => refilter(setActorId)(e.target.value)} hint={actorId && !idFilter(actorId) ? "Not a whole id yet" : undefined} />
-        <Field label="User id" name="userId" value={userId} onChange={(e) => refilter(setUserId)(e.target.value)} hint={userId && !idFilter(userId) ? "Not a whole id yet" : undefined} />
-        <Field label="From" name="since" type="date" value={since} onChange={(e) => refilter(setSince)(e.target.value)} />
-        <Field label="Until" name="until" type="date" value={until} onChange={(e) => refilter(setUntil)(e.target.value)} />
+        <Field
+          label="Actor id"
+          name="actorId"
+          value={actorId}
+          onChange={(e) => refilter(setActorId)(e.target.value)}
+          hint={actorId && !idFilter(actorId) ? "Not a whole id yet" : undefined}
+        />
+        <Field
+          label="User id"
+          name="userId"
+          value={userId}
+          onChange={(e) => refilter(setUserId)(e.target.value)}
+          hint={userId && !idFilter(userId) ? "Not a whole id yet" : undefined}
+        />
+        <Field
+          label="From"
+          name="since"
+          type="date"
+          value={since}
+          onChange={(e) => refilter(setSince)(e.target.value)}
+        />
+        <Field
+          label="Until"
+          name="until"
+          type="date"
+          value={until}
+          onChange={(e) => refilter(setUntil)(e.target.value)}
+        />
       </form>
       <ProblemNote problem={problemOf(result.error)} />
       <p aria-live="polite">{page ? `${page.totalCount} events` : "Loading…"}</p>
@@ -138,10 +192,20 @@ export function Audit() {
         </table>
       </div>
       <nav className="pager" aria-label="Pages of events">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        <button
+          type="button"
+          disabled={cursors.length === 0}
+          onClick={() => setCursors(cursors.slice(0, -1))}
+        >
           Newer
         </button>
-        <button type="button" disabled={!page?.pageInfo.hasNextPage} onClick={() => page?.pageInfo.endCursor && setCursors([...cursors, page.pageInfo.endCursor])}>
+        <button
+          type="button"
+          disabled={!page?.pageInfo.hasNextPage}
+          onClick={() =>
+            page?.pageInfo.endCursor && setCursors([...cursors, page.pageInfo.endCursor])
+          }
+        >
           Older
         </button>
       </nav>

@@ -69,7 +69,9 @@ export function SignIn() {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
-    const result = await login({ input: { login: value(form, "login"), password: value(form, "password") } });
+    const result = await login({
+      input: { login: value(form, "login"), password: value(form, "password") },
+    });
     setProblem(problemOf(result.error));
     if (result.data) {
       session.begin(result.data.login);
@@ -81,12 +83,26 @@ export function SignIn() {
       <h1>Sign in</h1>
       <form onSubmit={submit} noValidate>
         <ProblemNote problem={problem} />
-        <Field label="Email or username" name="login" autoComplete="username" required problem={problem} />
-        <Field label="Password" name="password" type="password" autoComplete="current-password" required problem={problem} />
+        <Field
+          label="Email or username"
+          name="login"
+          autoComplete="username"
+          required
+          problem={problem}
+        />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          problem={problem}
+        />
         <Submit busy={state.fetching}>Sign in</Submit>
       </form>
       <p>
-        <Link href="/forgot-password">Forgot your password?</Link> · <Link href="/register">Create an account</Link>
+        <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
+        <Link href="/register">Create an account</Link>
       </p>
     </section>
   );
@@ -122,10 +138,32 @@ export function Register() {
       <h1>Create an account</h1>
       <form onSubmit={submit} noValidate>
         <ProblemNote problem={problem} />
-        <Field label="Email" name="email" type="email" autoComplete="email" required problem={problem} />
-        <Field label="Username (optional)" name="username" autoComplete="username" problem={problem} />
-        <Field label="First name (optional)" name="firstName" autoComplete="given-name" problem={problem} />
-        <Field label="Last name (optional)" name="lastName" autoComplete="family-name" problem={problem} />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          autoComplete="email"
+          required
+          problem={problem}
+        />
+        <Field
+          label="Username (optional)"
+          name="username"
+          autoComplete="username"
+          problem={problem}
+        />
+        <Field
+          label="First name (optional)"
+          name="firstName"
+          autoComplete="given-name"
+          problem={problem}
+        />
+        <Field
+          label="Last name (optional)"
+          name="lastName"
+          autoComplete="family-name"
+          problem={problem}
+        />
         <Field
           label="Password"
           name="password"
@@ -135,7 +173,14 @@ export function Register() {
           problem={problem}
           hint="At least 8 characters; a phrase of a few unrelated words is strong."
         />
-        <Field label="Repeat the password" name="passwordConfirmation" type="password" autoComplete="new-password" required problem={problem} />
+        <Field
+          label="Repeat the password"
+          name="passwordConfirmation"
+          type="password"
+          autoComplete="new-password"
+          required
+          problem={problem}
+        />
         <Submit busy={state.fetching}>Create account</Submit>
       </form>
       <p>
@@ -159,11 +204,21 @@ export function ForgotPassword() {
     <section className="narrow">
       <h1>Forgot your password?</h1>
       {sent ? (
-        <Notice>If an account has that address, a link to choose a new password is on its way. It works for 30 minutes.</Notice>
+        <Notice>
+          If an account has that address, a link to choose a new password is on its way. It works
+          for 30 minutes.
+        </Notice>
       ) : (
         <form onSubmit={submit} noValidate>
           <ProblemNote problem={problem} />
-          <Field label="Email" name="email" type="email" autoComplete="email" required problem={problem} />
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            problem={problem}
+          />
           <Submit busy={state.fetching}>Send me a link</Submit>
         </form>
       )}
@@ -188,7 +243,11 @@ export function ResetPassword() {
     event.preventDefault();
     const form = event.currentTarget;
     if (value(form, "newPassword") !== value(form, "repeat")) {
-      setProblem({ code: "BAD_USER_INPUT", message: "Please correct the fields marked below.", fields: { repeat: ["does not match the password"] } });
+      setProblem({
+        code: "BAD_USER_INPUT",
+        message: "Please correct the fields marked below.",
+        fields: { repeat: ["does not match the password"] },
+      });
       return;
     }
     const result = await reset({ token, newPassword: value(form, "newPassword") });
@@ -203,18 +262,34 @@ export function ResetPassword() {
       <h1>Choose a new password</h1>
       {!token ? (
         <p className="problem" role="alert">
-          This link has no token. Open the link from the mail again, or <Link href="/forgot-password">ask for a new one</Link>.
+          This link has no token. Open the link from the mail again, or{" "}
+          <Link href="/forgot-password">ask for a new one</Link>.
         </p>
       ) : (
         <form onSubmit={submit} noValidate>
           <ProblemNote problem={problem} />
           {problem?.fields.token && (
             <p className="problem">
-              The link {problem.fields.token.join("; ")}. <Link href="/forgot-password">Ask for a new link</Link>
+              The link {problem.fields.token.join("; ")}.{" "}
+              <Link href="/forgot-password">Ask for a new link</Link>
             </p>
           )}
-          <Field label="New password" name="newPassword" type="password" autoComplete="new-password" required problem={problem} />
-          <Field label="Repeat the new password" name="repeat" type="password" autoComplete="new-password" required problem={problem} />
+          <Field
+            label="New password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            required
+            problem={problem}
+          />
+          <Field
+            label="Repeat the new password"
+            name="repeat"
+            type="password"
+            autoComplete="new-password"
+            required
+            problem={problem}
+          />
           <p className="hint">Every device signed in to this account will be signed out.</p>
           <Submit busy={state.fetching}>Set the new password</Submit>
         </form>

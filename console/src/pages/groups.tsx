@@ -107,14 +107,24 @@ export function Groups() {
   const [, navigate] = useLocation();
   const [search, setSearch] = useState("");
   const [after, setAfter] = useState<string | null>(null);
-  const [result] = useQuery({ query: GROUPS, variables: { search: search || undefined, after }, pause: !allowed(me, "groups.view"), requestPolicy: "cache-and-network" });
+  const [result] = useQuery({
+    query: GROUPS,
+    variables: { search: search || undefined, after },
+    pause: !allowed(me, "groups.view"),
+    requestPolicy: "cache-and-network",
+  });
   const [state, create] = useMutation(CREATE_GROUP);
   const [problem, setProblem] = useState<Problem | null>(null);
   if (!allowed(me, "groups.view")) return <Forbidden />;
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
-    const result = await create({ input: { name: String(data.get("name")), description: String(data.get("description") ?? "") || undefined } });
+    const result = await create({
+      input: {
+        name: String(data.get("name")),
+        description: String(data.get("description") ?? "") || undefined,
+      },
+    });
     setProblem(problemOf(result.error));
     if (result.data) navigate(`/admin/groups/${result.data.createGroup.id}`);
   }
@@ -133,20 +143,40 @@ export function Groups() {
         </form>
       )}
       <form role="search" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Search groups" name="search" type="search" value={search} onChange={(e) => { setSearch(e.target.value); setAfter(null); }} />
+        <Field
+          label="Search groups"
+          name="search"
+          type="search"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setAfter(null);
+          }}
+        />
       </form>
       <ProblemNote problem={problemOf(result.error)} />
-      {list && list.nodes.length === 0 && <p>{search ? "No group matches." : "There are no groups yet."}</p>}
+      {list && list.nodes.length === 0 && (
+        <p>{search ? "No group matches." : "There are no groups yet."}</p>
+      )}
       <ul className="cards">
         {list?.nodes.map((group) => (
           <li key={group.id}>
-            <Link href={`/admin/groups/${group.id}`}>{group.name}</Link> · {group.memberCount} {group.memberCount === 1 ? "member" : "members"}
+            <Link href={`/admin/groups/${group.id}`}>{group.name}</Link> · {group.memberCount}{" "}
+            {group.memberCount === 1 ? "member" : "members"}
             {group.description && <p>{group.description}</p>}
           </li>
         ))}
       </ul>
-      {after && <button type="button" onClick={() => setAfter(null)}>First page</button>}
-      {list?.pageInfo.hasNextPage && <button type="button" onClick={() => setAfter(list.pageInfo.endCursor ?? null)}>Next page</button>}
+      {after && (
+        <button type="button" onClick={() => setAfter(null)}>
+          First page
+        </button>
+      )}
+      {list?.pageInfo.hasNextPage && (
+        <button type="button" onClick={() => setAfter(list.pageInfo.endCursor ?? null)}>
+          Next page
+        </button>
+      )}
     </>
   );
 }
@@ -157,7 +187,11 @@ export function GroupPage({ id }: { id: string }) {
   const [result, refetch] = useQuery({
     query: GROUP,
     // Members are users (`users.view`); the list of every permission is `permissions.view`'s.
-    variables: { id, members: allowed(me, "users.view"), permissions: allowed(me, "permissions.view") },
+    variables: {
+      id,
+      members: allowed(me, "users.view"),
+      permissions: allowed(me, "permissions.view"),
+    },
     pause: !allowed(me, "groups.view"),
   });
   const [updating, update] = useMutation(UPDATE_GROUP);
@@ -174,8 +208,17 @@ export function GroupPage({ id }: { id: string }) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
-    const permissionIds = [...form.querySelectorAll<HTMLInputElement>('input[name="permission"]:checked')].map((i) => i.value);
-    const outcome = await update({ id, input: { name: String(data.get("name")), description: String(data.get("description") ?? "") || undefined, permissionIds } });
+    const permissionIds = [
+      ...form.querySelectorAll<HTMLInputElement>('input[name="permission"]:checked'),
+    ].map((i) => i.value);
+    const outcome = await update({
+      id,
+      input: {
+        name: String(data.get("name")),
+        description: String(data.get("description") ?? "") || undefined,
+        permissionIds,
+      },
+    });
     setProblem(problemOf(outcome.error));
     setNotice(outcome.error ? null : "Saved.");
     refetch({ requestPolicy: "network-only" });
@@ -187,14 +230,34 @@ export function GroupPage({ id }: { id: string }) {
         <ProblemNote problem={problem} />
         {notice && <Notice>{notice}</Notice>}
         <div className="grid">
-          <Field label="Name" name="name" defaultValue={group.name} required problem={problem} disabled={!manage} />
-          <Field label="Description" name="description" defaultValue={group.description ?? ""} problem={problem} disabled={!manage} multiline />
+          <Field
+            label="Name"
+            name="name"
+            defaultValue={group.name}
+            required
+            problem={problem}
+            disabled={!manage}
+          />
+          <Field
+            label="Description"
+            name="description"
+            defaultValue={group.description ?? ""}
+            problem={problem}
+            disabled={!manage}
+            multiline
+          />
         </div>
         <fieldset>
           <legend>Permissions this group grants</legend>
           {(result.data?.permissions ?? group.permissions).map((permission) => (
             <label key={permission.id} className="check">
-              <input type="checkbox" name="permission" value={permission.id} defaultChecked={group.permissions.some((p) => p.id === permission.id)} disabled={!manage} />{" "}
+              <input
+                type="checkbox"
+                name="permission"
+                value={permission.id}
+                defaultChecked={group.permissions.some((p) => p.id === permission.id)}
+                disabled={!manage}
+              />{" "}
               <code>{permission.codename}</code>
             </label>
           ))}
@@ -206,7 +269,8 @@ export function GroupPage({ id }: { id: string }) {
         <ul className="cards">
           {group.members?.nodes.map((member) => (
             <li key={member.id}>
-              <Link href={`/admin/users/${member.id}`}>{member.email}</Link> {member.fullName !== member.email && `(${member.fullName})`}
+              <Link href={`/admin/users/${member.id}`}>{member.email}</Link>{" "}
+              {member.fullName !== member.email && `(${member.fullName})`}
               {manage && (
                 <button
                   type="button"
@@ -230,7 +294,8 @@ export function GroupPage({ id }: { id: string }) {
           type="button"
           className="danger"
           onClick={async () => {
-            if (!window.confirm(`Delete the group ${group.name}? Its members lose what it grants.`)) return;
+            if (!window.confirm(`Delete the group ${group.name}? Its members lose what it grants.`))
+              return;
             const outcome = await remove({ id });
             setProblem(problemOf(outcome.error));
             if (!outcome.error) navigate("/admin/groups");
@@ -245,7 +310,10 @@ export function GroupPage({ id }: { id: string }) {
 
 export function Permissions() {
   const { me } = useViewer();
-  const [result, refetch] = useQuery({ query: PERMISSIONS, pause: !allowed(me, "permissions.view") });
+  const [result, refetch] = useQuery({
+    query: PERMISSIONS,
+    pause: !allowed(me, "permissions.view"),
+  });
   const [state, create] = useMutation(CREATE_PERMISSION);
   const [, remove] = useMutation(DELETE_PERMISSION);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -255,7 +323,11 @@ export function Permissions() {
     const form = event.currentTarget;
     const data = new FormData(form);
     const outcome = await create({
-      input: { codename: String(data.get("codename")), name: String(data.get("name")), description: String(data.get("description") ?? "") || undefined },
+      input: {
+        codename: String(data.get("codename")),
+        name: String(data.get("name")),
+        description: String(data.get("description") ?? "") || undefined,
+      },
     });
     setProblem(problemOf(outcome.error));
     if (!outcome.error) form.reset();
@@ -268,7 +340,13 @@ export function Permissions() {
         <form onSubmit={submit} noValidate className="panel" aria-label="New permission">
           <ProblemNote problem={problem} />
           <div className="grid">
-            <Field label="Codename" name="codename" required problem={problem} hint="Lower-case letters, digits, '.' and '_', e.g. reports.view" />
+            <Field
+              label="Codename"
+              name="codename"
+              required
+              problem={problem}
+              hint="Lower-case letters, digits, '.' and '_', e.g. reports.view"
+            />
             <Field label="Name" name="name" required problem={problem} />
             <Field label="Description" name="description" problem={problem} />
           </div>
@@ -304,7 +382,12 @@ export function Permissions() {
                       type="button"
                       aria-label={`Delete ${permission.codename}`}
                       onClick={async () => {
-                        if (!window.confirm(`Delete ${permission.codename}? Every user and group loses it.`)) return;
+                        if (
+                          !window.confirm(
+                            `Delete ${permission.codename}? Every user and group loses it.`,
+                          )
+                        )
+                          return;
                         const outcome = await remove({ id: permission.id });
                         setProblem(problemOf(outcome.error));
                         refetch({ requestPolicy: "network-only" });

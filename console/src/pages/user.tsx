@@ -136,7 +136,10 @@ const EDIT_FIELDS = [
 ] as const;
 
 /** A mutation whose outcome is shown as one problem or one notice, then the page reloads. */
-function useAction<Data, Variables extends AnyVariables>(document: TypedDocumentNode<Data, Variables>, done: () => void) {
+function useAction<Data, Variables extends AnyVariables>(
+  document: TypedDocumentNode<Data, Variables>,
+  done: () => void,
+) {
   const [state, run] = useMutation(document);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -145,7 +148,8 @@ function useAction<Data, Variables extends AnyVariables>(document: TypedDocument
     setAt(Date.now());
     const result = await run(variables);
     setProblem(problemOf(result.error));
-    const said = typeof success === "function" && result.data ? success(result.data) : String(success);
+    const said =
+      typeof success === "function" && result.data ? success(result.data) : String(success);
     setNotice(result.error ? null : said);
     if (!result.error) done();
     return !result.error;
@@ -156,14 +160,23 @@ function useAction<Data, Variables extends AnyVariables>(document: TypedDocument
 export function UserPage({ id }: { id: string }) {
   const { me } = useViewer();
   const [, navigate] = useLocation();
-  const [result, refetch] = useQuery({ query: USER, variables: { id }, pause: !allowed(me, "users.view") });
+  const [result, refetch] = useQuery({
+    query: USER,
+    variables: { id },
+    pause: !allowed(me, "users.view"),
+  });
   const reload = () => refetch({ requestPolicy: "network-only" });
   const [choices] = useQuery({
     query: CHOICES,
     variables: { groups: allowed(me, "groups.view"), permissions: Boolean(me?.isAdmin) },
     pause: !allowed(me, "users.view"),
   });
-  const [events] = useQuery({ query: USER_EVENTS, variables: { userId: id }, pause: !allowed(me, "audit.view"), requestPolicy: "cache-and-network" });
+  const [events] = useQuery({
+    query: USER_EVENTS,
+    variables: { userId: id },
+    pause: !allowed(me, "audit.view"),
+    requestPolicy: "cache-and-network",
+  });
   const edit = useAction(UPDATE_USER, reload);
   const role = useAction(SET_ROLE, reload);
   const active = useAction(SET_ACTIVE, reload);
@@ -176,7 +189,11 @@ export function UserPage({ id }: { id: string }) {
   const user = result.data?.user;
   if (result.error) {
     const problem = problemOf(result.error);
-    return problem?.fields.id ? <p className="problem">No such user: the id {problem.fields.id.join("; ")}.</p> : <ProblemNote problem={problem} />;
+    return problem?.fields.id ? (
+      <p className="problem">No such user: the id {problem.fields.id.join("; ")}.</p>
+    ) : (
+      <ProblemNote problem={problem} />
+    );
   }
   if (!user) return <p>{result.fetching ? "Loading…" : "No such user."}</p>;
   const canUpdate = allowed(me, "users.update");
@@ -192,14 +209,22 @@ export function UserPage({ id }: { id: string }) {
     await edit.act({ id, input }, "Saved.");
   }
   function checked(form: HTMLFormElement, name: string): string[] {
-    return [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map((input) => input.value);
+    return [...form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]:checked`)].map(
+      (input) => input.value,
+    );
   }
   return (
     <>
       <h1>{user.email}</h1>
       <p>
-        {user.role} · {user.isDeleted ? `Deleted ${when(user.deletedAt)}` : user.isActive ? "Active" : "Deactivated"} · joined {when(user.createdAt)} · last
-        sign-in {when(user.lastLoginAt)} · email {user.emailVerified ? "confirmed" : "not confirmed"}
+        {user.role} ·{" "}
+        {user.isDeleted
+          ? `Deleted ${when(user.deletedAt)}`
+          : user.isActive
+            ? "Active"
+            : "Deactivated"}{" "}
+        · joined {when(user.createdAt)} · last sign-in {when(user.lastLoginAt)} · email{" "}
+        {user.emailVerified ? "confirmed" : "not confirmed"}
       </p>
 
       <section aria-labelledby="edit-heading">
@@ -233,7 +258,9 @@ export function UserPage({ id }: { id: string }) {
         <h2 id="access-heading">Access</h2>
         {/* What the last of these buttons did, only. */}
         {(() => {
-          const last = [role, active, remove, restore, unlock].reduce((a, b) => (b.at > a.at ? b : a));
+          const last = [role, active, remove, restore, unlock].reduce((a, b) =>
+            b.at > a.at ? b : a,
+          );
           return last.at > 0 ? (
             <>
               <ProblemNote problem={last.problem} />
@@ -249,7 +276,11 @@ export function UserPage({ id }: { id: string }) {
               onClick={() => {
                 const to = user.role === "ADMIN" ? "USER" : "ADMIN";
                 const self = user.id === me?.id ? " You will lose administration at once." : "";
-                if (window.confirm(`Make ${user.email} ${to === "ADMIN" ? "an admin" : "a user"}?${to === "USER" ? self : ""}`)) {
+                if (
+                  window.confirm(
+                    `Make ${user.email} ${to === "ADMIN" ? "an admin" : "a user"}?${to === "USER" ? self : ""}`,
+                  )
+                ) {
                   role.act({ id, role: to }, to === "ADMIN" ? "Now an admin." : "Now a user.");
                 }
               }}
@@ -263,10 +294,19 @@ export function UserPage({ id }: { id: string }) {
               disabled={active.busy}
               onClick={() => {
                 if (user.isActive) {
-                  const self = user.id === me?.id ? " This is your own account: you will be signed out and cannot sign in again." : "";
-                  if (!window.confirm(`Deactivate ${user.email}? Their sessions end at once.${self}`)) return;
+                  const self =
+                    user.id === me?.id
+                      ? " This is your own account: you will be signed out and cannot sign in again."
+                      : "";
+                  if (
+                    !window.confirm(`Deactivate ${user.email}? Their sessions end at once.${self}`)
+                  )
+                    return;
                 }
-                active.act({ id, active: !user.isActive }, user.isActive ? "Deactivated; their sessions ended." : "Activated.");
+                active.act(
+                  { id, active: !user.isActive },
+                  user.isActive ? "Deactivated; their sessions ended." : "Activated.",
+                );
               }}
             >
               {user.isActive ? "Deactivate" : "Activate"}
@@ -278,7 +318,9 @@ export function UserPage({ id }: { id: string }) {
               disabled={unlock.busy}
               onClick={() =>
                 unlock.act({ userId: id }, (data) =>
-                  data.clearLoginThrottle ? "Failed sign-ins forgotten: any lockout is over." : "There were no failed sign-ins to forget.",
+                  data.clearLoginThrottle
+                    ? "Failed sign-ins forgotten: any lockout is over."
+                    : "There were no failed sign-ins to forget.",
                 )
               }
             >
@@ -287,11 +329,19 @@ export function UserPage({ id }: { id: string }) {
           )}
           {allowed(me, "users.delete") &&
             (user.isDeleted ? (
-              <button type="button" disabled={restore.busy} onClick={() => restore.act({ id }, "Restored.")}>
+              <button
+                type="button"
+                disabled={restore.busy}
+                onClick={() => restore.act({ id }, "Restored.")}
+              >
                 Restore
               </button>
             ) : (
-              <button type="button" disabled={remove.busy} onClick={() => remove.act({ id, permanent: false }, "Deleted; it can be restored.")}>
+              <button
+                type="button"
+                disabled={remove.busy}
+                onClick={() => remove.act({ id, permanent: false }, "Deleted; it can be restored.")}
+              >
                 Delete
               </button>
             ))}
@@ -300,7 +350,10 @@ export function UserPage({ id }: { id: string }) {
               type="button"
               className="danger"
               onClick={async () => {
-                if (window.confirm(`Delete ${user.email} for good? This cannot be undone.`) && (await remove.act({ id, permanent: true }, "Deleted for good."))) {
+                if (
+                  window.confirm(`Delete ${user.email} for good? This cannot be undone.`) &&
+                  (await remove.act({ id, permanent: true }, "Deleted for good."))
+                ) {
                   navigate("/admin/users");
                 }
               }}
@@ -317,7 +370,10 @@ export function UserPage({ id }: { id: string }) {
           <form
             onSubmit={(event) => {
               event.preventDefault();
-              groups.act({ userId: id, groupIds: checked(event.currentTarget, "group") }, "Groups saved.");
+              groups.act(
+                { userId: id, groupIds: checked(event.currentTarget, "group") },
+                "Groups saved.",
+              );
             }}
             key={user.groups.map((g) => g.id).join()}
           >
@@ -325,10 +381,18 @@ export function UserPage({ id }: { id: string }) {
             {groups.notice && <Notice>{groups.notice}</Notice>}
             <fieldset>
               <legend>Member of</legend>
-              {choices.data.groups.nodes.length === 0 && <p className="hint">There are no groups yet.</p>}
+              {choices.data.groups.nodes.length === 0 && (
+                <p className="hint">There are no groups yet.</p>
+              )}
               {choices.data.groups.nodes.map((group) => (
                 <label key={group.id} className="check">
-                  <input type="checkbox" name="group" value={group.id} defaultChecked={user.groups.some((g) => g.id === group.id)} disabled={!allowed(me, "groups.manage")} />{" "}
+                  <input
+                    type="checkbox"
+                    name="group"
+                    value={group.id}
+                    defaultChecked={user.groups.some((g) => g.id === group.id)}
+                    disabled={!allowed(me, "groups.manage")}
+                  />{" "}
                   {group.name}
                 </label>
               ))}
@@ -344,7 +408,10 @@ export function UserPage({ id }: { id: string }) {
           <form
             onSubmit={(event) => {
               event.preventDefault();
-              permissions.act({ userId: id, permissionIds: checked(event.currentTarget, "permission") }, "Permissions saved.");
+              permissions.act(
+                { userId: id, permissionIds: checked(event.currentTarget, "permission") },
+                "Permissions saved.",
+              );
             }}
             key={(user.directPermissions ?? []).map((p) => p.id).join()}
           >
@@ -354,7 +421,14 @@ export function UserPage({ id }: { id: string }) {
               <legend>Held directly (groups grant more)</legend>
               {choices.data.permissions.map((permission) => (
                 <label key={permission.id} className="check">
-                  <input type="checkbox" name="permission" value={permission.id} defaultChecked={(user.directPermissions ?? []).some((p) => p.id === permission.id)} />{" "}
+                  <input
+                    type="checkbox"
+                    name="permission"
+                    value={permission.id}
+                    defaultChecked={(user.directPermissions ?? []).some(
+                      (p) => p.id === permission.id,
+                    )}
+                  />{" "}
                   <code>{permission.codename}</code> {permission.name}
                 </label>
               ))}

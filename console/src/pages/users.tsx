@@ -14,8 +14,24 @@ import { pageWindow } from "../paging";
 const PAGE_SIZE = 10;
 
 const USERS = graphql(`
-  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {
-    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {
+  query Users(
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+    $offset: Int
+    $filter: UserFilter
+    $orderBy: UserOrder
+  ) {
+    users(
+      first: $first
+      after: $after
+      last: $last
+      before: $before
+      offset: $offset
+      filter: $filter
+      orderBy: $orderBy
+    ) {
       totalCount
       nodes {
         id
@@ -94,17 +110,29 @@ export function Users() {
   if (!canView) return <Forbidden />;
   const list = result.data?.users;
   const pages = list ? Math.max(1, Math.ceil(list.totalCount / PAGE_SIZE)) : 1;
-  const refilter = <T,>(set: (value: T) => void) => (value: T) => {
-    set(value);
-    setPaging({ kind: "offset", page: 0 });
-  };
+  const refilter =
+    <T,>(set: (value: T) => void) =>
+    (value: T) => {
+      set(value);
+      setPaging({ kind: "offset", page: 0 });
+    };
   return (
     <>
       <h1>Users</h1>
       {allowed(me, "users.create") && <CreateUser />}
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <Field label="Search" name="search" type="search" value={search} onChange={(e) => refilter(setSearch)(e.target.value)} />
-        <Select label="Role" value={role} onChange={(e) => refilter(setRole)(e.target.value as Role | "")}>
+        <Field
+          label="Search"
+          name="search"
+          type="search"
+          value={search}
+          onChange={(e) => refilter(setSearch)(e.target.value)}
+        />
+        <Select
+          label="Role"
+          value={role}
+          onChange={(e) => refilter(setRole)(e.target.value as Role | "")}
+        >
           <option value="">Any</option>
           <option value="USER">User</option>
           <option value="ADMIN">Admin</option>
@@ -114,13 +142,21 @@ export function Users() {
           <option value="true">Active</option>
           <option value="false">Deactivated</option>
         </Select>
-        <Select label="Deleted" value={deleted} onChange={(e) => refilter(setDeleted)(e.target.value as DeletedFilter)}>
+        <Select
+          label="Deleted"
+          value={deleted}
+          onChange={(e) => refilter(setDeleted)(e.target.value as DeletedFilter)}
+        >
           <option value="EXCLUDE">Hide deleted</option>
           <option value="INCLUDE">Include deleted</option>
           <option value="ONLY">Only deleted</option>
         </Select>
         {groups.data && (
-          <Select label="Group" value={groupId} onChange={(e) => refilter(setGroupId)(e.target.value)}>
+          <Select
+            label="Group"
+            value={groupId}
+            onChange={(e) => refilter(setGroupId)(e.target.value)}
+          >
             <option value="">Any</option>
             {groups.data.groups.nodes.map((g) => (
               <option key={g.id} value={g.id}>
@@ -129,7 +165,11 @@ export function Users() {
             ))}
           </Select>
         )}
-        <Select label="Order" value={order} onChange={(e) => refilter(setOrder)(e.target.value as typeof order)}>
+        <Select
+          label="Order"
+          value={order}
+          onChange={(e) => refilter(setOrder)(e.target.value as typeof order)}
+        >
           <option value="CREATED_AT DESC">Newest first</option>
           <option value="CREATED_AT ASC">Oldest first</option>
           <option value="EMAIL ASC">Email A–Z</option>
@@ -139,7 +179,9 @@ export function Users() {
         </Select>
       </form>
       <ProblemNote problem={problemOf(result.error)} />
-      <p aria-live="polite">{list ? `${list.totalCount} ${list.totalCount === 1 ? "user" : "users"}` : "Loading…"}</p>
+      <p aria-live="polite">
+        {list ? `${list.totalCount} ${list.totalCount === 1 ? "user" : "users"}` : "Loading…"}
+      </p>
       <div className="table-scroll">
         <table>
           <thead>
@@ -171,7 +213,13 @@ export function Users() {
           <button
             type="button"
             disabled={!list.pageInfo.hasPreviousPage || !list.pageInfo.startCursor}
-            onClick={() => setPaging({ kind: "before", cursor: list.pageInfo.startCursor!, page: Math.max(0, current - 1) })}
+            onClick={() =>
+              setPaging({
+                kind: "before",
+                cursor: list.pageInfo.startCursor!,
+                page: Math.max(0, current - 1),
+              })
+            }
           >
             Previous
           </button>
@@ -190,7 +238,9 @@ export function Users() {
           <button
             type="button"
             disabled={!list.pageInfo.hasNextPage || !list.pageInfo.endCursor}
-            onClick={() => setPaging({ kind: "after", cursor: list.pageInfo.endCursor!, page: current + 1 })}
+            onClick={() =>
+              setPaging({ kind: "after", cursor: list.pageInfo.endCursor!, page: current + 1 })
+            }
           >
             Next
           </button>
@@ -236,7 +286,14 @@ function CreateUser() {
       <ProblemNote problem={problem} />
       <div className="grid">
         <Field label="Email" name="email" type="email" required problem={problem} autoFocus />
-        <Field label="Password" name="password" type="password" autoComplete="new-password" required problem={problem} />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          required
+          problem={problem}
+        />
         <Field label="Username" name="username" problem={problem} />
         <Field label="First name" name="firstName" problem={problem} />
         <Field label="Last name" name="lastName" problem={problem} />
@@ -246,7 +303,8 @@ function CreateUser() {
         </Select>
       </div>
       <label className="check">
-        <input type="checkbox" name="emailVerified" /> The address is known to be theirs (no confirmation mail)
+        <input type="checkbox" name="emailVerified" /> The address is known to be theirs (no
+        confirmation mail)
       </label>
       <Submit busy={state.fetching}>Create user</Submit>{" "}
       <button type="button" onClick={() => setOpen(false)}>
@@ -255,4 +313,3 @@ function CreateUser() {
     </form>
   );
 }
-
