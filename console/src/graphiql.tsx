@@ -8,8 +8,8 @@ import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import "graphiql/setup-workers/vite";
 import "graphiql/style.css";
 import "./graphiql.css";
-import { refresh } from "./refresh";
-import { Session } from "./session";
+import { refresh } from "./app/refresh";
+import { Session } from "./app/session";
 
 const DEFAULT_QUERY = `# Roster's API. \`me\` is you when the console's sign-in is sent, null otherwise.
 {
