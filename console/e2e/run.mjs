@@ -183,14 +183,13 @@ async function step(name, body) {
       if (page.isClosed()) continue;
       const path = join(tmpdir(), `roster-e2e-failure-${index}.png`);
       await page.screenshot({ path }).catch(() => {});
-      console.error(
-        `page ${index} (${page.url()}) at failure: ${path}\n${await page
-          .locator("main")
-          .innerText()
-          .catch(() => "")}`,
-      );
+      const shown = await page
+        .locator("main")
+        .innerText()
+        .catch(() => "");
+      console.error(`page ${index} (${page.url()}) at failure: ${path}\n${shown}`);
     }
-    throw new Error(`step "${name}" failed: ${error.message}`);
+    throw new Error(`step "${name}" failed: ${error.message}`, { cause: error });
   }
   steps.push(`ok  ${name} (${Date.now() - started} ms)`);
   console.log(`ok  ${name}`);
