@@ -14,7 +14,9 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         useTypeImports: true,
       },
-      presetConfig: { fragmentMasking: false },
+      // A component reads the fields of its own fragment only, through `getFragmentData`
+      // (named so that it is not taken for a React hook).
+      presetConfig: { fragmentMasking: { unmaskFunctionName: "getFragmentData" } },
     },
   },
 };

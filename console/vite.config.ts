@@ -20,7 +20,10 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      "/graphql": { target: roster, bypass: (req) => (req.headers.accept?.includes("text/html") ? req.url : undefined) },
+      "/graphql": {
+        target: roster,
+        bypass: (req) => (req.headers.accept?.includes("text/html") ? req.url : undefined),
+      },
       "/health": roster,
       "/schema.graphql": roster,
     },

@@ -104,8 +104,16 @@ async function startRoster(work, mailPort) {
     ROSTER_LOG: "warn",
     NO_COLOR: "1",
   };
-  execFileSync(binary, ["create-superuser", "--email", ADMIN, "--password", PASSWORD], { env, cwd: work, stdio: "ignore" });
-  const server = spawn(binary, ["serve"], { env, cwd: work, stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(binary, ["create-superuser", "--email", ADMIN, "--password", PASSWORD], {
+    env,
+    cwd: work,
+    stdio: "ignore",
+  });
+  const server = spawn(binary, ["serve"], {
+    env,
+    cwd: work,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
@@ -135,14 +143,16 @@ async function device(browser, base, problems, viewport = { width: 1280, height:
   pages.push(page);
   const origin = new URL(base).origin;
   page.on("request", (request) => {
-    if (request.method() === "POST" && request.postData()?.includes('"operationName":"Refresh"')) refreshes.count++;
+    if (request.method() === "POST" && request.postData()?.includes('"operationName":"Refresh"'))
+      refreshes.count++;
     const url = new URL(request.url());
     if (url.origin !== origin && url.protocol !== "data:" && url.protocol !== "blob:") {
       problems.push(`request to another host: ${request.url()}`);
     }
   });
   page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
+    if (message.type() === "error")
+      problems.push(`console error on ${page.url()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`page error on ${page.url()}: ${error.message}`));
   // The console asks before what cannot be taken back (deactivating, changing a role): yes.
@@ -173,9 +183,13 @@ async function step(name, body) {
       if (page.isClosed()) continue;
       const path = join(tmpdir(), `roster-e2e-failure-${index}.png`);
       await page.screenshot({ path }).catch(() => {});
-      console.error(`page ${index} (${page.url()}) at failure: ${path}\n${await page.locator("main").innerText().catch(() => "")}`);
+      const shown = await page
+        .locator("main")
+        .innerText()
+        .catch(() => "");
+      console.error(`page ${index} (${page.url()}) at failure: ${path}\n${shown}`);
     }
-    throw new Error(`step "${name}" failed: ${error.message}`);
+    throw new Error(`step "${name}" failed: ${error.message}`, { cause: error });
   }
   steps.push(`ok  ${name} (${Date.now() - started} ms)`);
   console.log(`ok  ${name}`);
@@ -233,7 +247,10 @@ async function main() {
       await page.getByRole("button", { name: "Save profile" }).click();
       await page.getByText("Saved.").waitFor();
       await page.reload();
-      check((await page.getByLabel("First name").inputValue()) === "Ada", "the first name was not kept");
+      check(
+        (await page.getByLabel("First name").inputValue()) === "Ada",
+        "the first name was not kept",
+      );
       await shot(page, "account");
     });
 
@@ -250,7 +267,10 @@ async function main() {
       await current.fill(PASSWORD);
       await profile.getByRole("button", { name: "Save profile" }).click();
       await profile.getByText("Your email address is not confirmed yet.").waitFor();
-      check((await profile.getByLabel("Email").inputValue()) === "ada.lovelace@example.com", "the new email was not kept");
+      check(
+        (await profile.getByLabel("Email").inputValue()) === "ada.lovelace@example.com",
+        "the new email was not kept",
+      );
       // And back, confirmed again (an address set by a change gets no reset link until then),
       // so the steps below go on as before.
       await profile.getByLabel("Email").fill("ada@example.com");
@@ -276,16 +296,22 @@ async function main() {
       await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
     });
 
-    await step("stays signed in past the access token's expiry (refreshing, not signing out)", async () => {
-      const before = refreshes.count;
-      await page.waitForTimeout((ACCESS_TTL_SECONDS + 2) * 1000);
-      await page.getByRole("link", { name: "Account" }).click();
-      await page.getByRole("heading", { name: "Where you are signed in" }).waitFor();
-      await page.getByRole("heading", { name: "Recent activity" }).waitFor();
-      await page.locator(".events li").first().waitFor();
-      check(refreshes.count > before, "no refresh was sent past the expiry");
-      check((await page.getByRole("heading", { name: "Sign in", exact: true }).count()) === 0, "signed out at expiry");
-    });
+    await step(
+      "stays signed in past the access token's expiry (refreshing, not signing out)",
+      async () => {
+        const before = refreshes.count;
+        await page.waitForTimeout((ACCESS_TTL_SECONDS + 2) * 1000);
+        await page.getByRole("link", { name: "Account" }).click();
+        await page.getByRole("heading", { name: "Where you are signed in" }).waitFor();
+        await page.getByRole("heading", { name: "Recent activity" }).waitFor();
+        await page.locator(".events li").first().waitFor();
+        check(refreshes.count > before, "no refresh was sent past the expiry");
+        check(
+          (await page.getByRole("heading", { name: "Sign in", exact: true }).count()) === 0,
+          "signed out at expiry",
+        );
+      },
+    );
 
     await step("revoke another device's session", async () => {
       const phone = await device(browser, base, problems);
@@ -299,7 +325,9 @@ async function main() {
       await revoke.first().waitFor();
       check((await revoke.count()) === 1, "one other session is listed");
       await revoke.click();
-      await page.waitForFunction(() => !document.querySelector('button[aria-label^="Sign out the session from"]'));
+      await page.waitForFunction(
+        () => !document.querySelector('button[aria-label^="Sign out the session from"]'),
+      );
       // The phone's next page load finds its session ended and goes back to sign in.
       await phone.page.reload();
       await phone.page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
@@ -336,8 +364,14 @@ async function main() {
       await page.getByLabel("Password").fill(RESET_PASSWORD);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
-      check((await page.getByRole("link", { name: "Users" }).count()) === 0, "a plain user sees the Users link");
-      check((await page.getByRole("link", { name: "Audit log" }).count()) === 0, "a plain user sees the Audit log link");
+      check(
+        (await page.getByRole("link", { name: "Users" }).count()) === 0,
+        "a plain user sees the Users link",
+      );
+      check(
+        (await page.getByRole("link", { name: "Audit log" }).count()) === 0,
+        "a plain user sees the Audit log link",
+      );
       await page.goto(`${base}/admin/users`);
       await page.getByRole("heading", { name: "Not allowed" }).waitFor();
     });
@@ -358,7 +392,10 @@ async function main() {
       await shot(admin, "user");
       // A failed sign-in of Ada's, which the admin then clears.
       await admin.request.post(`${base}/graphql`, {
-        data: { query: 'mutation { login(input: { login: "ada@example.com", password: "not her password" }) { accessToken } }' },
+        data: {
+          query:
+            'mutation { login(input: { login: "ada@example.com", password: "not her password" }) { accessToken } }',
+        },
       });
       await admin.getByRole("button", { name: "Clear failed sign-ins" }).click();
       await admin.getByText("Failed sign-ins forgotten: any lockout is over.").waitFor();
@@ -373,7 +410,12 @@ async function main() {
       const rows = admin.locator("tbody tr");
       check((await rows.count()) === 1, "the action filter left other events");
       const text = await rows.first().innerText();
-      check(text.includes("User deactivated") && text.includes(ADMIN) && text.includes("ada@example.com"), `the event row says ${text}`);
+      check(
+        text.includes("User deactivated") &&
+          text.includes(ADMIN) &&
+          text.includes("ada@example.com"),
+        `the event row says ${text}`,
+      );
       await shot(admin, "audit-log");
       await admin.getByRole("link", { name: "Users" }).click();
       await admin.getByRole("table").waitFor();
@@ -384,7 +426,9 @@ async function main() {
 
       await step("GraphiQL runs a query with the console's sign-in, and without it", async () => {
         // GraphiQL asks for the schema first; the editor runs queries once it has it.
-        const introspected = admin.waitForResponse((r) => r.url().endsWith("/graphql") && r.request().method() === "POST");
+        const introspected = admin.waitForResponse(
+          (r) => r.url().endsWith("/graphql") && r.request().method() === "POST",
+        );
         await admin.goto(`${base}/graphql`);
         await introspected;
         // The default query asks for `{ __typename me { email role } }`.

@@ -8,8 +8,8 @@ import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import "graphiql/setup-workers/vite";
 import "graphiql/style.css";
 import "./graphiql.css";
-import { refresh } from "./refresh";
-import { Session } from "./session";
+import { refresh } from "./app/refresh";
+import { Session } from "./app/session";
 
 const DEFAULT_QUERY = `# Roster's API. \`me\` is you when the console's sign-in is sent, null otherwise.
 {
@@ -56,7 +56,9 @@ function Page() {
               setSend(event.target.checked);
             }}
           />{" "}
-          {signedIn ? "Send my console sign-in" : "Not signed in to the console: requests are anonymous"}
+          {signedIn
+            ? "Send my console sign-in"
+            : "Not signed in to the console: requests are anonymous"}
         </label>
       </header>
       <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />

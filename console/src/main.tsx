@@ -1,13 +1,15 @@
-// The console's entry: one session, one urql client, the app.
-import { StrictMode, useMemo, useSyncExternalStore } from "react";
+// The console's entry: one session for the tab, and for each identity that signs in a fresh
+// urql client (so an empty cache) under the layout and its routes.
+import { StrictMode, useState, useSyncExternalStore } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "urql";
-import { App } from "./App";
-import { createClient } from "./client";
-import { refresh } from "./refresh";
-import { IDENTITY_KEY, Session } from "./session";
-import { ViewerProvider } from "./viewer";
-import "./style.css";
+import { createClient } from "./app/client";
+import { Layout } from "./app/layout";
+import { refresh } from "./app/refresh";
+import { Routes } from "./app/routes";
+import { IDENTITY_KEY, Session } from "./app/session";
+import { ViewerProvider } from "./app/viewer";
+import "./app/style.css";
 
 const session = new Session(window.localStorage);
 
@@ -26,28 +28,35 @@ session.subscribe(() => {
   }
 });
 
-/** A fresh client (and so an empty cache) and fresh pages for each identity. */
-function Root() {
-  const generation = useSyncExternalStore(
-    (listener) => session.subscribe(listener),
-    () => session.generation,
-  );
-  const current = useMemo(() => createClient(session), [generation]);
+/** One identity's console: its own client, and pages that show nothing of the one before. */
+function Identity() {
+  const [client] = useState(() => createClient(session));
   return (
-    <Provider value={current} key={generation}>
+    <Provider value={client}>
       <ViewerProvider session={session}>
-        <App />
+        <Layout>
+          <Routes />
+        </Layout>
       </ViewerProvider>
     </Provider>
   );
 }
 
+function Root() {
+  const generation = useSyncExternalStore(
+    (listener) => session.subscribe(listener),
+    () => session.generation,
+  );
+  return <Identity key={generation} />;
+}
+
 // Refresh ahead of expiry even when the page sits idle, so the next click is not delayed.
+async function refreshWhenDue() {
+  if (session.needsRefresh()) await refresh(session);
+  scheduleRefresh();
+}
 function scheduleRefresh() {
-  window.setTimeout(async () => {
-    if (session.needsRefresh()) await refresh(session);
-    scheduleRefresh();
-  }, Math.max(5_000, session.refreshDueIn()));
+  window.setTimeout(() => void refreshWhenDue(), Math.max(5_000, session.refreshDueIn()));
 }
 scheduleRefresh();
 

@@ -14,86 +14,110 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.SignOutDocument,
-    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n": typeof types.UpdateProfileDocument,
-    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.ChangePasswordDocument,
-    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": typeof types.SendVerificationEmailDocument,
-    "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": typeof types.MySessionsDocument,
-    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
-    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": typeof types.LogoutDocument,
-    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.MyActivityDocument,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.RefreshDocument,
+    "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": typeof types.TokensFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": typeof types.ViewerFragmentDoc,
+    "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": typeof types.MeDocument,
+    "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": typeof types.EventSummaryFragmentDoc,
+    "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": typeof types.NextPageFragmentDoc,
+    "\n  fragment ProfileFields on User {\n    email\n    username\n    firstName\n    lastName\n    phoneNumber\n    company\n    designation\n    address\n  }\n": typeof types.ProfileFieldsFragmentDoc,
+    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        ...EventSummary\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": typeof types.MyActivityDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": typeof types.ChangePasswordDocument,
     "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": typeof types.DeleteAccountDocument,
-    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.AuditEventsDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.LoginDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      ...Viewer\n    }\n  }\n": typeof types.UpdateProfileDocument,
+    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": typeof types.SendVerificationEmailDocument,
+    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": typeof types.AuditEventsDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.RegisterDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
-    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.GroupsDocument,
-    "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) @include(if: $members) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.GroupDetailDocument,
     "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateGroupDocument,
+    "\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n": typeof types.GroupFormFragmentDoc,
     "\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateGroupDocument,
-    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": typeof types.DeleteGroupDocument,
+    "\n  fragment GroupMembers on Group {\n    id\n    name\n    memberCount\n    members(first: 50) @include(if: $members) {\n      nodes {\n        id\n        email\n        fullName\n      }\n    }\n  }\n": typeof types.GroupMembersFragmentDoc,
     "\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n": typeof types.RemoveMemberDocument,
-    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
+    "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n": typeof types.GroupDetailDocument,
+    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": typeof types.DeleteGroupDocument,
+    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": typeof types.GroupsDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePermissionDocument,
+    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": typeof types.DeletePermissionDocument,
-    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n": typeof types.UserDetailDocument,
-    "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.UserChoicesDocument,
-    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n": typeof types.UserEventsDocument,
-    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateUserDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": typeof types.MySessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
+    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.SignOutDocument,
+    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": typeof types.LogoutDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
+    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.GroupChoicesDocument,
+    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": typeof types.UserAccessFragmentDoc,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": typeof types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": typeof types.SetUserActiveDocument,
     "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": typeof types.ClearLoginThrottleDocument,
-    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
-    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": typeof types.SetUserPermissionsDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": typeof types.DeleteUserDocument,
     "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": typeof types.RestoreUserDocument,
-    "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
-    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.GroupChoicesDocument,
-    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
-    "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n": typeof types.MeDocument,
+    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": typeof types.UserEventsDocument,
+    "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": typeof types.UserGroupsFragmentDoc,
+    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": typeof types.UserDetailDocument,
+    "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": typeof types.UserPermissionsFragmentDoc,
+    "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.PermissionChoicesDocument,
+    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": typeof types.SetUserPermissionsDocument,
+    "\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n": typeof types.UserProfileFragmentDoc,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateUserDocument,
+    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
 };
 const documents: Documents = {
-    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.SignOutDocument,
-    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n": types.UpdateProfileDocument,
-    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.ChangePasswordDocument,
-    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": types.SendVerificationEmailDocument,
-    "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": types.MySessionsDocument,
-    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
-    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": types.LogoutDocument,
-    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.MyActivityDocument,
+    "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RefreshDocument,
+    "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": types.TokensFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": types.ViewerFragmentDoc,
+    "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": types.MeDocument,
+    "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": types.EventSummaryFragmentDoc,
+    "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": types.NextPageFragmentDoc,
+    "\n  fragment ProfileFields on User {\n    email\n    username\n    firstName\n    lastName\n    phoneNumber\n    company\n    designation\n    address\n  }\n": types.ProfileFieldsFragmentDoc,
+    "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        ...EventSummary\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": types.MyActivityDocument,
+    "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": types.ChangePasswordDocument,
     "\n  mutation DeleteAccount($password: String!) {\n    deleteAccount(password: $password)\n  }\n": types.DeleteAccountDocument,
-    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.AuditEventsDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.LoginDocument,
-    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      ...Viewer\n    }\n  }\n": types.UpdateProfileDocument,
+    "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n": types.SendVerificationEmailDocument,
+    "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": types.AuditEventsDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": types.RegisterDocument,
+    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n": types.LoginDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
-    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.GroupsDocument,
-    "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) @include(if: $members) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": types.GroupDetailDocument,
     "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": types.CreateGroupDocument,
+    "\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n": types.GroupFormFragmentDoc,
     "\n  mutation UpdateGroup($id: ID!, $input: GroupInput!) {\n    updateGroup(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateGroupDocument,
-    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": types.DeleteGroupDocument,
+    "\n  fragment GroupMembers on Group {\n    id\n    name\n    memberCount\n    members(first: 50) @include(if: $members) {\n      nodes {\n        id\n        email\n        fullName\n      }\n    }\n  }\n": types.GroupMembersFragmentDoc,
     "\n  mutation RemoveMember($userId: ID!, $groupId: ID!) {\n    removeUserFromGroup(userId: $userId, groupId: $groupId) {\n      id\n    }\n  }\n": types.RemoveMemberDocument,
-    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
+    "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n": types.GroupDetailDocument,
+    "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": types.DeleteGroupDocument,
+    "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": types.GroupsDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": types.CreatePermissionDocument,
+    "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": types.DeletePermissionDocument,
-    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n": types.UserDetailDocument,
-    "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n": types.UserChoicesDocument,
-    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n": types.UserEventsDocument,
-    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateUserDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": types.MySessionsDocument,
+    "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
+    "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.SignOutDocument,
+    "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": types.LogoutDocument,
+    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
+    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.GroupChoicesDocument,
+    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": types.UserAccessFragmentDoc,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": types.SetUserActiveDocument,
     "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": types.ClearLoginThrottleDocument,
-    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
-    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": types.SetUserPermissionsDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": types.DeleteUserDocument,
     "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": types.RestoreUserDocument,
-    "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
-    "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.GroupChoicesDocument,
-    "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
-    "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n": types.MeDocument,
+    "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": types.UserEventsDocument,
+    "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": types.UserGroupsFragmentDoc,
+    "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": types.UserDetailDocument,
+    "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": types.UserPermissionsFragmentDoc,
+    "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": types.PermissionChoicesDocument,
+    "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": types.SetUserPermissionsDocument,
+    "\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n": types.UserProfileFragmentDoc,
+    "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateUserDocument,
+    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
 };
 
 /**
@@ -113,35 +137,39 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"): (typeof documents)["\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"];
+export function graphql(source: "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n    }\n  }\n"];
+export function graphql(source: "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n"): (typeof documents)["\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+export function graphql(source: "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"): (typeof documents)["\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"];
+export function graphql(source: "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    mySessions {\n      id\n      createdAt\n      lastUsedAt\n      expiresAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"];
+export function graphql(source: "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n"): (typeof documents)["\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
+export function graphql(source: "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n"): (typeof documents)["\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"): (typeof documents)["\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"];
+export function graphql(source: "\n  fragment ProfileFields on User {\n    email\n    username\n    firstName\n    lastName\n    phoneNumber\n    company\n    designation\n    address\n  }\n"): (typeof documents)["\n  fragment ProfileFields on User {\n    email\n    username\n    firstName\n    lastName\n    phoneNumber\n    company\n    designation\n    address\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        id\n        occurredAt\n        action\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        ...EventSummary\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyActivity($after: String) {\n    myAuditEvents(first: 20, after: $after) {\n      nodes {\n        ...EventSummary\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {\n    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -149,15 +177,15 @@ export function graphql(source: "\n  mutation DeleteAccount($password: String!) 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        groupId\n        permissionId\n        ipAddress\n        userAgent\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      ...Viewer\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      ...Viewer\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"): (typeof documents)["\n  mutation SendVerificationEmail {\n    sendVerificationEmail\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+export function graphql(source: "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -165,7 +193,15 @@ export function graphql(source: "\n  mutation RequestPasswordReset($email: Strin
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -173,15 +209,11 @@ export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n  
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) @include(if: $members) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"): (typeof documents)["\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      description\n      memberCount\n      permissions {\n        id\n        codename\n      }\n      members(first: 50) @include(if: $members) {\n        nodes {\n          id\n          email\n          fullName\n        }\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n"): (typeof documents)["\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -189,7 +221,7 @@ export function graphql(source: "\n  mutation UpdateGroup($id: ID!, $input: Grou
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"];
+export function graphql(source: "\n  fragment GroupMembers on Group {\n    id\n    name\n    memberCount\n    members(first: 50) @include(if: $members) {\n      nodes {\n        id\n        email\n        fullName\n      }\n    }\n  }\n"): (typeof documents)["\n  fragment GroupMembers on Group {\n    id\n    name\n    memberCount\n    members(first: 50) @include(if: $members) {\n      nodes {\n        id\n        email\n        fullName\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -197,7 +229,15 @@ export function graphql(source: "\n  mutation RemoveMember($userId: ID!, $groupI
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"): (typeof documents)["\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"];
+export function graphql(source: "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n"): (typeof documents)["\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -205,23 +245,39 @@ export function graphql(source: "\n  mutation CreatePermission($input: Permissio
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"): (typeof documents)["\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      phoneNumber\n      company\n      designation\n      address\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      groups {\n        id\n        name\n      }\n      directPermissions {\n        id\n        codename\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"): (typeof documents)["\n  query UserChoices($groups: Boolean!, $permissions: Boolean!) {\n    groups(first: 100) @include(if: $groups) {\n      nodes {\n        id\n        name\n      }\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n      name\n    }\n  }\n"];
+export function graphql(source: "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"): (typeof documents)["\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        id\n        occurredAt\n        action\n        details\n        actor {\n          email\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"): (typeof documents)["\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"): (typeof documents)["\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n"): (typeof documents)["\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -237,14 +293,6 @@ export function graphql(source: "\n  mutation ClearLoginThrottle($userId: ID!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
 export function graphql(source: "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n"): (typeof documents)["\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -253,19 +301,43 @@ export function graphql(source: "\n  mutation RestoreUser($id: ID!) {\n    resto
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Users($first: Int, $after: String, $last: Int, $before: String, $offset: Int, $filter: UserFilter, $orderBy: UserOrder) {\n    users(first: $first, after: $after, last: $last, before: $before, offset: $offset, filter: $filter, orderBy: $orderBy) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n"): (typeof documents)["\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n"): (typeof documents)["\n  query Me {\n    me {\n      id\n      email\n      emailVerified\n      username\n      firstName\n      lastName\n      fullName\n      phoneNumber\n      address\n      company\n      designation\n      role\n      isAdmin\n      permissions {\n        codename\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"): (typeof documents)["\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n"): (typeof documents)["\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n"): (typeof documents)["\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

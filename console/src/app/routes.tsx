@@ -1,0 +1,113 @@
+// Which page each path shows, and who may see it: signed-out visitors reach only the sign-in
+// pages and the mailed links' pages; an administration page also needs its permission, as
+// `me` reports it.
+import type { ReactNode } from "react";
+import { Link, Redirect, Route, Switch, useLocation } from "wouter";
+import { Forbidden } from "../components/forbidden";
+import { AccountPage } from "../features/account/account-page";
+import { AuditPage } from "../features/audit/audit-page";
+import { ForgotPassword } from "../features/auth/forgot-password";
+import { Register } from "../features/auth/register";
+import { ResetPassword } from "../features/auth/reset-password";
+import { returnTo } from "../features/auth/return-to";
+import { SignIn } from "../features/auth/sign-in";
+import { VerifyEmail } from "../features/auth/verify-email";
+import { GroupPage } from "../features/groups/group-page";
+import { GroupsPage } from "../features/groups/groups-page";
+import { PermissionsPage } from "../features/permissions/permissions-page";
+import { UserPage } from "../features/users/user-page";
+import { UsersPage } from "../features/users/users-page";
+import { PERMISSIONS, type Codename } from "./permissions";
+import { allowed, useViewer } from "./viewer";
+
+/** A page for signed-in viewers only, and of those for holders of `needs` when given. */
+function Private({ needs, children }: { needs?: Codename; children: ReactNode }) {
+  const { me, loading, unreachable, refetch } = useViewer();
+  if (loading) return <p>Loading…</p>;
+  if (unreachable) {
+    return (
+      <p className="problem" role="alert">
+        Roster could not be reached; you are still signed in.{" "}
+        <button type="button" onClick={refetch}>
+          Try again
+        </button>
+      </p>
+    );
+  }
+  if (!me) return <SignInFirst />;
+  if (needs && !allowed(me, needs)) return <Forbidden />;
+  return <>{children}</>;
+}
+
+/** Sends a signed-out visitor to sign in, and back here afterwards. */
+function SignInFirst() {
+  const [location] = useLocation();
+  const search = window.location.search;
+  return <Redirect to={`/sign-in?next=${encodeURIComponent(location + search)}`} />;
+}
+
+/** On `/sign-in` while signed in: on to where the visitor was going. */
+function SignedIn() {
+  return <Redirect to={returnTo(new URLSearchParams(window.location.search).get("next"))} />;
+}
+
+export function Routes() {
+  const { me, loading } = useViewer();
+  return (
+    <Switch>
+      <Route path="/">
+        {loading ? <p>Loading…</p> : <Redirect to={me ? "/account" : "/sign-in"} />}
+      </Route>
+      <Route path="/sign-in">{me ? <SignedIn /> : <SignIn />}</Route>
+      <Route path="/register">{me ? <Redirect to="/account" /> : <Register />}</Route>
+      <Route path="/forgot-password" component={ForgotPassword} />
+      <Route path="/reset-password" component={ResetPassword} />
+      <Route path="/verify-email" component={VerifyEmail} />
+      <Route path="/account">
+        <Private>
+          <AccountPage />
+        </Private>
+      </Route>
+      <Route path="/admin/users">
+        <Private needs={PERMISSIONS.USERS_VIEW}>
+          <UsersPage />
+        </Private>
+      </Route>
+      <Route path="/admin/users/:id">
+        {(params) => (
+          <Private needs={PERMISSIONS.USERS_VIEW}>
+            <UserPage id={params.id} />
+          </Private>
+        )}
+      </Route>
+      <Route path="/admin/groups">
+        <Private needs={PERMISSIONS.GROUPS_VIEW}>
+          <GroupsPage />
+        </Private>
+      </Route>
+      <Route path="/admin/groups/:id">
+        {(params) => (
+          <Private needs={PERMISSIONS.GROUPS_VIEW}>
+            <GroupPage id={params.id} />
+          </Private>
+        )}
+      </Route>
+      <Route path="/admin/permissions">
+        <Private needs={PERMISSIONS.PERMISSIONS_VIEW}>
+          <PermissionsPage />
+        </Private>
+      </Route>
+      <Route path="/admin/audit">
+        <Private needs={PERMISSIONS.AUDIT_VIEW}>
+          <AuditPage />
+        </Private>
+      </Route>
+      <Route>
+        <h1>Not found</h1>
+        <p>
+          There is no such page. <Link href="/">Go to the start</Link>
+        </p>
+      </Route>
+    </Switch>
+  );
+}

@@ -1,0 +1,34 @@
+// Deleting one's own account, confirmed with the password: signed out everywhere at once.
+import { graphql } from "../../gql";
+import { useAction } from "../../app/use-action";
+import { useSession } from "../../app/use-session";
+import { Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
+
+const DELETE_ACCOUNT = graphql(`
+  mutation DeleteAccount($password: String!) {
+    deleteAccount(password: $password)
+  }
+`);
+
+export function DeleteAccount() {
+  const session = useSession();
+  const remove = useAction(DELETE_ACCOUNT);
+  async function submit(form: HTMLFormElement) {
+    const data = await remove.run({ password: fieldText(form, "password") });
+    if (data?.deleteAccount) session.end();
+  }
+  return (
+    <section aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete your account</h2>
+      <p>
+        You will be signed out everywhere and cannot sign in again. An administrator can restore the
+        account.
+      </p>
+      <Form onSubmit={submit}>
+        <Outcome of={[remove]} />
+        <PasswordField label="Your password, to confirm" name="password" problem={remove.problem} />
+        <Submit busy={remove.busy}>Delete my account</Submit>
+      </Form>
+    </section>
+  );
+}

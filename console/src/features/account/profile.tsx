@@ -1,0 +1,86 @@
+// The viewer's profile, and the link that confirms its email address. A new address is a
+// credential change: the API asks for the current password with it.
+import { useState } from "react";
+import { graphql } from "../../gql";
+import { useAction } from "../../app/use-action";
+import { useViewer, type Me } from "../../app/viewer";
+import { Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
+import { ProfileFields, profileInput, profileKey } from "../../components/profile-fields";
+
+const UPDATE_PROFILE = graphql(`
+  mutation UpdateProfile($input: UpdateProfileInput!) {
+    updateProfile(input: $input) {
+      ...Viewer
+    }
+  }
+`);
+
+const SEND_VERIFICATION = graphql(`
+  mutation SendVerificationEmail {
+    sendVerificationEmail
+  }
+`);
+
+export function Profile({ me }: { me: Me }) {
+  const { refetch } = useViewer();
+  const update = useAction(UPDATE_PROFILE, { onSuccess: refetch });
+  const [emailDraft, setEmailDraft] = useState(me.email);
+  const emailChanges = emailDraft.trim().toLowerCase() !== me.email;
+  async function submit(form: HTMLFormElement) {
+    const input = profileInput(form);
+    if (emailChanges) input.currentPassword = fieldText(form, "currentPassword");
+    await update.run({ input }, "Saved.");
+  }
+  return (
+    <section aria-labelledby="profile-heading">
+      <h2 id="profile-heading">Profile</h2>
+      {!me.emailVerified && <Unconfirmed />}
+      <Form onSubmit={submit} key={profileKey(me)}>
+        <Outcome of={[update]} />
+        <div className="grid">
+          <ProfileFields
+            profile={me}
+            problem={update.problem}
+            own
+            email={{ onChange: (event) => setEmailDraft(event.currentTarget.value) }}
+          />
+          {emailChanges && (
+            <PasswordField
+              label="Current password"
+              name="currentPassword"
+              hint="Needed to change your email address."
+              problem={update.problem}
+            />
+          )}
+        </div>
+        <Submit busy={update.busy}>Save profile</Submit>
+      </Form>
+    </section>
+  );
+}
+
+/** The address is not confirmed yet: a button that mails the link again. */
+function Unconfirmed() {
+  const send = useAction(SEND_VERIFICATION);
+  const said = send.problem?.message ?? send.notice;
+  return (
+    <p className="notice">
+      Your email address is not confirmed yet.{" "}
+      <button
+        type="button"
+        className="link"
+        onClick={() =>
+          void send.run({}, (data) =>
+            data.sendVerificationEmail
+              ? "A new link is on its way."
+              : "Your address is already confirmed.",
+          )
+        }
+        disabled={send.busy}
+      >
+        Send the link again
+      </button>
+      {said && <span role="status"> {said}</span>}
+    </p>
+  );
+}
