@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod console;
 mod credentials;
+mod docs;
 mod faults;
 mod hardening;
 mod http;
