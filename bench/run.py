@@ -325,7 +325,7 @@ end
 """),
         ("keyset page 9,950 deep", KEYSET, {"after": cursor}, admin, "-t2 -c32", ""),
         # Logins of many users, as real traffic is: one account may have only a few attempts in
-        # flight from one address (see README, login throttling).
+        # flight from one address (see docs/limits.md, login throttling).
         ("login", LOGIN, {}, None, "-t2 -c8", LOGIN_ROTATION),
         ("refresh", REFRESH, {"t": "x"}, None, "-t2 -c2", f"""
 local tokens = {json.dumps(refresh_tokens).replace("[", "{").replace("]", "}")}

@@ -3,7 +3,7 @@
 // Every page is checked for requests to any other host and for console errors.
 //
 //   node e2e/run.mjs [path/to/roster]      (default: ../target/debug/roster)
-//   SCREENSHOTS=../docs/screenshots node e2e/run.mjs   also writes the README's screenshots
+//   SCREENSHOTS=../docs/screenshots node e2e/run.mjs   also writes the screenshots docs/console.md shows
 //
 // It starts its own server and mail server on free loopback ports, in a temporary directory,
 // and stops both (by their handles) when it ends, passing or failing.

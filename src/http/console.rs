@@ -1,4 +1,4 @@
-//! The web console and GraphiQL, built from `console/` (see its README section) into
+//! The web console and GraphiQL, built from `console/` (see `docs/console.md`) into
 //! `console/dist` and embedded in the binary at compile time, so a fresh machine serves them
 //! without Node and a browser loads nothing from any other host.
 //!

@@ -1,5 +1,5 @@
 // Who is signed in, as far as this browser knows: the access token in memory only, the refresh
-// token in localStorage (so a reload stays signed in; see the README on the XSS trade-off and
+// token in localStorage (so a reload stays signed in; see docs/console.md on the XSS trade-off and
 // the CSP that bounds it). Pure state with listeners: no React, no network, so it is
 // unit-tested on its own.
 
