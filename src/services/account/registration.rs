@@ -6,8 +6,8 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use crate::auth::viewer::ClientInfo;
 use crate::db::{self, entities::users};
 use crate::error::AppResult;
-use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
+use crate::services::recovery;
 use crate::services::rules::profile_fields::{self, NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -40,21 +40,13 @@ pub async fn register(
         .session(tokens.session_id)
         .client(client);
     audit::record(&txn, event).await?;
-    outbox::enqueue(
-        &txn,
-        MailKind::EmailVerification,
-        Some(user.id),
-        &user.email,
-        now,
-    )
-    .await?;
-    let event = Event::new(Action::EmailVerificationSent)
-        .actor(user.id)
-        .user(user.id)
-        .session(tokens.session_id)
-        .client(client)
-        .details(serde_json::json!({ "email": user.email }));
-    audit::record(&txn, event).await?;
+    let said_by = |event: Event| {
+        event
+            .actor(user.id)
+            .session(tokens.session_id)
+            .client(client)
+    };
+    recovery::queue_verification(&txn, &user, now, said_by).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok((user, tokens))

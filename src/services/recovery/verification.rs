@@ -1,7 +1,8 @@
 //! Email verification: `sendVerificationEmail` queues another link (bounded per hour),
 //! `verifyEmail` redeems one and marks the address it was mailed to verified.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
@@ -37,22 +38,26 @@ pub async fn send_verification_email(state: &AppState, viewer: &Viewer) -> AppRe
             retry_after_secs: wait.max(1) as u64,
         });
     }
-    outbox::enqueue(
-        &txn,
-        MailKind::EmailVerification,
-        Some(user.id),
-        &user.email,
-        now,
-    )
-    .await?;
-    let event = Event::new(Action::EmailVerificationSent)
-        .by(viewer)
-        .user(user.id)
-        .details(serde_json::json!({ "email": user.email }));
-    audit::record(&txn, event).await?;
+    queue_verification(&txn, &user, now, |event| event.by(viewer)).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok(true)
+}
+
+/// Queues a mail with a verification link to `user`'s address and records
+/// `EMAIL_VERIFICATION_SENT`, which `said_by` completes with who asked (and from where).
+pub(crate) async fn queue_verification(
+    txn: &impl ConnectionTrait,
+    user: &users::Model,
+    now: DateTime<Utc>,
+    said_by: impl FnOnce(Event) -> Event,
+) -> AppResult<()> {
+    let kind = MailKind::EmailVerification;
+    outbox::enqueue(txn, kind, Some(user.id), &user.email, now).await?;
+    let event = Event::new(Action::EmailVerificationSent)
+        .user(user.id)
+        .details(serde_json::json!({ "email": user.email }));
+    audit::record(txn, said_by(event)).await
 }
 
 /// `verifyEmail`: with a live verification token, marks the address it was mailed to
