@@ -1,7 +1,8 @@
-//! Authentication: tokens, passwords, throttling, and the request's viewer. Plain Rust over
-//! the database; how the schema reads and guards with them is `graphql::context` and
-//! `graphql::guards`.
+//! Authentication: tokens, passwords, throttling, the request's viewer, and the built-in
+//! permissions' codenames. Plain Rust over the database; how the schema reads and guards with
+//! them is `graphql::context` and `graphql::guards`.
 
+pub mod codenames;
 pub mod password;
 pub mod throttle;
 pub mod tokens;
