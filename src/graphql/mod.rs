@@ -1,20 +1,20 @@
 //! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain
 //! (`account`, `users`, `groups`, `permissions`), and `Api::execute`, which checks one request
 //! against the limits (`limits`) and runs it with its own data (credentials, fresh DataLoaders,
-//! the record `nulls` keeps).
+//! the record `failed_field_nulls` keeps).
 
 pub mod account;
 pub mod audit;
 pub mod context;
+mod failed_field_nulls;
 pub mod groups;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
-mod nulls;
 pub mod permissions;
 pub mod types;
 pub mod users;
-mod verified;
+mod verified_email_gate;
 
 use std::sync::Arc;
 
@@ -83,7 +83,7 @@ impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
         let mut builder = schema_builder().data(state.clone());
         if state.require_verified_email {
-            builder = builder.extension(verified::RequireVerifiedEmail);
+            builder = builder.extension(verified_email_gate::RequireVerifiedEmail);
         }
         let schema = if options.introspection {
             builder.finish()
@@ -142,7 +142,7 @@ impl Api {
         request: async_graphql::Request,
         credentials: Credentials,
     ) -> async_graphql::Response {
-        let nulls = Arc::new(nulls::Nulls::default());
+        let nulls = Arc::new(failed_field_nulls::FailedFieldNulls::default());
         let mut request = request;
         let credentials = credentials.per_root_field(is_mutation(&mut request));
         let request = request
