@@ -1,11 +1,24 @@
-//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain
-//! (`account`, `users`, `groups`, `permissions`), and `Api::execute`, which checks one request
-//! against the limits (`limits`) and runs it with its own data (credentials, fresh DataLoaders,
-//! the record `failed_field_nulls` keeps).
+//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain,
+//! and `Api::execute`, which checks one request against the limits and runs it with its own
+//! data (credentials, fresh DataLoaders, the record of where failed fields' nulls go).
+//!
+//! - Domains (resolvers, thin): `account` (the viewer's own account and sessions), `users`,
+//!   `groups`, `permissions`, `audit`.
+//! - `types`: the output types, written by hand (never entities).
+//! - `loaders`: the DataLoaders every relationship goes through, fresh per request.
+//! - `context`: what resolvers read from the context (`ctx.viewer()`), and `ViewedBy`.
+//! - `guards`: authorization declared on fields (`AdminOr::permission(codenames::...)`).
+//! - `limits`: what a request must pass before it executes (parsing, depth, aliases, cost).
+//! - `errors`: how errors become what clients see (`extensions.code` and the rest).
+//! - `failed_field_nulls`: spec-conforming nulls for failed fields, which the pinned engine
+//!   does not write itself.
+//! - `verified_email_gate`: `--require-verified-email`, the schema extension that keeps an
+//!   unverified account's token to the root fields API.md lists.
 
 pub mod account;
 pub mod audit;
 pub mod context;
+pub mod errors;
 mod failed_field_nulls;
 pub mod groups;
 pub mod guards;
@@ -111,7 +124,7 @@ impl Api {
         &self,
         request: async_graphql::Request,
     ) -> Result<async_graphql::Request, async_graphql::ServerError> {
-        self.checks.check(request)
+        self.checks.check(request).map_err(Into::into)
     }
 
     /// Checks and runs one GraphQL request (`check`, then `run`).
@@ -150,7 +163,7 @@ impl Api {
             .data(loaders::loaders(self.state.db.clone()))
             .data(nulls.clone());
         let mut response = self.schema.execute(request).await;
-        limits::code(&mut response);
+        errors::code_engine_errors(&mut response);
         nulls.apply(&mut response);
         crate::metrics::graphql_operation(&response);
         response

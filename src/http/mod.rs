@@ -39,7 +39,7 @@ use self::responses::{
 };
 use crate::auth::viewer::{ClientInfo, Credentials};
 use crate::config::Settings;
-use crate::graphql::{self, SchemaOptions, limits};
+use crate::graphql::{self, SchemaOptions, errors, limits};
 use crate::state::AppState;
 
 /// Largest request body accepted (a GraphQL document with variables is far smaller).
@@ -254,7 +254,7 @@ fn too_large() -> Response {
     let mut response = request_error(
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
-        "BAD_USER_INPUT",
+        errors::BAD_USER_INPUT,
     );
     response
         .headers_mut()
@@ -341,7 +341,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "POST bodies must be JSON (Content-Type: application/json)",
-            "BAD_USER_INPUT",
+            errors::BAD_USER_INPUT,
         );
     }
     let peer = peer_of(&request);
@@ -375,7 +375,7 @@ async fn graphql_post(State(shared): State<Shared>, request: Request) -> Respons
                     requests.len(),
                     limits::MAX_BATCH
                 ),
-                limits::VALIDATION_FAILED,
+                errors::VALIDATION_FAILED,
             );
         }
         // Each operation of a batch gets its own request data (viewer, DataLoaders).
@@ -436,7 +436,7 @@ async fn graphql_get(State(shared): State<Shared>, request: Request) -> Response
         let mut response = request_error(
             StatusCode::METHOD_NOT_ALLOWED,
             "mutations must be sent with POST",
-            "BAD_USER_INPUT",
+            errors::BAD_USER_INPUT,
         );
         response
             .headers_mut()
