@@ -1,15 +1,17 @@
 //! `AppError`: the one error type services return. Every variant is something a client can act
-//! on, and every message is safe to show; internal causes are logged here, once, and surface
-//! as "internal error". Database errors are mapped in one place (`From<DbErr>`): a unique
-//! violation becomes `CONFLICT` on the field its index guards.
+//! on, and every message is safe to show; internal causes are logged once, when the error is
+//! converted for a response, and surface as "internal error". Database errors are mapped in
+//! one place (`From<DbErr>`): a unique violation becomes `CONFLICT` on the field its index
+//! guards.
 //!
-//! `AppError` deliberately does not implement `Display`: async-graphql turns any `Display`
-//! error into a GraphQL error without `extensions.code`, so without `Display` the only way
-//! into a response is `From<AppError> for async_graphql::Error`, which always sets the code.
+//! Nothing here knows of GraphQL: how a response shows an `AppError` (`extensions.code`,
+//! `fields`, `retryAfter`, `reason`) is `From<AppError> for async_graphql::Error`, in
+//! `graphql::errors`. `AppError` deliberately does not implement `Display`: async-graphql turns
+//! any `Display` error into a GraphQL error without `extensions.code`, so without `Display` the
+//! only way into a response is that conversion, which always sets the code.
 
 use std::collections::BTreeMap;
 
-use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr, TransactionError};
 
 /// Per-field messages for `BAD_USER_INPUT`: `{"password": ["too short"]}`.
@@ -124,55 +126,6 @@ impl AppError {
     }
 }
 
-impl From<AppError> for async_graphql::Error {
-    fn from(error: AppError) -> Self {
-        if let AppError::Internal(cause) = &error {
-            tracing::error!(error = %cause, "internal error while answering a request");
-        }
-        async_graphql::Error::new(error.message()).extend_with(|_, extensions| {
-            extensions.set("code", error.code());
-            match &error {
-                AppError::InvalidInput(fields) => {
-                    extensions.set("fields", fields_value(fields.fields()))
-                }
-                AppError::Conflict {
-                    field: Some(field),
-                    message,
-                } => {
-                    extensions.set("field", *field);
-                    let mut fields = BTreeMap::new();
-                    fields.insert((*field).to_owned(), vec![message.clone()]);
-                    extensions.set("fields", fields_value(&fields));
-                }
-                AppError::TooManyRequests { retry_after_secs } => {
-                    extensions.set("retryAfter", *retry_after_secs)
-                }
-                AppError::EmailNotVerified => extensions.set("reason", "EMAIL_NOT_VERIFIED"),
-                _ => {}
-            }
-        })
-    }
-}
-
-fn fields_value(fields: &BTreeMap<String, Vec<String>>) -> async_graphql::Value {
-    async_graphql::Value::Object(
-        fields
-            .iter()
-            .map(|(field, messages)| {
-                (
-                    async_graphql::Name::new(field),
-                    async_graphql::Value::List(
-                        messages
-                            .iter()
-                            .map(|m| async_graphql::Value::String(m.clone()))
-                            .collect(),
-                    ),
-                )
-            })
-            .collect(),
-    )
-}
-
 impl From<DbErr> for AppError {
     fn from(error: DbErr) -> Self {
         match error.sql_err() {
@@ -233,12 +186,5 @@ mod tests {
             Some("name")
         );
         assert_eq!(unique_field("UNIQUE constraint failed: sessions.id"), None);
-    }
-
-    #[test]
-    fn internal_errors_never_show_their_cause() {
-        let error = AppError::internal("relation \"users\" does not exist: SELECT * FROM users");
-        let gql: async_graphql::Error = error.into();
-        assert_eq!(gql.message, "internal error");
     }
 }

@@ -1,5 +1,7 @@
 //! Roster's schema, one file per step. Steps that have shipped are never edited: a change is a
 //! new step. This crate never imports the application; entities live in `src/db/entities`.
+//! `permissions` names the built-in permissions (codenames and seeded rows), which the
+//! application's guards share.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -16,6 +18,7 @@ mod m20261202_000010_index_live_users;
 mod m20261203_000011_create_account_recovery;
 mod m20261203_000012_create_audit_events;
 mod m20261206_000013_keep_credentials_with_their_owner;
+pub mod permissions;
 
 /// Applies Roster's migrations in order.
 pub struct Migrator;

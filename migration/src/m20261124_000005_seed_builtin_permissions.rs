@@ -1,44 +1,15 @@
-//! The built-in permissions that API.md's guards name. Ids are fixed so that every database
-//! (and every replica) agrees on them.
+//! The built-in permissions that API.md's guards name: the rows of
+//! `permissions::SEEDED_FIRST`, fixed like this step. Ids are fixed so that every database (and
+//! every replica) agrees on them.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::prelude::{ChronoUtc, Uuid};
 
 use crate::m20261124_000004_create_groups_and_permissions::Permissions;
+use crate::permissions::SEEDED_FIRST;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-/// (codename, name, description)
-const BUILTIN: [(&str, &str, &str); 7] = [
-    (
-        "users.view",
-        "View users",
-        "List, search and read every user account.",
-    ),
-    ("users.create", "Create users", "Create user accounts."),
-    (
-        "users.update",
-        "Update users",
-        "Edit user accounts and activate or deactivate them.",
-    ),
-    (
-        "users.delete",
-        "Delete users",
-        "Delete and restore user accounts.",
-    ),
-    ("groups.view", "View groups", "List and read groups."),
-    (
-        "groups.manage",
-        "Manage groups",
-        "Create, edit and delete groups and their members.",
-    ),
-    (
-        "permissions.view",
-        "View permissions",
-        "List the permissions that exist.",
-    ),
-];
 
 fn builtin_id(index: usize) -> Uuid {
     Uuid::from_u128(0x0000_0000_0000_4000_8000_7065_726d_0000 + index as u128 + 1)
@@ -56,12 +27,12 @@ impl MigrationTrait for Migration {
             Permissions::CreatedAt,
         ]);
         let now = ChronoUtc::now();
-        for (index, (codename, name, description)) in BUILTIN.iter().enumerate() {
+        for (index, permission) in SEEDED_FIRST.iter().enumerate() {
             insert.values_panic([
                 builtin_id(index).into(),
-                (*codename).into(),
-                (*name).into(),
-                (*description).into(),
+                permission.codename.into(),
+                permission.name.into(),
+                permission.description.into(),
                 now.into(),
             ]);
         }
@@ -69,7 +40,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let codenames = BUILTIN.iter().map(|(codename, _, _)| *codename);
+        let codenames = SEEDED_FIRST.iter().map(|permission| permission.codename);
         manager
             .exec_stmt(
                 Query::delete()

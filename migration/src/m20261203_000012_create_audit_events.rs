@@ -1,5 +1,6 @@
 //! The audit log: `audit_events`, one row per recorded action, newest first by `(occurred_at,
-//! id)`, and the built-in permission `audit.view` that lets a non-ADMIN read it.
+//! id)`, and the built-in permission `audit.view` that lets a non-ADMIN read it (its row is
+//! `permissions::SEEDED_WITH_AUDIT_LOG`).
 //!
 //! Events outlive the accounts, groups and permissions they name, so their ids carry no
 //! foreign keys. Each filter `auditEvents` offers has an index that ends in the listing order,
@@ -9,6 +10,7 @@ use sea_orm_migration::sea_orm::prelude::{ChronoUtc, Uuid};
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261124_000004_create_groups_and_permissions::Permissions;
+use crate::permissions::SEEDED_WITH_AUDIT_LOG;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -81,9 +83,9 @@ impl MigrationTrait for Migration {
                     ])
                     .values_panic([
                         AUDIT_VIEW_ID.into(),
-                        "audit.view".into(),
-                        "View the audit log".into(),
-                        "Read every event of the audit log.".into(),
+                        SEEDED_WITH_AUDIT_LOG.codename.into(),
+                        SEEDED_WITH_AUDIT_LOG.name.into(),
+                        SEEDED_WITH_AUDIT_LOG.description.into(),
                         ChronoUtc::now().into(),
                     ])
                     .to_owned(),
@@ -96,7 +98,7 @@ impl MigrationTrait for Migration {
             .exec_stmt(
                 Query::delete()
                     .from_table(Permissions::Table)
-                    .and_where(Expr::col(Permissions::Codename).eq("audit.view"))
+                    .and_where(Expr::col(Permissions::Codename).eq(SEEDED_WITH_AUDIT_LOG.codename))
                     .to_owned(),
             )
             .await?;

@@ -8,6 +8,7 @@
 
 use async_graphql::{Context, Object, Result};
 
+use crate::auth::codenames;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{AdminOr, Authenticated};
 use crate::graphql::limits;
@@ -21,7 +22,7 @@ pub struct AuditQuery;
 impl AuditQuery {
     /// Every event, newest first. ADMIN or `audit.view`.
     #[graphql(
-        guard = "AdminOr::permission(\"audit.view\")",
+        guard = "AdminOr::permission(codenames::AUDIT_VIEW)",
         complexity = "limits::page_cost(first, last, child_complexity)"
     )]
     async fn audit_events(

@@ -9,8 +9,8 @@ use async_graphql::{Context, QueryPathSegment};
 
 use crate::auth::viewer::{Credentials, Viewer};
 use crate::error::{AppError, AppResult};
+use crate::graphql::failed_field_nulls::FailedFieldNulls;
 use crate::graphql::loaders::Loaders;
-use crate::graphql::nulls::Nulls;
 use crate::state::AppState;
 
 /// Small accessors every resolver uses.
@@ -23,10 +23,10 @@ pub trait ContextExt {
     /// The viewer if any; `UNAUTHENTICATED` only for a bad token.
     fn maybe_viewer(&self) -> impl Future<Output = AppResult<Option<Arc<Viewer>>>> + Send;
     /// For a nullable field: its value, or `None` with the error recorded at this field, so
-    /// the field answers `null` beside its error as GraphQL says (see `nulls`).
+    /// the field answers `null` beside its error as GraphQL says (see `failed_field_nulls`).
     fn or_null<T, E: Into<async_graphql::Error>>(&self, result: Result<Option<T>, E>) -> Option<T>;
     /// For a nullable field whose value has fields of its own: records this field as where
-    /// the null of a failing non-null field below lands (see `nulls`).
+    /// the null of a failing non-null field below lands (see `failed_field_nulls`).
     fn nullable<T>(&self, value: Option<T>) -> Option<T>;
 }
 
@@ -73,7 +73,7 @@ impl ContextExt for Context<'_> {
         match result {
             Ok(value) => self.nullable(value),
             Err(error) => {
-                self.data_unchecked::<Arc<Nulls>>()
+                self.data_unchecked::<Arc<FailedFieldNulls>>()
                     .caught(self, error.into());
                 None
             }
@@ -82,7 +82,8 @@ impl ContextExt for Context<'_> {
 
     fn nullable<T>(&self, value: Option<T>) -> Option<T> {
         if value.is_some() {
-            self.data_unchecked::<Arc<Nulls>>().may_land(self);
+            self.data_unchecked::<Arc<FailedFieldNulls>>()
+                .may_land(self);
         }
         value
     }

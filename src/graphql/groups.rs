@@ -6,6 +6,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+use crate::auth::codenames;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr, Rule};
 use crate::graphql::ids;
@@ -44,7 +45,9 @@ impl GroupsQuery {
     async fn group(&self, ctx: &Context<'_>, id: ID) -> Option<Group> {
         let found = async {
             let viewer = ctx.viewer().await?;
-            AdminOr::permission("groups.view").allows(&viewer).await?;
+            AdminOr::permission(codenames::GROUPS_VIEW)
+                .allows(&viewer)
+                .await?;
             group_service::find(&ctx.state().db, validation::id("id", &id)?).await
         };
         ctx.or_null(found.await.map(|group| group.map(Group::from)))
@@ -52,7 +55,7 @@ impl GroupsQuery {
 
     /// Groups by name, page by page. ADMIN or `groups.view`.
     #[graphql(
-        guard = "AdminOr::permission(\"groups.view\")",
+        guard = "AdminOr::permission(codenames::GROUPS_VIEW)",
         complexity = "limits::page_cost(first, last, child_complexity)"
     )]
     async fn groups(
@@ -77,7 +80,7 @@ pub struct GroupsMutation;
 #[Object]
 impl GroupsMutation {
     /// Replaces a user's groups. ADMIN or `groups.manage`.
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn set_user_groups(
         &self,
         ctx: &Context<'_>,
@@ -92,7 +95,7 @@ impl GroupsMutation {
     }
 
     /// Adds a user to a group. ADMIN or `groups.manage`.
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn add_user_to_group(
         &self,
         ctx: &Context<'_>,
@@ -107,7 +110,7 @@ impl GroupsMutation {
     }
 
     /// Removes a user from a group. ADMIN or `groups.manage`.
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn remove_user_from_group(
         &self,
         ctx: &Context<'_>,
@@ -122,7 +125,7 @@ impl GroupsMutation {
     }
 
     /// Creates a group. ADMIN or `groups.manage` (granting only what the caller holds).
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn create_group(&self, ctx: &Context<'_>, input: GroupInput) -> Result<Group> {
         let viewer = ctx.viewer().await?;
         let group = group_service::create(ctx.state(), &viewer, input.into()).await?;
@@ -131,7 +134,7 @@ impl GroupsMutation {
 
     /// Edits a group; `permissionIds`, when given, replaces its permissions. ADMIN or
     /// `groups.manage` (granting only what the caller holds).
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn update_group(&self, ctx: &Context<'_>, id: ID, input: GroupInput) -> Result<Group> {
         let viewer = ctx.viewer().await?;
         let id = validation::id("id", &id)?;
@@ -140,7 +143,7 @@ impl GroupsMutation {
     }
 
     /// Deletes a group; memberships and grants go with it. ADMIN or `groups.manage`.
-    #[graphql(guard = "AdminOr::permission(\"groups.manage\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::GROUPS_MANAGE)")]
     async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
         let id = validation::id("id", &id)?;

@@ -48,7 +48,8 @@ impl Rule for Admin {
     }
 }
 
-/// Role ADMIN, or the permission `codename` held directly or through a group.
+/// Role ADMIN, or the permission `codename` (one of `auth::codenames`) held directly or
+/// through a group.
 pub struct AdminOr(pub &'static str);
 
 impl AdminOr {

@@ -1,20 +1,33 @@
-//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain
-//! (`account`, `users`, `groups`, `permissions`), and `Api::execute`, which checks one request
-//! against the limits (`limits`) and runs it with its own data (credentials, fresh DataLoaders,
-//! the record `nulls` keeps).
+//! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain,
+//! and `Api::execute`, which checks one request against the limits and runs it with its own
+//! data (credentials, fresh DataLoaders, the record of where failed fields' nulls go).
+//!
+//! - Domains (resolvers, thin): `account` (the viewer's own account and sessions), `users`,
+//!   `groups`, `permissions`, `audit`.
+//! - `types`: the output types, written by hand (never entities).
+//! - `loaders`: the DataLoaders every relationship goes through, fresh per request.
+//! - `context`: what resolvers read from the context (`ctx.viewer()`), and `ViewedBy`.
+//! - `guards`: authorization declared on fields (`AdminOr::permission(codenames::...)`).
+//! - `limits`: what a request must pass before it executes (parsing, depth, aliases, cost).
+//! - `errors`: how errors become what clients see (`extensions.code` and the rest).
+//! - `failed_field_nulls`: spec-conforming nulls for failed fields, which the pinned engine
+//!   does not write itself.
+//! - `verified_email_gate`: `--require-verified-email`, the schema extension that keeps an
+//!   unverified account's token to the root fields API.md lists.
 
 pub mod account;
 pub mod audit;
 pub mod context;
+pub mod errors;
+mod failed_field_nulls;
 pub mod groups;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
-mod nulls;
 pub mod permissions;
 pub mod types;
 pub mod users;
-mod verified;
+mod verified_email_gate;
 
 use std::sync::Arc;
 
@@ -83,7 +96,7 @@ impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
         let mut builder = schema_builder().data(state.clone());
         if state.require_verified_email {
-            builder = builder.extension(verified::RequireVerifiedEmail);
+            builder = builder.extension(verified_email_gate::RequireVerifiedEmail);
         }
         let schema = if options.introspection {
             builder.finish()
@@ -111,7 +124,7 @@ impl Api {
         &self,
         request: async_graphql::Request,
     ) -> Result<async_graphql::Request, async_graphql::ServerError> {
-        self.checks.check(request)
+        self.checks.check(request).map_err(Into::into)
     }
 
     /// Checks and runs one GraphQL request (`check`, then `run`).
@@ -142,7 +155,7 @@ impl Api {
         request: async_graphql::Request,
         credentials: Credentials,
     ) -> async_graphql::Response {
-        let nulls = Arc::new(nulls::Nulls::default());
+        let nulls = Arc::new(failed_field_nulls::FailedFieldNulls::default());
         let mut request = request;
         let credentials = credentials.per_root_field(is_mutation(&mut request));
         let request = request
@@ -150,7 +163,7 @@ impl Api {
             .data(loaders::loaders(self.state.db.clone()))
             .data(nulls.clone());
         let mut response = self.schema.execute(request).await;
-        limits::code(&mut response);
+        errors::code_engine_errors(&mut response);
         nulls.apply(&mut response);
         crate::metrics::graphql_operation(&response);
         response

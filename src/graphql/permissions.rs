@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
+use crate::auth::codenames;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
 use crate::graphql::ids;
@@ -25,7 +26,7 @@ pub struct PermissionsQuery;
 impl PermissionsQuery {
     /// Every permission, by codename. ADMIN or `permissions.view`.
     #[graphql(
-        guard = "AdminOr::permission(\"permissions.view\")",
+        guard = "AdminOr::permission(codenames::PERMISSIONS_VIEW)",
         complexity = "limits::list_cost(limits::PERMISSIONS_IN_ALL, child_complexity)"
     )]
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {

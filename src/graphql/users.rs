@@ -7,6 +7,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
 
+use crate::auth::codenames;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
 use crate::graphql::limits;
@@ -113,7 +114,7 @@ pub struct UsersQuery;
 impl UsersQuery {
     /// Users, page by page. ADMIN or `users.view`.
     #[graphql(
-        guard = "AdminOr::permission(\"users.view\")",
+        guard = "AdminOr::permission(codenames::USERS_VIEW)",
         complexity = "limits::page_cost(first, last, child_complexity)"
     )]
     async fn users(
@@ -144,7 +145,7 @@ pub struct UsersMutation;
 impl UsersMutation {
     /// Creates an account. ADMIN or `users.create`; only an ADMIN may create an ADMIN, and
     /// `groupIds` may grant only what the caller holds.
-    #[graphql(guard = "AdminOr::permission(\"users.create\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::USERS_CREATE)")]
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let viewer = ctx.viewer().await?;
         let group_ids: Vec<String> = input
@@ -169,7 +170,7 @@ impl UsersMutation {
     /// change another account's `email` or `emailVerified` only when that account holds no
     /// permission the caller lacks, and only an ADMIN may set `emailVerified: true`. One's own
     /// email changes through `updateProfile` (with the current password).
-    #[graphql(guard = "AdminOr::permission(\"users.update\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::USERS_UPDATE)")]
     async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> Result<User> {
         let changes = UserChanges {
             profile: input.profile.changes(input.email),
@@ -193,7 +194,7 @@ impl UsersMutation {
 
     /// Activates or deactivates a user; deactivation ends their sessions at once. ADMIN or
     /// `users.update`.
-    #[graphql(guard = "AdminOr::permission(\"users.update\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::USERS_UPDATE)")]
     async fn set_user_active(&self, ctx: &Context<'_>, id: ID, active: bool) -> Result<User> {
         let changes = UserChanges {
             is_active: Some(active),
@@ -204,7 +205,7 @@ impl UsersMutation {
 
     /// Soft-deletes a user (sessions end, email stays reserved), or removes the row with
     /// `permanent: true`. ADMIN or `users.delete`.
-    #[graphql(guard = "AdminOr::permission(\"users.delete\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::USERS_DELETE)")]
     async fn delete_user(
         &self,
         ctx: &Context<'_>,
@@ -229,7 +230,7 @@ impl UsersMutation {
     }
 
     /// Undoes a soft delete. ADMIN or `users.delete`.
-    #[graphql(guard = "AdminOr::permission(\"users.delete\")")]
+    #[graphql(guard = "AdminOr::permission(codenames::USERS_DELETE)")]
     async fn restore_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let viewer = ctx.viewer().await?;
         let id = validation::id("id", &id)?;

@@ -6,6 +6,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderName};
 use ipnet::IpNet;
 
@@ -68,6 +69,14 @@ fn parse_entry(entry: &[u8]) -> Option<IpAddr> {
         .or_else(|_| entry.parse::<SocketAddr>().map(|socket| socket.ip()))
         .ok()
         .map(|address| address.to_canonical())
+}
+
+/// The peer address, when the server was started with connect info (it always is by `serve`).
+pub fn peer_of(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! that allows scripts from this origin only, and no inline script.
 
 use axum::body::Body;
-use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
 
@@ -73,4 +73,26 @@ pub async fn asset(Path(path): Path<String>) -> Response {
         .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
         .body(Body::from(file.data))
         .expect("BUG: static headers are valid")
+}
+
+/// Any other path: the console's page when a browser asks for a page, so the app routes it
+/// (a reload of `/admin/users`, a mailed `/reset-password?token=` link); 404 otherwise, and
+/// for the paths the server itself owns (`/metrics`, which is the management listener's,
+/// `/schema.graphql` when it is not public, a missing asset).
+pub async fn console_fallback(request: Request) -> Response {
+    let path = request.uri().path();
+    let owned = path == "/metrics"
+        || path == "/schema.graphql"
+        || path.starts_with("/assets/")
+        || path.starts_with("/graphql");
+    let wants_page = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if matches!(*request.method(), Method::GET | Method::HEAD) && wants_page && !owned {
+        console_page().await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }

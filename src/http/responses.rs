@@ -1,12 +1,13 @@
 //! How answers are written: GraphQL responses in the media type the client asked for (no
 //! `data` key for a request refused before execution), and the JSON errors of requests
-//! refused before any GraphQL ran.
+//! refused before any GraphQL ran. What an error says and which code it carries is
+//! `graphql::errors`'; this file chooses the status, the headers and the serialization.
 
 use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::graphql::limits;
+use crate::graphql::errors;
 
 /// The response in the media type the client asked for: `application/graphql-response+json`
 /// when its `Accept` names it, else `application/json` (what older clients and tools expect;
@@ -18,10 +19,10 @@ pub fn graphql_response(
 ) -> Response {
     if let Some(id) = headers.get(REQUEST_ID).and_then(|v| v.to_str().ok()) {
         match &mut response {
-            async_graphql::BatchResponse::Single(one) => tag_internal_errors(one, id),
-            async_graphql::BatchResponse::Batch(all) => {
-                all.iter_mut().for_each(|one| tag_internal_errors(one, id))
-            }
+            async_graphql::BatchResponse::Single(one) => errors::tag_internal_errors(one, id),
+            async_graphql::BatchResponse::Batch(all) => all
+                .iter_mut()
+                .for_each(|one| errors::tag_internal_errors(one, id)),
         }
     }
     let wants_graphql_json = headers
@@ -30,7 +31,9 @@ pub fn graphql_response(
         .filter_map(|value| value.to_str().ok())
         .any(|accept| accept.contains("application/graphql-response+json"));
     let refused = match &response {
-        async_graphql::BatchResponse::Single(response) => is_request_error(response),
+        async_graphql::BatchResponse::Single(response) => {
+            errors::refused_before_execution(response)
+        }
         async_graphql::BatchResponse::Batch(_) => false,
     };
     let body = match &response {
@@ -77,7 +80,7 @@ fn answer_text(response: &async_graphql::Response) -> serde_json::Result<String>
     struct Refused<'a> {
         errors: &'a [async_graphql::ServerError],
     }
-    if is_request_error(response) {
+    if errors::refused_before_execution(response) {
         serde_json::to_string(&Refused {
             errors: &response.errors,
         })
@@ -86,32 +89,14 @@ fn answer_text(response: &async_graphql::Response) -> serde_json::Result<String>
     }
 }
 
-/// A response refused before execution: no data, and an error coded by `limits`.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && response.errors.iter().any(|error| {
-            error
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get("code"))
-                .is_some_and(|code| {
-                    *code == async_graphql::Value::from(limits::PARSE_FAILED)
-                        || *code == async_graphql::Value::from(limits::VALIDATION_FAILED)
-                })
-        })
-}
-
 pub fn bad_request(message: &str) -> Response {
-    request_error(StatusCode::BAD_REQUEST, message, "BAD_USER_INPUT")
+    request_error(StatusCode::BAD_REQUEST, message, errors::BAD_USER_INPUT)
 }
 
 /// A request refused before any GraphQL ran, answered like any other error: JSON with an
-/// `extensions.code` from API.md's list.
+/// `extensions.code` from API.md's list (`graphql::errors`).
 pub fn request_error(status: StatusCode, message: &str, code: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    });
-    (status, Json(body)).into_response()
+    (status, Json(errors::request_error_body(message, code))).into_response()
 }
 
 /// A body or query string that is not a GraphQL request: 400 (413 when too large), with the
@@ -121,7 +106,7 @@ pub fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> R
         async_graphql::ParseRequestError::PayloadTooLarge => request_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is too large",
-            "BAD_USER_INPUT",
+            errors::BAD_USER_INPUT,
         ),
         error => bad_request(&format!("not a GraphQL request: {error}")),
     }
@@ -129,26 +114,12 @@ pub fn rejected(rejection: async_graphql_axum::rejection::GraphQLRejection) -> R
 
 /// A 500 that says nothing of its cause (a panic, a response that did not serialize).
 pub fn internal_error_response() -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": "internal error", "extensions": { "code": "INTERNAL_SERVER_ERROR" } }]
-    });
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(errors::internal_error_body()),
+    )
+        .into_response()
 }
 
 /// The header that carries a request's id (set on every request by the HTTP layer).
 pub const REQUEST_ID: &str = "x-request-id";
-
-/// Puts the request id on each `INTERNAL_SERVER_ERROR`, so that a client's report of one can
-/// be matched to the server's log lines of that request.
-fn tag_internal_errors(response: &mut async_graphql::Response, id: &str) {
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        let internal = matches!(
-            extensions.get("code"),
-            Some(async_graphql::Value::String(code)) if code == "INTERNAL_SERVER_ERROR"
-        );
-        if internal {
-            extensions.set("requestId", id);
-        }
-    }
-}

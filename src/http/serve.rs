@@ -2,7 +2,7 @@
 //! for the header-read timeout (a connection that has not sent its request headers within
 //! `HEADER_READ_TIMEOUT` is closed, so slow-header clients cannot hold sockets), a bound on the
 //! connections served at once, a gentle close (`Lingering`), and graceful shutdown that lets
-//! in-flight requests finish.
+//! in-flight requests finish (on SIGINT or SIGTERM: `shutdown_signal`).
 
 use std::future::Future;
 use std::io;
@@ -189,4 +189,29 @@ impl AsyncWrite for Lingering {
             }
         }
     }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
 }

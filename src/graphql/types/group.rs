@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
+use crate::auth::codenames;
 use crate::db::entities::{groups, permissions};
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{AdminOr, Rule};
@@ -89,7 +90,7 @@ impl Group {
     }
     /// Members that are not deleted, oldest account first. ADMIN or `users.view`.
     #[graphql(
-        guard = "AdminOr::permission(\"users.view\").for_(&self.viewed_by)",
+        guard = "AdminOr::permission(codenames::USERS_VIEW).for_(&self.viewed_by)",
         complexity = "limits::page_cost(first, last, child_complexity)"
     )]
     async fn members(

@@ -3,15 +3,18 @@
 //! mailed link is `recovery`'.
 //!
 //! - `registration`: `register`
+//! - `address`: the mail with the link that proves the account's address
 //! - `profile`: `updateProfile` (a new email needs the current password)
 //! - `password`: `changePassword`, and the one way any password is replaced
 //! - `deletion`: `deleteAccount`
 
+mod address;
 mod deletion;
 pub(crate) mod password;
 mod profile;
 mod registration;
 
+pub(crate) use address::queue_verification;
 pub use deletion::delete_account;
 pub use password::change_password;
 pub use profile::update_profile;

@@ -7,7 +7,6 @@ use crate::auth::viewer::ClientInfo;
 use crate::db::{self, entities::users};
 use crate::error::AppResult;
 use crate::services::audit::{self, Action, Event};
-use crate::services::recovery;
 use crate::services::rules::profile_fields::{self, NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -46,7 +45,7 @@ pub async fn register(
             .session(tokens.session_id)
             .client(client)
     };
-    recovery::queue_verification(&txn, &user, now, said_by).await?;
+    super::queue_verification(&txn, &user, now, said_by).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok((user, tokens))

@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, 
 use uuid::Uuid;
 
 use super::user_events::{role_name, update_events, verification_sent};
+use crate::auth::codenames;
 use crate::auth::viewer::Viewer;
 use crate::db::{
     self,
@@ -41,7 +42,7 @@ pub struct UserChanges {
 /// Whether `actor` may see account `id`: their own, or anyone's for an ADMIN or a holder of
 /// `users.view`. The rule behind `user(id)` and the accounts audit events name.
 pub async fn may_view(actor: &Viewer, id: Uuid) -> AppResult<bool> {
-    Ok(id == actor.id() || actor.has_permission("users.view").await?)
+    Ok(id == actor.id() || actor.has_permission(codenames::USERS_VIEW).await?)
 }
 
 /// `user(id)`: the account, if `may_view`. Others are `FORBIDDEN` whether or not they exist
@@ -54,7 +55,7 @@ pub async fn view(
     let parsed = validation::id("id", id);
     let allowed = match &parsed {
         Ok(id) => may_view(actor, *id).await?,
-        Err(_) => actor.has_permission("users.view").await?,
+        Err(_) => actor.has_permission(codenames::USERS_VIEW).await?,
     };
     if !allowed {
         return Err(AppError::Forbidden("you may only view your own account"));

@@ -5,6 +5,7 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::Action;
+use crate::auth::codenames;
 use crate::auth::viewer::Viewer;
 use crate::db::entities::audit_events;
 use crate::error::AppResult;
@@ -94,7 +95,7 @@ pub enum Reader {
 impl Reader {
     /// How `viewer` reads `auditEvents` (which the caller has already let them read).
     pub async fn of_log(viewer: &Viewer) -> AppResult<Reader> {
-        Ok(if viewer.has_permission("users.view").await? {
+        Ok(if viewer.has_permission(codenames::USERS_VIEW).await? {
             Reader::Auditor
         } else {
             Reader::AuditorWithoutAccounts

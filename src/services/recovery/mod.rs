@@ -9,7 +9,6 @@ mod reset;
 mod verification;
 
 pub use reset::{request_password_reset, reset_password};
-pub(crate) use verification::queue_verification;
 pub use verification::{send_verification_email, verify_email};
 
 /// Mails of one kind to one address or user per `WINDOW` (API.md: 5 verification mails per

@@ -1,14 +1,14 @@
 //! Email verification: `sendVerificationEmail` queues another link (bounded per hour),
 //! `verifyEmail` redeems one and marks the address it was mailed to verified.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult};
 use crate::mail::link_tokens::{self, Purpose};
 use crate::mail::outbox::{self, MailKind};
+use crate::services::account;
 use crate::services::audit::{self, Action, Event};
 use crate::services::rows::lookup;
 use crate::state::AppState;
@@ -38,26 +38,10 @@ pub async fn send_verification_email(state: &AppState, viewer: &Viewer) -> AppRe
             retry_after_secs: wait.max(1) as u64,
         });
     }
-    queue_verification(&txn, &user, now, |event| event.by(viewer)).await?;
+    account::queue_verification(&txn, &user, now, |event| event.by(viewer)).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok(true)
-}
-
-/// Queues a mail with a verification link to `user`'s address and records
-/// `EMAIL_VERIFICATION_SENT`, which `said_by` completes with who asked (and from where).
-pub(crate) async fn queue_verification(
-    txn: &impl ConnectionTrait,
-    user: &users::Model,
-    now: DateTime<Utc>,
-    said_by: impl FnOnce(Event) -> Event,
-) -> AppResult<()> {
-    let kind = MailKind::EmailVerification;
-    outbox::enqueue(txn, kind, Some(user.id), &user.email, now).await?;
-    let event = Event::new(Action::EmailVerificationSent)
-        .user(user.id)
-        .details(serde_json::json!({ "email": user.email }));
-    audit::record(txn, said_by(event)).await
 }
 
 /// `verifyEmail`: with a live verification token, marks the address it was mailed to

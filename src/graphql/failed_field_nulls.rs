@@ -23,12 +23,12 @@ use async_graphql::{Context, PathSegment, QueryPathSegment, Response, Value};
 
 /// One request's record of caught errors and of the places a null may land.
 #[derive(Default)]
-pub struct Nulls {
+pub struct FailedFieldNulls {
     caught: Mutex<Vec<Vec<PathSegment>>>,
     landings: Mutex<Vec<Vec<PathSegment>>>,
 }
 
-impl Nulls {
+impl FailedFieldNulls {
     /// Records `error` as the error of the (nullable) field of `ctx`, which answers `null`.
     pub fn caught(&self, ctx: &Context<'_>, error: async_graphql::Error) {
         let mut error = error.into_server_error(ctx.item.pos);
@@ -123,8 +123,8 @@ fn set_null(data: &mut Value, path: &[PathSegment]) {
 
 #[cfg(test)]
 mod tests {
-    //! The engine behaviour `Nulls` is built on. If an upgrade of async-graphql fails one of
-    //! these, revisit this module before relaxing the test.
+    //! The engine behaviour `FailedFieldNulls` is built on. If an upgrade of async-graphql
+    //! fails one of these, revisit this module before relaxing the test.
 
     use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, SimpleObject};
 
