@@ -74,6 +74,29 @@ impl GroupsQuery {
     }
 }
 
+/// What `change_membership` does.
+enum Change {
+    Add,
+    Remove,
+}
+
+/// Adds user `user_id` to group `group_id`, or takes them out of it, and answers the user.
+async fn change_membership(
+    ctx: &Context<'_>,
+    user_id: &ID,
+    group_id: &ID,
+    change: Change,
+) -> Result<User> {
+    let viewer = ctx.viewer().await?;
+    let user_id = validation::id("userId", user_id)?;
+    let group_id = validation::id("groupId", group_id)?;
+    match change {
+        Change::Add => membership::add(ctx.state(), &viewer, user_id, group_id).await?,
+        Change::Remove => membership::remove(ctx.state(), &viewer, user_id, group_id).await?,
+    }
+    member(ctx, user_id).await
+}
+
 #[derive(Default)]
 pub struct GroupsMutation;
 
@@ -102,11 +125,7 @@ impl GroupsMutation {
         user_id: ID,
         group_id: ID,
     ) -> Result<User> {
-        let viewer = ctx.viewer().await?;
-        let user_id = validation::id("userId", &user_id)?;
-        let group_id = validation::id("groupId", &group_id)?;
-        membership::add(ctx.state(), &viewer, user_id, group_id).await?;
-        member(ctx, user_id).await
+        change_membership(ctx, &user_id, &group_id, Change::Add).await
     }
 
     /// Removes a user from a group. ADMIN or `groups.manage`.
@@ -117,11 +136,7 @@ impl GroupsMutation {
         user_id: ID,
         group_id: ID,
     ) -> Result<User> {
-        let viewer = ctx.viewer().await?;
-        let user_id = validation::id("userId", &user_id)?;
-        let group_id = validation::id("groupId", &group_id)?;
-        membership::remove(ctx.state(), &viewer, user_id, group_id).await?;
-        member(ctx, user_id).await
+        change_membership(ctx, &user_id, &group_id, Change::Remove).await
     }
 
     /// Creates a group. ADMIN or `groups.manage` (granting only what the caller holds).
