@@ -11,6 +11,7 @@ mod support;
 mod admin;
 mod audit;
 mod auth;
+mod codenames;
 mod console;
 mod credentials;
 mod docs;
