@@ -252,16 +252,24 @@ async fn introspection_is_exempt_from_the_depth_limit(app: TestApp) {
     assert!(types.iter().any(|t| t["name"] == "User"), "{body}");
 }
 
-/// Every GraphQL example in the README passes the limits (it may still need variables or a
-/// token: only limit refusals are looked for).
+/// Every GraphQL example in the README and `docs/` passes the limits (it may still need
+/// variables or a token: only limit refusals are looked for).
 async fn readme_examples_fit_the_limits(app: TestApp) {
-    let readme = include_str!("../../../README.md");
-    let blocks: Vec<&str> = readme
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut pages = vec![root.join("README.md")];
+    let docs = std::fs::read_dir(root.join("docs")).expect("docs/");
+    pages.extend(docs.map(|entry| entry.expect("docs/ entry").path()));
+    let text: String = pages
+        .iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .map(|path| std::fs::read_to_string(path).expect("a page"))
+        .collect();
+    let blocks: Vec<&str> = text
         .split("```graphql")
         .skip(1)
         .filter_map(|rest| rest.split("```").next())
         .collect();
-    assert!(blocks.len() >= 5, "README examples found: {}", blocks.len());
+    assert!(blocks.len() >= 12, "examples found: {}", blocks.len());
     let admin = app.admin("root@example.com").await;
     for block in blocks {
         // A block may hold several operations, for the reader to run one at a time.
