@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::support::auth::{
-    LOGIN, ME, REGISTER, REVOKE_SESSION, UPDATE_PROFILE, USER, assert_me_is, assert_no_internals,
-    gql_with_headers, me, refresh, register_with, user_count,
+    assert_me_is, assert_no_internals, gql_with_headers, me, refresh, register_with, user_count,
 };
+use crate::support::documents::{LOGIN, ME, REGISTER, REVOKE_SESSION, UPDATE_PROFILE, USER};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_code};
 
 /// Every error message of a body, joined.
@@ -341,7 +341,7 @@ async fn an_empty_get_query_is_a_bad_request(app: TestApp) {
     assert_eq!(response.status(), 400);
 }
 
-both!(
+per_backend!(
     omitted_optional_variables_mean_the_default,
     an_empty_get_query_is_a_bad_request,
     get_requests_run_queries_only,

@@ -7,14 +7,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::support::admin::{
-    Actor, Admin, BUILT_IN, CREATE_USER, DELETE_USER_FOREVER, GET_GROUP, SET_ACTIVE,
+    Actor, Admin, BUILT_IN, CREATE_USER, DELETE_USER_FOREVER, GET_GROUP, RESTORE_USER, SET_ACTIVE,
     SET_USER_PERMISSIONS, UPDATE_USER, codenames, names, text,
 };
 use crate::support::{
     PASSWORD, TestApp, assert_code, assert_ok, db_user, error_code, error_fields, uuid,
 };
-
-const RESTORE_USER: &str = "mutation($id: ID!) { restoreUser(id: $id) { ...UserFields } }";
 
 /// The first error's code when logging in as `login` with the standard password.
 async fn login_error(app: &TestApp, login: &str) -> Option<String> {
@@ -412,7 +410,7 @@ async fn unknown_ids_are_not_found_and_malformed_ids_bad_input(app: TestApp) {
     assert_code(&body, "BAD_USER_INPUT");
 }
 
-both!(
+per_backend!(
     create_user_with_role_activity_and_groups,
     create_user_rejects_duplicates_bad_input_and_unknown_groups,
     update_user_edits_and_clears_fields,

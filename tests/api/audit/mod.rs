@@ -11,7 +11,7 @@ use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 mod actions;
 mod visibility;
 
-both!(
+per_backend!(
     registration_and_logins_are_recorded_without_secrets,
     my_audit_events_lists_my_account_newest_first,
     audit_events_filters_pages_and_guards,
@@ -119,27 +119,12 @@ async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     }
 }
 
-mod events_past_the_retention_are_pruned {
-    use crate::support::{Backend, TestApp};
-
-    // Retention off for the server itself, so that its own pruning (which runs at start)
-    // does not race the test's.
-    async fn spawn(backend: Backend) -> Option<TestApp> {
-        TestApp::spawn_with(backend, |s| s.audit_retention_days = 0).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::events_past_the_retention_are_pruned(spawn(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        if let Some(app) = spawn(Backend::Postgres).await {
-            super::events_past_the_retention_are_pruned(app).await;
-        }
-    }
-}
+// Retention off for the server itself, so that its own pruning (which runs at start) does not
+// race the test's.
+per_backend!(
+    settings = |s| s.audit_retention_days = 0;
+    events_past_the_retention_are_pruned,
+);
 
 async fn events_past_the_retention_are_pruned(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -164,9 +149,10 @@ async fn events_past_the_retention_are_pruned(app: TestApp) {
         .unwrap();
     }
     assert_eq!(events(&app).await.len(), 5);
-    let pruned = roster::services::audit::prune(app.db(), now - chrono::Duration::days(90))
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let pruned =
+        crate::support::services::prune_audit_events(app.db(), now - chrono::Duration::days(90))
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(pruned, 3);
     let left: Vec<String> = events(&app).await.into_iter().map(|e| e.action).collect();
     assert_eq!(left, ["REGISTERED", "EMAIL_VERIFICATION_SENT"]);
@@ -268,13 +254,14 @@ async fn audit_events_filters_pages_and_guards(app: TestApp) {
     assert_code(&bad, "BAD_USER_INPUT");
 }
 
-crate::recovery::with_mail!(password_and_email_flows_are_recorded);
+per_backend!(mail; password_and_email_flows_are_recorded);
 
 async fn password_and_email_flows_are_recorded(
     app: TestApp,
     mail: crate::support::smtp::MailServer,
 ) {
-    use crate::recovery::{RESET, VERIFY, request_reset};
+    use crate::recovery::request_reset;
+    use crate::support::documents::{CHANGE_PASSWORD, RESET, VERIFY};
     let ada = app.register("ada@example.com").await;
     let link = mail
         .one("ada@example.com", "Confirm")
@@ -283,8 +270,8 @@ async fn password_and_email_flows_are_recorded(
     assert_ok(&app.gql(VERIFY, json!({ "token": link }), None).await);
     let changed = app
         .gql(
-            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }",
-            json!({ "c": PASSWORD, "n": "a second long passphrase" }),
+            CHANGE_PASSWORD,
+            json!({ "current": PASSWORD, "new": "a second long passphrase" }),
             Some(&ada.access),
         )
         .await;

@@ -10,7 +10,7 @@ use super::session_of;
 use crate::support::admin::{Admin, CREATE_USER, UPDATE_USER, USER_FIELDS, text};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
-both!(
+per_backend!(
     my_audit_events_hide_who_else_acted_and_from_where,
     readers_without_users_view_see_no_addresses_or_usernames,
     a_failed_login_keeps_only_what_could_be_a_login_name,

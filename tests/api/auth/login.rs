@@ -6,9 +6,10 @@ use sea_orm::sea_query::Expr;
 use serde_json::json;
 
 use crate::support::auth::{
-    LOGIN, assert_me_is, deactivate_in_database, me, register_with, session_rows, set_user_column,
+    assert_me_is, deactivate_in_database, me, register_with, session_rows, set_user_column,
     soft_delete_in_database, user_row,
 };
+use crate::support::documents::LOGIN;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
 /// By email in any case and by username in any case; `lastLoginAt` is set.
@@ -100,7 +101,7 @@ async fn login_failures_are_indistinguishable(app: TestApp) {
     assert_eq!(session_rows(&app, &deleted.user_id).await.len(), 1);
 }
 
-both!(
+per_backend!(
     login_by_email_or_username_sets_last_login_at,
     login_failures_are_indistinguishable,
 );

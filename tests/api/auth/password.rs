@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::support::auth::{LOGIN, assert_me_is, assert_refused, me, refresh, user_row};
+use crate::support::auth::{assert_me_is, assert_refused, me, refresh, user_row};
+use crate::support::documents::LOGIN;
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, error_fields};
 
 const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) {
@@ -98,7 +99,7 @@ async fn change_password_ends_every_other_session(app: TestApp) {
     assert!(!row.password_hash.contains(NEW_PASSWORD));
 }
 
-both!(
+per_backend!(
     change_password_validates_both_passwords,
     change_password_ends_every_other_session,
 );

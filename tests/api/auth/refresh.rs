@@ -8,9 +8,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::support::auth::{
-    MY_SESSIONS, REFRESH, assert_me_is, assert_no_internals, assert_refused, gql_with_headers, me,
-    post_from_task, refresh, session_rows,
+    assert_me_is, assert_no_internals, assert_refused, gql_with_headers, me, post_from_task,
+    refresh, session_rows,
 };
+use crate::support::documents::{MY_SESSIONS, REFRESH};
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, uuid};
 
 /// Moves the expiry of every session of a user, as time passing would.
@@ -251,14 +252,7 @@ async fn a_late_second_use_within_the_grace_is_a_conflict(app: TestApp) {
 }
 
 /// Refreshing never carries a session past its maximum age after login.
-async fn sessions_end_at_their_maximum_age(backend: crate::support::Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |settings| {
-        settings.session_max_age = 3600.try_into().unwrap();
-    })
-    .await
-    else {
-        return;
-    };
+async fn sessions_end_at_their_maximum_age(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
     let rows = session_rows(&app, &tokens.user_id).await;
     assert_eq!(rows[0].expires_at - rows[0].created_at, Duration::hours(1));
@@ -297,17 +291,12 @@ async fn sessions_end_at_their_maximum_age(backend: crate::support::Backend) {
     assert_code(&refresh(&app, &next.refresh).await, "UNAUTHENTICATED");
 }
 
-#[tokio::test]
-async fn sessions_end_at_their_maximum_age_sqlite() {
-    sessions_end_at_their_maximum_age(crate::support::Backend::Sqlite).await;
-}
+per_backend!(
+    settings = |s| s.session_max_age = 3600.try_into().unwrap();
+    sessions_end_at_their_maximum_age,
+);
 
-#[tokio::test]
-async fn sessions_end_at_their_maximum_age_postgres() {
-    sessions_end_at_their_maximum_age(crate::support::Backend::Postgres).await;
-}
-
-both!(
+per_backend!(
     a_late_second_use_within_the_grace_is_a_conflict,
     refresh_rotates_and_reuse_revokes_the_session,
     reuse_of_an_older_token_revokes_the_session,

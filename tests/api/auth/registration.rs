@@ -6,9 +6,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::support::auth::{
-    LOGIN, ME, assert_me_is, assert_no_internals, me, post_from_task, register_with, session_rows,
-    user_count, user_row,
+    assert_me_is, assert_no_internals, me, post_from_task, register_with, session_rows, user_count,
+    user_row,
 };
+use crate::support::documents::{LOGIN, ME};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
 /// Tokens, the user, the normalised email and an argon2id hash; `me` with and without a token.
@@ -287,7 +288,7 @@ async fn concurrent_registrations_of_one_email_create_one_account(app: TestApp) 
     assert_eq!(user_count(&app).await, 1);
 }
 
-both!(
+per_backend!(
     register_returns_tokens_and_stores_a_hashed_password,
     register_rejects_invalid_input_and_stores_nothing,
     register_accepts_passwords_at_both_length_bounds,

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{login_from, with_mail_and_addresses};
+use crate::support::auth::login_from;
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
@@ -86,7 +86,6 @@ async fn the_address_an_account_registered_from_is_known(app: TestApp, _mail: Ma
     assert_ok(&login_from(&app, "192.0.2.20", "ada@example.com", PASSWORD).await);
 }
 
-with_mail_and_addresses!(
-    a_flood_of_failures_cannot_lock_the_owner_out,
+per_backend!(mail, addresses; a_flood_of_failures_cannot_lock_the_owner_out,
     the_address_an_account_registered_from_is_known,
 );

@@ -5,7 +5,8 @@ use roster::db::entities::sessions;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::support::auth::{LOGIN, assert_refused, me};
+use crate::support::auth::{assert_refused, me};
+use crate::support::documents::LOGIN;
 use crate::support::{PASSWORD, TestApp, assert_ok, uuid};
 
 const CHANGE: &str = "mutation($current: String!, $new: String!) { \
@@ -76,13 +77,13 @@ async fn logins_racing_a_password_change_leave_no_session(app: TestApp) {
 async fn create_superuser_with_a_password_ends_the_sessions(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     const ROLE: &str = "{ me { role } }";
-    roster::services::users::create_superuser(&app.state, "ada@example.com", None)
+    crate::support::services::create_superuser(&app.state, "ada@example.com", None)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let body = app.gql(ROLE, json!({}), Some(&ada.access)).await;
     assert_eq!(body["data"]["me"]["role"], "ADMIN", "{body}");
 
-    roster::services::users::create_superuser(&app.state, "ada@example.com", Some(NEW_PASSWORD))
+    crate::support::services::create_superuser(&app.state, "ada@example.com", Some(NEW_PASSWORD))
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_refused(&app, &ada.access).await;
@@ -167,7 +168,7 @@ async fn profile_saves_never_void_a_correct_login(app: TestApp) {
     assert_eq!(live_sessions(&app, &ada.user_id).await.len(), 16);
 }
 
-both!(
+per_backend!(
     logins_racing_a_password_change_leave_no_session,
     create_superuser_with_a_password_ends_the_sessions,
     profile_saves_never_void_a_correct_login,

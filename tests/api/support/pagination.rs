@@ -318,7 +318,7 @@ pub trait Fixture {
 
 impl Fixture for users::Model {
     fn derived(mut self) -> Self {
-        self.search_key = roster::services::profile::search_key(
+        self.search_key = crate::support::services::search_key(
             &self.email,
             self.username.as_deref(),
             self.first_name.as_deref(),

@@ -17,6 +17,18 @@ use tokio::sync::{oneshot, watch};
 /// How long the binary may take to migrate a fresh database and start listening.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Longer than Roster's own request timeout (10 s), so a 408 can arrive.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A client for a server on loopback: never through a proxy from the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("BUG: a plain client builds")
+}
+
 /// A configured secret (at least 32 bytes), so a run never generates and stores its own.
 const JWT_SECRET: &str = "fault-tests-jwt-secret-of-at-least-32-bytes";
 
