@@ -219,7 +219,7 @@ async fn database_outage_gives_clean_errors_and_recovers() {
     let proxy = SwitchableProxy::start(server_address(&database.url())).await;
     let mut roster = RosterProcess::start(&with_address(&database.url(), proxy.address)).await;
     let client = client();
-    let access = register(&client, &roster.address, "ada@example.com").await;
+    let access = roster.register("ada@example.com").await;
     assert_eq!(
         ask_me(&client, &roster.address, &access).await,
         Ok(Answer::Data)
@@ -344,26 +344,6 @@ async fn database_outage_gives_clean_errors_and_recovers() {
         "`me` answered while the database was away"
     );
     roster.assert_no_panic();
-}
-
-/// Registers `email`; returns the access token.
-async fn register(client: &reqwest::Client, address: &str, email: &str) -> String {
-    let body: Value = client
-        .post(format!("{address}/graphql"))
-        .json(&json!({
-            "query": REGISTER,
-            "variables": { "input": { "email": email, "password": PASSWORD } },
-        }))
-        .send()
-        .await
-        .expect("register answers")
-        .json()
-        .await
-        .expect("JSON body");
-    body["data"]["register"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("register failed: {body}"))
-        .to_owned()
 }
 
 /// `GET /health`: the status and the JSON body.

@@ -8,6 +8,7 @@ use roster::config::DEFAULT_MANAGEMENT_BIND;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use crate::support::documents::LOGIN;
 use crate::support::process::{Launch, RosterProcess, client};
 use crate::support::{Backend, TestApp, TestDatabase, assert_code, trusting_loopback};
 
@@ -247,36 +248,19 @@ async fn metrics_parse_and_count_logins_and_requests() {
         .management_address
         .clone()
         .expect("a management listener");
-    let post = |query: &'static str, variables: Value| {
-        let address = roster.address.clone();
-        async move {
-            client()
-                .post(format!("{address}/graphql"))
-                .json(&json!({ "query": query, "variables": variables }))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-    post(
-        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
-        json!({ "i": { "email": "ada@example.com", "password": crate::support::PASSWORD } }),
-    )
-    .await;
+    roster.register("ada@example.com").await;
     let before = scrape(&management).await;
-    let wrong = post(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": "not it at all" } }),
-    )
-    .await;
+    let wrong = roster
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ada@example.com", "password": "not it at all" } }),
+        )
+        .await;
     assert_code(&wrong, "UNAUTHENTICATED");
-    let right = post(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": crate::support::PASSWORD } }),
+    let right = roster
+        .gql(
+        LOGIN,
+        json!({ "input": { "login": "ada@example.com", "password": crate::support::PASSWORD } }),
     )
     .await;
     assert!(right["data"]["login"]["accessToken"].is_string(), "{right}");

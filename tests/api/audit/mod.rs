@@ -6,6 +6,7 @@ use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::support::admin::Admin;
+use crate::support::auth::refresh;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 mod actions;
@@ -58,18 +59,11 @@ async fn events(app: &TestApp) -> Vec<audit_events::Model> {
 async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     let ada_id = uuid(&ada.user_id);
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for (name, password) in [
         ("ada@example.com", "a wrong password entirely"),
         ("nobody@example.com", "whatever it may be"),
     ] {
-        let body = app
-            .gql(
-                login,
-                json!({ "i": { "login": name, "password": password } }),
-                None,
-            )
-            .await;
+        let body = app.try_login(name, password).await;
         assert_code(&body, "UNAUTHENTICATED");
     }
     app.login("ada@example.com", PASSWORD).await;
@@ -162,13 +156,7 @@ const MINE: &str = "{ myAuditEvents { totalCount nodes { action actorId userId s
 
 async fn my_audit_events_lists_my_account_newest_first(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-    app.gql(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": "not the password" } }),
-        None,
-    )
-    .await;
+    app.try_login("ada@example.com", "not the password").await;
     let bob = app.register("bob@example.com").await;
     let body = app.gql(MINE, json!({}), Some(&ada.access)).await;
     assert_ok(&body);
@@ -203,14 +191,8 @@ async fn audit_events_filters_pages_and_guards(app: TestApp) {
         .user_holding("auditor@example.com", &["audit.view"])
         .await;
     let plain = app.register("plain@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for _ in 0..3 {
-        app.gql(
-            login,
-            json!({ "i": { "login": "plain@example.com", "password": "not the password" } }),
-            None,
-        )
-        .await;
+        app.try_login("plain@example.com", "not the password").await;
     }
     assert_code(
         &app.gql(ALL, json!({}), Some(&plain.access)).await,
@@ -333,16 +315,10 @@ async fn password_and_email_flows_are_recorded(
 
 async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statements(app: TestApp) {
     let admin = app.admin("root@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for n in 0..6 {
         let email = format!("user{n}@example.com");
         app.register(&email).await;
-        app.gql(
-            login,
-            json!({ "i": { "login": email, "password": "not the password" } }),
-            None,
-        )
-        .await;
+        app.try_login(&email, "not the password").await;
     }
     let query = "query($n: Int) { auditEvents(first: $n) { totalCount nodes { action actor { email } user { email } } } }";
     let mut counts = Vec::new();
@@ -386,8 +362,7 @@ async fn sessions_ending_are_recorded(app: TestApp) {
             .await,
     );
     // The laptop's refresh token, rotated and then presented again after the grace.
-    let refresh = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
-    assert_ok(&app.gql(refresh, json!({ "t": laptop.refresh }), None).await);
+    assert_ok(&refresh(&app, &laptop.refresh).await);
     rotated_refresh_tokens::Entity::update_many()
         .col_expr(
             rotated_refresh_tokens::Column::RotatedAt,
@@ -396,10 +371,7 @@ async fn sessions_ending_are_recorded(app: TestApp) {
         .exec(app.db())
         .await
         .unwrap();
-    assert_code(
-        &app.gql(refresh, json!({ "t": laptop.refresh }), None).await,
-        "UNAUTHENTICATED",
-    );
+    assert_code(&refresh(&app, &laptop.refresh).await, "UNAUTHENTICATED");
 
     let recorded = events(&app).await;
     let ada = uuid(&laptop.user_id);

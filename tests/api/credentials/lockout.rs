@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::support::auth::login_from;
+use crate::support::documents::REGISTER;
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
@@ -72,9 +73,8 @@ async fn a_flood_of_failures_cannot_lock_the_owner_out(app: TestApp, _mail: Mail
 
 /// Any session opened proves the address: the one a registration came from is known too.
 async fn the_address_an_account_registered_from_is_known(app: TestApp, _mail: MailServer) {
-    let register = "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }";
     let input = json!({ "input": { "email": "ada@example.com", "password": PASSWORD } });
-    assert_ok(&app.gql_from("192.0.2.20", register, input).await);
+    assert_ok(&app.gql_from("192.0.2.20", REGISTER, input).await);
     for n in 0..20 {
         for _ in 0..5 {
             let attacker = format!("198.51.100.{n}");

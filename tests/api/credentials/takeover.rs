@@ -6,8 +6,7 @@ use serde_json::json;
 
 use super::subjects_to;
 use crate::support::admin::{Admin, UPDATE_USER};
-use crate::support::documents::UPDATE_PROFILE;
-use crate::support::documents::{REQUEST_RESET, RESET, VERIFY};
+use crate::support::documents::{ME, REQUEST_RESET, RESET, UPDATE_PROFILE, VERIFY};
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
@@ -255,9 +254,7 @@ async fn create_superuser_does_not_promote_an_unproven_moved_address(
         .await
         .expect_err("promoted an unproven address");
     assert_eq!(refused.code(), "BAD_USER_INPUT");
-    let me = app
-        .gql("{ me { role } }", json!({}), Some(&mallory.access))
-        .await;
+    let me = app.gql(ME, json!({}), Some(&mallory.access)).await;
     assert_eq!(me["data"]["me"]["role"], "USER");
     let (user, created) = crate::support::services::create_superuser(
         &app.state,

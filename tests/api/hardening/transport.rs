@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::support::auth::user_count;
-use crate::support::documents::{LOGIN, REGISTER};
+use crate::support::documents::REGISTER;
 use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
 
 /// Bodies a browser may send cross-origin without asking first are never run.
@@ -192,13 +192,7 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     assert_eq!(response.status(), 400);
     // The API itself works as ever.
     app.register("ada@example.com").await;
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", PASSWORD).await;
     assert_ok(&body);
 
     // `--graphiql` turns GraphiQL back on; introspection stays off.

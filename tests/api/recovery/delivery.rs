@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use roster::db::entities::mail_outbox;
 use sea_orm::EntityTrait;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::documents::{REGISTER, REQUEST_RESET};
+use crate::support::documents::REQUEST_RESET;
 use crate::support::outbox::{wait_for_delivery_passes, wait_settled, wait_tried};
-use crate::support::process::{RosterProcess, client};
+use crate::support::process::RosterProcess;
 use crate::support::proxy::SwitchableProxy;
 use crate::support::smtp::{MailServer, PUBLIC_URL};
-use crate::support::{Backend, PASSWORD, TestApp, TestDatabase, assert_ok};
+use crate::support::{Backend, TestApp, TestDatabase};
 
 per_backend!(
     backend;
@@ -23,27 +23,6 @@ per_backend!(
     the_outbox_survives_a_sigkill,
     two_replicas_send_each_mail_once,
 );
-
-async fn post(address: &str, query: &str, variables: Value) -> Value {
-    let response = client()
-        .post(format!("{address}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("request sent");
-    assert_eq!(response.status(), 200);
-    response.json().await.expect("JSON body")
-}
-
-async fn register(address: &str, email: &str) {
-    let body = post(
-        address,
-        REGISTER,
-        json!({ "input": { "email": email, "password": PASSWORD } }),
-    )
-    .await;
-    assert_ok(&body);
-}
 
 /// Waits until `predicate` holds for the log (20 s at most).
 async fn wait_for_log(roster: &RosterProcess, what: &str, predicate: impl Fn(&[String]) -> bool) {
@@ -68,7 +47,7 @@ async fn without_an_smtp_url_mail_is_written_to_the_log() {
             .any(|line| line.contains("mail: no ROSTER_SMTP_URL set"))
     })
     .await;
-    register(&roster.address, "ada@example.com").await;
+    roster.register("ada@example.com").await;
     let expected_link = format!("{}/verify-email?token=", roster.address);
     wait_for_log(&roster, "the verification mail", |log| {
         log.iter().any(|line| line.contains(&expected_link))
@@ -107,7 +86,7 @@ async fn smtp_credentials_are_used_and_never_logged() {
         ],
     )
     .await;
-    register(&roster.address, "ada@example.com").await;
+    roster.register("ada@example.com").await;
     let message = mail.one("ada@example.com", "Confirm").await;
     assert_eq!(
         message.login,
@@ -179,7 +158,7 @@ async fn the_outbox_survives_a_sigkill(backend: Backend) {
     let url = format!("smtp://{}?tls=none", proxy.address);
     let settings = [("ROSTER_SMTP_URL", url.as_str())];
     let mut first = RosterProcess::start_with(&database.url(), &settings).await;
-    register(&first.address, "ada@example.com").await;
+    first.register("ada@example.com").await;
     let db = sea_orm::Database::connect(database.url()).await.unwrap();
     wait_tried(&db, 1).await;
     first.kill();

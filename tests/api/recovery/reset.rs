@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{BAD_TOKEN, assert_bad_token, request_reset};
 use crate::support::auth::refresh;
-use crate::support::documents::{LOGIN, ME, REQUEST_RESET, RESET};
+use crate::support::documents::{CHANGE_PASSWORD, ME, REQUEST_RESET, RESET};
 use crate::support::outbox::wait_settled;
 use crate::support::smtp::{MailServer, PUBLIC_URL};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields, uuid};
@@ -69,13 +69,7 @@ async fn a_reset_ends_every_session_and_opens_a_new_one(app: TestApp, mail: Mail
     let me = app.gql(ME, json!({}), Some(access)).await;
     assert_eq!(me["data"]["me"]["emailVerified"], true, "{me}");
     app.login("ada@example.com", NEW_PASSWORD).await;
-    let old = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let old = app.try_login("ada@example.com", PASSWORD).await;
     assert_code(&old, "UNAUTHENTICATED");
     // No token of the account is left.
     let left = account_tokens::Entity::find()
@@ -230,8 +224,8 @@ async fn changing_the_password_voids_a_pending_reset_link(app: TestApp, mail: Ma
         .token("reset-password");
     let changed = app
         .gql(
-            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }",
-            json!({ "c": PASSWORD, "n": NEW_PASSWORD }),
+            CHANGE_PASSWORD,
+            json!({ "current": PASSWORD, "new": NEW_PASSWORD }),
             Some(&gus.access),
         )
         .await;

@@ -235,14 +235,17 @@ impl TestApp {
 
     /// Logs in; panics on failure.
     pub async fn login(&self, login: &str, password: &str) -> Tokens {
-        let body = self
-            .gql(
-                documents::LOGIN,
-                json!({ "input": { "login": login, "password": password } }),
-                None,
-            )
-            .await;
-        Tokens::from_payload(&body, "login")
+        Tokens::from_payload(&self.try_login(login, password).await, "login")
+    }
+
+    /// Tries to log in; returns the answer, whatever it is.
+    pub async fn try_login(&self, login: &str, password: &str) -> Value {
+        self.gql(
+            documents::LOGIN,
+            json!({ "input": { "login": login, "password": password } }),
+            None,
+        )
+        .await
     }
 
     /// Creates an active ADMIN the way an operator does (`create-superuser`) and logs in.

@@ -12,7 +12,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use serde_json::{Value, json};
 use tokio::sync::{oneshot, watch};
+
+use super::documents::REGISTER;
+use super::{PASSWORD, assert_ok};
 
 /// How long the binary may take to migrate a fresh database and start listening.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -184,6 +188,34 @@ impl RosterProcess {
             })
             .start()
             .await
+    }
+
+    /// POSTs a GraphQL request to the public listener; returns the JSON body (asserting HTTP
+    /// 200).
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = client()
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON body")
+    }
+
+    /// Registers `email` with the standard password; returns the access token.
+    pub async fn register(&self, email: &str) -> String {
+        let body = self
+            .gql(
+                REGISTER,
+                json!({ "input": { "email": email, "password": PASSWORD } }),
+            )
+            .await;
+        assert_ok(&body);
+        body["data"]["register"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("register failed: {body}"))
+            .to_owned()
     }
 
     /// SIGKILL: no graceful shutdown, nothing flushed. Then reaps the child and reads the rest

@@ -206,22 +206,10 @@ async fn overlong_logins_touch_no_counter(app: TestApp) {
     app.register("ada@example.com").await;
     let hashed = app.state.passwords.computed();
     let long_name = format!("{}@example.com", "a".repeat(250));
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": long_name, "password": WRONG } }),
-            None,
-        )
-        .await;
+    let body = app.try_login(&long_name, WRONG).await;
     assert_code(&body, "BAD_USER_INPUT");
     assert!(error_fields(&body)["login"][0].is_string(), "{body}");
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": "x".repeat(129) } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", &"x".repeat(129)).await;
     assert_code(&body, "BAD_USER_INPUT");
     assert!(error_fields(&body)["password"][0].is_string(), "{body}");
     assert_eq!(app.state.passwords.computed(), hashed);
