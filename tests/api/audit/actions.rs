@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use roster::db::entities::{audit_events, rotated_refresh_tokens};
-use sea_orm::sea_query::Expr;
+use roster::db::entities::audit_events;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -17,6 +16,7 @@ use crate::support::admin::{
     SET_ACTIVE, SET_GROUP_PERMISSIONS, SET_GROUPS, SET_ROLE, SET_USER_PERMISSIONS, UPDATE_GROUP,
     UPDATE_USER,
 };
+use crate::support::clock::age_refresh_rotations;
 use crate::support::documents::{
     CHANGE_PASSWORD, LOGIN, REFRESH, RESET, REVOKE_SESSION, SEND_VERIFICATION, UPDATE_PROFILE,
     VERIFY,
@@ -225,14 +225,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         &app.gql(REFRESH, json!({ "token": laptop.refresh }), None)
             .await,
     );
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    age_refresh_rotations(&app, chrono::Duration::seconds(60)).await;
     let replayed = app
         .gql(REFRESH, json!({ "token": laptop.refresh }), None)
         .await;

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::support::admin::Admin;
 use crate::support::auth::refresh;
+use crate::support::clock::age_refresh_rotations;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 mod actions;
@@ -344,9 +345,6 @@ async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statement
 }
 
 async fn sessions_ending_are_recorded(app: TestApp) {
-    use roster::db::entities::rotated_refresh_tokens;
-    use sea_orm::sea_query::Expr;
-
     let laptop = app.register("ada@example.com").await;
     let phone = app.login("ada@example.com", PASSWORD).await;
     let tablet = app.login("ada@example.com", PASSWORD).await;
@@ -363,14 +361,7 @@ async fn sessions_ending_are_recorded(app: TestApp) {
     );
     // The laptop's refresh token, rotated and then presented again after the grace.
     assert_ok(&refresh(&app, &laptop.refresh).await);
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    age_refresh_rotations(&app, chrono::Duration::seconds(60)).await;
     assert_code(&refresh(&app, &laptop.refresh).await, "UNAUTHENTICATED");
 
     let recorded = events(&app).await;

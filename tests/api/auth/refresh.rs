@@ -11,6 +11,7 @@ use crate::support::auth::{
     assert_me_is, assert_no_internals, assert_refused, gql_with_headers, me, post_from_task,
     refresh, session_rows,
 };
+use crate::support::clock::age_refresh_rotations;
 use crate::support::documents::{MY_SESSIONS, REFRESH};
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, uuid};
 
@@ -19,19 +20,6 @@ async fn set_sessions_expiry(app: &TestApp, user_id: &str, at: chrono::DateTime<
     sessions::Entity::update_many()
         .col_expr(sessions::Column::ExpiresAt, Expr::value(at))
         .filter(sessions::Column::UserId.eq(uuid(user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
-}
-
-/// Moves every rotation back by `seconds`, as time passing would (past the 10 s grace in which
-/// a rotated token answers `CONFLICT` instead of counting as reuse).
-async fn age_rotations(app: &TestApp, seconds: i64) {
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(Utc::now() - Duration::seconds(seconds)),
-        )
         .exec(app.db())
         .await
         .unwrap();
@@ -53,7 +41,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
     assert_eq!(session_rows(&app, &first.user_id).await.len(), 1);
 
     // Replaying the rotated token, once the grace for two tabs is over, is refused ...
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     let body = refresh(&app, &first.refresh).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert!(body["data"].is_null(), "{body}");
@@ -81,7 +69,7 @@ async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
     assert_me_is(&me(&app, &current.access).await, &first.user_id);
     assert_eq!(rotated_rows(&app).await, 3);
 
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     assert_code(&refresh(&app, &first.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &current.access).await;
     assert_code(&refresh(&app, &current.refresh).await, "UNAUTHENTICATED");
@@ -99,14 +87,7 @@ async fn rotated_tokens_are_forgotten_after_a_refresh_token_lifetime(app: TestAp
     let first = app.register("ada@example.com").await;
     let second = Tokens::from_payload(&refresh(&app, &first.refresh).await, "refreshToken");
     assert_eq!(rotated_rows(&app).await, 1);
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(Utc::now() - Duration::days(15)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    age_refresh_rotations(&app, Duration::days(15)).await;
     Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
     // The 15-day-old one is gone; the one just rotated away is kept.
     assert_eq!(rotated_rows(&app).await, 1);
@@ -246,7 +227,7 @@ async fn a_late_second_use_within_the_grace_is_a_conflict(app: TestApp) {
     assert!(body["data"].is_null(), "{body}");
     assert_me_is(&me(&app, &second.access).await, &first.user_id);
     let third = Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     assert_code(&refresh(&app, &second.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &third.access).await;
 }

@@ -2,11 +2,27 @@
 //! database, so a test moves those times back instead of sleeping through the wait.
 
 use chrono::Duration;
-use roster::db::entities::{login_address_failures, login_failures, login_known_addresses};
+use roster::db::entities::{
+    login_address_failures, login_failures, login_known_addresses, rotated_refresh_tokens,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::TestApp;
+
+/// Dates every refresh token rotation `ago` before now, as time passing would: past the 10 s
+/// grace in which a rotated token answers `CONFLICT` instead of counting as reuse, or past
+/// the lifetime for which rotations are remembered.
+pub async fn age_refresh_rotations(app: &TestApp, ago: Duration) {
+    rotated_refresh_tokens::Entity::update_many()
+        .col_expr(
+            rotated_refresh_tokens::Column::RotatedAt,
+            Expr::value(roster::db::now() - ago),
+        )
+        .exec(app.db())
+        .await
+        .unwrap();
+}
 
 /// Lets `elapsed` pass for the login throttle: every time its rows hold (failures, runs of
 /// failures and their waits, known addresses) moves that much into the past, as if the test

@@ -316,6 +316,15 @@ pub fn assert_code(body: &Value, code: &str) {
     );
 }
 
+/// Asserts the first error is `TOO_MANY_REQUESTS`; returns its `retryAfter` (seconds).
+#[track_caller]
+pub fn retry_after(body: &Value) -> u64 {
+    assert_code(body, "TOO_MANY_REQUESTS");
+    body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("retryAfter in {body}"))
+}
+
 /// Asserts the request succeeded without errors.
 #[track_caller]
 pub fn assert_ok(body: &Value) {

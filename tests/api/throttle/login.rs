@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::auth::login_from;
 use crate::support::clock::pass_for_login_throttle;
 use crate::support::documents::{LOGIN, ME, REGISTER};
-use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields, retry_after};
 
 const WRONG: &str = "wrong horse battery staple";
 
@@ -30,14 +30,6 @@ per_backend!(
     the_owner_keeps_her_signed_in_budget,
     an_abandoned_attempt_counts_nothing,
 );
-
-#[track_caller]
-fn retry_after(body: &Value) -> u64 {
-    assert_code(body, "TOO_MANY_REQUESTS");
-    body["errors"][0]["extensions"]["retryAfter"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("retryAfter in {body}"))
-}
 
 async fn fail_five_times(app: &TestApp, client: &str, login: &str) {
     for _ in 0..5 {
@@ -294,16 +286,17 @@ async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
     use crate::support::services::login_throttle::{self, Account};
     let address = Some("198.51.100.1".parse().unwrap());
     let account = Account::Unknown("nobody@example.com");
-    for _ in 0..4 {
-        let counted = login_throttle::begin(
+    let begin = || {
+        login_throttle::begin(
             app.db(),
             &account,
             "nobody@example.com",
             address,
             roster::db::now(),
         )
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    };
+    for _ in 0..4 {
+        let counted = begin().await.unwrap_or_else(|e| panic!("{}", e.message()));
         drop(counted);
     }
     let failures = || async {
@@ -321,38 +314,15 @@ async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
     };
     assert_eq!(failures().await, (4, 4));
     for _ in 0..3 {
-        login_throttle::begin(
-            app.db(),
-            &account,
-            "nobody@example.com",
-            address,
-            roster::db::now(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()))
-        .abandon(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+        begin()
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()))
+            .abandon(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
     }
     assert_eq!(failures().await, (4, 4));
     // The fifth real failure still starts the wait.
-    let _ = login_throttle::begin(
-        app.db(),
-        &account,
-        "nobody@example.com",
-        address,
-        roster::db::now(),
-    )
-    .await;
-    assert!(
-        login_throttle::begin(
-            app.db(),
-            &account,
-            "nobody@example.com",
-            address,
-            roster::db::now()
-        )
-        .await
-        .is_err()
-    );
+    let _ = begin().await;
+    assert!(begin().await.is_err());
 }

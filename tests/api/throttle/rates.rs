@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::support::documents::{CHANGE_PASSWORD, DELETE_ACCOUNT, REGISTER, UPDATE_PROFILE};
-use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, retry_after};
 
 per_backend!(password_checks_and_email_changes_are_limited);
 per_backend!(settings = |s| s.rate_limit = 3; requests_per_address_are_limited);
@@ -36,13 +36,7 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
             Some(&ada.access),
         )
         .await;
-    assert_code(&body, "TOO_MANY_REQUESTS");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .is_some(),
-        "{body}"
-    );
+    retry_after(&body);
 
     let grace = app.register("grace@example.com").await;
     for n in 0..10 {
@@ -86,11 +80,5 @@ async fn requests_per_address_are_limited(app: TestApp) {
             None,
         )
         .await;
-    assert_code(&body, "TOO_MANY_REQUESTS");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .is_some(),
-        "{body}"
-    );
+    retry_after(&body);
 }
