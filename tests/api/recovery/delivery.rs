@@ -207,7 +207,8 @@ async fn two_replicas_send_each_mail_once(backend: Backend) {
         mail.wait_for(&format!("user{n}@example.com"), 1).await;
     }
     wait_settled(&one).await;
-    // Both tasks look again: a mail either of them had claimed twice would go out now.
+    // Both tasks finish what they were doing and look again, as each would by itself within
+    // 2 s: a mail either of them sent twice has arrived by now.
     wait_for_delivery_passes(&[&one, &two]).await;
     let mut per_recipient: HashMap<String, usize> = HashMap::new();
     let mut ids = std::collections::HashSet::new();

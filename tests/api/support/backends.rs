@@ -40,10 +40,8 @@ macro_rules! per_backend {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                crate::support::backends::Setup::new(
-                    crate::support::Backend::Sqlite,
-                    concat!(module_path!(), "::sqlite"),
-                )
+                let test = concat!(module_path!(), "::sqlite");
+                crate::support::backends::Setup::new(crate::support::Backend::Sqlite, test)
                     $($call)*
                     .run(super::$name)
                     .await;
@@ -51,10 +49,8 @@ macro_rules! per_backend {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                crate::support::backends::Setup::new(
-                    crate::support::Backend::Postgres,
-                    concat!(module_path!(), "::postgres"),
-                )
+                let test = concat!(module_path!(), "::postgres");
+                crate::support::backends::Setup::new(crate::support::Backend::Postgres, test)
                     $($call)*
                     .run(super::$name)
                     .await;
@@ -74,6 +70,11 @@ macro_rules! per_backend {
 pub struct Server;
 pub struct ServerAndMail;
 pub struct BackendOnly;
+
+/// What takes a server, whose settings the options may change.
+pub trait TakesAServer {}
+impl TakesAServer for Server {}
+impl TakesAServer for ServerAndMail {}
 
 /// A change to the server's settings.
 type Configure = Box<dyn FnOnce(&mut Settings)>;
@@ -117,7 +118,7 @@ impl Setup {
     }
 }
 
-impl<Takes> Setup<Takes> {
+impl<Takes: TakesAServer> Setup<Takes> {
     pub fn addresses(self) -> Self {
         self.settings(trusting_loopback)
     }
@@ -126,7 +127,9 @@ impl<Takes> Setup<Takes> {
         self.configure.push(Box::new(configure));
         self
     }
+}
 
+impl<Takes> Setup<Takes> {
     fn taking<Other>(self) -> Setup<Other> {
         Setup {
             backend: self.backend,
@@ -142,9 +145,10 @@ impl<Takes> Setup<Takes> {
         if !available(self.backend, self.test) {
             return None;
         }
-        let mail = match self.mail {
-            true => Some(MailServer::start().await),
-            false => None,
+        let mail = if self.mail {
+            Some(MailServer::start().await)
+        } else {
+            None
         };
         let smtp_url = mail.as_ref().map(MailServer::url);
         let app = TestApp::spawn_with(self.backend, |settings| {
@@ -163,8 +167,8 @@ impl<Takes> Setup<Takes> {
 
 impl Setup<ServerAndMail> {
     pub async fn run<F: Future<Output = ()>>(self, test: impl FnOnce(TestApp, MailServer) -> F) {
-        if let Some((app, Some(mail))) = self.start().await {
-            test(app, mail).await;
+        if let Some((app, mail)) = self.start().await {
+            test(app, mail.expect("BUG: `mail` starts a mail server")).await;
         }
     }
 }
