@@ -49,6 +49,8 @@ pub struct TestApp {
     statements: Arc<AtomicUsize>,
     /// Passes of the mail delivery task finished so far (`outbox::wait_for_delivery_passes`).
     delivery_passes: Arc<AtomicUsize>,
+    /// Passes of the server's pruning of old rows that reached its last step, the sessions.
+    pruning_passes: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     /// The database, when this server owns it (a replica does not).
@@ -73,6 +75,12 @@ fn is_background(sql: &str) -> bool {
 /// nothing more to send (`outbox::next_due`: when the next mail falls due).
 fn ends_a_delivery_pass(sql: &str) -> bool {
     sql.starts_with(r#"SELECT "mail_outbox"."next_attempt_at" FROM"#)
+}
+
+/// Whether `sql` looks for long-ended sessions: the last step of each pruning pass
+/// (`sessions::prune`).
+fn prunes_sessions(sql: &str) -> bool {
+    sql.starts_with("SELECT") && sql.contains("\"revoked_at\" <")
 }
 
 impl TestApp {
@@ -103,7 +111,12 @@ impl TestApp {
         roster::app::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
         let delivery_passes = Arc::new(AtomicUsize::new(0));
-        let (counter, passes) = (statements.clone(), delivery_passes.clone());
+        let pruning_passes = Arc::new(AtomicUsize::new(0));
+        let (counter, passes, prunings) = (
+            statements.clone(),
+            delivery_passes.clone(),
+            pruning_passes.clone(),
+        );
         db.set_metric_callback(move |info| {
             let sql = &info.statement.sql;
             // The server's background tasks (mail delivery, pruning) run on their own clock;
@@ -112,6 +125,8 @@ impl TestApp {
                 counter.fetch_add(1, Ordering::SeqCst);
             } else if ends_a_delivery_pass(sql) {
                 passes.fetch_add(1, Ordering::SeqCst);
+            } else if prunes_sessions(sql) {
+                prunings.fetch_add(1, Ordering::SeqCst);
             }
         });
         let state = roster::app::state(db, &settings).await.expect("state");
@@ -143,6 +158,7 @@ impl TestApp {
             settings,
             statements,
             delivery_passes,
+            pruning_passes,
             shutdown: Some(shutdown),
             server: Some(server),
             database: None,
@@ -181,6 +197,19 @@ impl TestApp {
     /// Passes of this server's mail delivery task finished so far.
     pub fn delivery_passes(&self) -> usize {
         self.delivery_passes.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the server's pruning of old rows, which runs at start and then once a
+    /// minute, has made its first pass: for a minute after, rows a test dates back are the
+    /// test's to prune.
+    pub async fn wait_for_first_pruning(&self) {
+        for _ in 0..400 {
+            if self.pruning_passes.load(Ordering::SeqCst) > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not prune within 20 s of its start");
     }
 
     /// POSTs a GraphQL request and returns the JSON body (asserting HTTP 200).
