@@ -50,7 +50,8 @@ def profiled_run(env, work, scenario, requests):
     out = os.path.join(work, f"callgrind.{requests}.out")
     process = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--separate-threads=no",
-         BINARY, "serve"], env=dict(env, ROSTER_BIND=f"127.0.0.1:{port}", ROSTER_LOG="warn"), cwd=work,
+         BINARY, "serve"], env=dict(env, ROSTER_BIND=f"127.0.0.1:{port}", ROSTER_MANAGEMENT_BIND="127.0.0.1:0",
+                           ROSTER_LOG="warn"), cwd=work,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/graphql"

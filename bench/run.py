@@ -174,7 +174,8 @@ class Server:
 
     def __init__(self, env, work):
         self.port = free_port()
-        env = dict(env, ROSTER_BIND=f"127.0.0.1:{self.port}")
+        # The management listener on a free port too: the default one may be in use.
+        env = dict(env, ROSTER_BIND=f"127.0.0.1:{self.port}", ROSTER_MANAGEMENT_BIND="127.0.0.1:0")
         self.log = open(os.path.join(work, "server.log"), "w")
         self.process = subprocess.Popen([BINARY, "serve"], env=env, cwd=work, stdout=self.log,
                                         stderr=subprocess.STDOUT)

@@ -36,7 +36,7 @@ fn assets_of(html: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_app_path_gets_the_console_page_under_its_policy() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let home = open(&app, "/").await;
     assert_eq!(home.status(), 200);
     assert!(header(&home, CONTENT_TYPE).starts_with("text/html"));
@@ -81,7 +81,7 @@ async fn every_app_path_gets_the_console_page_under_its_policy() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let mut assets = assets_of(&open(&app, "/").await.text().await.unwrap());
     assets.extend(assets_of(
         &open(&app, "/graphql").await.text().await.unwrap(),
@@ -124,7 +124,7 @@ async fn hashed_assets_are_cached_for_a_year_and_missing_ones_are_404() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_servers_own_paths_keep_their_meaning() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let health = open(&app, "/health").await;
     assert_eq!(health.status(), 200);
     assert!(!header(&health, CONTENT_TYPE).starts_with("text/html"));
@@ -138,9 +138,7 @@ async fn the_servers_own_paths_keep_their_meaning() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_false_turns_the_console_off_and_keeps_graphiql() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.console = false)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.console = false).await;
     assert_eq!(open(&app, "/").await.status(), 404);
     assert_eq!(open(&app, "/sign-in").await.status(), 404);
     let graphiql = open(&app, "/graphql").await;

@@ -14,65 +14,14 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::support::process::RosterProcess;
+use crate::support::database::available;
+use crate::support::documents::{ME, REGISTER};
+use crate::support::process::{RosterProcess, client};
 use crate::support::proxy::{SwitchableProxy, server_address, with_address};
-use crate::support::{Backend, PASSWORD, PostgresDatabase};
-
-const REGISTER: &str =
-    "mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }";
-const ME: &str = "{ me { id } }";
-
-/// Longer than Roster's own request timeout (10 s), so a 408 can arrive.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+use crate::support::{Backend, PASSWORD, PostgresDatabase, TestDatabase};
 
 /// The longest a test waits for its load to end once it has nothing more to do.
 const LOAD_WIND_DOWN: Duration = Duration::from_secs(15);
-
-/// A client for a server on loopback: never through a proxy from the environment.
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .expect("BUG: a plain client builds")
-}
-
-/// A database for one child process: a file in a temp dir, or a PostgreSQL database of its own.
-pub(crate) enum TestDatabase {
-    Sqlite {
-        url: String,
-        _dir: tempfile::TempDir,
-    },
-    Postgres(PostgresDatabase),
-}
-
-impl TestDatabase {
-    /// A fresh, empty database; `None` for PostgreSQL when `TEST_DATABASE_URL` is not set.
-    pub(crate) async fn create(backend: Backend) -> Option<TestDatabase> {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("roster.db").display()
-                );
-                Some(TestDatabase::Sqlite { url, _dir: dir })
-            }
-            Backend::Postgres => PostgresDatabase::create().await.map(TestDatabase::Postgres),
-        }
-    }
-
-    pub(crate) fn url(&self) -> String {
-        match self {
-            TestDatabase::Sqlite { url, .. } => url.clone(),
-            TestDatabase::Postgres(database) => database.url(),
-        }
-    }
-}
-
-pub(crate) fn skipped(test: &str) {
-    println!("{test}: TEST_DATABASE_URL is not set, the PostgreSQL variant is SKIPPED");
-}
 
 // --- kill -9 under load ---------------------------------------------------------------------
 
@@ -88,19 +37,7 @@ const MAX_LOAD_BEFORE_KILL: Duration = Duration::from_secs(10);
 /// A bound on each client's registrations, should the kill not stop them.
 const MAX_REGISTRATIONS_PER_CLIENT: usize = 500;
 
-mod kill_9_loses_no_acknowledged_registration {
-    use crate::support::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::kill_9_loses_no_acknowledged_registration(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::kill_9_loses_no_acknowledged_registration(Backend::Postgres).await;
-    }
-}
+per_backend!(backend; kill_9_loses_no_acknowledged_registration);
 
 /// What one registering client saw.
 #[derive(Default)]
@@ -114,10 +51,7 @@ struct Registrations {
 /// Every registration Roster acknowledged is in the database after a SIGKILL in the middle of
 /// many more.
 async fn kill_9_loses_no_acknowledged_registration(backend: Backend) {
-    let Some(database) = TestDatabase::create(backend).await else {
-        skipped("kill_9_loses_no_acknowledged_registration");
-        return;
-    };
+    let database = TestDatabase::create(backend).await;
     let mut roster = RosterProcess::start(&database.url()).await;
     let started = Instant::now();
     let client = client();
@@ -275,14 +209,17 @@ struct Asked {
 /// file that cannot go away like this.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_outage_gives_clean_errors_and_recovers() {
-    let Some(database) = PostgresDatabase::create().await else {
-        skipped("database_outage_gives_clean_errors_and_recovers");
+    if !available(
+        Backend::Postgres,
+        "faults::database_outage_gives_clean_errors_and_recovers",
+    ) {
         return;
-    };
+    }
+    let database = PostgresDatabase::create().await;
     let proxy = SwitchableProxy::start(server_address(&database.url())).await;
     let mut roster = RosterProcess::start(&with_address(&database.url(), proxy.address)).await;
     let client = client();
-    let access = register(&client, &roster.address, "ada@example.com").await;
+    let access = roster.register("ada@example.com").await;
     assert_eq!(
         ask_me(&client, &roster.address, &access).await,
         Ok(Answer::Data)
@@ -407,26 +344,6 @@ async fn database_outage_gives_clean_errors_and_recovers() {
         "`me` answered while the database was away"
     );
     roster.assert_no_panic();
-}
-
-/// Registers `email`; returns the access token.
-async fn register(client: &reqwest::Client, address: &str, email: &str) -> String {
-    let body: Value = client
-        .post(format!("{address}/graphql"))
-        .json(&json!({
-            "query": REGISTER,
-            "variables": { "input": { "email": email, "password": PASSWORD } },
-        }))
-        .send()
-        .await
-        .expect("register answers")
-        .json()
-        .await
-        .expect("JSON body");
-    body["data"]["register"]["accessToken"]
-        .as_str()
-        .unwrap_or_else(|| panic!("register failed: {body}"))
-        .to_owned()
 }
 
 /// `GET /health`: the status and the JSON body.

@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 
 use crate::support::auth::{
-    LOGIN, ME, REGISTER, REVOKE_SESSION, UPDATE_PROFILE, USER, assert_me_is, assert_no_internals,
-    gql_with_headers, me, refresh, register_with, user_count,
+    assert_me_is, assert_no_internals, gql_with_headers, me, refresh, register_with, user_count,
 };
+use crate::support::documents::{LOGIN, ME, REGISTER, REVOKE_SESSION, UPDATE_PROFILE, USER};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_code};
 
 /// Every error message of a body, joined.
@@ -263,12 +263,7 @@ async fn errors_never_leak_internals(app: TestApp) {
             json!({ "email": "ADA@example.com", "password": PASSWORD }),
         )
         .await,
-        app.gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": "x" } }),
-            None,
-        )
-        .await,
+        app.try_login("ada@example.com", "x").await,
         refresh(&app, "garbage").await,
         refresh(&app, &"A".repeat(64)).await,
         app.gql(
@@ -320,13 +315,9 @@ async fn omitted_optional_variables_mean_the_default(app: TestApp) {
     assert_ok(&body);
     assert_eq!(body["data"]["logout"], json!(true));
     // The default is false: only the bearer's session ended.
-    let me = app
-        .gql("{ me { email } }", json!({}), Some(&second.access))
-        .await;
+    let me = app.gql(ME, json!({}), Some(&second.access)).await;
     assert_eq!(me["data"]["me"]["email"], json!("ada@example.com"), "{me}");
-    let me = app
-        .gql("{ me { email } }", json!({}), Some(&first.access))
-        .await;
+    let me = app.gql(ME, json!({}), Some(&first.access)).await;
     assert_code(&me, "UNAUTHENTICATED");
 }
 
@@ -341,7 +332,7 @@ async fn an_empty_get_query_is_a_bad_request(app: TestApp) {
     assert_eq!(response.status(), 400);
 }
 
-both!(
+per_backend!(
     omitted_optional_variables_mean_the_default,
     an_empty_get_query_is_a_bad_request,
     get_requests_run_queries_only,

@@ -2,8 +2,9 @@
 //! database built by the migrations, on SQLite always and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set (a database created for the test and dropped after it).
 //!
-//! `both!(name, ...)` turns `async fn name(app: TestApp)` into `name::sqlite` and
-//! `name::postgres` tests.
+//! `per_backend!(name, ...)` (in `support::backends`) turns `async fn name(app: TestApp)` into
+//! the tests `name::sqlite` and `name::postgres`; without `TEST_DATABASE_URL` the PostgreSQL
+//! ones say `skipped:` on the terminal instead of running.
 
 #[macro_use]
 mod support;

@@ -8,9 +8,9 @@ use roster::config::DEFAULT_MANAGEMENT_BIND;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::faults::{TestDatabase, client};
-use crate::support::process::{Launch, RosterProcess};
-use crate::support::{Backend, TestApp, assert_code, trusting_loopback};
+use crate::support::documents::LOGIN;
+use crate::support::process::{Launch, RosterProcess, client};
+use crate::support::{Backend, TestApp, TestDatabase, assert_code, trusting_loopback};
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -38,7 +38,7 @@ fn id_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-both!(
+per_backend!(
     every_answer_carries_a_request_id_of_its_own,
     an_internal_error_names_its_request,
 );
@@ -56,9 +56,7 @@ async fn every_answer_carries_a_request_id_of_its_own(app: TestApp) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trusted_proxy_s_request_id_is_kept() {
-    let app = TestApp::spawn_with(Backend::Sqlite, trusting_loopback)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, trusting_loopback).await;
     let kept = id_of(&typename(&app, Some("lb-7f3a9c")).await);
     assert_eq!(kept, "lb-7f3a9c");
     // Not a short line of visible characters: replaced even from a trusted proxy.
@@ -107,7 +105,7 @@ async fn an_internal_error_names_its_request(app: TestApp) {
 /// `ROSTER_LOG_FORMAT=json`: every line is one JSON object, and a request's lines carry its id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_parse_line_by_line_and_carry_the_request_id() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = RosterProcess::start_with(&database.url(), &[("ROSTER_LOG_FORMAT", "json")]).await;
     let response = client()
         .post(format!("{}/graphql", roster.address))
@@ -244,42 +242,25 @@ async fn scrape(address: &str) -> Vec<Sample> {
 /// counts) did on the public one, which has no `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_parse_and_count_logins_and_requests() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = RosterProcess::start(&database.url()).await;
     let management = roster
         .management_address
         .clone()
         .expect("a management listener");
-    let post = |query: &'static str, variables: Value| {
-        let address = roster.address.clone();
-        async move {
-            client()
-                .post(format!("{address}/graphql"))
-                .json(&json!({ "query": query, "variables": variables }))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-    post(
-        "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
-        json!({ "i": { "email": "ada@example.com", "password": crate::support::PASSWORD } }),
-    )
-    .await;
+    roster.register("ada@example.com").await;
     let before = scrape(&management).await;
-    let wrong = post(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": "not it at all" } }),
-    )
-    .await;
+    let wrong = roster
+        .gql(
+            LOGIN,
+            json!({ "input": { "login": "ada@example.com", "password": "not it at all" } }),
+        )
+        .await;
     assert_code(&wrong, "UNAUTHENTICATED");
-    let right = post(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": crate::support::PASSWORD } }),
+    let right = roster
+        .gql(
+        LOGIN,
+        json!({ "input": { "login": "ada@example.com", "password": crate::support::PASSWORD } }),
     )
     .await;
     assert!(right["data"]["login"]["accessToken"].is_string(), "{right}");
@@ -348,7 +329,7 @@ async fn metrics_parse_and_count_logins_and_requests() {
 /// urql sends queries by GET: each is an operation counted like a POST, refused or run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operations_sent_by_get_are_counted() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = RosterProcess::start(&database.url()).await;
     let management = roster
         .management_address
@@ -387,7 +368,7 @@ async fn operations_sent_by_get_are_counted() {
 /// GraphQL. The public listener keeps `/health` and has no `/metrics`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_management_listener_serves_metrics_and_health_only() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let management = &app.management_address;
     assert_ne!(management, &app.address);
     for address in [&app.address, management] {
@@ -451,9 +432,7 @@ async fn the_management_listener_serves_metrics_and_health_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_can_be_turned_off() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.metrics = false)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.metrics = false).await;
     for address in [&app.address, &app.management_address] {
         let response = app
             .client
@@ -476,7 +455,7 @@ async fn metrics_can_be_turned_off() {
 /// says which setting to change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chosen_management_address_that_is_taken_refuses_to_start() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     let (status, log) = Launch::new(&database.url())
@@ -497,7 +476,7 @@ async fn a_chosen_management_address_that_is_taken_refuses_to_start() {
 /// `cargo run`), is skipped with a warning, and the API is served all the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_taken_default_management_address_is_skipped_with_a_warning() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     // Held here, or by something else on this machine: taken either way.
     let _holder = match std::net::TcpListener::bind(DEFAULT_MANAGEMENT_BIND) {
         Ok(listener) => Some(listener),
@@ -527,7 +506,7 @@ async fn a_taken_default_management_address_is_skipped_with_a_warning() {
 /// Development mode where other hosts can reach it says so at start; production does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn development_on_a_reachable_address_warns_at_start() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = Launch::new(&database.url())
         .set("ROSTER_BIND", "0.0.0.0:0")
         .start()
@@ -547,7 +526,7 @@ async fn development_on_a_reachable_address_warns_at_start() {
 /// address it is bound to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_logs_that_the_schema_is_not_served() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = Launch::new(&database.url())
         .set("ROSTER_ENV", "production")
         .set("ROSTER_BIND", "0.0.0.0:0")
@@ -615,7 +594,7 @@ async fn secrets_come_from_files() {
 /// naming the settings and never the value.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_secret_given_twice_refuses_to_start() {
-    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let database = TestDatabase::create(Backend::Sqlite).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("secret");
     std::fs::write(&file, format!("{}\n", database.url())).unwrap();

@@ -357,7 +357,7 @@ async fn authorization_matrix(app: TestApp) {
 /// The services refuse a non-admin's change to an ADMIN on the row they lock, so a promotion
 /// that lands between the resolver's quick check and the write cannot be overtaken.
 async fn services_recheck_admin_targets_inside_the_transaction(app: TestApp) {
-    use roster::services::admin::users::{self as service, UserChanges};
+    use crate::support::services::{UserChanges, users as service};
     let admin = Admin::new(&app, "admin@example.com").await;
     let plain = Actor::register(&app, "plain@example.com").await;
     let actor = roster::auth::viewer::Viewer::new(
@@ -386,7 +386,7 @@ async fn services_recheck_admin_targets_inside_the_transaction(app: TestApp) {
     assert!(row.is_active && row.deleted_at.is_none());
 }
 
-both!(
+per_backend!(
     authorization_matrix,
     services_recheck_admin_targets_inside_the_transaction,
 );

@@ -380,7 +380,7 @@ async fn group_managers_cannot_change_groups_beyond_their_rights(app: TestApp) {
     assert_eq!(stored_group(&app, &deleters).await, None);
 }
 
-both!(
+per_backend!(
     group_managers_cannot_grant_what_they_lack,
     group_managers_cannot_change_groups_beyond_their_rights,
     user_managers_cannot_create_or_touch_admins,

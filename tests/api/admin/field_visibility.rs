@@ -210,7 +210,7 @@ async fn login_payloads_judge_nested_objects_for_the_new_session(app: TestApp) {
     }
 }
 
-both!(
+per_backend!(
     admin_only_fields_are_null_for_others,
     failed_non_null_fields_null_their_nearest_nullable_parent,
     login_payloads_are_judged_for_the_new_session,

@@ -272,7 +272,7 @@ async fn deleting_a_group_removes_its_memberships(app: TestApp) {
     assert_code(&body, "NOT_FOUND");
 }
 
-both!(
+per_backend!(
     groups_grant_permissions_to_their_members,
     permissions_are_created_and_deleted,
     deleting_a_group_removes_its_memberships,

@@ -8,13 +8,10 @@ use uuid::Uuid;
 
 use crate::support::admin::{
     ADD_TO_GROUP, Actor, Admin, DELETE_GROUP, DELETE_PERMISSION, DELETE_USER, DELETE_USER_FOREVER,
-    LIST_PERMISSIONS, ME, SET_ACTIVE, SET_GROUPS, SET_USER_PERMISSIONS, UPDATE_USER, text,
+    LIST_PERMISSIONS, SET_ACTIVE, SET_GROUPS, SET_ROLE, SET_USER_PERMISSIONS, UPDATE_USER, text,
 };
-use crate::support::auth::DELETE_ACCOUNT;
+use crate::support::documents::{DELETE_ACCOUNT, ME};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, db_user, error_code};
-
-const SET_ROLE: &str =
-    "mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }";
 
 /// Ids of the active, non-deleted ADMINs, from the database.
 async fn active_admins(app: &TestApp) -> Vec<String> {
@@ -285,7 +282,7 @@ async fn concurrent_demotions_keep_one_admin(app: TestApp) {
     }
 }
 
-both!(
+per_backend!(
     the_last_admin_cannot_be_removed,
     a_demoted_admin_loses_admin_rights_at_once,
     concurrent_demotions_keep_one_admin,

@@ -43,4 +43,4 @@ async fn permissions_are_read_on_every_request(app: TestApp) {
     assert_code(&list_users().await, "FORBIDDEN");
 }
 
-both!(permissions_are_read_on_every_request,);
+per_backend!(permissions_are_read_on_every_request,);

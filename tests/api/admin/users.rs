@@ -7,24 +7,18 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::support::admin::{
-    Actor, Admin, BUILT_IN, CREATE_USER, DELETE_USER_FOREVER, GET_GROUP, SET_ACTIVE,
+    Actor, Admin, BUILT_IN, CREATE_USER, DELETE_USER_FOREVER, GET_GROUP, RESTORE_USER, SET_ACTIVE,
     SET_USER_PERMISSIONS, UPDATE_USER, codenames, names, text,
 };
+use crate::support::auth::refresh;
+use crate::support::documents::REGISTER;
 use crate::support::{
     PASSWORD, TestApp, assert_code, assert_ok, db_user, error_code, error_fields, uuid,
 };
 
-const RESTORE_USER: &str = "mutation($id: ID!) { restoreUser(id: $id) { ...UserFields } }";
-
 /// The first error's code when logging in as `login` with the standard password.
 async fn login_error(app: &TestApp, login: &str) -> Option<String> {
-    let body = app
-        .gql(
-            "mutation($input: LoginInput!) { login(input: $input) { accessToken } }",
-            json!({ "input": { "login": login, "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login(login, PASSWORD).await;
     error_code(&body).map(str::to_owned)
 }
 
@@ -197,13 +191,7 @@ async fn deactivation_ends_sessions_at_once(app: TestApp) {
     let data = set_active(false).await;
     assert_eq!(data["setUserActive"]["isActive"], false);
     assert_eq!(target.me_error().await.as_deref(), Some("UNAUTHENTICATED"));
-    let body = app
-        .gql(
-            "mutation($token: String!) { refreshToken(refreshToken: $token) { accessToken } }",
-            json!({ "token": target.tokens.refresh }),
-            None,
-        )
-        .await;
+    let body = refresh(&app, &target.tokens.refresh).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert_eq!(
         login_error(&app, "target@example.com").await.as_deref(),
@@ -249,7 +237,7 @@ async fn soft_delete_reserves_the_email_until_restored(app: TestApp) {
     );
     let body = app
         .gql(
-            "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+            REGISTER,
             json!({ "input": { "email": "Target@Example.com", "password": PASSWORD } }),
             None,
         )
@@ -412,7 +400,7 @@ async fn unknown_ids_are_not_found_and_malformed_ids_bad_input(app: TestApp) {
     assert_code(&body, "BAD_USER_INPUT");
 }
 
-both!(
+per_backend!(
     create_user_with_role_activity_and_groups,
     create_user_rejects_duplicates_bad_input_and_unknown_groups,
     update_user_edits_and_clears_fields,

@@ -3,41 +3,33 @@
 
 use std::collections::BTreeSet;
 
-use roster::db::entities::{audit_events, rotated_refresh_tokens};
-use roster::services::audit::Action;
-use sea_orm::sea_query::Expr;
+use roster::db::entities::audit_events;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{events, session_of};
-use crate::recovery::{RESET, SEND_VERIFICATION, VERIFY, request_reset};
+use crate::recovery::request_reset;
 use crate::support::admin::{
-    Actor, Admin, CREATE_GROUP, CREATE_PERMISSION, CREATE_USER, DELETE_GROUP, DELETE_PERMISSION,
-    DELETE_USER, DELETE_USER_FOREVER, SET_ACTIVE, SET_GROUP_PERMISSIONS, SET_GROUPS,
-    SET_USER_PERMISSIONS, UPDATE_GROUP, UPDATE_USER,
+    ADD_TO_GROUP, Actor, Admin, CREATE_GROUP, CREATE_PERMISSION, CREATE_USER, DELETE_GROUP,
+    DELETE_PERMISSION, DELETE_USER, DELETE_USER_FOREVER, REMOVE_FROM_GROUP, RESTORE_USER,
+    SET_ACTIVE, SET_GROUP_PERMISSIONS, SET_GROUPS, SET_ROLE, SET_USER_PERMISSIONS, UPDATE_GROUP,
+    UPDATE_USER,
 };
+use crate::support::clock::age_refresh_rotations;
+use crate::support::documents::{
+    CHANGE_PASSWORD, LOGIN, REFRESH, RESET, REVOKE_SESSION, SEND_VERIFICATION, UPDATE_PROFILE,
+    VERIFY,
+};
+use crate::support::services::AuditAction as Action;
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, uuid};
 
 const SECOND_PASSWORD: &str = "a second long passphrase";
 const THIRD_PASSWORD: &str = "a third long passphrase";
 const BOB_PASSWORD: &str = "bob's own long passphrase";
-const UPDATE_PROFILE: &str =
-    "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { id } }";
-const CHANGE_PASSWORD: &str = "mutation($c: String!, $n: String!) { \
-     changePassword(currentPassword: $c, newPassword: $n) { accessToken refreshToken user { id } } }";
-const SET_ROLE: &str =
-    "mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id } }";
-const RESTORE: &str = "mutation($id: ID!) { restoreUser(id: $id) { id } }";
-const ADD: &str =
-    "mutation($user: ID!, $group: ID!) { addUserToGroup(userId: $user, groupId: $group) { id } }";
-const REMOVE: &str = "mutation($user: ID!, $group: ID!) { removeUserFromGroup(userId: $user, groupId: $group) { id } }";
-const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-const REFRESH: &str = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
-
-both!(a_change_that_fails_records_nothing);
-crate::recovery::with_mail!(every_action_is_recorded_with_its_actor_target_and_details);
+per_backend!(a_change_that_fails_records_nothing);
+per_backend!(mail; every_action_is_recorded_with_its_actor_target_and_details);
 
 /// The newest event of `action`.
 async fn newest(app: &TestApp, action: &str) -> audit_events::Model {
@@ -108,7 +100,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     assert_ok(&app.gql(VERIFY, json!({ "token": verify }), None).await);
     let email = json!({ "email": "ada@example.com" });
     expect(&app, "EMAIL_VERIFIED", some_ada, some_ada, email.clone()).await;
-    let profile = json!({ "i": { "firstName": "Ada", "company": "Engines" } });
+    let profile = json!({ "input": { "firstName": "Ada", "company": "Engines" } });
     assert_ok(&app.gql(UPDATE_PROFILE, profile, Some(&ada.access)).await);
     let updated = expect(
         &app,
@@ -123,7 +115,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     .await;
     assert_eq!(updated.session_id, Some(session_of(&ada.access)));
     assert_eq!(updated.ip_address.as_deref(), Some("127.0.0.1"));
-    let moved = json!({ "i": { "email": "ada@new.example.com", "currentPassword": PASSWORD } });
+    let moved = json!({ "input": { "email": "ada@new.example.com", "currentPassword": PASSWORD } });
     assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&ada.access)).await);
     expect(
         &app,
@@ -158,14 +150,14 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     );
     assert_eq!(resent.session_id, Some(session_of(&ada.access)));
     let first_tokens = ada.clone();
-    let change = json!({ "c": PASSWORD, "n": SECOND_PASSWORD });
+    let change = json!({ "current": PASSWORD, "new": SECOND_PASSWORD });
     let ada = tokens(
         &app.gql(CHANGE_PASSWORD, change, Some(&ada.access)).await,
         "changePassword",
     );
     expect(&app, "PASSWORD_CHANGED", some_ada, some_ada, Value::Null).await;
     // A changed address gets reset links only once proved: the newest link proves it.
-    crate::recovery::reset::wait_settled(&app).await;
+    crate::support::outbox::wait_settled(&app).await;
     let confirm = mail
         .to("ada@new.example.com")
         .into_iter()
@@ -199,11 +191,11 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     drop(ada);
 
     // Logins: failed (naming the account), throttled (an unknown name, five failures on).
-    let wrong = json!({ "i": { "login": "ada@new.example.com", "password": "not it at all" } });
+    let wrong = json!({ "input": { "login": "ada@new.example.com", "password": "not it at all" } });
     assert_code(&app.gql(LOGIN, wrong, None).await, "UNAUTHENTICATED");
     let login = json!({ "login": "ada@new.example.com" });
     expect(&app, "LOGIN_FAILED", None, some_ada, login).await;
-    let ghost = json!({ "i": { "login": "ghost", "password": "whatever it may be" } });
+    let ghost = json!({ "input": { "login": "ghost", "password": "whatever it may be" } });
     for _ in 0..5 {
         assert_code(
             &app.gql(LOGIN, ghost.clone(), None).await,
@@ -224,22 +216,19 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     assert_eq!(succeeded.session_id, Some(session_of(&phone.access)));
 
     // Sessions ending.
-    let revoke = "mutation($id: ID!) { revokeSession(id: $id) }";
     let phone_session = session_of(&phone.access);
     let id = json!({ "id": phone_session.to_string() });
-    assert_ok(&app.gql(revoke, id, Some(&laptop.access)).await);
+    assert_ok(&app.gql(REVOKE_SESSION, id, Some(&laptop.access)).await);
     let revoked = expect(&app, "SESSION_REVOKED", some_ada, some_ada, Value::Null).await;
     assert_eq!(revoked.session_id, Some(phone_session));
-    assert_ok(&app.gql(REFRESH, json!({ "t": laptop.refresh }), None).await);
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
-    let replayed = app.gql(REFRESH, json!({ "t": laptop.refresh }), None).await;
+    assert_ok(
+        &app.gql(REFRESH, json!({ "token": laptop.refresh }), None)
+            .await,
+    );
+    age_refresh_rotations(&app, chrono::Duration::seconds(60)).await;
+    let replayed = app
+        .gql(REFRESH, json!({ "token": laptop.refresh }), None)
+        .await;
     assert_code(&replayed, "UNAUTHENTICATED");
     let reused = expect(&app, "REFRESH_TOKEN_REUSED", None, some_ada, Value::Null).await;
     assert_eq!(reused.session_id, Some(session_of(&laptop.access)));
@@ -363,7 +352,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let event = expect(&app, "GROUP_PERMISSIONS_CHANGED", by_root, None, granted).await;
     assert_eq!(event.group_id, Some(uuid(&staff)));
     admin
-        .ok(ADD, json!({ "user": bob_id, "group": staff }))
+        .ok(ADD_TO_GROUP, json!({ "user": bob_id, "group": staff }))
         .await;
     let joined = json!({ "added": [staff], "removed": [] });
     let event = expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, joined).await;
@@ -374,10 +363,10 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let left = json!({ "added": [], "removed": [staff] });
     expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, left).await;
     admin
-        .ok(ADD, json!({ "user": bob_id, "group": staff }))
+        .ok(ADD_TO_GROUP, json!({ "user": bob_id, "group": staff }))
         .await;
     admin
-        .ok(REMOVE, json!({ "user": bob_id, "group": staff }))
+        .ok(REMOVE_FROM_GROUP, json!({ "user": bob_id, "group": staff }))
         .await;
     let removed = json!({ "added": [], "removed": [staff] });
     let event = expect(&app, "USER_GROUPS_CHANGED", by_root, some_bob, removed).await;
@@ -403,7 +392,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     admin.ok(DELETE_USER, json!({ "id": bob_id })).await;
     let soft = json!({ "permanent": false });
     expect(&app, "USER_DELETED", by_root, some_bob, soft).await;
-    admin.ok(RESTORE, json!({ "id": bob_id })).await;
+    admin.ok(RESTORE_USER, json!({ "id": bob_id })).await;
     expect(&app, "USER_RESTORED", by_root, some_bob, Value::Null).await;
     admin.ok(DELETE_USER_FOREVER, json!({ "id": bob_id })).await;
     let forever = json!({ "permanent": true });
@@ -450,7 +439,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     let superuser = |email: &'static str| {
         let state = app.state.clone();
         async move {
-            roster::services::admin::superuser::create_superuser(&state, email, None)
+            crate::support::services::create_superuser(&state, email, None)
                 .await
                 .unwrap_or_else(|e| panic!("{}", e.message()));
         }
@@ -522,7 +511,7 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
     let bob = Actor::register(&app, "bob@example.com").await;
     let before = events(&app).await.len();
     // CONFLICT on a unique email, by the holder and by an ADMIN.
-    let taken = json!({ "i": { "email": "bob@example.com", "currentPassword": PASSWORD } });
+    let taken = json!({ "input": { "email": "bob@example.com", "currentPassword": PASSWORD } });
     assert_code(&ada.call(UPDATE_PROFILE, taken).await, "CONFLICT");
     let taken =
         json!({ "id": ada.id(), "input": { "email": "bob@example.com", "firstName": "A" } });
@@ -549,7 +538,7 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
     let clash = json!({ "id": other, "input": { "name": "STAFF", "permissionIds": grants } });
     assert_code(&admin.call(UPDATE_GROUP, clash).await, "CONFLICT");
     // Changes that change nothing.
-    let same = json!({ "i": { "email": "ada@example.com" } });
+    let same = json!({ "input": { "email": "ada@example.com" } });
     assert_ok(&ada.call(UPDATE_PROFILE, same).await);
     admin
         .ok(SET_ACTIVE, json!({ "id": ada.id(), "active": true }))
@@ -558,13 +547,16 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
         .ok(SET_GROUPS, json!({ "user": ada.id(), "groups": [] }))
         .await;
     admin
-        .ok(ADD, json!({ "user": ada.id(), "group": staff }))
+        .ok(ADD_TO_GROUP, json!({ "user": ada.id(), "group": staff }))
         .await;
     admin
-        .ok(ADD, json!({ "user": ada.id(), "group": staff }))
+        .ok(ADD_TO_GROUP, json!({ "user": ada.id(), "group": staff }))
         .await;
     admin
-        .ok(REMOVE, json!({ "user": bob.id(), "group": staff }))
+        .ok(
+            REMOVE_FROM_GROUP,
+            json!({ "user": bob.id(), "group": staff }),
+        )
         .await;
     admin
         .ok(
@@ -578,7 +570,7 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
             json!({ "group": other, "permissions": [] }),
         )
         .await;
-    admin.ok(RESTORE, json!({ "id": bob.id() })).await;
+    admin.ok(RESTORE_USER, json!({ "id": bob.id() })).await;
     admin.ok(DELETE_USER, json!({ "id": bob.id() })).await;
     admin.ok(DELETE_USER, json!({ "id": bob.id() })).await;
     let recorded = events(&app).await;

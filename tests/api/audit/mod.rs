@@ -6,12 +6,14 @@ use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::json;
 
 use crate::support::admin::Admin;
+use crate::support::auth::refresh;
+use crate::support::clock::age_refresh_rotations;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 mod actions;
 mod visibility;
 
-both!(
+per_backend!(
     registration_and_logins_are_recorded_without_secrets,
     my_audit_events_lists_my_account_newest_first,
     audit_events_filters_pages_and_guards,
@@ -58,18 +60,11 @@ async fn events(app: &TestApp) -> Vec<audit_events::Model> {
 async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     let ada_id = uuid(&ada.user_id);
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for (name, password) in [
         ("ada@example.com", "a wrong password entirely"),
         ("nobody@example.com", "whatever it may be"),
     ] {
-        let body = app
-            .gql(
-                login,
-                json!({ "i": { "login": name, "password": password } }),
-                None,
-            )
-            .await;
+        let body = app.try_login(name, password).await;
         assert_code(&body, "UNAUTHENTICATED");
     }
     app.login("ada@example.com", PASSWORD).await;
@@ -119,27 +114,12 @@ async fn registration_and_logins_are_recorded_without_secrets(app: TestApp) {
     }
 }
 
-mod events_past_the_retention_are_pruned {
-    use crate::support::{Backend, TestApp};
-
-    // Retention off for the server itself, so that its own pruning (which runs at start)
-    // does not race the test's.
-    async fn spawn(backend: Backend) -> Option<TestApp> {
-        TestApp::spawn_with(backend, |s| s.audit_retention_days = 0).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::events_past_the_retention_are_pruned(spawn(Backend::Sqlite).await.unwrap()).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        if let Some(app) = spawn(Backend::Postgres).await {
-            super::events_past_the_retention_are_pruned(app).await;
-        }
-    }
-}
+// Retention off for the server itself, so that its own pruning (which runs at start) does not
+// race the test's.
+per_backend!(
+    settings = |s| s.audit_retention_days = 0;
+    events_past_the_retention_are_pruned,
+);
 
 async fn events_past_the_retention_are_pruned(app: TestApp) {
     use sea_orm::{ActiveModelTrait, ActiveValue::Set};
@@ -164,9 +144,10 @@ async fn events_past_the_retention_are_pruned(app: TestApp) {
         .unwrap();
     }
     assert_eq!(events(&app).await.len(), 5);
-    let pruned = roster::services::audit::prune(app.db(), now - chrono::Duration::days(90))
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let pruned =
+        crate::support::services::prune_audit_events(app.db(), now - chrono::Duration::days(90))
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_eq!(pruned, 3);
     let left: Vec<String> = events(&app).await.into_iter().map(|e| e.action).collect();
     assert_eq!(left, ["REGISTERED", "EMAIL_VERIFICATION_SENT"]);
@@ -176,13 +157,7 @@ const MINE: &str = "{ myAuditEvents { totalCount nodes { action actorId userId s
 
 async fn my_audit_events_lists_my_account_newest_first(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-    app.gql(
-        login,
-        json!({ "i": { "login": "ada@example.com", "password": "not the password" } }),
-        None,
-    )
-    .await;
+    app.try_login("ada@example.com", "not the password").await;
     let bob = app.register("bob@example.com").await;
     let body = app.gql(MINE, json!({}), Some(&ada.access)).await;
     assert_ok(&body);
@@ -217,14 +192,8 @@ async fn audit_events_filters_pages_and_guards(app: TestApp) {
         .user_holding("auditor@example.com", &["audit.view"])
         .await;
     let plain = app.register("plain@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for _ in 0..3 {
-        app.gql(
-            login,
-            json!({ "i": { "login": "plain@example.com", "password": "not the password" } }),
-            None,
-        )
-        .await;
+        app.try_login("plain@example.com", "not the password").await;
     }
     assert_code(
         &app.gql(ALL, json!({}), Some(&plain.access)).await,
@@ -268,13 +237,14 @@ async fn audit_events_filters_pages_and_guards(app: TestApp) {
     assert_code(&bad, "BAD_USER_INPUT");
 }
 
-crate::recovery::with_mail!(password_and_email_flows_are_recorded);
+per_backend!(mail; password_and_email_flows_are_recorded);
 
 async fn password_and_email_flows_are_recorded(
     app: TestApp,
     mail: crate::support::smtp::MailServer,
 ) {
-    use crate::recovery::{RESET, VERIFY, request_reset};
+    use crate::recovery::request_reset;
+    use crate::support::documents::{CHANGE_PASSWORD, RESET, VERIFY};
     let ada = app.register("ada@example.com").await;
     let link = mail
         .one("ada@example.com", "Confirm")
@@ -283,8 +253,8 @@ async fn password_and_email_flows_are_recorded(
     assert_ok(&app.gql(VERIFY, json!({ "token": link }), None).await);
     let changed = app
         .gql(
-            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }",
-            json!({ "c": PASSWORD, "n": "a second long passphrase" }),
+            CHANGE_PASSWORD,
+            json!({ "current": PASSWORD, "new": "a second long passphrase" }),
             Some(&ada.access),
         )
         .await;
@@ -346,16 +316,10 @@ async fn password_and_email_flows_are_recorded(
 
 async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statements(app: TestApp) {
     let admin = app.admin("root@example.com").await;
-    let login = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
     for n in 0..6 {
         let email = format!("user{n}@example.com");
         app.register(&email).await;
-        app.gql(
-            login,
-            json!({ "i": { "login": email, "password": "not the password" } }),
-            None,
-        )
-        .await;
+        app.try_login(&email, "not the password").await;
     }
     let query = "query($n: Int) { auditEvents(first: $n) { totalCount nodes { action actor { email } user { email } } } }";
     let mut counts = Vec::new();
@@ -381,9 +345,6 @@ async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statement
 }
 
 async fn sessions_ending_are_recorded(app: TestApp) {
-    use roster::db::entities::rotated_refresh_tokens;
-    use sea_orm::sea_query::Expr;
-
     let laptop = app.register("ada@example.com").await;
     let phone = app.login("ada@example.com", PASSWORD).await;
     let tablet = app.login("ada@example.com", PASSWORD).await;
@@ -399,20 +360,9 @@ async fn sessions_ending_are_recorded(app: TestApp) {
             .await,
     );
     // The laptop's refresh token, rotated and then presented again after the grace.
-    let refresh = "mutation($t: String!) { refreshToken(refreshToken: $t) { refreshToken } }";
-    assert_ok(&app.gql(refresh, json!({ "t": laptop.refresh }), None).await);
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(roster::db::now() - chrono::Duration::seconds(60)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
-    assert_code(
-        &app.gql(refresh, json!({ "t": laptop.refresh }), None).await,
-        "UNAUTHENTICATED",
-    );
+    assert_ok(&refresh(&app, &laptop.refresh).await);
+    age_refresh_rotations(&app, chrono::Duration::seconds(60)).await;
+    assert_code(&refresh(&app, &laptop.refresh).await, "UNAUTHENTICATED");
 
     let recorded = events(&app).await;
     let ada = uuid(&laptop.user_id);

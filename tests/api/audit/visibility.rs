@@ -8,15 +8,14 @@ use serde_json::{Value, json};
 
 use super::session_of;
 use crate::support::admin::{Admin, CREATE_USER, UPDATE_USER, USER_FIELDS, text};
+use crate::support::documents::LOGIN;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
-both!(
+per_backend!(
     my_audit_events_hide_who_else_acted_and_from_where,
     readers_without_users_view_see_no_addresses_or_usernames,
     a_failed_login_keeps_only_what_could_be_a_login_name,
 );
-
-const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
 
 const MINE: &str = "{ myAuditEvents(first: 50) { nodes { action actorId actor { id } userId \
      sessionId ipAddress userAgent details } } }";
@@ -72,12 +71,12 @@ async fn my_audit_events_hide_who_else_acted_and_from_where(app: TestApp) {
     .await;
     assert_ok(&body);
     // Someone tries Ada's account, then Ada signs in from her phone.
-    let wrong = json!({ "i": { "login": "ada@example.com", "password": "not the password" } });
+    let wrong = json!({ "input": { "login": "ada@example.com", "password": "not the password" } });
     assert_code(
         &gql_as(&app, "Guesser/0.1", LOGIN, wrong, None).await,
         "UNAUTHENTICATED",
     );
-    let right = json!({ "i": { "login": "ada@example.com", "password": PASSWORD } });
+    let right = json!({ "input": { "login": "ada@example.com", "password": PASSWORD } });
     let body = gql_as(&app, "AdaPhone/2.0", LOGIN, right, None).await;
     assert_ok(&body);
     let phone = text(&body["data"]["login"]["accessToken"]);
@@ -139,7 +138,7 @@ async fn readers_without_users_view_see_no_addresses_or_usernames(app: TestApp) 
     let moved = json!({ "id": carol, "input": { "email": "carol@new.example.com" } });
     admin.ok(UPDATE_USER, moved).await;
     for login in ["carol@new.example.com", "carol_c"] {
-        let wrong = json!({ "i": { "login": login, "password": "not the password" } });
+        let wrong = json!({ "input": { "login": login, "password": "not the password" } });
         assert_code(&app.gql(LOGIN, wrong, None).await, "UNAUTHENTICATED");
     }
 
@@ -208,12 +207,12 @@ async fn a_failed_login_keeps_only_what_could_be_a_login_name(app: TestApp) {
         ("some_user", "some_user"),
     ];
     for (login, _) in attempts {
-        let wrong = json!({ "i": { "login": login, "password": "not the password" } });
+        let wrong = json!({ "input": { "login": login, "password": "not the password" } });
         assert_code(&app.gql(LOGIN, wrong, None).await, "UNAUTHENTICATED");
     }
     // Four more failures of the password-as-login from this address, and the next is
     // throttled: recorded the same way.
-    let wrong = json!({ "i": { "login": typed_password, "password": "not the password" } });
+    let wrong = json!({ "input": { "login": typed_password, "password": "not the password" } });
     for _ in 0..4 {
         assert_code(
             &app.gql(LOGIN, wrong.clone(), None).await,

@@ -5,9 +5,10 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 use crate::support::auth::{
-    LOGIN, ME, MY_SESSIONS, REGISTER, assert_me_is, assert_refused, current_session_id,
-    deactivate_in_database, gql_with_headers, refresh, soft_delete_in_database,
+    assert_me_is, assert_refused, current_session_id, deactivate_in_database, gql_with_headers,
+    refresh, soft_delete_in_database,
 };
+use crate::support::documents::{LOGIN, ME, MY_SESSIONS, REGISTER};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, uuid};
 
 /// Absent = anonymous; present but not a valid, live access token = `UNAUTHENTICATED`, while
@@ -116,7 +117,7 @@ async fn deactivated_and_deleted_users_tokens_stop_working(app: TestApp) {
     }
 }
 
-both!(
+per_backend!(
     bad_bearer_headers_are_never_anonymous,
     deactivated_and_deleted_users_tokens_stop_working,
 );

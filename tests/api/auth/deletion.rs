@@ -3,9 +3,10 @@
 use serde_json::json;
 
 use crate::support::auth::{
-    DELETE_ACCOUNT, LOGIN, assert_me_is, assert_no_internals, assert_refused, me, refresh,
-    register_with, user_count, user_row,
+    assert_me_is, assert_no_internals, assert_refused, me, refresh, register_with, user_count,
+    user_row,
 };
+use crate::support::documents::DELETE_ACCOUNT;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
 /// Wrong password is `BAD_USER_INPUT`; success soft-deletes: tokens refused at once, no login,
@@ -39,13 +40,7 @@ async fn delete_account_soft_deletes(app: TestApp) {
     assert_refused(&app, &tokens.access).await;
     assert_refused(&app, &other.access).await;
     assert_code(&refresh(&app, &other.refresh).await, "UNAUTHENTICATED");
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", PASSWORD).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert_eq!(body["errors"][0]["message"], "invalid credentials");
 
@@ -90,7 +85,7 @@ async fn delete_account_with_an_admin_present(app: TestApp) {
     assert!(body["data"]["user"]["deletedAt"].is_string(), "{body}");
 }
 
-both!(
+per_backend!(
     delete_account_soft_deletes,
     delete_account_with_an_admin_present,
 );

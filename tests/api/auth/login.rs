@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use serde_json::json;
 
 use crate::support::auth::{
-    LOGIN, assert_me_is, deactivate_in_database, me, register_with, session_rows, set_user_column,
+    assert_me_is, deactivate_in_database, me, register_with, session_rows, set_user_column,
     soft_delete_in_database, user_row,
 };
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
@@ -32,13 +32,7 @@ async fn login_by_email_or_username_sets_last_login_at(app: TestApp) {
     .await;
 
     for login in [" ADA@example.COM ", "ada_l", "ADA_L"] {
-        let body = app
-            .gql(
-                LOGIN,
-                json!({ "input": { "login": login, "password": PASSWORD } }),
-                None,
-            )
-            .await;
+        let body = app.try_login(login, PASSWORD).await;
         assert_ok(&body);
         let payload = &body["data"]["login"];
         assert_eq!(payload["user"]["id"], user_id.as_str(), "{login}");
@@ -78,13 +72,7 @@ async fn login_failures_are_indistinguishable(app: TestApp) {
     ];
     let mut errors = Vec::new();
     for (login, password) in attempts {
-        let body = app
-            .gql(
-                LOGIN,
-                json!({ "input": { "login": login, "password": password } }),
-                None,
-            )
-            .await;
+        let body = app.try_login(login, password).await;
         assert_code(&body, "UNAUTHENTICATED");
         assert!(body["data"].is_null(), "{body}");
         assert_eq!(
@@ -100,7 +88,7 @@ async fn login_failures_are_indistinguishable(app: TestApp) {
     assert_eq!(session_rows(&app, &deleted.user_id).await.len(), 1);
 }
 
-both!(
+per_backend!(
     login_by_email_or_username_sets_last_login_at,
     login_failures_are_indistinguishable,
 );

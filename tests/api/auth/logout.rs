@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::support::auth::{LOGOUT, assert_me_is, assert_refused, me, refresh, session_rows};
+use crate::support::auth::{assert_me_is, assert_refused, me, refresh, session_rows};
+use crate::support::documents::LOGOUT;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
 /// With a bearer token: that session ends at once, access and refresh token alike.
@@ -85,7 +86,7 @@ async fn logout_of_all_sessions(app: TestApp) {
     assert_refused(&app, &b.access).await;
 }
 
-both!(
+per_backend!(
     logout_ends_the_bearer_session_at_once,
     logout_with_only_a_refresh_token,
     logout_of_all_sessions,

@@ -2,12 +2,9 @@
 
 use serde_json::json;
 
-use crate::support::auth::{LOGIN, assert_me_is, assert_refused, me, refresh, user_row};
+use crate::support::auth::{assert_me_is, assert_refused, me, refresh, user_row};
+use crate::support::documents::CHANGE_PASSWORD;
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, error_fields};
-
-const CHANGE_PASSWORD: &str = "mutation($current: String!, $new: String!) {
-  changePassword(currentPassword: $current, newPassword: $new) { accessToken refreshToken user { id } }
-}";
 
 const NEW_PASSWORD: &str = "quartz lantern orbit pelican";
 
@@ -83,13 +80,7 @@ async fn change_password_ends_every_other_session(app: TestApp) {
     let body = refresh(&app, &fresh.refresh).await;
     assert_ok(&body);
 
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", PASSWORD).await;
     assert_code(&body, "UNAUTHENTICATED");
     app.login("ada@example.com", NEW_PASSWORD).await;
 
@@ -98,7 +89,7 @@ async fn change_password_ends_every_other_session(app: TestApp) {
     assert!(!row.password_hash.contains(NEW_PASSWORD));
 }
 
-both!(
+per_backend!(
     change_password_validates_both_passwords,
     change_password_ends_every_other_session,
 );

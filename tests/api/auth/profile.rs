@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::support::auth::{LOGIN, UPDATE_PROFILE, assert_no_internals, register_with, user_row};
+use crate::support::auth::{assert_no_internals, register_with, user_row};
+use crate::support::documents::UPDATE_PROFILE;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
 /// Sets fields, clears optional ones with null, leaves omitted ones alone.
@@ -54,13 +55,7 @@ async fn update_profile_sets_and_clears_fields(app: TestApp) {
     assert_eq!(row.designation.as_deref(), Some("Programmer"));
     // The new email logs in; the old one no longer names anyone.
     app.login("ADA.KING@example.com", PASSWORD).await;
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", PASSWORD).await;
     assert_code(&body, "UNAUTHENTICATED");
 
     // Anonymous: UNAUTHENTICATED.
@@ -158,7 +153,7 @@ async fn update_profile_refuses_taken_and_invalid_values(app: TestApp) {
     assert_eq!(user_row(&app, &tokens.user_id).await, before);
 }
 
-both!(
+per_backend!(
     update_profile_sets_and_clears_fields,
     update_profile_refuses_taken_and_invalid_values,
 );

@@ -8,9 +8,11 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 use crate::support::auth::{
-    MY_SESSIONS, REFRESH, assert_me_is, assert_no_internals, assert_refused, gql_with_headers, me,
-    post_from_task, refresh, session_rows,
+    assert_me_is, assert_no_internals, assert_refused, gql_with_headers, me, post_from_task,
+    refresh, session_rows,
 };
+use crate::support::clock::age_refresh_rotations;
+use crate::support::documents::{MY_SESSIONS, REFRESH};
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, uuid};
 
 /// Moves the expiry of every session of a user, as time passing would.
@@ -18,19 +20,6 @@ async fn set_sessions_expiry(app: &TestApp, user_id: &str, at: chrono::DateTime<
     sessions::Entity::update_many()
         .col_expr(sessions::Column::ExpiresAt, Expr::value(at))
         .filter(sessions::Column::UserId.eq(uuid(user_id)))
-        .exec(app.db())
-        .await
-        .unwrap();
-}
-
-/// Moves every rotation back by `seconds`, as time passing would (past the 10 s grace in which
-/// a rotated token answers `CONFLICT` instead of counting as reuse).
-async fn age_rotations(app: &TestApp, seconds: i64) {
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(Utc::now() - Duration::seconds(seconds)),
-        )
         .exec(app.db())
         .await
         .unwrap();
@@ -52,7 +41,7 @@ async fn refresh_rotates_and_reuse_revokes_the_session(app: TestApp) {
     assert_eq!(session_rows(&app, &first.user_id).await.len(), 1);
 
     // Replaying the rotated token, once the grace for two tabs is over, is refused ...
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     let body = refresh(&app, &first.refresh).await;
     assert_code(&body, "UNAUTHENTICATED");
     assert!(body["data"].is_null(), "{body}");
@@ -80,7 +69,7 @@ async fn reuse_of_an_older_token_revokes_the_session(app: TestApp) {
     assert_me_is(&me(&app, &current.access).await, &first.user_id);
     assert_eq!(rotated_rows(&app).await, 3);
 
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     assert_code(&refresh(&app, &first.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &current.access).await;
     assert_code(&refresh(&app, &current.refresh).await, "UNAUTHENTICATED");
@@ -98,14 +87,7 @@ async fn rotated_tokens_are_forgotten_after_a_refresh_token_lifetime(app: TestAp
     let first = app.register("ada@example.com").await;
     let second = Tokens::from_payload(&refresh(&app, &first.refresh).await, "refreshToken");
     assert_eq!(rotated_rows(&app).await, 1);
-    rotated_refresh_tokens::Entity::update_many()
-        .col_expr(
-            rotated_refresh_tokens::Column::RotatedAt,
-            Expr::value(Utc::now() - Duration::days(15)),
-        )
-        .exec(app.db())
-        .await
-        .unwrap();
+    age_refresh_rotations(&app, Duration::days(15)).await;
     Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
     // The 15-day-old one is gone; the one just rotated away is kept.
     assert_eq!(rotated_rows(&app).await, 1);
@@ -245,20 +227,13 @@ async fn a_late_second_use_within_the_grace_is_a_conflict(app: TestApp) {
     assert!(body["data"].is_null(), "{body}");
     assert_me_is(&me(&app, &second.access).await, &first.user_id);
     let third = Tokens::from_payload(&refresh(&app, &second.refresh).await, "refreshToken");
-    age_rotations(&app, 11).await;
+    age_refresh_rotations(&app, Duration::seconds(11)).await;
     assert_code(&refresh(&app, &second.refresh).await, "UNAUTHENTICATED");
     assert_refused(&app, &third.access).await;
 }
 
 /// Refreshing never carries a session past its maximum age after login.
-async fn sessions_end_at_their_maximum_age(backend: crate::support::Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |settings| {
-        settings.session_max_age = 3600.try_into().unwrap();
-    })
-    .await
-    else {
-        return;
-    };
+async fn sessions_end_at_their_maximum_age(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
     let rows = session_rows(&app, &tokens.user_id).await;
     assert_eq!(rows[0].expires_at - rows[0].created_at, Duration::hours(1));
@@ -297,17 +272,12 @@ async fn sessions_end_at_their_maximum_age(backend: crate::support::Backend) {
     assert_code(&refresh(&app, &next.refresh).await, "UNAUTHENTICATED");
 }
 
-#[tokio::test]
-async fn sessions_end_at_their_maximum_age_sqlite() {
-    sessions_end_at_their_maximum_age(crate::support::Backend::Sqlite).await;
-}
+per_backend!(
+    settings = |s| s.session_max_age = 3600.try_into().unwrap();
+    sessions_end_at_their_maximum_age,
+);
 
-#[tokio::test]
-async fn sessions_end_at_their_maximum_age_postgres() {
-    sessions_end_at_their_maximum_age(crate::support::Backend::Postgres).await;
-}
-
-both!(
+per_backend!(
     a_late_second_use_within_the_grace_is_a_conflict,
     refresh_rotates_and_reuse_revokes_the_session,
     reuse_of_an_older_token_revokes_the_session,

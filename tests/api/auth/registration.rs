@@ -6,9 +6,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::support::auth::{
-    LOGIN, ME, assert_me_is, assert_no_internals, me, post_from_task, register_with, session_rows,
-    user_count, user_row,
+    assert_me_is, assert_no_internals, me, post_from_task, register_with, session_rows, user_count,
+    user_row,
 };
+use crate::support::documents::{ME, REGISTER};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
 /// Tokens, the user, the normalised email and an argon2id hash; `me` with and without a token.
@@ -201,21 +202,11 @@ async fn long_passwords_are_never_truncated(app: TestApp) {
 
     // Longer than any password may be: refused as input, before any hashing.
     let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": format!("{password}x") } }),
-            None,
-        )
+        .try_login("ada@example.com", &format!("{password}x"))
         .await;
     assert_code(&body, "BAD_USER_INPUT");
     for wrong in [password[..127].to_owned(), password[..72].to_owned()] {
-        let body = app
-            .gql(
-                LOGIN,
-                json!({ "input": { "login": "ada@example.com", "password": wrong } }),
-                None,
-            )
-            .await;
+        let body = app.try_login("ada@example.com", &wrong).await;
         assert_code(&body, "UNAUTHENTICATED");
     }
     app.login("ada@example.com", &password).await;
@@ -255,7 +246,7 @@ async fn concurrent_registrations_of_one_email_create_one_account(app: TestApp) 
     let tasks: Vec<_> = (0..20)
         .map(|n| {
             let body = json!({
-                "query": "mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }",
+                "query": REGISTER,
                 // Every spelling normalises to the same address.
                 "variables": { "input": { "email": if n % 2 == 0 { "race@example.com" } else { "RACE@example.com" }, "password": PASSWORD } },
             });
@@ -287,7 +278,7 @@ async fn concurrent_registrations_of_one_email_create_one_account(app: TestApp) 
     assert_eq!(user_count(&app).await, 1);
 }
 
-both!(
+per_backend!(
     register_returns_tokens_and_stores_a_hashed_password,
     register_rejects_invalid_input_and_stores_nothing,
     register_accepts_passwords_at_both_length_bounds,

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::support::auth::{
-    LOGIN, LOGOUT, MY_SESSIONS, REGISTER, REVOKE_SESSION, assert_me_is, assert_refused,
-    current_session_id, gql_with_headers, me, refresh,
+    assert_me_is, assert_refused, current_session_id, gql_with_headers, me, refresh,
 };
+use crate::support::documents::{LOGIN, LOGOUT, MY_SESSIONS, REGISTER, REVOKE_SESSION};
 use crate::support::{PASSWORD, TestApp, Tokens, assert_code, assert_ok, error_fields};
 
 /// Live sessions only, one marked current, with the client's User-Agent and address.
@@ -130,7 +130,7 @@ async fn revoke_session_ends_own_sessions_only(app: TestApp) {
     assert_code(&body, "UNAUTHENTICATED");
 }
 
-both!(
+per_backend!(
     my_sessions_lists_live_sessions,
     revoke_session_ends_own_sessions_only,
 );

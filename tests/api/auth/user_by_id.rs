@@ -3,7 +3,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::support::auth::USER;
+use crate::support::documents::USER;
 use crate::support::{TestApp, assert_code, assert_ok, error_fields};
 
 /// A plain user sees itself; anything else is `FORBIDDEN`, existing or not, well-formed or not.
@@ -60,4 +60,4 @@ async fn user_by_id_for_an_admin(app: TestApp) {
     assert!(error_fields(&body)["id"].is_array(), "{body}");
 }
 
-both!(user_by_id_for_a_plain_user, user_by_id_for_an_admin,);
+per_backend!(user_by_id_for_a_plain_user, user_by_id_for_an_admin,);

@@ -5,7 +5,6 @@
 
 use serde_json::{Value, json};
 
-use super::with_mail_and_addresses;
 use crate::support::admin::Admin;
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp};
@@ -134,7 +133,6 @@ async fn fields_after_a_loss_of_rights_are_forbidden(app: TestApp, _mail: MailSe
     );
 }
 
-with_mail_and_addresses!(
-    fields_after_a_logout_run_signed_out,
+per_backend!(mail, addresses; fields_after_a_logout_run_signed_out,
     fields_after_a_loss_of_rights_are_forbidden,
 );

@@ -4,10 +4,9 @@
 
 use serde_json::json;
 
-use super::{subjects_to, with_mail_and_addresses};
-use crate::recovery::{REQUEST_RESET, RESET, VERIFY};
+use super::subjects_to;
 use crate::support::admin::{Admin, UPDATE_USER};
-use crate::support::auth::UPDATE_PROFILE;
+use crate::support::documents::{ME, REQUEST_RESET, RESET, UPDATE_PROFILE, VERIFY};
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
@@ -251,16 +250,13 @@ async fn create_superuser_does_not_promote_an_unproven_moved_address(
     let mallory = app.register("mallory@example.com").await;
     let moved = json!({ "input": { "email": "ops@example.com", "currentPassword": PASSWORD } });
     assert_ok(&app.gql(UPDATE_PROFILE, moved, Some(&mallory.access)).await);
-    let refused =
-        roster::services::admin::superuser::create_superuser(&app.state, "ops@example.com", None)
-            .await
-            .expect_err("promoted an unproven address");
+    let refused = crate::support::services::create_superuser(&app.state, "ops@example.com", None)
+        .await
+        .expect_err("promoted an unproven address");
     assert_eq!(refused.code(), "BAD_USER_INPUT");
-    let me = app
-        .gql("{ me { role } }", json!({}), Some(&mallory.access))
-        .await;
+    let me = app.gql(ME, json!({}), Some(&mallory.access)).await;
     assert_eq!(me["data"]["me"]["role"], "USER");
-    let (user, created) = roster::services::admin::superuser::create_superuser(
+    let (user, created) = crate::support::services::create_superuser(
         &app.state,
         "ops@example.com",
         Some("the operator's own passphrase"),
@@ -290,8 +286,7 @@ async fn nobody_can_use_up_another_persons_resets(app: TestApp, mail: MailServer
     assert_eq!(resets(subjects_to(&app, &mail, "ada@example.com").await), 6);
 }
 
-with_mail_and_addresses!(
-    a_user_manager_cannot_take_over_an_account_holding_more,
+per_backend!(mail, addresses; a_user_manager_cannot_take_over_an_account_holding_more,
     a_moved_address_gets_no_reset_link_until_proved,
     a_stolen_access_token_cannot_move_the_address,
     user_managers_change_their_own_address_only_with_their_password,

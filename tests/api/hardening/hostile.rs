@@ -6,11 +6,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::support::auth::{REGISTER, assert_no_internals, user_count};
-use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
+use crate::support::auth::{assert_no_internals, user_count};
+use crate::support::documents::{ME, REGISTER};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
 const SECRET: &str = "a test secret that is long enough for HS256 use";
-const ME: &str = "{ me { id } }";
 
 /// A request and what it must not do.
 struct Case {
@@ -180,14 +180,7 @@ async fn hostile_bodies_and_documents_do_no_harm(app: TestApp) {
 
 /// Tokens an attacker can make: each is refused as `UNAUTHENTICATED`, never anonymous, never
 /// anyone's.
-async fn forged_and_misused_tokens_are_refused(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |settings| {
-        settings.jwt_secret = Some(roster::config::Secret::new(SECRET));
-    })
-    .await
-    else {
-        return;
-    };
+async fn forged_and_misused_tokens_are_refused(app: TestApp) {
     let ada = app.register("ada@example.com").await;
     let grace = app.register("grace@example.com").await;
     let claims: Value = {
@@ -312,14 +305,8 @@ async fn forged_and_misused_tokens_are_refused(backend: Backend) {
     assert_eq!(body["data"]["me"]["id"], ada.user_id.as_str(), "{body}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_and_misused_tokens_are_refused_sqlite() {
-    forged_and_misused_tokens_are_refused(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forged_and_misused_tokens_are_refused_postgres() {
-    forged_and_misused_tokens_are_refused(Backend::Postgres).await;
-}
-
-both!(hostile_bodies_and_documents_do_no_harm);
+per_backend!(hostile_bodies_and_documents_do_no_harm);
+per_backend!(
+    settings = |s| s.jwt_secret = Some(roster::config::Secret::new(SECRET));
+    forged_and_misused_tokens_are_refused,
+);

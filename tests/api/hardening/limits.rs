@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::support::auth::{REGISTER, user_count};
+use crate::support::auth::user_count;
+use crate::support::documents::REGISTER;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok};
 
 /// POSTs `query` and returns the status and body.
@@ -371,7 +372,7 @@ async fn a_parse_error_quotes_at_most_200_characters(app: TestApp) {
     }
 }
 
-both!(
+per_backend!(
     a_parse_error_quotes_at_most_200_characters,
     parse_and_validation_failures_carry_apollo_codes,
     batches_hold_at_most_ten_operations,

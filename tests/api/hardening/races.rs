@@ -5,11 +5,10 @@ use roster::db::entities::sessions;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::support::auth::{LOGIN, assert_refused, me};
+use crate::support::auth::{assert_refused, me};
+use crate::support::documents::{CHANGE_PASSWORD, LOGIN, ME};
 use crate::support::{PASSWORD, TestApp, assert_ok, uuid};
 
-const CHANGE: &str = "mutation($current: String!, $new: String!) { \
-     changePassword(currentPassword: $current, newPassword: $new) { accessToken } }";
 const NEW_PASSWORD: &str = "a brand new passphrase 42";
 
 async fn live_sessions(app: &TestApp, user_id: &str) -> Vec<sessions::Model> {
@@ -47,7 +46,7 @@ async fn logins_racing_a_password_change_leave_no_session(app: TestApp) {
     }
     let change = app
         .gql(
-            CHANGE,
+            CHANGE_PASSWORD,
             json!({ "current": PASSWORD, "new": NEW_PASSWORD }),
             Some(&ada.access),
         )
@@ -75,29 +74,18 @@ async fn logins_racing_a_password_change_leave_no_session(app: TestApp) {
 /// one it only promotes, and live sessions see the new role on their next request.
 async fn create_superuser_with_a_password_ends_the_sessions(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    const ROLE: &str = "{ me { role } }";
-    roster::services::admin::superuser::create_superuser(&app.state, "ada@example.com", None)
+    crate::support::services::create_superuser(&app.state, "ada@example.com", None)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
-    let body = app.gql(ROLE, json!({}), Some(&ada.access)).await;
+    let body = app.gql(ME, json!({}), Some(&ada.access)).await;
     assert_eq!(body["data"]["me"]["role"], "ADMIN", "{body}");
 
-    roster::services::admin::superuser::create_superuser(
-        &app.state,
-        "ada@example.com",
-        Some(NEW_PASSWORD),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}", e.message()));
+    crate::support::services::create_superuser(&app.state, "ada@example.com", Some(NEW_PASSWORD))
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
     assert_refused(&app, &ada.access).await;
     assert!(live_sessions(&app, &ada.user_id).await.is_empty());
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": NEW_PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", NEW_PASSWORD).await;
     assert_ok(&body);
 }
 
@@ -153,13 +141,7 @@ async fn profile_saves_never_void_a_correct_login(app: TestApp) {
         }));
     }
     for _ in 0..15 {
-        let body = app
-            .gql(
-                LOGIN,
-                json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-                None,
-            )
-            .await;
+        let body = app.try_login("ada@example.com", PASSWORD).await;
         assert_ok(&body);
     }
     done.store(true, Ordering::Relaxed);
@@ -171,7 +153,7 @@ async fn profile_saves_never_void_a_correct_login(app: TestApp) {
     assert_eq!(live_sessions(&app, &ada.user_id).await.len(), 16);
 }
 
-both!(
+per_backend!(
     logins_racing_a_password_change_leave_no_session,
     create_superuser_with_a_password_ends_the_sessions,
     profile_saves_never_void_a_correct_login,

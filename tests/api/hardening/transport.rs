@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::auth::{LOGIN, REGISTER, user_count};
+use crate::support::auth::user_count;
+use crate::support::documents::REGISTER;
 use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
 
 /// Bodies a browser may send cross-origin without asking first are never run.
@@ -120,7 +121,7 @@ async fn graphiql_is_served_under_a_content_security_policy(app: TestApp) {
 /// no part: SQLite only).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_headers_are_cut_off() {
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let address = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     stream
@@ -157,7 +158,7 @@ async fn slow_headers_are_cut_off() {
 /// A connection that sends nothing at all is closed too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn silent_connections_are_cut_off() {
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let address = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
     let started = Instant::now();
@@ -171,15 +172,14 @@ async fn silent_connections_are_cut_off() {
     assert!(held < Duration::from_secs(15), "closed after {held:?}");
 }
 
+per_backend!(backend; production_turns_off_introspection_suggestions_and_graphiql);
+
 async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |settings| {
+    let app = TestApp::spawn_with(backend, |settings| {
         settings.environment = roster::config::Environment::Production;
         settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let body = app
         .gql("{ __schema { types { name } } }", json!({}), None)
         .await;
@@ -192,25 +192,16 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     assert_eq!(response.status(), 400);
     // The API itself works as ever.
     app.register("ada@example.com").await;
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", PASSWORD).await;
     assert_ok(&body);
 
     // `--graphiql` turns GraphiQL back on; introspection stays off.
-    let Some(app) = TestApp::spawn_with(backend, |settings| {
+    let app = TestApp::spawn_with(backend, |settings| {
         settings.environment = roster::config::Environment::Production;
         settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
         settings.graphiql = Some(true);
     })
-    .await
-    else {
-        return;
-    };
+    .await;
     let response = open_in_a_browser(&app).await;
     assert_eq!(response.status(), 200);
     let body = app
@@ -231,16 +222,6 @@ async fn production_needs_a_configured_secret() {
     settings.environment = roster::config::Environment::Production;
     let error = roster::app::build(&settings).await.err().expect("refused");
     assert!(error.to_string().contains("JWT secret"), "{error}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn production_turns_off_introspection_suggestions_and_graphiql_sqlite() {
-    production_turns_off_introspection_suggestions_and_graphiql(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn production_turns_off_introspection_suggestions_and_graphiql_postgres() {
-    production_turns_off_introspection_suggestions_and_graphiql(Backend::Postgres).await;
 }
 
 /// An answer read off a raw connection.
@@ -348,7 +329,7 @@ async fn send_slowly(stream: &mut TcpStream, bytes: &[u8], chunk: usize) {
 /// sending it gets the answer rather than a broken pipe, and may use the connection again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_body_is_read_before_the_answer() {
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let mut stream = connect(&app).await;
     let body = vec![b'x'; 200 * 1024];
     let head = format!(
@@ -389,7 +370,7 @@ async fn a_refused_body_is_read_before_the_answer() {
 /// came in chunks, and the client gets that answer whole though it goes on sending.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_over_the_limit_gets_a_whole_json_413() {
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let json_body = |size: usize| {
         let mut body = br#"{"query":"{ __typename }","pad":""#.to_vec();
         body.resize(size - 2, b'a');
@@ -462,8 +443,7 @@ async fn connections_past_the_limit_wait_to_be_accepted() {
     let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
         settings.max_connections = 2.try_into().unwrap();
     })
-    .await
-    .expect("sqlite");
+    .await;
     let mut first = connect(&app).await;
     let mut second = connect(&app).await;
     // Both served, and kept open.
@@ -497,8 +477,7 @@ async fn production_serves_the_schema_only_when_asked() {
             settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
             settings.public_schema = public_schema;
         })
-        .await
-        .expect("sqlite");
+        .await;
         for accept in ["*/*", "text/html"] {
             let response = app
                 .client
@@ -517,7 +496,7 @@ async fn production_serves_the_schema_only_when_asked() {
     }
 }
 
-both!(
+per_backend!(
     post_bodies_must_be_json,
     answers_are_not_cached_sniffed_or_referred,
     graphiql_is_served_under_a_content_security_policy,
@@ -528,7 +507,7 @@ both!(
 #[tokio::test]
 async fn sqlite_commits_reach_the_disk_before_they_are_acknowledged() {
     use sea_orm::{ConnectionTrait, Statement};
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("sqlite");
+    let app = TestApp::spawn(Backend::Sqlite).await;
     for _ in 0..3 {
         let row = app
             .db()

@@ -227,7 +227,7 @@ async fn offset_limits_and_bad_arguments(app: TestApp) {
     assert!(page.has_previous && !page.has_next);
 }
 
-both!(offset_limits_and_bad_arguments,);
+per_backend!(offset_limits_and_bad_arguments,);
 
 /// A cursor as a client could forge one: the right shape, any tag and sort value.
 fn forged_cursor(tag: &str, key: Value) -> String {

@@ -253,7 +253,7 @@ async fn search_is_case_insensitive_beyond_ascii(app: TestApp) {
     }
 }
 
-both!(
+per_backend!(
     filters_select_and_count_the_right_users,
     search_is_case_insensitive_beyond_ascii,
 );

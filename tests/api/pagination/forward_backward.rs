@@ -59,4 +59,4 @@ async fn pages_cover_the_set_once_forwards_and_backwards(app: TestApp) {
     assert!(page.has_next && page.has_previous);
 }
 
-both!(pages_cover_the_set_once_forwards_and_backwards,);
+per_backend!(pages_cover_the_set_once_forwards_and_backwards,);

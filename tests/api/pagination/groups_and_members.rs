@@ -140,4 +140,4 @@ async fn groups_and_members_page(app: TestApp) {
     assert!(page.ids.is_empty() && page.total == 0 && !page.has_next && page.end.is_none());
 }
 
-both!(groups_and_members_page,);
+per_backend!(groups_and_members_page,);

@@ -66,4 +66,4 @@ async fn every_ordering_pages_in_the_documented_order(app: TestApp) {
     }
 }
 
-both!(every_ordering_pages_in_the_documented_order,);
+per_backend!(every_ordering_pages_in_the_documented_order,);

@@ -166,4 +166,4 @@ async fn cursors_keep_their_place_when_rows_are_inserted_before_them(app: TestAp
     assert_eq!(previous.total, n + 3);
 }
 
-both!(cursors_keep_their_place_when_rows_are_inserted_before_them,);
+per_backend!(cursors_keep_their_place_when_rows_are_inserted_before_them,);

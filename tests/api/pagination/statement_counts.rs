@@ -255,7 +255,7 @@ async fn nested_group_lists_cost_a_constant_number_of_statements(app: TestApp) {
     assert!(large <= 10, "{large} statements for one nested list query");
 }
 
-both!(
+per_backend!(
     nested_user_lists_cost_a_constant_number_of_statements,
     nested_group_lists_cost_a_constant_number_of_statements,
 );

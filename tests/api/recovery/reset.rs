@@ -7,14 +7,16 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::{BAD_TOKEN, ME, PUBLIC_URL, RESET, assert_bad_token, request_reset, with_mail};
-use crate::support::smtp::MailServer;
+use super::{BAD_TOKEN, assert_bad_token, request_reset};
+use crate::support::auth::refresh;
+use crate::support::documents::{CHANGE_PASSWORD, ME, REQUEST_RESET, RESET};
+use crate::support::outbox::wait_settled;
+use crate::support::smtp::{MailServer, PUBLIC_URL};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields, uuid};
 
 const NEW_PASSWORD: &str = "a new and rather long passphrase";
 
-with_mail!(
-    a_reset_ends_every_session_and_opens_a_new_one,
+per_backend!(mail; a_reset_ends_every_session_and_opens_a_new_one,
     a_reset_token_works_once,
     a_second_request_voids_the_first_link,
     an_unknown_address_answers_like_a_known_one_and_gets_no_mail,
@@ -60,27 +62,14 @@ async fn a_reset_ends_every_session_and_opens_a_new_one(app: TestApp, mail: Mail
             &app.gql(ME, json!({}), Some(&device.access)).await,
             "UNAUTHENTICATED",
         );
-        let refreshed = app
-            .gql(
-                "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
-                json!({ "t": device.refresh }),
-                None,
-            )
-            .await;
-        assert_code(&refreshed, "UNAUTHENTICATED");
+        assert_code(&refresh(&app, &device.refresh).await, "UNAUTHENTICATED");
     }
     // The new pair works, and so does the new password; the old one does not.
     let access = payload["accessToken"].as_str().unwrap();
     let me = app.gql(ME, json!({}), Some(access)).await;
     assert_eq!(me["data"]["me"]["emailVerified"], true, "{me}");
     app.login("ada@example.com", NEW_PASSWORD).await;
-    let old = app
-        .gql(
-            "mutation { login(input: { login: \"ada@example.com\", password: \"correct horse battery staple\" }) { accessToken } }",
-            json!({}),
-            None,
-        )
-        .await;
+    let old = app.try_login("ada@example.com", PASSWORD).await;
     assert_code(&old, "UNAUTHENTICATED");
     // No token of the account is left.
     let left = account_tokens::Entity::find()
@@ -155,15 +144,11 @@ async fn an_unknown_address_answers_like_a_known_one_and_gets_no_mail(
     assert_ok(&body);
 
     let known = app
-        .gql(
-            super::REQUEST_RESET,
-            json!({ "email": "root@example.com" }),
-            None,
-        )
+        .gql(REQUEST_RESET, json!({ "email": "root@example.com" }), None)
         .await;
     for address in ["nobody@example.com", "gone@example.com"] {
         let unknown = app
-            .gql(super::REQUEST_RESET, json!({ "email": address }), None)
+            .gql(REQUEST_RESET, json!({ "email": address }), None)
             .await;
         assert_eq!(unknown, known, "the answer is the same for {address}");
     }
@@ -178,11 +163,7 @@ async fn an_unknown_address_answers_like_a_known_one_and_gets_no_mail(
     );
     // Anything at all is answered alike (API.md: true for any address), and queues nothing.
     let malformed = app
-        .gql(
-            super::REQUEST_RESET,
-            json!({ "email": "not an address" }),
-            None,
-        )
+        .gql(REQUEST_RESET, json!({ "email": "not an address" }), None)
         .await;
     assert_eq!(malformed, known);
     let queued = mail_outbox::Entity::find()
@@ -191,23 +172,6 @@ async fn an_unknown_address_answers_like_a_known_one_and_gets_no_mail(
         .await
         .unwrap();
     assert!(queued.is_empty());
-}
-
-/// Waits until no queued mail is left unsent and untried.
-pub async fn wait_settled(app: &TestApp) {
-    for _ in 0..400 {
-        let pending = mail_outbox::Entity::find()
-            .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(mail_outbox::Column::FailedAt.is_null())
-            .all(app.db())
-            .await
-            .unwrap();
-        if pending.is_empty() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("queued mail was not delivered within 20 s");
 }
 
 async fn an_expired_or_malformed_token_is_refused_alike(app: TestApp, mail: MailServer) {
@@ -260,8 +224,8 @@ async fn changing_the_password_voids_a_pending_reset_link(app: TestApp, mail: Ma
         .token("reset-password");
     let changed = app
         .gql(
-            "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { accessToken } }",
-            json!({ "c": PASSWORD, "n": NEW_PASSWORD }),
+            CHANGE_PASSWORD,
+            json!({ "current": PASSWORD, "new": NEW_PASSWORD }),
             Some(&gus.access),
         )
         .await;

@@ -6,13 +6,14 @@ use roster::db::entities::{mail_outbox, users};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::reset::wait_settled;
-use super::{ME, PUBLIC_URL, SEND_VERIFICATION, VERIFY, assert_bad_token, with_mail};
-use crate::support::smtp::MailServer;
-use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok, uuid};
+use super::assert_bad_token;
+use crate::support::auth::refresh;
+use crate::support::documents::{ME, SEND_VERIFICATION, VERIFY};
+use crate::support::outbox::wait_settled;
+use crate::support::smtp::{MailServer, PUBLIC_URL};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, retry_after, uuid};
 
-with_mail!(
-    registering_sends_a_link_that_verifies_the_address_once,
+per_backend!(mail; registering_sends_a_link_that_verifies_the_address_once,
     another_link_voids_the_older_ones_and_five_an_hour_is_the_limit,
     a_verified_address_gets_no_more_links,
     changing_the_email_unverifies_it_mails_the_new_address_and_tells_the_old,
@@ -71,11 +72,8 @@ async fn another_link_voids_the_older_ones_and_five_an_hour_is_the_limit(
     let refused = app
         .gql(SEND_VERIFICATION, json!({}), Some(&bob.access))
         .await;
-    assert_code(&refused, "TOO_MANY_REQUESTS");
-    let retry_after = refused["errors"][0]["extensions"]["retryAfter"]
-        .as_u64()
-        .expect("retryAfter in seconds");
-    assert!((3500..=3601).contains(&retry_after), "{refused}");
+    let wait = retry_after(&refused);
+    assert!((3500..=3601).contains(&wait), "{refused}");
 
     let mails = mail.wait_for("bob@example.com", 5).await;
     wait_settled(&app).await;
@@ -101,7 +99,7 @@ async fn a_verified_address_gets_no_more_links(app: TestApp, mail: MailServer) {
     // An existing account that `create-superuser` makes an ADMIN is verified too.
     let promoted = app.register("promoted@example.com").await;
     assert_eq!(me(&app, &promoted.access).await["emailVerified"], false);
-    roster::services::admin::superuser::create_superuser(&app.state, "promoted@example.com", None)
+    crate::support::services::create_superuser(&app.state, "promoted@example.com", None)
         .await
         .unwrap_or_else(|e| panic!("create_superuser: {}", e.message()));
     assert_eq!(me(&app, &promoted.access).await["emailVerified"], true);
@@ -234,35 +232,17 @@ async fn administrators_set_and_filter_email_verified(app: TestApp, mail: MailSe
     assert!(again[1].subject().contains("Confirm"));
 }
 
+per_backend!(
+    mail, settings = |s| s.require_verified_email = true;
+    the_require_verified_mode,
+);
+
 /// `--require-verified-email`: an unverified token serves only API.md's list.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_require_verified_mode_sqlite() {
-    let (app, mail) = super::spawn(Backend::Sqlite, |s| s.require_verified_email = true)
-        .await
-        .unwrap();
-    require_verified_mode(app, mail).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_require_verified_mode_postgres() {
-    if let Some((app, mail)) =
-        super::spawn(Backend::Postgres, |s| s.require_verified_email = true).await
-    {
-        require_verified_mode(app, mail).await;
-    }
-}
-
-async fn require_verified_mode(app: TestApp, mail: MailServer) {
+async fn the_require_verified_mode(app: TestApp, mail: MailServer) {
     app.register("eve@example.com").await;
     // Logging in and refreshing still work.
     let eve = app.login("eve@example.com", PASSWORD).await;
-    let refreshed = app
-        .gql(
-            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }",
-            json!({ "t": eve.refresh }),
-            None,
-        )
-        .await;
+    let refreshed = refresh(&app, &eve.refresh).await;
     assert_ok(&refreshed);
     let access = refreshed["data"]["refreshToken"]["accessToken"]
         .as_str()

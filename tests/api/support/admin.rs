@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use crate::support::documents::ME;
 use crate::support::{TestApp, Tokens, error_code};
 
 /// The permissions the migrations create.
@@ -24,8 +25,6 @@ pub const BUILT_IN: [&str; 8] = [
 pub const USER_FIELDS: &str = "fragment UserFields on User { id email username firstName lastName \
      fullName role isAdmin isActive isDeleted groups { id name } permissions { codename } }";
 
-pub const ME: &str = "query { me { id role } }";
-
 pub const GET_USER: &str =
     "query($id: ID!) { user(id: $id) { ...UserFields deletedAt directPermissions { codename } } }";
 
@@ -39,6 +38,11 @@ pub const CREATE_USER: &str =
 
 pub const UPDATE_USER: &str = "mutation($id: ID!, $input: UpdateUserInput!) { \
      updateUser(id: $id, input: $input) { ...UserFields } }";
+
+pub const SET_ROLE: &str =
+    "mutation($id: ID!, $role: Role!) { setUserRole(id: $id, role: $role) { id role } }";
+
+pub const RESTORE_USER: &str = "mutation($id: ID!) { restoreUser(id: $id) { ...UserFields } }";
 
 pub const SET_ACTIVE: &str = "mutation($id: ID!, $active: Boolean!) { \
      setUserActive(id: $id, active: $active) { id isActive } }";

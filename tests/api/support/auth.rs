@@ -1,5 +1,5 @@
-//! Shared by the account tests (`auth`, `http`): their GraphQL documents and helpers that read
-//! and change users and sessions in the database.
+//! Shared by the account tests (`auth`, `http`): helpers that send the account documents
+//! (`documents`) and that read and change users and sessions in the database.
 
 use chrono::Utc;
 use roster::db::entities::{sessions, users};
@@ -7,47 +7,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
+use crate::support::documents::{LOGIN, ME, MY_SESSIONS, REFRESH, REGISTER};
 use crate::support::{TestApp, assert_code, assert_ok, db_user, uuid};
-
-pub const REGISTER: &str = "mutation($input: RegisterInput!) {
-  register(input: $input) {
-    accessToken refreshToken tokenType expiresIn
-    user { id email username firstName lastName address fullName role isAdmin isActive isDeleted lastLoginAt }
-  }
-}";
-
-pub const LOGIN: &str = "mutation($input: LoginInput!) {
-  login(input: $input) { accessToken refreshToken tokenType expiresIn user { id email lastLoginAt } }
-}";
-
-pub const REFRESH: &str = "mutation($token: String!) {
-  refreshToken(refreshToken: $token) { accessToken refreshToken tokenType expiresIn user { id } }
-}";
-
-/// `$all` is declared `Boolean! = false`: async-graphql 7 reads an absent *nullable* variable as
-/// `null` rather than falling back to the argument's default, so `$all: Boolean` left out would
-/// fail against `allSessions: Boolean! = false`.
-pub const LOGOUT: &str = "mutation($token: String, $all: Boolean! = false) {
-  logout(refreshToken: $token, allSessions: $all)
-}";
-
-pub const ME: &str = "{ me { id email } }";
-
-pub const MY_SESSIONS: &str =
-    "{ mySessions { id createdAt lastUsedAt expiresAt userAgent ipAddress current } }";
-
-pub const REVOKE_SESSION: &str = "mutation($id: ID!) { revokeSession(id: $id) }";
-
-pub const UPDATE_PROFILE: &str = "mutation($input: UpdateProfileInput!) {
-  updateProfile(input: $input) {
-    id email username firstName lastName fullName phoneNumber address company designation
-  }
-}";
-
-pub const DELETE_ACCOUNT: &str =
-    "mutation($password: String!) { deleteAccount(password: $password) }";
-
-pub const USER: &str = "query($id: ID!) { user(id: $id) { id email } }";
 
 pub async fn user_count(app: &TestApp) -> u64 {
     users::Entity::find().count(app.db()).await.unwrap()
@@ -108,6 +69,16 @@ pub async fn assert_refused(app: &TestApp, token: &str) {
     assert_code(&body, "UNAUTHENTICATED");
     // `me` is nullable: it is there, as null, not left out.
     assert_eq!(body["data"], json!({ "me": null }), "{body}");
+}
+
+/// A login from client address `client` (the server must trust loopback: `addresses`).
+pub async fn login_from(app: &TestApp, client: &str, login: &str, password: &str) -> Value {
+    app.gql_from(
+        client,
+        LOGIN,
+        json!({ "input": { "login": login, "password": password } }),
+    )
+    .await
 }
 
 pub async fn refresh(app: &TestApp, token: &str) -> Value {

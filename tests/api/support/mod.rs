@@ -1,55 +1,40 @@
 //! Support shared by the API tests. Here: `TestApp`, a running server on its own database and
-//! port, typed helpers to talk to it, and the `both!` macro; in the submodules, what the tests of
-//! one area share.
+//! port, and typed helpers to talk to it. In the submodules: running a test on each backend
+//! (`backends`, with the `per_backend!` macro; `database`), the GraphQL documents several areas
+//! send (`documents`), moving the server's clock in its database (`clock`), the mail outbox
+//! (`outbox`), the server's functions tests call directly (`services`), and what the tests of
+//! one area share (`admin`, `auth`, `pagination`, `process`, `proxy`, `smtp`).
 
 use std::sync::Arc;
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use roster::config::{Secret, Settings};
 use roster::db::entities::users;
 use roster::state::AppState;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
+#[macro_use]
+pub mod backends;
 pub mod admin;
 pub mod auth;
+pub mod clock;
+pub mod database;
+pub mod documents;
+pub mod outbox;
 pub mod pagination;
 pub mod process;
 pub mod proxy;
+pub mod services;
 pub mod smtp;
+
+pub use database::{Backend, PostgresDatabase, TestDatabase};
 
 /// A password that passes the policy.
 pub const PASSWORD: &str = "correct horse battery staple";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Runs `async fn $name(app: TestApp)` once per backend, as `$name::sqlite` and `$name::postgres`.
-macro_rules! both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await.expect("sqlite is always available");
-                super::$name(app).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = crate::support::TestApp::spawn(crate::support::Backend::Postgres).await {
-                    super::$name(app).await;
-                }
-            }
-        }
-    )*};
-}
 
 /// A Roster server for one test.
 pub struct TestApp {
@@ -62,10 +47,14 @@ pub struct TestApp {
     pub settings: Settings,
     /// SQL statements executed so far (all connections of the pool).
     statements: Arc<AtomicUsize>,
+    /// Passes of the mail delivery task finished so far (`outbox::wait_for_delivery_passes`).
+    delivery_passes: Arc<AtomicUsize>,
+    /// Passes of the server's pruning of old rows that reached its last step, the sessions.
+    pruning_passes: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<PostgresDatabase>,
+    /// The database, when this server owns it (a replica does not).
+    database: Option<TestDatabase>,
 }
 
 /// Whether `sql` is one of the statements the server's background tasks run: the mail
@@ -82,130 +71,38 @@ fn is_background(sql: &str) -> bool {
         || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
 }
 
-/// A PostgreSQL database created for one test and dropped when this is dropped (also after a
-/// panic).
-pub struct PostgresDatabase {
-    admin_url: String,
-    name: String,
+/// Whether `sql` is the statement with which the delivery task ends each pass that found
+/// nothing more to send (`outbox::next_due`: when the next mail falls due).
+fn ends_a_delivery_pass(sql: &str) -> bool {
+    sql.starts_with(r#"SELECT "mail_outbox"."next_attempt_at" FROM"#)
 }
 
-impl PostgresDatabase {
-    /// A fresh, empty database; `None` when `TEST_DATABASE_URL` is not set.
-    pub async fn create() -> Option<Self> {
-        let admin_url = postgres_admin_url()?;
-        let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = sea_orm::Database::connect(&admin_url)
-            .await
-            .expect("connect to TEST_DATABASE_URL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        Some(Self { admin_url, name })
-    }
-
-    pub fn url(&self) -> String {
-        with_database(&self.admin_url, &self.name)
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        // Dropping needs async work; do it on a private runtime so it also runs after a panic.
-        let handle = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            });
-        });
-        let _ = handle.join();
-    }
-}
-
-fn postgres_admin_url() -> Option<String> {
-    static SKIP_NOTICE: Once = Once::new();
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            SKIP_NOTICE.call_once(|| {
-                // Written to the real stderr, past the test harness's capture, so it shows.
-                use std::io::Write;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\nNOTE: TEST_DATABASE_URL is not set: the PostgreSQL variants of the API tests \
-                     are SKIPPED (they pass without running). Set it, e.g. \
-                     TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres, to run them.\n"
-                );
-            });
-            None
-        }
-    }
-}
-
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let root = match base[after_scheme..].find('/') {
-        Some(i) => &base[..after_scheme + i],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{root}/{name}?{query}"),
-        None => format!("{root}/{name}"),
-    }
+/// Whether `sql` looks for long-ended sessions: the last step of each pruning pass
+/// (`sessions::prune`).
+fn prunes_sessions(sql: &str) -> bool {
+    sql.starts_with("SELECT") && sql.contains("\"revoked_at\" <")
 }
 
 impl TestApp {
-    /// Starts a server on a fresh database; `None` for PostgreSQL when it is not configured.
+    /// Starts a server on a fresh database (PostgreSQL: ask `database::available` first).
     /// The per-address rate limit is off (every test client is 127.0.0.1).
-    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
     /// Like `spawn`, with settings adjusted by `configure` first.
-    pub async fn spawn_with(
-        backend: Backend,
-        configure: impl FnOnce(&mut Settings),
-    ) -> Option<TestApp> {
-        let (url, dir, postgres) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("roster.db").display()
-                );
-                (url, Some(dir), None)
-            }
-            Backend::Postgres => {
-                let database = PostgresDatabase::create().await?;
-                (database.url(), None, Some(database))
-            }
-        };
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        let database = TestDatabase::create(backend).await;
         let mut settings = Settings::defaults();
-        settings.database_url = Some(Secret::new(url));
+        settings.database_url = Some(Secret::new(database.url()));
         settings.bind = "127.0.0.1:0".into();
         settings.database_max_connections = 5.try_into().unwrap();
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
         settings.rate_limit = 0;
         configure(&mut settings);
         let mut app = Self::start(backend, settings).await;
-        app._dir = dir;
-        app.postgres = postgres;
-        Some(app)
+        app.database = Some(database);
+        app
     }
 
     /// A server with `settings` on a database that exists already; owns no database.
@@ -213,12 +110,23 @@ impl TestApp {
         let mut db: DatabaseConnection = roster::app::connect(&settings).await.expect("connect");
         roster::app::migrate(&db).await.expect("migrate");
         let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
+        let delivery_passes = Arc::new(AtomicUsize::new(0));
+        let pruning_passes = Arc::new(AtomicUsize::new(0));
+        let (counter, passes, prunings) = (
+            statements.clone(),
+            delivery_passes.clone(),
+            pruning_passes.clone(),
+        );
         db.set_metric_callback(move |info| {
+            let sql = &info.statement.sql;
             // The server's background tasks (mail delivery, pruning) run on their own clock;
             // only what requests run is counted.
-            if !is_background(&info.statement.sql) {
+            if !is_background(sql) {
                 counter.fetch_add(1, Ordering::SeqCst);
+            } else if ends_a_delivery_pass(sql) {
+                passes.fetch_add(1, Ordering::SeqCst);
+            } else if prunes_sessions(sql) {
+                prunings.fetch_add(1, Ordering::SeqCst);
             }
         });
         let state = roster::app::state(db, &settings).await.expect("state");
@@ -249,10 +157,11 @@ impl TestApp {
             backend,
             settings,
             statements,
+            delivery_passes,
+            pruning_passes,
             shutdown: Some(shutdown),
             server: Some(server),
-            _dir: None,
-            postgres: None,
+            database: None,
         }
     }
 
@@ -272,8 +181,7 @@ impl TestApp {
         }
         self.state.db.clone().close().await.ok();
         let mut app = Self::start(self.backend, self.settings.clone()).await;
-        app._dir = self._dir.take();
-        app.postgres = self.postgres.take();
+        app.database = self.database.take();
         app
     }
 
@@ -284,6 +192,24 @@ impl TestApp {
     /// Statements executed so far.
     pub fn statement_count(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// Passes of this server's mail delivery task finished so far.
+    pub fn delivery_passes(&self) -> usize {
+        self.delivery_passes.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the server's pruning of old rows, which runs at start and then once a
+    /// minute, has made its first pass: for a minute after, rows a test dates back are the
+    /// test's to prune.
+    pub async fn wait_for_first_pruning(&self) {
+        for _ in 0..400 {
+            if self.pruning_passes.load(Ordering::SeqCst) > 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the server did not prune within 20 s of its start");
     }
 
     /// POSTs a GraphQL request and returns the JSON body (asserting HTTP 200).
@@ -328,7 +254,7 @@ impl TestApp {
     pub async fn register(&self, email: &str) -> Tokens {
         let body = self
             .gql(
-                "mutation($input: RegisterInput!) { register(input: $input) { accessToken refreshToken user { id } } }",
+                documents::REGISTER,
                 json!({ "input": { "email": email, "password": PASSWORD } }),
                 None,
             )
@@ -338,19 +264,22 @@ impl TestApp {
 
     /// Logs in; panics on failure.
     pub async fn login(&self, login: &str, password: &str) -> Tokens {
-        let body = self
-            .gql(
-                "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id } } }",
-                json!({ "input": { "login": login, "password": password } }),
-                None,
-            )
-            .await;
-        Tokens::from_payload(&body, "login")
+        Tokens::from_payload(&self.try_login(login, password).await, "login")
+    }
+
+    /// Tries to log in; returns the answer, whatever it is.
+    pub async fn try_login(&self, login: &str, password: &str) -> Value {
+        self.gql(
+            documents::LOGIN,
+            json!({ "input": { "login": login, "password": password } }),
+            None,
+        )
+        .await
     }
 
     /// Creates an active ADMIN the way an operator does (`create-superuser`) and logs in.
     pub async fn admin(&self, email: &str) -> Tokens {
-        roster::services::admin::superuser::create_superuser(&self.state, email, Some(PASSWORD))
+        services::create_superuser(&self.state, email, Some(PASSWORD))
             .await
             .unwrap_or_else(|e| panic!("create_superuser: {}", e.message()));
         self.login(email, PASSWORD).await
@@ -365,8 +294,8 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        // Then the database, if it is a PostgreSQL one of its own.
-        self.postgres.take();
+        // Then the database, if it is one of its own.
+        self.database.take();
     }
 }
 
@@ -414,6 +343,15 @@ pub fn assert_code(body: &Value, code: &str) {
         Some(code),
         "expected {code}; body: {body}"
     );
+}
+
+/// Asserts the first error is `TOO_MANY_REQUESTS`; returns its `retryAfter` (seconds).
+#[track_caller]
+pub fn retry_after(body: &Value) -> u64 {
+    assert_code(body, "TOO_MANY_REQUESTS");
+    body["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("retryAfter in {body}"))
 }
 
 /// Asserts the request succeeded without errors.

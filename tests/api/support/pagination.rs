@@ -147,55 +147,7 @@ pub async fn walk_forward(
     vars: &Value,
     size: usize,
 ) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut after: Option<String> = None;
-    let mut total = None;
-    for n in 0.. {
-        assert!(n <= 200, "paging forwards does not end");
-        let page = fetch(
-            app,
-            token,
-            list,
-            merged(vars, json!({ "first": size, "after": after })),
-        )
-        .await;
-        assert_eq!(
-            *total.get_or_insert(page.total),
-            page.total,
-            "totalCount changed on page {n}"
-        );
-        assert_eq!(
-            page.has_previous,
-            n > 0,
-            "hasPreviousPage on page {n}: {page:?}"
-        );
-        if page.has_next {
-            assert_eq!(
-                page.ids.len(),
-                size,
-                "a page before the last is full: {page:?}"
-            );
-        } else {
-            assert!(page.ids.len() <= size);
-            assert!(n == 0 || !page.ids.is_empty(), "the last page is not empty");
-        }
-        seen.extend(page.ids.iter().cloned());
-        if !page.has_next {
-            break;
-        }
-        after = page.end;
-    }
-    assert_eq!(
-        seen.iter().collect::<HashSet<_>>().len(),
-        seen.len(),
-        "pages overlap: {seen:?}"
-    );
-    assert_eq!(
-        seen.len(),
-        total.unwrap(),
-        "the pages cover totalCount rows"
-    );
-    seen
+    walk(app, token, list, vars, size, Way::Forward).await
 }
 
 /// Walks `list` backwards with `last: size` from the end; returns the ids in list order, with
@@ -207,49 +159,94 @@ pub async fn walk_backward(
     vars: &Value,
     size: usize,
 ) -> Vec<String> {
+    walk(app, token, list, vars, size, Way::Backward).await
+}
+
+/// Which way a walk pages.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Way {
+    Forward,
+    Backward,
+}
+
+impl Way {
+    fn arguments(self, size: usize, cursor: Option<String>) -> Value {
+        match self {
+            Way::Forward => json!({ "first": size, "after": cursor }),
+            Way::Backward => json!({ "last": size, "before": cursor }),
+        }
+    }
+
+    /// Whether there is more to walk after `page`: `hasNextPage` forwards.
+    fn more_ahead(self, page: &Page) -> bool {
+        match self {
+            Way::Forward => page.has_next,
+            Way::Backward => page.has_previous,
+        }
+    }
+
+    /// The page-info flag that says there is something behind `page`, and its name.
+    fn behind(self, page: &Page) -> (bool, &'static str) {
+        match self {
+            Way::Forward => (page.has_previous, "hasPreviousPage"),
+            Way::Backward => (page.has_next, "hasNextPage"),
+        }
+    }
+
+    /// Where the next page starts.
+    fn cursor(self, page: &Page) -> Option<String> {
+        match self {
+            Way::Forward => page.end.clone(),
+            Way::Backward => page.start.clone(),
+        }
+    }
+}
+
+async fn walk(
+    app: &TestApp,
+    token: &str,
+    list: List,
+    vars: &Value,
+    size: usize,
+    way: Way,
+) -> Vec<String> {
     let mut pages: Vec<Vec<String>> = Vec::new();
-    let mut before: Option<String> = None;
+    let mut cursor: Option<String> = None;
     let mut total = None;
     for n in 0.. {
-        assert!(n <= 200, "paging backwards does not end");
-        let page = fetch(
-            app,
-            token,
-            list,
-            merged(vars, json!({ "last": size, "before": before })),
-        )
-        .await;
+        assert!(n <= 200, "paging {way:?} does not end");
+        let page = fetch(app, token, list, merged(vars, way.arguments(size, cursor))).await;
         assert_eq!(
             *total.get_or_insert(page.total),
             page.total,
             "totalCount changed on page {n}"
         );
-        assert_eq!(
-            page.has_next,
-            n > 0,
-            "hasNextPage on backward page {n}: {page:?}"
-        );
-        if page.has_previous {
+        let (behind, flag) = way.behind(&page);
+        assert_eq!(behind, n > 0, "{flag} on {way:?} page {n}: {page:?}");
+        let more = way.more_ahead(&page);
+        if more {
             assert_eq!(
                 page.ids.len(),
                 size,
-                "a page after the first is full: {page:?}"
+                "a page before the walk's last is full: {page:?}"
             );
         } else {
             assert!(page.ids.len() <= size);
             assert!(
                 n == 0 || !page.ids.is_empty(),
-                "the first page is not empty"
+                "the walk's last page is not empty"
             );
         }
-        let more = page.has_previous;
-        before = page.start.clone();
+        cursor = way.cursor(&page);
         pages.push(page.ids);
         if !more {
             break;
         }
     }
-    let seen: Vec<String> = pages.into_iter().rev().flatten().collect();
+    if way == Way::Backward {
+        pages.reverse();
+    }
+    let seen: Vec<String> = pages.into_iter().flatten().collect();
     assert_eq!(
         seen.iter().collect::<HashSet<_>>().len(),
         seen.len(),
@@ -318,7 +315,7 @@ pub trait Fixture {
 
 impl Fixture for users::Model {
     fn derived(mut self) -> Self {
-        self.search_key = roster::services::rules::profile_fields::search_key(
+        self.search_key = crate::support::services::search_key(
             &self.email,
             self.username.as_deref(),
             self.first_name.as_deref(),

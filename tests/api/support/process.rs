@@ -12,10 +12,26 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use serde_json::{Value, json};
 use tokio::sync::{oneshot, watch};
+
+use super::documents::REGISTER;
+use super::{PASSWORD, assert_ok};
 
 /// How long the binary may take to migrate a fresh database and start listening.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Longer than Roster's own request timeout (10 s), so a 408 can arrive.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A client for a server on loopback: never through a proxy from the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .expect("BUG: a plain client builds")
+}
 
 /// A configured secret (at least 32 bytes), so a run never generates and stores its own.
 const JWT_SECRET: &str = "fault-tests-jwt-secret-of-at-least-32-bytes";
@@ -172,6 +188,34 @@ impl RosterProcess {
             })
             .start()
             .await
+    }
+
+    /// POSTs a GraphQL request to the public listener; returns the JSON body (asserting HTTP
+    /// 200).
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        let response = client()
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON body")
+    }
+
+    /// Registers `email` with the standard password; returns the access token.
+    pub async fn register(&self, email: &str) -> String {
+        let body = self
+            .gql(
+                REGISTER,
+                json!({ "input": { "email": email, "password": PASSWORD } }),
+            )
+            .await;
+        assert_ok(&body);
+        body["data"]["register"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("register failed: {body}"))
+            .to_owned()
     }
 
     /// SIGKILL: no graceful shutdown, nothing flushed. Then reaps the child and reads the rest

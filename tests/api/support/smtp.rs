@@ -13,6 +13,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+/// The public URL a server sending through a `MailServer` puts in its links
+/// (`per_backend!`'s `mail` option).
+pub const PUBLIC_URL: &str = "https://accounts.example.test";
+
 /// How long `wait_for` waits for mail before failing the test.
 const MAIL_TIMEOUT: Duration = Duration::from_secs(20);
 

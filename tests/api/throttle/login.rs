@@ -2,40 +2,34 @@
 //! then a doubling wait), per account from all addresses (100 an hour), unknown names alike,
 //! no hashing for a refused attempt; shared by replicas, kept across restarts.
 
-use std::time::Duration;
-
+use chrono::Duration;
 use roster::db::entities::{login_address_failures, login_failures};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::support::{
-    Backend, PASSWORD, TestApp, assert_code, assert_ok, error_fields, trusting_loopback,
-};
+use crate::support::auth::login_from;
+use crate::support::clock::pass_for_login_throttle;
+use crate::support::documents::{LOGIN, ME, REGISTER};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields, retry_after};
 
-const LOGIN: &str =
-    "mutation($input: LoginInput!) { login(input: $input) { accessToken refreshToken } }";
 const WRONG: &str = "wrong horse battery staple";
 
-async fn spawn(backend: Backend) -> Option<TestApp> {
-    TestApp::spawn_with(backend, trusting_loopback).await
-}
+per_backend!(
+    addresses;
+    consecutive_failures_make_one_address_wait,
+    an_account_takes_at_most_100_failures_an_hour,
+    aliases_and_batch_entries_count_one_attempt_each,
+    ipv6_clients_count_per_64,
+    counters_survive_a_restart,
+    replicas_share_counters_and_sessions,
+);
 
-async fn login_from(app: &TestApp, client: &str, login: &str, password: &str) -> Value {
-    app.gql_from(
-        client,
-        LOGIN,
-        json!({ "input": { "login": login, "password": password } }),
-    )
-    .await
-}
-
-#[track_caller]
-fn retry_after(body: &Value) -> u64 {
-    assert_code(body, "TOO_MANY_REQUESTS");
-    body["errors"][0]["extensions"]["retryAfter"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("retryAfter in {body}"))
-}
+per_backend!(
+    an_untrusted_peer_cannot_choose_its_address,
+    overlong_logins_touch_no_counter,
+    the_owner_keeps_her_signed_in_budget,
+    an_abandoned_attempt_counts_nothing,
+);
 
 async fn fail_five_times(app: &TestApp, client: &str, login: &str) {
     for _ in 0..5 {
@@ -46,12 +40,9 @@ async fn fail_five_times(app: &TestApp, client: &str, login: &str) {
     }
 }
 
-async fn consecutive_failures_make_one_address_wait(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
+async fn consecutive_failures_make_one_address_wait(app: TestApp) {
     app.gql(
-        "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+        REGISTER,
         json!({ "input": { "email": "ada@example.com", "username": "ada", "password": PASSWORD } }),
         None,
     )
@@ -81,7 +72,7 @@ async fn consecutive_failures_make_one_address_wait(backend: Backend) {
     assert_ok(&login_from(&app, "203.0.113.5", "ada", PASSWORD).await);
 
     // After the wait, one more failure doubles it.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    pass_for_login_throttle(&app, Duration::milliseconds(1100)).await;
     assert_code(
         &login_from(&app, attacker, "ada@example.com", WRONG).await,
         "UNAUTHENTICATED",
@@ -92,7 +83,7 @@ async fn consecutive_failures_make_one_address_wait(backend: Backend) {
     );
 
     // A success from that address starts its count again: five more failures before a wait.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    pass_for_login_throttle(&app, Duration::milliseconds(2100)).await;
     assert_ok(&login_from(&app, attacker, "ada@example.com", PASSWORD).await);
     fail_five_times(&app, attacker, "ada@example.com").await;
     assert_eq!(
@@ -108,10 +99,7 @@ async fn consecutive_failures_make_one_address_wait(backend: Backend) {
     );
 }
 
-async fn an_account_takes_at_most_100_failures_an_hour(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
+async fn an_account_takes_at_most_100_failures_an_hour(app: TestApp) {
     app.register("ada@example.com").await;
     // Five from each of twenty addresses: no address has to wait, the account does.
     for n in 0..20 {
@@ -133,10 +121,7 @@ async fn an_account_takes_at_most_100_failures_an_hour(backend: Backend) {
     );
 }
 
-async fn aliases_and_batch_entries_count_one_attempt_each(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
+async fn aliases_and_batch_entries_count_one_attempt_each(app: TestApp) {
     app.register("ada@example.com").await;
     let aliases: String = (0..6)
         .map(|n| {
@@ -183,10 +168,7 @@ async fn aliases_and_batch_entries_count_one_attempt_each(backend: Backend) {
     assert_code(&bodies[5], "TOO_MANY_REQUESTS");
 }
 
-async fn ipv6_clients_count_per_64(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
+async fn ipv6_clients_count_per_64(app: TestApp) {
     app.register("ada@example.com").await;
     for n in 1..=5 {
         let client = format!("2001:db8:1:2::{n:x}");
@@ -216,22 +198,10 @@ async fn overlong_logins_touch_no_counter(app: TestApp) {
     app.register("ada@example.com").await;
     let hashed = app.state.passwords.computed();
     let long_name = format!("{}@example.com", "a".repeat(250));
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": long_name, "password": WRONG } }),
-            None,
-        )
-        .await;
+    let body = app.try_login(&long_name, WRONG).await;
     assert_code(&body, "BAD_USER_INPUT");
     assert!(error_fields(&body)["login"][0].is_string(), "{body}");
-    let body = app
-        .gql(
-            LOGIN,
-            json!({ "input": { "login": "ada@example.com", "password": "x".repeat(129) } }),
-            None,
-        )
-        .await;
+    let body = app.try_login("ada@example.com", &"x".repeat(129)).await;
     assert_code(&body, "BAD_USER_INPUT");
     assert!(error_fields(&body)["password"][0].is_string(), "{body}");
     assert_eq!(app.state.passwords.computed(), hashed);
@@ -269,10 +239,7 @@ async fn the_owner_keeps_her_signed_in_budget(app: TestApp) {
     );
 }
 
-async fn counters_survive_a_restart(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
+async fn counters_survive_a_restart(app: TestApp) {
     app.register("ada@example.com").await;
     fail_five_times(&app, "198.51.100.1", "ada@example.com").await;
     let app = app.restart().await;
@@ -280,10 +247,7 @@ async fn counters_survive_a_restart(backend: Backend) {
 }
 
 /// Two servers on one database: one throttle, one set of sessions.
-async fn replicas_share_counters_and_sessions(backend: Backend) {
-    let Some(first) = spawn(backend).await else {
-        return;
-    };
+async fn replicas_share_counters_and_sessions(first: TestApp) {
     let second = first.replica().await;
     first.register("ada@example.com").await;
     for n in 0..5 {
@@ -301,7 +265,6 @@ async fn replicas_share_counters_and_sessions(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    const ME: &str = "{ me { email } }";
     assert_eq!(
         first.gql(ME, json!({}), Some(&access)).await["data"]["me"]["email"],
         "ada@example.com"
@@ -317,53 +280,23 @@ async fn replicas_share_counters_and_sessions(backend: Backend) {
     );
 }
 
-macro_rules! per_backend {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::support::Backend::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::support::Backend::Postgres).await;
-            }
-        }
-    )*};
-}
-
-per_backend!(
-    consecutive_failures_make_one_address_wait,
-    an_account_takes_at_most_100_failures_an_hour,
-    aliases_and_batch_entries_count_one_attempt_each,
-    ipv6_clients_count_per_64,
-    counters_survive_a_restart,
-    replicas_share_counters_and_sessions,
-);
-
-both!(
-    an_untrusted_peer_cannot_choose_its_address,
-    overlong_logins_touch_no_counter,
-    the_owner_keeps_her_signed_in_budget,
-);
-
 /// An attempt that ends without a verdict on the password (no hashing slot, a database error)
 /// is taken back: it counts neither for the address nor for the hour.
 async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
-    use roster::services::sessions::login_throttle::{self, Account};
+    use crate::support::services::login_throttle::{self, Account};
     let address = Some("198.51.100.1".parse().unwrap());
     let account = Account::Unknown("nobody@example.com");
-    for _ in 0..4 {
-        let counted = login_throttle::begin(
+    let begin = || {
+        login_throttle::begin(
             app.db(),
             &account,
             "nobody@example.com",
             address,
             roster::db::now(),
         )
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+    };
+    for _ in 0..4 {
+        let counted = begin().await.unwrap_or_else(|e| panic!("{}", e.message()));
         drop(counted);
     }
     let failures = || async {
@@ -381,40 +314,15 @@ async fn an_abandoned_attempt_counts_nothing(app: TestApp) {
     };
     assert_eq!(failures().await, (4, 4));
     for _ in 0..3 {
-        login_throttle::begin(
-            app.db(),
-            &account,
-            "nobody@example.com",
-            address,
-            roster::db::now(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()))
-        .abandon(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
+        begin()
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()))
+            .abandon(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
     }
     assert_eq!(failures().await, (4, 4));
     // The fifth real failure still starts the wait.
-    let _ = login_throttle::begin(
-        app.db(),
-        &account,
-        "nobody@example.com",
-        address,
-        roster::db::now(),
-    )
-    .await;
-    assert!(
-        login_throttle::begin(
-            app.db(),
-            &account,
-            "nobody@example.com",
-            address,
-            roster::db::now()
-        )
-        .await
-        .is_err()
-    );
+    let _ = begin().await;
+    assert!(begin().await.is_err());
 }
-
-both!(an_abandoned_attempt_counts_nothing);

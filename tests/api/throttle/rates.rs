@@ -4,47 +4,45 @@
 
 use serde_json::json;
 
-use crate::support::{Backend, PASSWORD, TestApp, assert_code, assert_ok};
+use crate::support::documents::{CHANGE_PASSWORD, DELETE_ACCOUNT, REGISTER, UPDATE_PROFILE};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, retry_after};
 
-async fn spawn(backend: Backend, per_minute: u32) -> Option<TestApp> {
-    TestApp::spawn_with(backend, |settings| settings.rate_limit = per_minute).await
-}
+per_backend!(password_checks_and_email_changes_are_limited);
+per_backend!(settings = |s| s.rate_limit = 3; requests_per_address_are_limited);
 
 /// A stolen access token cannot be used to guess the current password without end, nor to
 /// probe which emails are taken; editing other profile fields is not limited.
 async fn password_checks_and_email_changes_are_limited(app: TestApp) {
     let ada = app.register("ada@example.com").await;
-    const CHANGE: &str = "mutation($current: String!) { changePassword(currentPassword: $current, \
-         newPassword: \"a brand new passphrase 42\") { accessToken } }";
-    const DELETE: &str = "mutation($password: String!) { deleteAccount(password: $password) }";
+    const NEW_PASSWORD: &str = "a brand new passphrase 42";
     for n in 0..10 {
+        let guess = format!("guess number {n}");
         let (query, vars) = if n % 2 == 0 {
-            (CHANGE, json!({ "current": format!("guess number {n}") }))
+            (
+                CHANGE_PASSWORD,
+                json!({ "current": guess, "new": NEW_PASSWORD }),
+            )
         } else {
-            (DELETE, json!({ "password": format!("guess number {n}") }))
+            (DELETE_ACCOUNT, json!({ "password": guess }))
         };
         let body = app.gql(query, vars, Some(&ada.access)).await;
         assert_code(&body, "BAD_USER_INPUT");
     }
     // The right password is refused too now.
     let body = app
-        .gql(CHANGE, json!({ "current": PASSWORD }), Some(&ada.access))
+        .gql(
+            CHANGE_PASSWORD,
+            json!({ "current": PASSWORD, "new": NEW_PASSWORD }),
+            Some(&ada.access),
+        )
         .await;
-    assert_code(&body, "TOO_MANY_REQUESTS");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .is_some(),
-        "{body}"
-    );
+    retry_after(&body);
 
     let grace = app.register("grace@example.com").await;
-    const UPDATE: &str =
-        "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { email } }";
     for n in 0..10 {
         let body = app
             .gql(
-                UPDATE,
+                UPDATE_PROFILE,
                 json!({ "input": { "email": format!("probe{n}@example.com"), "currentPassword": PASSWORD } }),
                 Some(&grace.access),
             )
@@ -53,7 +51,7 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
     }
     let body = app
         .gql(
-            UPDATE,
+            UPDATE_PROFILE,
             json!({ "input": { "email": "probe99@example.com", "currentPassword": PASSWORD } }),
             Some(&grace.access),
         )
@@ -62,7 +60,7 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
     // Saving the form with the email unchanged, or other fields, still works.
     let body = app
         .gql(
-            UPDATE,
+            UPDATE_PROFILE,
             json!({ "input": { "email": "PROBE9@example.com", "firstName": "Grace" } }),
             Some(&grace.access),
         )
@@ -70,37 +68,17 @@ async fn password_checks_and_email_changes_are_limited(app: TestApp) {
     assert_ok(&body);
 }
 
-async fn requests_per_address_are_limited(backend: Backend) {
-    let Some(app) = spawn(backend, 3).await else {
-        return;
-    };
+/// Three requests a minute from one address.
+async fn requests_per_address_are_limited(app: TestApp) {
     for n in 0..3 {
         app.register(&format!("user{n}@example.com")).await;
     }
     let body = app
         .gql(
-            "mutation($input: RegisterInput!) { register(input: $input) { accessToken } }",
+            REGISTER,
             json!({ "input": { "email": "user9@example.com", "password": PASSWORD } }),
             None,
         )
         .await;
-    assert_code(&body, "TOO_MANY_REQUESTS");
-    assert!(
-        body["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .is_some(),
-        "{body}"
-    );
+    retry_after(&body);
 }
-
-#[tokio::test]
-async fn requests_per_address_are_limited_sqlite() {
-    requests_per_address_are_limited(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn requests_per_address_are_limited_postgres() {
-    requests_per_address_are_limited(Backend::Postgres).await;
-}
-
-both!(password_checks_and_email_changes_are_limited);
