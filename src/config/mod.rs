@@ -1,5 +1,10 @@
 //! Every setting, parsed once by clap from flags with environment fallbacks. Nothing else in
 //! the code reads the environment. Secret values never appear in `Debug` output or `--help`.
+//!
+//! - this file: the command line (`Cli`, `Command`) and `Settings`, a doc line per setting
+//! - `derived`: the checks clap cannot make, and values derived from several settings
+//! - `secret`: `Secret`, and secrets given in files (`NAME_FILE`)
+//! - `smtp_url`: `--smtp-url` parsed (how the connection to the mail server is protected)
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -7,9 +7,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::auth::codenames;
+use crate::graphql::arguments::ids;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr, Rule};
-use crate::graphql::ids;
 use crate::graphql::limits;
 use crate::graphql::types::{Group, GroupConnection, User, group_connection, page_args};
 use crate::services::admin::groups::{self as group_service, GroupInput as GroupChanges};

@@ -8,6 +8,7 @@
 //! - `loaders`: the DataLoaders every relationship goes through, fresh per request.
 //! - `context`: what resolvers read from the context (`ctx.viewer()`), and `ViewedBy`.
 //! - `guards`: authorization declared on fields (`AdminOr::permission(codenames::...)`).
+//! - `arguments`: arguments parsed as services take them (lists of ids).
 //! - `limits`: what a request must pass before it executes (parsing, depth, aliases, cost).
 //! - `errors`: how errors become what clients see (`extensions.code` and the rest).
 //! - `failed_field_nulls`: spec-conforming nulls for failed fields, which the pinned engine
@@ -16,6 +17,7 @@
 //!   unverified account's token to the root fields API.md lists.
 
 pub mod account;
+mod arguments;
 pub mod audit;
 pub mod context;
 pub mod errors;
@@ -32,11 +34,9 @@ mod verified_email_gate;
 use std::sync::Arc;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
-use async_graphql::{EmptySubscription, ID, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 use crate::auth::viewer::Credentials;
-use crate::error::{AppResult, FieldErrors};
-use crate::services::rules::validation;
 use crate::state::AppState;
 
 #[derive(MergedObject, Default)]
@@ -188,13 +188,4 @@ pub fn is_mutation(request: &mut async_graphql::Request) -> bool {
 /// The SDL that `schema.graphql` holds.
 pub fn sdl() -> String {
     schema_builder().finish().sdl()
-}
-
-/// A list of ids argument, each well-formed, or `BAD_USER_INPUT` on `field`.
-fn ids(field: &str, values: &[ID]) -> AppResult<Vec<uuid::Uuid>> {
-    let mut errors = FieldErrors::default();
-    let strings: Vec<String> = values.iter().map(|id| id.to_string()).collect();
-    let parsed = validation::ids(&mut errors, field, &strings);
-    errors.into_result()?;
-    Ok(parsed)
 }

@@ -4,9 +4,9 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::auth::codenames;
+use crate::graphql::arguments::ids;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, AdminOr};
-use crate::graphql::ids;
 use crate::graphql::limits;
 use crate::graphql::types::{Permission, User};
 use crate::services::admin::permissions;

@@ -14,8 +14,8 @@
 //! - `console`: the console's pages and assets, and GraphiQL.
 //! - `health`: `GET /health`, on both listeners.
 //! - `management`: the management listener's router (`/metrics`, `/health`).
-//! - `responses`: how answers and refusals are written (their words and codes are
-//!   `graphql::errors`').
+//! - `responses`: how answers and refusals are written (their JSON shape and codes are
+//!   `graphql::errors`'; the words of a refusal are the handler's that refuses).
 //! - `options`: `HttpOptions`, what the surface serves, from the settings.
 
 mod client_address;

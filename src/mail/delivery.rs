@@ -18,9 +18,10 @@ use crate::db::{
     entities::{mail_outbox, users},
 };
 use crate::error::AppResult;
+use crate::mail::compose::{self, Mail};
 use crate::mail::link_tokens::{self, Purpose};
+use crate::mail::mailer::{Mailer, SendError};
 use crate::mail::outbox::{self, MailKind, Outcome};
-use crate::mail::{Mail, Mailer, SendError, compose};
 
 /// The longest the task sleeps between looks at the outbox.
 const POLL: Duration = Duration::from_secs(2);

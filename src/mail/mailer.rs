@@ -11,7 +11,7 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{Security, Settings, SmtpUrl};
-use crate::mail::Mail;
+use crate::mail::compose::Mail;
 
 /// How long one step of an SMTP conversation (connecting, a command) may take; the whole
 /// send is bounded by the delivery task (`delivery::SEND_TIMEOUT`).

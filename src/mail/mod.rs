@@ -14,7 +14,7 @@
 pub mod compose;
 pub mod delivery;
 pub mod link_tokens;
-mod mailer;
+pub mod mailer;
 pub mod outbox;
 
 pub use compose::Mail;

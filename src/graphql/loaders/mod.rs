@@ -1,7 +1,8 @@
 //! DataLoaders, one per relationship, created fresh for every request (no cache is shared
 //! between users); each turns a batch of keys into one SQL statement. `UserBatch` and
 //! `GroupBatch` hand a whole list's keys to the loader at once, so a nested list query costs
-//! the same number of statements for 5 rows as for 100, deterministically.
+//! the same number of statements for 5 rows as for 100, deterministically. `EventAccounts`
+//! (`event_accounts`) does the same for the accounts a page of audit events names.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,9 +2,10 @@
 //! name (a password hash, a token hash) can ever be serialized; and the input shapes more than
 //! one domain takes. Relationships resolve through the request's DataLoader.
 //!
-//! `user`, `group` and `connection` import each other because the schema's types refer to
-//! each other (`User.groups` -> `Group`, `Group.members` -> `UserConnection` -> `User`), as
-//! the entities of a two-way relation do.
+//! `user`, `group`, `connection` and `audit_event` import each other because the schema's
+//! types refer to each other (`User.groups` -> `Group`, `Group.members` -> `UserConnection` ->
+//! `User`, `AuditEvent.user` -> `User`, `AuditEventConnection` -> `AuditEvent`), as the
+//! entities of a two-way relation do.
 
 pub(crate) mod audit_event;
 mod connection;

@@ -5,7 +5,7 @@
 //! - `registration`: `register`
 //! - `address`: the mail with the link that proves the account's address
 //! - `profile`: `updateProfile` (a new email needs the current password)
-//! - `password`: `changePassword`, and the one way any password is replaced
+//! - `password`: `changePassword`, and the one way an owner's password is replaced
 //! - `deletion`: `deleteAccount`
 
 mod address;

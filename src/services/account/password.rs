@@ -1,6 +1,8 @@
-//! Passwords an owner sets: `changePassword`, and `replace_password`, the one way a password
-//! is replaced (by a change here, or by a reset link in `recovery`), which ends every session,
-//! voids pending reset links, opens a new session and records the event.
+//! Passwords an owner sets: `changePassword`, and `replace_password`, the one way an owner's
+//! password is replaced (by a change here, or by a reset link in `recovery`), which ends every
+//! session, voids pending reset links, opens a new session and records the event. (The
+//! operator's `create-superuser` sets one too, in `admin::superuser`, and likewise ends the
+//! sessions and voids the links.)
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
 
@@ -46,11 +48,12 @@ pub async fn change_password(
     }
     errors.into_result()?;
     let hash = state.passwords.hash(new_password).await?;
+    let now = db::now();
     let txn = db::begin_write(&state.db).await?;
     let how = Replacement::Change {
         session_id: viewer.session_id,
     };
-    replace_password(txn, state, user.id, hash, how, client, db::now()).await
+    replace_password(txn, state, user.id, hash, how, client, now).await
 }
 
 /// How a password comes to be replaced, which decides what else the replacement does.

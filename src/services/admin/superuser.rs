@@ -10,6 +10,7 @@ use super::user_events::superuser_created;
 use crate::auth::password;
 use crate::db::{self, entities::users};
 use crate::error::{AppResult, FieldErrors};
+use crate::mail::link_tokens::{self, Purpose};
 use crate::services::audit;
 use crate::services::rules::profile_fields::{self, NewAccount, ProfileChanges, Role};
 use crate::services::rules::validation;
@@ -113,6 +114,8 @@ async fn promote(
         // Recovering an account this way must lock out whoever else holds its sessions;
         // a promotion alone keeps them (the role applies on their next request).
         sessions::revoke_all(&txn, user.id, RevokeReason::PasswordChanged).await?;
+        // A reset link mailed before would hand the account back to whoever holds the mailbox.
+        link_tokens::void(&txn, user.id, Purpose::PasswordReset).await?;
     }
     let event = superuser_created(&user, Some(&existing), new_password);
     audit::record(&txn, event).await?;

@@ -1,6 +1,6 @@
 //! Accounts as others see and change them: who may view whom, the administrator's operations
-//! (create, edit, role, activation, deletion, restore) with the rules on who may change whom,
-//! with the rules on who may change whom. The actor arrives as a `Viewer`; every rule is
+//! (create, edit, role, activation, deletion, restore) with the rules on who may change whom.
+//! The actor arrives as a `Viewer`; every rule is
 //! checked on the rows locked inside the transaction that writes, so a promotion or
 //! demotion that commits meanwhile cannot be overtaken.
 

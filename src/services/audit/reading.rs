@@ -4,7 +4,7 @@
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::Action;
+use super::actions::Action;
 use crate::auth::codenames;
 use crate::auth::viewer::Viewer;
 use crate::db::entities::audit_events;

@@ -15,7 +15,7 @@ use crate::services::rules::{profile_fields, validation};
 use crate::services::sessions::{IssuedTokens, login_throttle};
 use crate::state::AppState;
 
-use super::{MAILS_PER_WINDOW, WINDOW};
+use super::verification::{MAILS_PER_WINDOW, WINDOW};
 
 /// `requestPasswordReset`: queues a reset mail to `email` and answers `true`, whether or not
 /// an account has that address. Which account (if any) gets a link is decided when the mail

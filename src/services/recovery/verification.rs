@@ -1,6 +1,7 @@
 //! Email verification: `sendVerificationEmail` queues another link (bounded per hour),
 //! `verifyEmail` redeems one and marks the address it was mailed to verified.
 
+use chrono::Duration;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 use crate::auth::viewer::{ClientInfo, Viewer};
@@ -13,7 +14,10 @@ use crate::services::audit::{self, Action, Event};
 use crate::services::rows::lookup;
 use crate::state::AppState;
 
-use super::{MAILS_PER_WINDOW, WINDOW};
+/// Mails of one kind to one address or user per `WINDOW` (API.md: 5 verification mails per
+/// user in an hour; the same bound keeps reset requests from flooding one inbox).
+pub const MAILS_PER_WINDOW: usize = 5;
+pub const WINDOW: Duration = Duration::hours(1);
 
 /// `sendVerificationEmail`: queues another verification mail to the viewer's address. `false`
 /// when it is verified already; `TOO_MANY_REQUESTS` past `MAILS_PER_WINDOW` in an hour, with

@@ -11,7 +11,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{IssuedTokens, MAX_USER_AGENT, ROTATION_GRACE, RevokeReason, clip, expiry};
+use super::open::{IssuedTokens, MAX_USER_AGENT, ROTATION_GRACE, RevokeReason, clip, expiry};
+use super::revoke::revoke_where;
 use crate::auth::tokens;
 use crate::auth::viewer::ClientInfo;
 use crate::db::{
@@ -20,7 +21,6 @@ use crate::db::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Action, Event};
-use crate::services::sessions::revoke::revoke_where;
 use crate::state::AppState;
 
 const INVALID: AppError = AppError::Unauthenticated("invalid or expired refresh token");

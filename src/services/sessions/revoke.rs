@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::open::RevokeReason;
 use crate::auth::tokens;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::{
@@ -15,7 +16,6 @@ use crate::db::{
 use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Action, Event};
 use crate::services::rules::validation;
-use crate::services::sessions::RevokeReason;
 use crate::state::AppState;
 
 /// `logout`: ends the session of the refresh token if one is given (no bearer needed), else

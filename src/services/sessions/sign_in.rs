@@ -5,6 +5,8 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+use super::login_throttle::{self, Account};
+use super::open::{self, IssuedTokens};
 use crate::auth::password;
 use crate::auth::viewer::ClientInfo;
 use crate::db::{self, entities::users};
@@ -12,8 +14,6 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
 use crate::services::rules::validation;
-use crate::services::sessions::login_throttle::{self, Account};
-use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
 
 /// `login`: by email (contains `@`) or username. Unknown user, wrong password, deactivated
@@ -211,7 +211,7 @@ async fn check_and_open(
             password_hash = hash;
         }
     }
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let tokens = open::start(&txn, &state.keys, user.id, client, now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
         .user(user.id)

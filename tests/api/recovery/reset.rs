@@ -24,6 +24,7 @@ per_backend!(mail; a_reset_ends_every_session_and_opens_a_new_one,
     a_weak_password_is_refused_and_the_link_still_works,
     one_address_gets_at_most_five_reset_mails_an_hour,
     changing_the_password_voids_a_pending_reset_link,
+    the_operators_new_password_voids_a_pending_reset_link,
 );
 
 async fn reset(app: &TestApp, token: &str, password: &str) -> serde_json::Value {
@@ -231,6 +232,22 @@ async fn changing_the_password_voids_a_pending_reset_link(app: TestApp, mail: Ma
         .await;
     assert_ok(&changed);
     assert_bad_token(&reset(&app, &token, "yet another long passphrase").await);
+}
+
+/// An operator taking an account back (`create-superuser` with a password, say because its
+/// mailbox was lost) leaves no link mailed before that would hand it back to the mailbox.
+async fn the_operators_new_password_voids_a_pending_reset_link(app: TestApp, mail: MailServer) {
+    app.register("hal@example.com").await;
+    request_reset(&app, "hal@example.com").await;
+    let token = mail
+        .one("hal@example.com", "Reset")
+        .await
+        .token("reset-password");
+    crate::support::services::create_superuser(&app.state, "hal@example.com", Some(NEW_PASSWORD))
+        .await
+        .expect("create-superuser");
+    assert_bad_token(&reset(&app, &token, "yet another long passphrase").await);
+    app.login("hal@example.com", NEW_PASSWORD).await;
 }
 
 async fn one_address_gets_at_most_five_reset_mails_an_hour(app: TestApp, mail: MailServer) {

@@ -1,0 +1,137 @@
+//! Opening a session: the one door every way to sign in goes through (`start`), the token pair
+//! it issues, why sessions end (`RevokeReason`), and the live sessions of a user.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use super::login_throttle;
+use crate::auth::tokens::{self, TokenKeys};
+use crate::auth::viewer::ClientInfo;
+use crate::db::{self, entities::sessions};
+use crate::error::AppResult;
+
+/// A fresh token pair for a session.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: Uuid,
+    /// Access-token lifetime in seconds.
+    pub expires_in: i64,
+}
+
+/// Why a session ended; stored for audits.
+#[derive(Debug, Clone, Copy)]
+pub enum RevokeReason {
+    Logout,
+    Revoked,
+    RefreshTokenReuse,
+    PasswordChanged,
+    PasswordReset,
+    Deactivated,
+    Deleted,
+}
+
+impl RevokeReason {
+    /// A change of the account's credentials or state, which a login in flight must not
+    /// survive (a logout everywhere is not one: the password still opens sessions).
+    pub(crate) fn voids_logins_in_flight(self) -> bool {
+        matches!(
+            self,
+            Self::PasswordChanged | Self::PasswordReset | Self::Deactivated | Self::Deleted
+        )
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Revoked => "revoked",
+            Self::RefreshTokenReuse => "refresh_token_reuse",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::Deactivated => "deactivated",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+pub(crate) const MAX_USER_AGENT: usize = 512;
+
+/// How long after a rotation the old refresh token answers `CONFLICT` instead of revoking
+/// the session as reused.
+pub const ROTATION_GRACE: Duration = Duration::seconds(10);
+
+/// When a session refreshed at `now` stops working: a refresh-token lifetime later, but
+/// never past its maximum age counted from its login at `created_at`.
+pub(crate) fn expiry(
+    keys: &TokenKeys,
+    created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    std::cmp::min(
+        now + Duration::seconds(keys.refresh_ttl_secs),
+        created_at + Duration::seconds(keys.session_max_age_secs),
+    )
+}
+
+pub(crate) fn clip(value: &Option<String>, max: usize) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(max).collect())
+}
+
+/// Opens a session for `user_id` and issues its first token pair.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedTokens> {
+    let session_id = Uuid::new_v4();
+    let (refresh_token, refresh_hash) = tokens::new_refresh_token(session_id)?;
+    sessions::ActiveModel {
+        id: Set(session_id),
+        user_id: Set(user_id),
+        refresh_token_hash: Set(refresh_hash),
+        rotation_count: Set(0),
+        rotated_at: Set(None),
+        created_at: Set(now),
+        last_used_at: Set(now),
+        expires_at: Set(expiry(keys, now, now)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+        user_agent: Set(clip(&client.user_agent, MAX_USER_AGENT)),
+        ip_address: Set(client.ip.map(|ip| ip.to_string())),
+    }
+    .insert(db)
+    .await?;
+    // Whoever opens a session proved who they are from this address: the login throttle's
+    // hourly ceiling will not hold the account's owner up there.
+    login_throttle::remember_address(db, user_id, client.ip, now).await?;
+    Ok(IssuedTokens {
+        access_token: keys.issue_access(user_id, session_id, now)?,
+        refresh_token,
+        session_id,
+        expires_in: keys.access_ttl_secs,
+    })
+}
+
+/// The user's live sessions, most recently used first.
+pub async fn list_live(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<sessions::Model>> {
+    Ok(sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(db::now()))
+        .order_by_desc(sessions::Column::LastUsedAt)
+        .order_by_desc(sessions::Column::Id)
+        .all(db)
+        .await?)
+}
