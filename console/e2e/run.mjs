@@ -349,8 +349,10 @@ async function main() {
       await page.getByLabel("Repeat the new password").fill(RESET_PASSWORD);
       await page.getByRole("button", { name: "Set the new password" }).click();
       await page.getByText("Your new password is set").waitFor();
-      // The same link a second time: refused, with a way to a new one.
+      // The same link a second time: refused, with a way to a new one. Signed out first, and
+      // only once the sign-out is done (leaving earlier would keep this browser's session).
       await page.getByRole("button", { name: "Sign out", exact: true }).click();
+      await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
       await page.goto(link);
       await page.getByLabel("New password", { exact: true }).fill(RESET_PASSWORD);
       await page.getByLabel("Repeat the new password").fill(RESET_PASSWORD);
