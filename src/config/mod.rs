@@ -16,6 +16,7 @@ mod tests;
 
 use secret::secret_or_file;
 
+pub use derived::decode_base64;
 pub use secret::Secret;
 pub use smtp_url::{Security, SmtpUrl};
 
@@ -116,6 +117,23 @@ pub struct Settings {
     /// the environment and the process list.
     #[arg(long, env = "ROSTER_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
+
+    /// The key that encrypts secrets Roster must read back (private signing keys): 32 random
+    /// bytes in base64 (`openssl rand -base64 32`). Unset in development: one is generated
+    /// when first needed and kept in the database; production refuses to start without it
+    /// once anything needs it.
+    #[arg(
+        long,
+        env = "ROSTER_ENCRYPTION_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub encryption_key: Option<Secret>,
+
+    /// A file holding the encryption key (a trailing newline is ignored), instead of
+    /// `--encryption-key`.
+    #[arg(long, env = "ROSTER_ENCRYPTION_KEY_FILE", global = true)]
+    pub encryption_key_file: Option<PathBuf>,
 
     /// `development` or `production`. Production refuses to start without a configured JWT
     /// secret and turns off introspection, field suggestions and GraphiQL.
@@ -360,6 +378,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://roster.db?mode=rwc";
 /// Where the management listener binds when `--management-bind` is not given: loopback, so
 /// only this machine (a Prometheus agent beside Roster) can scrape it.
 pub const DEFAULT_MANAGEMENT_BIND: &str = "127.0.0.1:9464";
+
+/// The size of the encryption key: AES-256.
+pub const ENCRYPTION_KEY_BYTES: usize = 32;
 
 /// The smallest JWT secret accepted: 256 bits, the HS256 key size.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;

@@ -166,3 +166,17 @@ fn secrets_do_not_print_in_debug() {
     let secret = Secret::new("hunter2hunter2hunter2hunter2hunter2");
     assert_eq!(format!("{secret:?}"), "Secret(..)");
 }
+
+#[test]
+fn the_encryption_key_is_32_bytes_of_base64_and_never_echoed() {
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let cli = Cli::try_parse_from(["roster", "--encryption-key", key]).unwrap();
+    assert_eq!(
+        cli.settings.configured_encryption_key().unwrap(),
+        Some(Secret::new(key))
+    );
+    let short = "c2hvcnQta2V5";
+    let cli = Cli::try_parse_from(["roster", "--encryption-key", short]).unwrap();
+    let text = cli.settings.validate().unwrap_err();
+    assert!(text.contains("32 bytes") && !text.contains(short), "{text}");
+}
