@@ -28,7 +28,15 @@ impl Settings {
                     .to_owned(),
             );
         }
-        self.configured_encryption_key()?;
+        let encryption_key = self.configured_encryption_key()?;
+        if self.is_production() && self.jwt_algorithm.is_asymmetric() && encryption_key.is_none() {
+            return Err(format!(
+                "production mode with --jwt-algorithm {} keeps private signing keys in the \
+                 database, encrypted: set ROSTER_ENCRYPTION_KEY or ROSTER_ENCRYPTION_KEY_FILE \
+                 (32 random bytes in base64, e.g. `openssl rand -base64 32`)",
+                self.jwt_algorithm.name()
+            ));
+        }
         self.database_url()?;
         if let Some(url) = self.smtp()? {
             SmtpUrl::parse(url.expose())

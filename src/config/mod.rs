@@ -118,6 +118,37 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
 
+    /// How access tokens are signed: `HS256` (the JWT secret), or `ES256` / `EdDSA` (a key
+    /// pair kept in the database, its private part encrypted, its public part published at
+    /// `/.well-known/jwks.json` so other services verify tokens on their own).
+    #[arg(
+        long,
+        env = "ROSTER_JWT_ALGORITHM",
+        value_enum,
+        ignore_case = true,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// `iss` of every access token, and `issuer` in `/.well-known/openid-configuration`.
+    #[arg(
+        long,
+        env = "ROSTER_JWT_ISSUER",
+        default_value = "roster",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// `aud` of every access token.
+    #[arg(
+        long,
+        env = "ROSTER_JWT_AUDIENCE",
+        default_value = "roster",
+        global = true
+    )]
+    pub jwt_audience: String,
+
     /// The key that encrypts secrets Roster must read back (private signing keys): 32 random
     /// bytes in base64 (`openssl rand -base64 32`). Unset in development: one is generated
     /// when first needed and kept in the database; production refuses to start without it
@@ -356,6 +387,36 @@ pub struct Settings {
 pub enum Environment {
     Development,
     Production,
+}
+
+/// How access tokens are signed (`--jwt-algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with the JWT secret: only Roster can verify.
+    #[value(name = "HS256")]
+    Hs256,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl JwtAlgorithm {
+    /// Whether tokens are signed with a key pair whose public part is published.
+    pub fn is_asymmetric(self) -> bool {
+        self != Self::Hs256
+    }
+
+    /// The name in a token's `alg` header, a JWK's `alg` and the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
 }
 
 /// An address or a CIDR: `10.0.0.0/8`, `::1` (one host).

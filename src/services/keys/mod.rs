@@ -3,8 +3,10 @@
 //! start and stored (`settings` table).
 //!
 //! - `encryption`: the encryption key, which seals what Roster must read back.
+//! - `signing`: the key pairs of `--jwt-algorithm ES256` or `EdDSA` (`signing_keys` table).
 
 pub mod encryption;
+pub mod signing;
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
