@@ -185,7 +185,7 @@ async fn with_key_pairs(
         %kid,
         algorithm = algorithm.name(),
         published = loaded.published.len(),
-        "access tokens are signed with a key pair"
+        "access tokens are signed with a key pair, published at /.well-known/jwks.json"
     );
     Ok(keys.with_key_pairs(loaded.signing, &loaded.published)?)
 }
@@ -212,7 +212,8 @@ pub async fn serve(
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let mut options = HttpOptions::from_settings(settings);
+    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
+    let mut options = HttpOptions::from_settings(settings, settings.public_url(bound));
     if settings.metrics {
         options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
     }
@@ -221,11 +222,10 @@ pub async fn serve(
         state.db.clone(),
         Retention::from_settings(settings),
     ));
-    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
         state.mail.clone(),
-        settings.public_url(bound),
+        options.public_url.clone(),
     ));
     let management = http::management_router(state.db.clone(), &options);
     let app = http::router(state, &options);
