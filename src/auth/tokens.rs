@@ -163,13 +163,6 @@ impl TokenKeys {
         keys
     }
 
-    /// The algorithm new access tokens are signed with.
-    pub fn algorithm(&self) -> Algorithm {
-        self.signing
-            .as_ref()
-            .map_or(Algorithm::HS256, |key| key.algorithm)
-    }
-
     /// `iss` of the access tokens.
     pub fn issuer(&self) -> &str {
         &self.issuer
