@@ -134,6 +134,20 @@ async fn a_key_pair_signs(app: &TestApp, algorithm: &str) {
     for key in set["keys"].as_array().unwrap() {
         assert!(key.get("d").is_none() && key.get("k").is_none(), "{key}");
     }
+    // A browser's request, with its Origin, gets one answer any origin may read.
+    let response = app
+        .client
+        .get(format!("{}/.well-known/jwks.json", app.address))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    let allowed: Vec<_> = response
+        .headers()
+        .get_all("access-control-allow-origin")
+        .iter()
+        .collect();
+    assert_eq!(allowed, ["*"]);
     let jwk = published_key(app, kid).await;
     assert_eq!(jwk["alg"], algorithm);
     assert_eq!(jwk["use"], "sig");
