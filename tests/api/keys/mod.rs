@@ -260,3 +260,20 @@ async fn private_keys_are_sealed_at_rest(app: TestApp) {
     assert!(!stored.contains(&base64::engine::general_purpose::STANDARD.encode(&der)[..20]));
     assert!(!stored.contains(&URL_SAFE_NO_PAD.encode(&der)[..20]));
 }
+
+per_backend!(settings = es256; switching_to_eddsa_keeps_es256_tokens_valid);
+async fn switching_to_eddsa_keeps_es256_tokens_valid(app: TestApp) {
+    let before = app.register("ada@example.com").await;
+    let app = app.restart_with(eddsa).await;
+    assert_ok(&app.gql(ME, json!({}), Some(&before.access)).await);
+    let after = app.login("ada@example.com", crate::support::PASSWORD).await;
+    assert_eq!(parts(&after.access).header["alg"], "EdDSA");
+    let algorithms: Vec<Value> = jwks(&app).await["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["alg"].clone())
+        .collect();
+    assert_eq!(algorithms.len(), 2, "{algorithms:?}");
+    assert!(algorithms.contains(&json!("ES256")) && algorithms.contains(&json!("EdDSA")));
+}
