@@ -23,7 +23,7 @@ use crate::mail::Mailer;
 use crate::mail::delivery::{self, MailQueue};
 use crate::mail::{link_tokens, outbox};
 use crate::services::audit;
-use crate::services::keys::{self as stored, SecretSource};
+use crate::services::keys::{self as stored, SecretSource, signing};
 use crate::services::sessions::{self, login_throttle};
 use crate::state::AppState;
 
@@ -121,7 +121,9 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         settings.access_token_ttl.get(),
         settings.refresh_token_ttl.get(),
     )
-    .with_session_max_age(settings.session_max_age.get());
+    .with_session_max_age(settings.session_max_age.get())
+    .with_claims(&settings.jwt_issuer, &settings.jwt_audience);
+    let keys = with_key_pairs(&db, keys, settings).await?;
     let hashes = settings
         .max_concurrent_hashes
         .map(|n| n.get() as usize)
@@ -141,6 +143,51 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         mail: MailQueue::new(mailer),
         require_verified_email: settings.require_verified_email,
     })
+}
+
+/// `keys` signing with the current key pair of `--jwt-algorithm` ES256 or EdDSA (made on the
+/// first start that needs it) and accepting every published key; unchanged under HS256.
+async fn with_key_pairs(
+    db: &DatabaseConnection,
+    keys: TokenKeys,
+    settings: &Settings,
+) -> Result<TokenKeys, StartupError> {
+    let algorithm = settings.jwt_algorithm;
+    if !algorithm.is_asymmetric() {
+        return Ok(keys);
+    }
+    let configured = settings
+        .configured_encryption_key()
+        .map_err(StartupError::Config)?;
+    let (encryption, source) = stored::encryption_key(db, configured.as_ref()).await?;
+    match source {
+        SecretSource::Configured => tracing::info!(
+            key_id = encryption.id(),
+            "using the configured encryption key"
+        ),
+        SecretSource::Generated => tracing::warn!(
+            key_id = encryption.id(),
+            "no ROSTER_ENCRYPTION_KEY set: generated one and stored it in the database, beside \
+             what it encrypts; in production, set ROSTER_ENCRYPTION_KEY to 32 random bytes in \
+             base64, e.g. `openssl rand -base64 32`"
+        ),
+        SecretSource::Stored => tracing::info!(
+            key_id = encryption.id(),
+            "using the encryption key stored in the database (ROSTER_ENCRYPTION_KEY is not set)"
+        ),
+    }
+    let loaded = signing::load(db, algorithm, &encryption).await?;
+    let kid = loaded.signing.kid().to_owned();
+    if loaded.generated {
+        tracing::info!(%kid, algorithm = algorithm.name(), "generated a signing key pair");
+    }
+    tracing::info!(
+        %kid,
+        algorithm = algorithm.name(),
+        published = loaded.published.len(),
+        "access tokens are signed with a key pair, published at /.well-known/jwks.json"
+    );
+    Ok(keys.with_key_pairs(loaded.signing, &loaded.published)?)
 }
 
 /// Connects, migrates and builds the state: everything `serve` needs.
@@ -165,7 +212,8 @@ pub async fn serve(
     settings: &Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartupError> {
-    let mut options = HttpOptions::from_settings(settings);
+    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
+    let mut options = HttpOptions::from_settings(settings, settings.public_url(bound));
     if settings.metrics {
         options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
     }
@@ -174,11 +222,10 @@ pub async fn serve(
         state.db.clone(),
         Retention::from_settings(settings),
     ));
-    let bound = listeners.public.local_addr().map_err(StartupError::Serve)?;
     let delivering = tokio::spawn(delivery::run(
         state.db.clone(),
         state.mail.clone(),
-        settings.public_url(bound),
+        options.public_url.clone(),
     ));
     let management = http::management_router(state.db.clone(), &options);
     let app = http::router(state, &options);

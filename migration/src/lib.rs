@@ -18,6 +18,7 @@ mod m20261202_000010_index_live_users;
 mod m20261203_000011_create_account_recovery;
 mod m20261203_000012_create_audit_events;
 mod m20261206_000013_keep_credentials_with_their_owner;
+mod m20261206_000014_create_signing_keys;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_create_account_recovery::Migration),
             Box::new(m20261203_000012_create_audit_events::Migration),
             Box::new(m20261206_000013_keep_credentials_with_their_owner::Migration),
+            Box::new(m20261206_000014_create_signing_keys::Migration),
         ]
     }
 }

@@ -1,8 +1,14 @@
-//! Tokens. Access tokens are HS256 JWTs naming the user (`sub`) and the session (`sid`);
-//! every claim is required on verify and the algorithm is pinned. Refresh tokens are opaque:
+//! Tokens. Access tokens are JWTs naming the user (`sub`) and the session (`sid`), signed with
+//! the HMAC secret (HS256, no `kid`) or with the current key pair (ES256 or EdDSA, its `kid` in
+//! the header). Every claim is required on verify, and a token is verified only the way its
+//! header's `kid` allows: without one, HS256 with the secret; with one, that published key and
+//! its own algorithm. `jku`, `x5u` and `jwk` headers are never read. Refresh tokens are opaque:
 //! the session id followed by 256 random bits, of which the database keeps only a SHA-256.
 //! Putting the session id in the token lets a replayed, already-rotated token find (and
 //! revoke) its session even though its hash no longer matches anything.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,11 +18,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::key_pairs::{self, PublicJwk};
 use crate::error::{AppError, AppResult};
 
-/// `iss` and `aud` of every access token.
-const ISSUER: &str = "roster";
-const AUDIENCE: &str = "roster";
+/// `iss` and `aud` of every access token unless `--jwt-issuer` / `--jwt-audience` say otherwise.
+const DEFAULT_ISSUER: &str = "roster";
+const DEFAULT_AUDIENCE: &str = "roster";
 /// `typ` of an access token; anything else (a future token kind) is refused.
 const ACCESS_TYPE: &str = "access";
 /// How far in the future a token's `iat` may lie: replicas' clocks drift a little (NTP keeps
@@ -41,12 +48,50 @@ pub struct AccessClaims {
     pub session_id: Uuid,
 }
 
+/// The key pair that signs access tokens: its `kid`, its algorithm and its private key.
+#[derive(Clone)]
+pub struct SigningKey {
+    kid: String,
+    algorithm: Algorithm,
+    encoding: EncodingKey,
+}
+
+impl SigningKey {
+    /// The signing half of the published key `public`, from its private key in PKCS#8 DER.
+    pub fn new(public: &PublicJwk, private_pkcs8: &[u8]) -> AppResult<Self> {
+        let algorithm = public.algorithm()?;
+        Ok(Self {
+            kid: public.kid.clone(),
+            algorithm,
+            encoding: key_pairs::encoding_key(algorithm, private_pkcs8)?,
+        })
+    }
+
+    /// The `kid` its tokens carry.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+}
+
+/// A published key: what verifies the tokens that name it, with its one algorithm.
+struct PublishedKey {
+    jwk: PublicJwk,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
 /// Signs and verifies access tokens; knows both token lifetimes.
 #[derive(Clone)]
 pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    hmac_encoding: EncodingKey,
+    hmac_decoding: DecodingKey,
+    hmac_validation: Validation,
+    /// The key pair that signs; `None`: the HMAC secret signs (HS256).
+    signing: Option<SigningKey>,
+    /// The published keys by `kid`: a token naming one is verified with it alone.
+    published: Arc<HashMap<String, PublishedKey>>,
+    issuer: String,
+    audience: String,
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
     /// Longest a session lives from its login, however often it is refreshed.
@@ -57,19 +102,16 @@ pub struct TokenKeys {
 const DEFAULT_SESSION_MAX_AGE_SECS: i64 = 30 * 24 * 3600;
 
 impl TokenKeys {
+    /// HS256 keys with the secret `secret`, `iss` and `aud` their defaults.
     pub fn new(secret: &[u8], access_ttl_secs: u32, refresh_ttl_secs: u32) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
-        // None: an expired token is refused at once, as API.md says. Skew between replicas
-        // only moves expiry by that skew; a client then refreshes a little early or late.
-        validation.leeway = 0;
-        validation.validate_nbf = true;
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            hmac_encoding: EncodingKey::from_secret(secret),
+            hmac_decoding: DecodingKey::from_secret(secret),
+            hmac_validation: validation(Algorithm::HS256, DEFAULT_ISSUER, DEFAULT_AUDIENCE),
+            signing: None,
+            published: Arc::default(),
+            issuer: DEFAULT_ISSUER.to_owned(),
+            audience: DEFAULT_AUDIENCE.to_owned(),
             access_ttl_secs: i64::from(access_ttl_secs),
             refresh_ttl_secs: i64::from(refresh_ttl_secs),
             session_max_age_secs: DEFAULT_SESSION_MAX_AGE_SECS,
@@ -80,6 +122,50 @@ impl TokenKeys {
     pub fn with_session_max_age(mut self, secs: u32) -> Self {
         self.session_max_age_secs = i64::from(secs);
         self
+    }
+
+    /// The same keys issuing and requiring `iss` and `aud` (call before `with_key_pairs`).
+    pub fn with_claims(mut self, issuer: &str, audience: &str) -> Self {
+        self.issuer = issuer.to_owned();
+        self.audience = audience.to_owned();
+        self.hmac_validation = validation(Algorithm::HS256, issuer, audience);
+        self
+    }
+
+    /// The same keys signing with `signing` and accepting tokens of the keys `published`
+    /// (which must include the signing key), besides HS256 tokens without `kid`.
+    pub fn with_key_pairs(
+        mut self,
+        signing: SigningKey,
+        published: &[PublicJwk],
+    ) -> AppResult<Self> {
+        let mut keys = HashMap::new();
+        for jwk in published {
+            let key = PublishedKey {
+                decoding: jwk.decoding_key()?,
+                validation: validation(jwk.algorithm()?, &self.issuer, &self.audience),
+                jwk: jwk.clone(),
+            };
+            keys.insert(jwk.kid.clone(), key);
+        }
+        if !keys.contains_key(&signing.kid) {
+            return Err(AppError::internal("the signing key is not published"));
+        }
+        self.signing = Some(signing);
+        self.published = Arc::new(keys);
+        Ok(self)
+    }
+
+    /// The public keys to publish, by `kid`; none in HS256 mode.
+    pub fn published(&self) -> Vec<&PublicJwk> {
+        let mut keys: Vec<&PublicJwk> = self.published.values().map(|key| &key.jwk).collect();
+        keys.sort_by(|a, b| a.kid.cmp(&b.kid));
+        keys
+    }
+
+    /// `iss` of the access tokens.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
     }
 
     /// A signed access token for `session_id` of `user_id`, valid from `now`.
@@ -94,18 +180,35 @@ impl TokenKeys {
             sid: session_id,
             iat: now.timestamp(),
             exp: now.timestamp() + self.access_ttl_secs,
-            iss: ISSUER.to_owned(),
-            aud: AUDIENCE.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
             typ: ACCESS_TYPE.to_owned(),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(AppError::internal)
+        let (header, key) = match &self.signing {
+            Some(signing) => {
+                let mut header = Header::new(signing.algorithm);
+                header.kid = Some(signing.kid.clone());
+                (header, &signing.encoding)
+            }
+            None => (Header::new(Algorithm::HS256), &self.hmac_encoding),
+        };
+        jsonwebtoken::encode(&header, &claims, key).map_err(AppError::internal)
     }
 
     /// The claims of a well-signed, unexpired access token, issued no later than
     /// `MAX_CLOCK_AHEAD_SECS` from now; `None` for anything else.
     pub fn verify_access(&self, token: &str) -> Option<AccessClaims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        // The header only chooses the key; the algorithm must then be that key's own
+        // (`decode` refuses any other), and an unknown `kid` is refused outright.
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let (key, validation) = match header.kid.as_deref() {
+            None => (&self.hmac_decoding, &self.hmac_validation),
+            Some(kid) => {
+                let key = self.published.get(kid)?;
+                (&key.decoding, &key.validation)
+            }
+        };
+        let data = jsonwebtoken::decode::<Claims>(token, key, validation).ok()?;
         let claims = data.claims;
         // Issued in the future: signed on a clock far ahead (the token would outlive its
         // lifetime here) or not by `issue_access` at all. Neither is honoured.
@@ -115,6 +218,19 @@ impl TokenKeys {
             session_id: claims.sid,
         })
     }
+}
+
+/// What a token verified with `algorithm` must hold: every claim, `iss` and `aud` ours.
+fn validation(algorithm: Algorithm, issuer: &str, audience: &str) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+    // None: an expired token is refused at once, as API.md says. Skew between replicas
+    // only moves expiry by that skew; a client then refreshes a little early or late.
+    validation.leeway = 0;
+    validation.validate_nbf = true;
+    validation
 }
 
 /// A new refresh token for `session_id`, and the hash to store.
@@ -218,6 +334,82 @@ mod tests {
             None
         );
         assert!(keys().verify_access(&issued(30)).is_some());
+    }
+
+    /// HS256 keys that sign with a new key pair of `algorithm`.
+    fn key_pair_keys(algorithm: crate::config::JwtAlgorithm) -> TokenKeys {
+        let pair = key_pairs::KeyPair::generate(algorithm).unwrap();
+        let signing = SigningKey::new(&pair.public, &pair.private_pkcs8).unwrap();
+        keys()
+            .with_key_pairs(signing, std::slice::from_ref(&pair.public))
+            .unwrap()
+    }
+
+    fn header(token: &str) -> serde_json::Value {
+        let encoded = token.split('.').next().unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(encoded).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn key_pairs_sign_with_their_kid_and_algorithm() {
+        use crate::config::JwtAlgorithm;
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        for algorithm in [JwtAlgorithm::Es256, JwtAlgorithm::EdDsa] {
+            let keys = key_pair_keys(algorithm);
+            let token = keys.issue_access(user, session, Utc::now()).unwrap();
+            let header = header(&token);
+            assert_eq!(header["alg"], algorithm.name());
+            assert_eq!(header["kid"], keys.published()[0].kid.as_str());
+            assert!(keys.verify_access(&token).is_some(), "{algorithm:?}");
+            // Another replica's keys without this key pair refuse its tokens.
+            assert_eq!(key_pair_keys(algorithm).verify_access(&token), None);
+            assert_eq!(self::keys().verify_access(&token), None);
+        }
+    }
+
+    #[test]
+    fn tokens_without_kid_stay_hs256_only() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let old = keys().issue_access(user, session, Utc::now()).unwrap();
+        assert!(header(&old).get("kid").is_none());
+        let keys = key_pair_keys(crate::config::JwtAlgorithm::Es256);
+        assert!(keys.verify_access(&old).is_some());
+
+        // HS256 under the published key's kid, with its public `x` as the secret.
+        let jwk = keys.published()[0].clone();
+        let mut forged_header = Header::new(Algorithm::HS256);
+        forged_header.kid = Some(jwk.kid.clone());
+        let claims = Claims {
+            sub: user,
+            sid: session,
+            iat: Utc::now().timestamp(),
+            exp: Utc::now().timestamp() + 60,
+            iss: DEFAULT_ISSUER.into(),
+            aud: DEFAULT_AUDIENCE.into(),
+            typ: ACCESS_TYPE.into(),
+        };
+        let forged = jsonwebtoken::encode(
+            &forged_header,
+            &claims,
+            &EncodingKey::from_secret(jwk.x.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(keys.verify_access(&forged), None);
+
+        let mut unknown = Header::new(Algorithm::HS256);
+        unknown.kid = Some("no-such-key".into());
+        let secret = EncodingKey::from_secret(&[7u8; 32]);
+        let forged = jsonwebtoken::encode(&unknown, &claims, &secret).unwrap();
+        assert_eq!(keys.verify_access(&forged), None);
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let other = keys().with_claims("https://auth.example.com", "api");
+        let token = other.issue_access(user, session, Utc::now()).unwrap();
+        assert!(other.verify_access(&token).is_some());
+        assert_eq!(keys().verify_access(&token), None);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use lettre::message::Mailbox;
 use clap::Parser;
 
 use super::{
-    Cli, DEFAULT_DATABASE_URL, DEFAULT_MANAGEMENT_BIND, Environment, MIN_JWT_SECRET_BYTES, Secret,
-    Settings, SmtpUrl, secret_or_file,
+    Cli, DEFAULT_DATABASE_URL, DEFAULT_MANAGEMENT_BIND, ENCRYPTION_KEY_BYTES, Environment,
+    MIN_JWT_SECRET_BYTES, Secret, Settings, SmtpUrl, secret_or_file,
 };
 
 impl Settings {
@@ -27,6 +27,15 @@ impl Settings {
                  ROSTER_JWT_SECRET_FILE (at least 32 random bytes, e.g. `openssl rand -base64 48`)"
                     .to_owned(),
             );
+        }
+        let encryption_key = self.configured_encryption_key()?;
+        if self.is_production() && self.jwt_algorithm.is_asymmetric() && encryption_key.is_none() {
+            return Err(format!(
+                "production mode with --jwt-algorithm {} keeps private signing keys in the \
+                 database, encrypted: set ROSTER_ENCRYPTION_KEY or ROSTER_ENCRYPTION_KEY_FILE \
+                 (32 random bytes in base64, e.g. `openssl rand -base64 32`)",
+                self.jwt_algorithm.name()
+            ));
         }
         self.database_url()?;
         if let Some(url) = self.smtp()? {
@@ -128,4 +137,35 @@ impl Settings {
         }
         Ok(secret)
     }
+
+    /// The encryption key the operator configured (`--encryption-key` or the file), checked
+    /// to be 32 bytes in base64; `None` when neither is set. Messages never repeat the value.
+    pub fn configured_encryption_key(&self) -> Result<Option<Secret>, String> {
+        let key = secret_or_file(
+            self.encryption_key.as_ref(),
+            self.encryption_key_file.as_deref(),
+            "ROSTER_ENCRYPTION_KEY",
+        )?;
+        if let Some(key) = &key {
+            let length = decode_base64(key.expose().trim()).map(|bytes| bytes.len());
+            if length != Some(ENCRYPTION_KEY_BYTES) {
+                return Err(format!(
+                    "the encryption key (ROSTER_ENCRYPTION_KEY / --encryption-key / \
+                     ROSTER_ENCRYPTION_KEY_FILE) must be {ENCRYPTION_KEY_BYTES} bytes in base64; \
+                     generate one with `openssl rand -base64 32`"
+                ));
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// Bytes from base64, standard or URL-safe, padded or not: operators paste what their tool
+/// printed.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|engine| engine.decode(text).ok())
 }

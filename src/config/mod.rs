@@ -21,6 +21,7 @@ mod tests;
 
 use secret::secret_or_file;
 
+pub use derived::decode_base64;
 pub use secret::Secret;
 pub use smtp_url::{Security, SmtpUrl};
 
@@ -121,6 +122,54 @@ pub struct Settings {
     /// the environment and the process list.
     #[arg(long, env = "ROSTER_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
+
+    /// How access tokens are signed: `HS256` (the JWT secret), or `ES256` / `EdDSA` (a key
+    /// pair kept in the database, its private part encrypted, its public part published at
+    /// `/.well-known/jwks.json` so other services verify tokens on their own).
+    #[arg(
+        long,
+        env = "ROSTER_JWT_ALGORITHM",
+        value_enum,
+        ignore_case = true,
+        default_value = "HS256",
+        global = true
+    )]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// `iss` of every access token, and `issuer` in `/.well-known/openid-configuration`.
+    #[arg(
+        long,
+        env = "ROSTER_JWT_ISSUER",
+        default_value = "roster",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// `aud` of every access token.
+    #[arg(
+        long,
+        env = "ROSTER_JWT_AUDIENCE",
+        default_value = "roster",
+        global = true
+    )]
+    pub jwt_audience: String,
+
+    /// The key that encrypts secrets Roster must read back (private signing keys): 32 random
+    /// bytes in base64 (`openssl rand -base64 32`). Unset in development: one is generated
+    /// when first needed and kept in the database; production refuses to start without it
+    /// once anything needs it.
+    #[arg(
+        long,
+        env = "ROSTER_ENCRYPTION_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub encryption_key: Option<Secret>,
+
+    /// A file holding the encryption key (a trailing newline is ignored), instead of
+    /// `--encryption-key`.
+    #[arg(long, env = "ROSTER_ENCRYPTION_KEY_FILE", global = true)]
+    pub encryption_key_file: Option<PathBuf>,
 
     /// `development` or `production`. Production refuses to start without a configured JWT
     /// secret and turns off introspection, field suggestions and GraphiQL.
@@ -345,6 +394,36 @@ pub enum Environment {
     Production,
 }
 
+/// How access tokens are signed (`--jwt-algorithm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256 with the JWT secret: only Roster can verify.
+    #[value(name = "HS256")]
+    Hs256,
+    /// ECDSA on P-256 with SHA-256.
+    #[value(name = "ES256")]
+    Es256,
+    /// Ed25519.
+    #[value(name = "EdDSA")]
+    EdDsa,
+}
+
+impl JwtAlgorithm {
+    /// Whether tokens are signed with a key pair whose public part is published.
+    pub fn is_asymmetric(self) -> bool {
+        self != Self::Hs256
+    }
+
+    /// The name in a token's `alg` header, a JWK's `alg` and the database.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hs256 => "HS256",
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+}
+
 /// An address or a CIDR: `10.0.0.0/8`, `::1` (one host).
 fn parse_network(text: &str) -> Result<IpNet, String> {
     let text = text.trim();
@@ -365,6 +444,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://roster.db?mode=rwc";
 /// Where the management listener binds when `--management-bind` is not given: loopback, so
 /// only this machine (a Prometheus agent beside Roster) can scrape it.
 pub const DEFAULT_MANAGEMENT_BIND: &str = "127.0.0.1:9464";
+
+/// The size of the encryption key: AES-256.
+pub const ENCRYPTION_KEY_BYTES: usize = 32;
 
 /// The smallest JWT secret accepted: 256 bits, the HS256 key size.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;

@@ -166,3 +166,40 @@ fn secrets_do_not_print_in_debug() {
     let secret = Secret::new("hunter2hunter2hunter2hunter2hunter2");
     assert_eq!(format!("{secret:?}"), "Secret(..)");
 }
+
+#[test]
+fn the_encryption_key_is_32_bytes_of_base64_and_never_echoed() {
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let cli = Cli::try_parse_from(["roster", "--encryption-key", key]).unwrap();
+    assert_eq!(
+        cli.settings.configured_encryption_key().unwrap(),
+        Some(Secret::new(key))
+    );
+    let short = "c2hvcnQta2V5";
+    let cli = Cli::try_parse_from(["roster", "--encryption-key", short]).unwrap();
+    let text = cli.settings.validate().unwrap_err();
+    assert!(text.contains("32 bytes") && !text.contains(short), "{text}");
+}
+
+#[test]
+fn production_with_signing_key_pairs_needs_an_encryption_key() {
+    let secret = "x".repeat(MIN_JWT_SECRET_BYTES);
+    let production = ["roster", "--env", "production", "--jwt-secret", &secret];
+    let hs256 = Cli::try_parse_from(production).unwrap();
+    assert_eq!(hs256.settings.validate(), Ok(()));
+    for algorithm in ["ES256", "eddsa"] {
+        let args = production.into_iter().chain(["--jwt-algorithm", algorithm]);
+        let cli = Cli::try_parse_from(args).unwrap();
+        assert!(cli.settings.jwt_algorithm.is_asymmetric());
+        let text = cli.settings.validate().unwrap_err();
+        assert!(text.contains("ROSTER_ENCRYPTION_KEY_FILE"), "{text}");
+    }
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let args = production
+        .into_iter()
+        .chain(["--jwt-algorithm", "ES256", "--encryption-key", key]);
+    assert_eq!(
+        Cli::try_parse_from(args).unwrap().settings.validate(),
+        Ok(())
+    );
+}

@@ -13,6 +13,8 @@
 //!   `/schema.graphql`.
 //! - `console`: the console's pages and assets, and GraphiQL.
 //! - `health`: `GET /health`, on both listeners.
+//! - `well_known`: `/.well-known/jwks.json` and `/.well-known/openid-configuration`, the public
+//!   keys other services verify access tokens with.
 //! - `management`: the management listener's router (`/metrics`, `/health`).
 //! - `responses`: how answers and refusals are written (their JSON shape and codes are
 //!   `graphql::errors`'; the words of a refusal are the handler's that refuses).
@@ -28,6 +30,7 @@ mod options;
 mod responses;
 mod router;
 pub mod serve;
+mod well_known;
 
 pub use self::client_address::ClientAddress;
 pub use self::management::{MANAGEMENT_CONNECTIONS, management_router};

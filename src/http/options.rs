@@ -16,12 +16,16 @@ pub struct HttpOptions {
     pub introspection: bool,
     /// `GET /schema.graphql`.
     pub public_schema: bool,
+    /// Where this server is reached (`--public-url`, or the bound address): the base of the
+    /// URLs documents point to.
+    pub public_url: String,
     /// `GET /metrics` on the management listener, rendered by this handle.
     pub metrics: Option<&'static metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl HttpOptions {
-    pub fn from_settings(settings: &Settings) -> Self {
+    /// The options `settings` give a server reached at `public_url`.
+    pub fn from_settings(settings: &Settings, public_url: String) -> Self {
         Self {
             cors_origins: settings.cors_origins.clone(),
             client_address: ClientAddress::new(
@@ -33,6 +37,7 @@ impl HttpOptions {
             console: settings.console,
             introspection: settings.introspection_enabled(),
             public_schema: settings.public_schema_enabled(),
+            public_url,
             metrics: None,
         }
     }

@@ -28,11 +28,16 @@ use crate::http::graphql::{Shared, graphql_get, graphql_post, schema_sdl};
 use crate::http::health::health;
 use crate::http::middleware::{drop_untrusted_request_id, read_whole_body};
 use crate::http::responses::{REQUEST_ID, internal_error_response};
+use crate::http::well_known::{self, WellKnown};
 use crate::state::AppState;
 
 /// The whole HTTP surface of the public listener.
 pub fn router(state: AppState, options: &HttpOptions) -> Router {
     let db = state.db.clone();
+    let well_known = WellKnown {
+        keys: state.keys.clone(),
+        public_url: options.public_url.clone(),
+    };
     let shared = Shared {
         api: graphql::Api::build(
             state,
@@ -43,18 +48,26 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         client_address: options.client_address.clone(),
         graphiql: options.graphiql,
     };
-    let routes = routes(db, options)
+    let routes = routes(db, well_known, options)
         .route_layer(middleware::from_fn(crate::metrics::track_http))
         .with_state(shared);
     with_middleware(routes, options)
 }
 
-/// `/graphql`, `/health`, the console's assets, and what the options turn on: the public
-/// schema and the console's pages.
-fn routes(db: DatabaseConnection, options: &HttpOptions) -> Router<Shared> {
+/// `/graphql`, `/health`, the published keys, the console's assets, and what the options turn
+/// on: the public schema and the console's pages.
+fn routes(db: DatabaseConnection, well_known: WellKnown, options: &HttpOptions) -> Router<Shared> {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health).with_state(db))
+        .route(
+            "/.well-known/jwks.json",
+            get(well_known::jwks).with_state(well_known.clone()),
+        )
+        .route(
+            "/.well-known/openid-configuration",
+            get(well_known::openid_configuration).with_state(well_known),
+        )
         // Gzipped on the way out (GraphiQL's editor is megabytes); each is then cached a year.
         .route(
             "/assets/{*path}",

@@ -7,7 +7,7 @@
 //! - `admin`: accounts as administrators see and change them, the user listing, groups,
 //!   permissions and membership, `create-superuser`
 //! - `audit`: the events every change records in its own transaction, and who reads what
-//! - `keys`: the server's signing secret, kept in the database
+//! - `keys`: the JWT secret, the encryption key and the signing key pairs, kept in the database
 //! - `rules`: rules shared by the domains (input validation, profile fields, what a caller may
 //!   grant, the last ADMIN)
 //! - `rows`: how services find, link and page rows (lookups with locks, link-table rows, keyset

@@ -19,6 +19,7 @@ mod docs;
 mod faults;
 mod hardening;
 mod http;
+mod keys;
 mod operations;
 mod pagination;
 mod recovery;

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod rotated_refresh_tokens;
 pub mod sessions;
 pub mod settings;
+pub mod signing_keys;
 pub mod user_groups;
 pub mod user_permissions;
 pub mod users;

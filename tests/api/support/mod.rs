@@ -185,6 +185,13 @@ impl TestApp {
         app
     }
 
+    /// Like `restart`, with the settings changed by `configure` first: the same database under
+    /// another configuration.
+    pub async fn restart_with(mut self, configure: impl FnOnce(&mut Settings)) -> TestApp {
+        configure(&mut self.settings);
+        self.restart().await
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
     }
