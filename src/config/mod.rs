@@ -6,7 +6,6 @@
 //! - `secret`: `Secret`, and secrets given in files (`NAME_FILE`)
 //! - `smtp_url`: `--smtp-url` parsed (how the connection to the mail server is protected)
 
-use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
@@ -14,11 +13,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use ipnet::IpNet;
 
 mod derived;
+mod parse;
 mod secret;
 mod smtp_url;
 #[cfg(test)]
 mod tests;
 
+use parse::{parse_header_name, parse_network};
 use secret::secret_or_file;
 
 pub use derived::decode_base64;
@@ -422,20 +423,6 @@ impl JwtAlgorithm {
             Self::EdDsa => "EdDSA",
         }
     }
-}
-
-/// An address or a CIDR: `10.0.0.0/8`, `::1` (one host).
-fn parse_network(text: &str) -> Result<IpNet, String> {
-    let text = text.trim();
-    text.parse::<IpNet>()
-        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("`{text}` is not an IP address or CIDR (such as 10.0.0.0/8)"))
-}
-
-fn parse_header_name(text: &str) -> Result<axum::http::HeaderName, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a valid header name"))
 }
 
 /// The database Roster uses when none is configured: a SQLite file in the working directory.

@@ -1,10 +1,12 @@
 //! Wiring: from settings to a running server. `build` connects, migrates and loads the keys;
 //! `bind` binds the public and the management listener; `serve` runs on listeners the caller
-//! bound (port 0 in tests) until the shutdown future resolves.
+//! bound (port 0 in tests) until the shutdown future resolves, with the background work
+//! (`housekeeping`, the mail delivery task).
+
+mod housekeeping;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -21,11 +23,9 @@ use crate::error::AppError;
 use crate::http::{self, HttpOptions};
 use crate::mail::Mailer;
 use crate::mail::delivery::{self, MailQueue};
-use crate::mail::{link_tokens, outbox};
-use crate::services::audit;
 use crate::services::keys::{self as stored, SecretSource, signing};
-use crate::services::sessions::{self, login_throttle};
 use crate::state::AppState;
+use housekeeping::{Retention, prune_periodically};
 
 /// A start-up failure, with a message for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -309,62 +309,6 @@ fn log_choices(settings: &Settings, options: &HttpOptions) {
             header = %settings.client_ip_header,
             "client addresses: from trusted proxies' header"
         );
-    }
-}
-
-/// How often expired rows are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(60);
-
-/// How long rows that no longer decide anything are kept.
-struct Retention {
-    /// Audit events (`None`: for ever).
-    audit: Option<chrono::Duration>,
-    /// Sessions after they ended or expired.
-    sessions: chrono::Duration,
-}
-
-impl Retention {
-    fn from_settings(settings: &Settings) -> Self {
-        Self {
-            audit: (settings.audit_retention_days > 0)
-                .then(|| chrono::Duration::days(i64::from(settings.audit_retention_days))),
-            sessions: chrono::Duration::days(i64::from(settings.session_retention_days)),
-        }
-    }
-}
-
-/// Deletes the login throttle's expired counters, expired link tokens, old outbox rows, old
-/// audit events and long-ended sessions now and then; every replica may, the deletes are
-/// idempotent.
-async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
-    let mut ticks = tokio::time::interval(PRUNE_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let now = crate::db::now();
-        let results = [
-            ("login counters", login_throttle::prune(&db, now).await),
-            ("link tokens", link_tokens::prune(&db, now).await),
-            ("outbox rows", outbox::prune(&db, now).await),
-            (
-                "audit events",
-                match retention.audit {
-                    Some(keep) => audit::prune(&db, now - keep).await,
-                    None => Ok(0),
-                },
-            ),
-            (
-                "sessions",
-                sessions::prune(&db, now - retention.sessions).await,
-            ),
-        ];
-        for (what, result) in results {
-            match result {
-                Ok(0) => {}
-                Ok(deleted) => tracing::debug!(deleted, "pruned expired {what}"),
-                Err(error) => tracing::warn!(error = %error.message(), "pruning {what} failed"),
-            }
-        }
     }
 }
 
