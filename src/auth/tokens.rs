@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::key_pairs::{self, PublicJwk};
+use crate::auth::verified_claims::VerifiedClaims;
 use crate::error::{AppError, AppResult};
 
 /// `iss` and `aud` of every access token unless `--jwt-issuer` / `--jwt-audience` say otherwise.
@@ -90,6 +91,8 @@ pub struct TokenKeys {
     signing: Option<SigningKey>,
     /// The published keys by `kid`: a token naming one is verified with it alone.
     published: Arc<HashMap<String, PublishedKey>>,
+    /// Tokens already verified with a published key (shared by every clone).
+    verified: Arc<VerifiedClaims>,
     issuer: String,
     audience: String,
     pub access_ttl_secs: i64,
@@ -110,6 +113,7 @@ impl TokenKeys {
             hmac_validation: validation(Algorithm::HS256, DEFAULT_ISSUER, DEFAULT_AUDIENCE),
             signing: None,
             published: Arc::default(),
+            verified: Arc::default(),
             issuer: DEFAULT_ISSUER.to_owned(),
             audience: DEFAULT_AUDIENCE.to_owned(),
             access_ttl_secs: i64::from(access_ttl_secs),
@@ -201,10 +205,15 @@ impl TokenKeys {
         // The header only chooses the key; the algorithm must then be that key's own
         // (`decode` refuses any other), and an unknown `kid` is refused outright.
         let header = jsonwebtoken::decode_header(token).ok()?;
+        let now = Utc::now().timestamp();
         let (key, validation) = match header.kid.as_deref() {
             None => (&self.hmac_decoding, &self.hmac_validation),
             Some(kid) => {
                 let key = self.published.get(kid)?;
+                // A signature checked once stays checked: the token cannot change.
+                if let Some(claims) = self.verified.get(token, now) {
+                    return Some(claims);
+                }
                 (&key.decoding, &key.validation)
             }
         };
@@ -212,11 +221,18 @@ impl TokenKeys {
         let claims = data.claims;
         // Issued in the future: signed on a clock far ahead (the token would outlive its
         // lifetime here) or not by `issue_access` at all. Neither is honoured.
-        let issued_in_time = claims.iat <= Utc::now().timestamp() + MAX_CLOCK_AHEAD_SECS;
-        (claims.typ == ACCESS_TYPE && issued_in_time).then_some(AccessClaims {
+        let issued_in_time = claims.iat <= now + MAX_CLOCK_AHEAD_SECS;
+        if claims.typ != ACCESS_TYPE || !issued_in_time {
+            return None;
+        }
+        let access = AccessClaims {
             user_id: claims.sub,
             session_id: claims.sid,
-        })
+        };
+        if header.kid.is_some() {
+            self.verified.insert(token, access, claims.exp, now);
+        }
+        Some(access)
     }
 }
 
