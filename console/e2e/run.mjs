@@ -10,15 +10,13 @@
 
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
 import { chromium } from "playwright-core";
+import { binary, freePort } from "./support.mjs";
 
-const here = new URL(".", import.meta.url).pathname;
-const binary = resolve(process.argv[2] ?? join(here, "../../target/debug/roster"));
 const screenshots = process.env.SCREENSHOTS ? resolve(process.env.SCREENSHOTS) : null;
 const PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "a second long passphrase";
@@ -27,17 +25,6 @@ const ADMIN = "admin@example.com";
 const STEP_TIMEOUT = 15_000;
 /** Access tokens live this long here, so the run crosses expiry and refreshes. */
 const ACCESS_TTL_SECONDS = 20;
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /** A mail server that keeps what it receives, parsed. */
 async function startMail() {

@@ -10,26 +10,13 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createRemoteJWKSet, jwtVerify } from "jose";
+import { binary, freePort } from "./support.mjs";
 
-const here = new URL(".", import.meta.url).pathname;
-const binary = resolve(process.argv[2] ?? join(here, "../../target/debug/roster"));
 const PASSWORD = "correct horse battery staple";
 const START_TIMEOUT = 20_000;
-
-function freePort() {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => done(port));
-    });
-  });
-}
 
 /** Servers still running, so that a failure anywhere stops them all. */
 const running = new Set();
