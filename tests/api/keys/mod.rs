@@ -277,3 +277,21 @@ async fn switching_to_eddsa_keeps_es256_tokens_valid(app: TestApp) {
     assert_eq!(algorithms.len(), 2, "{algorithms:?}");
     assert!(algorithms.contains(&json!("ES256")) && algorithms.contains(&json!("EdDSA")));
 }
+
+per_backend!(settings = es256; a_remembered_es256_token_still_dies_with_its_session);
+/// The claims cache skips the signature, never the session: a token used once (so remembered)
+/// is refused on the very next request after its session ends.
+async fn a_remembered_es256_token_still_dies_with_its_session(app: TestApp) {
+    let tokens = app.register("ada@example.com").await;
+    assert_ok(&app.gql(ME, json!({}), Some(&tokens.access)).await);
+    let logout = app
+        .gql(
+            crate::support::documents::LOGOUT,
+            json!({}),
+            Some(&tokens.access),
+        )
+        .await;
+    assert_ok(&logout);
+    let after = app.gql(ME, json!({}), Some(&tokens.access)).await;
+    crate::support::assert_code(&after, "UNAUTHENTICATED");
+}
