@@ -71,6 +71,8 @@ async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::CreateSuperuser { email, password } => {
             create_superuser(&settings, &email, password).await
         }
+        Command::Keys { action } => app::key_commands::keys(&settings, action).await,
+        Command::RotateEncryptionKey => app::key_commands::rotate_encryption_key(&settings).await,
     }
 }
 

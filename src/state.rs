@@ -22,4 +22,6 @@ pub struct AppState {
     pub mail: Arc<MailQueue>,
     /// `--require-verified-email`.
     pub require_verified_email: bool,
+    /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
+    pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
 }

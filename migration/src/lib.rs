@@ -19,6 +19,7 @@ mod m20261203_000011_create_account_recovery;
 mod m20261203_000012_create_audit_events;
 mod m20261206_000013_keep_credentials_with_their_owner;
 mod m20261206_000014_create_signing_keys;
+mod m20261206_000015_signing_key_lifecycle;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_create_audit_events::Migration),
             Box::new(m20261206_000013_keep_credentials_with_their_owner::Migration),
             Box::new(m20261206_000014_create_signing_keys::Migration),
+            Box::new(m20261206_000015_signing_key_lifecycle::Migration),
         ]
     }
 }

@@ -4,6 +4,8 @@
 //! (`housekeeping`, the mail delivery task).
 
 mod housekeeping;
+pub mod key_commands;
+pub mod signing_keys;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -23,7 +25,7 @@ use crate::error::AppError;
 use crate::http::{self, HttpOptions};
 use crate::mail::Mailer;
 use crate::mail::delivery::{self, MailQueue};
-use crate::services::keys::{self as stored, SecretSource, signing};
+use crate::services::keys::{self as stored, SecretSource};
 use crate::state::AppState;
 use housekeeping::{Retention, prune_periodically};
 
@@ -42,12 +44,16 @@ pub enum StartupError {
     Bind(String, std::io::Error),
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// A command that the data does not allow, with why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<AppError> for StartupError {
     fn from(error: AppError) -> Self {
         match error {
             AppError::Internal(cause) => Self::Init(cause.to_string()),
+            AppError::Conflict { message, .. } => Self::Refused(message),
             other => Self::Init(other.message()),
         }
     }
@@ -123,7 +129,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
     )
     .with_session_max_age(settings.session_max_age.get())
     .with_claims(&settings.jwt_issuer, &settings.jwt_audience);
-    let keys = with_key_pairs(&db, keys, settings).await?;
+    let key_pairs = signing_keys::start(&db, &keys, settings).await?;
     let hashes = settings
         .max_concurrent_hashes
         .map(|n| n.get() as usize)
@@ -142,52 +148,8 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         rate_limits,
         mail: MailQueue::new(mailer),
         require_verified_email: settings.require_verified_email,
+        key_pairs,
     })
-}
-
-/// `keys` signing with the current key pair of `--jwt-algorithm` ES256 or EdDSA (made on the
-/// first start that needs it) and accepting every published key; unchanged under HS256.
-async fn with_key_pairs(
-    db: &DatabaseConnection,
-    keys: TokenKeys,
-    settings: &Settings,
-) -> Result<TokenKeys, StartupError> {
-    let algorithm = settings.jwt_algorithm;
-    if !algorithm.is_asymmetric() {
-        return Ok(keys);
-    }
-    let configured = settings
-        .configured_encryption_key()
-        .map_err(StartupError::Config)?;
-    let (encryption, source) = stored::encryption_key(db, configured.as_ref()).await?;
-    match source {
-        SecretSource::Configured => tracing::info!(
-            key_id = encryption.id(),
-            "using the configured encryption key"
-        ),
-        SecretSource::Generated => tracing::warn!(
-            key_id = encryption.id(),
-            "no ROSTER_ENCRYPTION_KEY set: generated one and stored it in the database, beside \
-             what it encrypts; in production, set ROSTER_ENCRYPTION_KEY to 32 random bytes in \
-             base64, e.g. `openssl rand -base64 32`"
-        ),
-        SecretSource::Stored => tracing::info!(
-            key_id = encryption.id(),
-            "using the encryption key stored in the database (ROSTER_ENCRYPTION_KEY is not set)"
-        ),
-    }
-    let loaded = signing::load(db, algorithm, &encryption).await?;
-    let kid = loaded.signing.kid().to_owned();
-    if loaded.generated {
-        tracing::info!(%kid, algorithm = algorithm.name(), "generated a signing key pair");
-    }
-    tracing::info!(
-        %kid,
-        algorithm = algorithm.name(),
-        published = loaded.published.len(),
-        "access tokens are signed with a key pair, published at /.well-known/jwks.json"
-    );
-    Ok(keys.with_key_pairs(loaded.signing, &loaded.published)?)
 }
 
 /// Connects, migrates and builds the state: everything `serve` needs.
@@ -227,6 +189,13 @@ pub async fn serve(
         state.mail.clone(),
         options.public_url.clone(),
     ));
+    let refreshing = state.key_pairs.clone().map(|pairs| {
+        tokio::spawn(signing_keys::refresh_periodically(
+            state.db.clone(),
+            state.keys.clone(),
+            pairs,
+        ))
+    });
     let management = http::management_router(state.db.clone(), &options);
     let app = http::router(state, &options);
     // One shutdown for both listeners.
@@ -261,6 +230,9 @@ pub async fn serve(
     };
     let ((), served, managed) = tokio::join!(signal, public, managing);
     pruning.abort();
+    if let Some(refreshing) = refreshing {
+        refreshing.abort();
+    }
     // A mail being sent when the server stops keeps its claim until the lease runs out, then
     // goes out from whichever replica looks next: at least once, never lost.
     delivering.abort();

@@ -99,9 +99,18 @@ impl KeyPair {
         }
     }
 
+    /// The key pair in a PKCS#8 PEM: P-256 (ES256) or Ed25519 (EdDSA); `None` for anything
+    /// else.
+    pub fn from_pkcs8_pem(pem: &str) -> Option<Self> {
+        use p256::pkcs8::DecodePrivateKey;
+        if let Ok(secret) = p256::SecretKey::from_pkcs8_pem(pem) {
+            return Self::from_p256(&secret).ok();
+        }
+        let secret = ed25519_dalek::SigningKey::from_pkcs8_pem(pem).ok()?;
+        Self::from_ed25519(&secret).ok()
+    }
+
     fn p256() -> AppResult<Self> {
-        use p256::elliptic_curve::sec1::ToEncodedPoint;
-        use p256::pkcs8::EncodePrivateKey;
         // A random 256-bit string is a valid scalar unless it is zero or above the group's
         // order (odds about 2^-32); draw again then, as `SecretKey::random` does.
         let secret = loop {
@@ -109,6 +118,12 @@ impl KeyPair {
                 break secret;
             }
         };
+        Self::from_p256(&secret)
+    }
+
+    fn from_p256(secret: &p256::SecretKey) -> AppResult<Self> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::EncodePrivateKey;
         let private = secret.to_pkcs8_der().map_err(AppError::internal)?;
         let point = secret.public_key().to_encoded_point(false);
         let (Some(x), Some(y)) = (point.x(), point.y()) else {
@@ -121,8 +136,11 @@ impl KeyPair {
     }
 
     fn ed25519() -> AppResult<Self> {
+        Self::from_ed25519(&ed25519_dalek::SigningKey::from_bytes(&random_bytes()?))
+    }
+
+    fn from_ed25519(secret: &ed25519_dalek::SigningKey) -> AppResult<Self> {
         use ed25519_dalek::pkcs8::EncodePrivateKey;
-        let secret = ed25519_dalek::SigningKey::from_bytes(&random_bytes()?);
         let private = secret.to_pkcs8_der().map_err(AppError::internal)?;
         let x = secret.verifying_key().to_bytes();
         Ok(Self {
@@ -188,5 +206,28 @@ mod tests {
             assert!(encoding_key(signing, &pair.private_pkcs8).is_ok());
         }
         assert!(KeyPair::generate(JwtAlgorithm::Hs256).is_err());
+    }
+
+    #[test]
+    fn pkcs8_pem_keys_are_read_with_their_public_part() {
+        use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+        use p256::pkcs8::LineEnding;
+        let p256 = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let pem = p256.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let read = KeyPair::from_pkcs8_pem(&pem).unwrap();
+        assert_eq!(read.public, KeyPair::from_p256(&p256).unwrap().public);
+        assert_eq!(read.public.alg, "ES256");
+        let ed = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let pem = ed.to_pkcs8_pem(LineEnding::LF).unwrap();
+        let read = KeyPair::from_pkcs8_pem(&pem).unwrap();
+        assert_eq!(read.public.alg, "EdDSA");
+        assert_eq!(read.public, KeyPair::from_ed25519(&ed).unwrap().public);
+        assert!(
+            KeyPair::from_pkcs8_pem(
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+            )
+            .is_none()
+        );
+        assert!(KeyPair::from_pkcs8_pem("not a key").is_none());
     }
 }

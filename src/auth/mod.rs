@@ -5,6 +5,7 @@
 
 pub mod codenames;
 pub mod key_pairs;
+pub mod key_ring;
 pub mod password;
 pub mod rate_limits;
 pub mod tokens;

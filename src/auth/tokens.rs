@@ -7,7 +7,6 @@
 //! Putting the session id in the token lets a replayed, already-rotated token find (and
 //! revoke) its session even though its hash no longer matches anything.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -18,8 +17,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::key_pairs::{self, PublicJwk};
-use crate::auth::verified_claims::VerifiedClaims;
+pub use crate::auth::key_ring::{Published, SigningKey};
+
+use crate::auth::key_pairs::PublicJwk;
+use crate::auth::key_ring::KeyRing;
 use crate::error::{AppError, AppResult};
 
 /// `iss` and `aud` of every access token unless `--jwt-issuer` / `--jwt-audience` say otherwise.
@@ -43,42 +44,12 @@ struct Claims {
 }
 
 /// Who an access token speaks for. Still to be checked against the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessClaims {
     pub user_id: Uuid,
     pub session_id: Uuid,
-}
-
-/// The key pair that signs access tokens: its `kid`, its algorithm and its private key.
-#[derive(Clone)]
-pub struct SigningKey {
-    kid: String,
-    algorithm: Algorithm,
-    encoding: EncodingKey,
-}
-
-impl SigningKey {
-    /// The signing half of the published key `public`, from its private key in PKCS#8 DER.
-    pub fn new(public: &PublicJwk, private_pkcs8: &[u8]) -> AppResult<Self> {
-        let algorithm = public.algorithm()?;
-        Ok(Self {
-            kid: public.kid.clone(),
-            algorithm,
-            encoding: key_pairs::encoding_key(algorithm, private_pkcs8)?,
-        })
-    }
-
-    /// The `kid` its tokens carry.
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-}
-
-/// A published key: what verifies the tokens that name it, with its one algorithm.
-struct PublishedKey {
-    jwk: PublicJwk,
-    decoding: DecodingKey,
-    validation: Validation,
+    /// The key pair it was signed with; `None`: the HMAC secret.
+    pub kid: Option<String>,
 }
 
 /// Signs and verifies access tokens; knows both token lifetimes.
@@ -87,12 +58,9 @@ pub struct TokenKeys {
     hmac_encoding: EncodingKey,
     hmac_decoding: DecodingKey,
     hmac_validation: Validation,
-    /// The key pair that signs; `None`: the HMAC secret signs (HS256).
-    signing: Option<SigningKey>,
-    /// The published keys by `kid`: a token naming one is verified with it alone.
-    published: Arc<HashMap<String, PublishedKey>>,
-    /// Tokens already verified with a published key (shared by every clone).
-    verified: Arc<VerifiedClaims>,
+    /// The key pairs, when tokens are signed with one (shared by every clone, refreshed from
+    /// the database); empty under HS256.
+    ring: Arc<KeyRing>,
     issuer: String,
     audience: String,
     pub access_ttl_secs: i64,
@@ -111,9 +79,7 @@ impl TokenKeys {
             hmac_encoding: EncodingKey::from_secret(secret),
             hmac_decoding: DecodingKey::from_secret(secret),
             hmac_validation: validation(Algorithm::HS256, DEFAULT_ISSUER, DEFAULT_AUDIENCE),
-            signing: None,
-            published: Arc::default(),
-            verified: Arc::default(),
+            ring: Arc::default(),
             issuer: DEFAULT_ISSUER.to_owned(),
             audience: DEFAULT_AUDIENCE.to_owned(),
             access_ttl_secs: i64::from(access_ttl_secs),
@@ -128,7 +94,7 @@ impl TokenKeys {
         self
     }
 
-    /// The same keys issuing and requiring `iss` and `aud` (call before `with_key_pairs`).
+    /// The same keys issuing and requiring `iss` and `aud` (call before installing key pairs).
     pub fn with_claims(mut self, issuer: &str, audience: &str) -> Self {
         self.issuer = issuer.to_owned();
         self.audience = audience.to_owned();
@@ -136,35 +102,31 @@ impl TokenKeys {
         self
     }
 
-    /// The same keys signing with `signing` and accepting tokens of the keys `published`
-    /// (which must include the signing key), besides HS256 tokens without `kid`.
-    pub fn with_key_pairs(
-        mut self,
-        signing: SigningKey,
-        published: &[PublicJwk],
-    ) -> AppResult<Self> {
-        let mut keys = HashMap::new();
-        for jwk in published {
-            let key = PublishedKey {
-                decoding: jwk.decoding_key()?,
-                validation: validation(jwk.algorithm()?, &self.issuer, &self.audience),
-                jwk: jwk.clone(),
-            };
-            keys.insert(jwk.kid.clone(), key);
-        }
-        if !keys.contains_key(&signing.kid) {
-            return Err(AppError::internal("the signing key is not published"));
-        }
-        self.signing = Some(signing);
-        self.published = Arc::new(keys);
-        Ok(self)
+    /// From now on, signs with `signing` and accepts tokens of the keys `published` (which must
+    /// include the signing key), besides HS256 tokens without `kid`; every clone sees it.
+    pub fn install_key_pairs(&self, signing: SigningKey, published: &[Published]) -> AppResult<()> {
+        self.ring.install(signing, published, |algorithm| {
+            validation(algorithm, &self.issuer, &self.audience)
+        })
+    }
+
+    /// The key pairs, for the task that keeps them as the database says.
+    pub fn ring(&self) -> &KeyRing {
+        &self.ring
     }
 
     /// The public keys to publish, by `kid`; none in HS256 mode.
-    pub fn published(&self) -> Vec<&PublicJwk> {
-        let mut keys: Vec<&PublicJwk> = self.published.values().map(|key| &key.jwk).collect();
-        keys.sort_by(|a, b| a.kid.cmp(&b.kid));
-        keys
+    pub fn published(&self) -> Vec<PublicJwk> {
+        let keys = self.ring.keys();
+        let mut published: Vec<PublicJwk> =
+            keys.published.values().map(|key| key.jwk.clone()).collect();
+        published.sort_by(|a, b| a.kid.cmp(&b.kid));
+        published
+    }
+
+    /// The `kid` of the key pair that signs, if one does.
+    pub fn signing_kid(&self) -> Option<String> {
+        self.ring.keys().signing.as_ref().map(|key| key.kid.clone())
     }
 
     /// `iss` of the access tokens.
@@ -188,7 +150,8 @@ impl TokenKeys {
             aud: self.audience.clone(),
             typ: ACCESS_TYPE.to_owned(),
         };
-        let (header, key) = match &self.signing {
+        let keys = self.ring.keys();
+        let (header, key) = match &keys.signing {
             Some(signing) => {
                 let mut header = Header::new(signing.algorithm);
                 header.kid = Some(signing.kid.clone());
@@ -206,12 +169,17 @@ impl TokenKeys {
         // (`decode` refuses any other), and an unknown `kid` is refused outright.
         let header = jsonwebtoken::decode_header(token).ok()?;
         let now = Utc::now().timestamp();
+        let keys;
         let (key, validation) = match header.kid.as_deref() {
             None => (&self.hmac_decoding, &self.hmac_validation),
             Some(kid) => {
-                let key = self.published.get(kid)?;
+                keys = self.ring.keys();
+                let key = keys.published.get(kid)?;
+                if !key.accepts_at(now) {
+                    return None;
+                }
                 // A signature checked once stays checked: the token cannot change.
-                if let Some(claims) = self.verified.get(token, now) {
+                if let Some(claims) = self.ring.verified.get(token, now) {
                     return Some(claims);
                 }
                 (&key.decoding, &key.validation)
@@ -228,9 +196,12 @@ impl TokenKeys {
         let access = AccessClaims {
             user_id: claims.sub,
             session_id: claims.sid,
+            kid: header.kid,
         };
-        if header.kid.is_some() {
-            self.verified.insert(token, access, claims.exp, now);
+        if access.kid.is_some() {
+            self.ring
+                .verified
+                .insert(token, access.clone(), claims.exp, now);
         }
         Some(access)
     }
@@ -303,7 +274,8 @@ mod tests {
             keys().verify_access(&token),
             Some(AccessClaims {
                 user_id: user,
-                session_id: session
+                session_id: session,
+                kid: None,
             })
         );
     }
@@ -354,11 +326,15 @@ mod tests {
 
     /// HS256 keys that sign with a new key pair of `algorithm`.
     fn key_pair_keys(algorithm: crate::config::JwtAlgorithm) -> TokenKeys {
-        let pair = key_pairs::KeyPair::generate(algorithm).unwrap();
+        let pair = crate::auth::key_pairs::KeyPair::generate(algorithm).unwrap();
         let signing = SigningKey::new(&pair.public, &pair.private_pkcs8).unwrap();
-        keys()
-            .with_key_pairs(signing, std::slice::from_ref(&pair.public))
-            .unwrap()
+        let keys = keys();
+        let published = Published {
+            jwk: pair.public.clone(),
+            accepted_until: None,
+        };
+        keys.install_key_pairs(signing, &[published]).unwrap();
+        keys
     }
 
     fn header(token: &str) -> serde_json::Value {

@@ -4,8 +4,8 @@
 //! every request (that is what ends a logged-out token at once). Bounded: when full, expired
 //! entries go, and if that frees nothing, everything goes.
 //!
-//! Every key a cached token was checked with stays trusted for the life of the process today;
-//! when keys can be revoked, revoking one must empty this cache.
+//! A cached token is honoured only while its key is in the ring and accepted (`TokenKeys`
+//! consults the ring first), and its key's state is checked in the database with the session.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -31,7 +31,7 @@ impl VerifiedClaims {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         match map.get(&key) {
-            Some(&(claims, expires_at)) if now <= expires_at => Some(claims),
+            Some((claims, expires_at)) if now <= *expires_at => Some(claims.clone()),
             Some(_) => {
                 map.remove(&key);
                 None
@@ -69,6 +69,7 @@ mod tests {
         AccessClaims {
             user_id: Uuid::new_v4(),
             session_id: Uuid::new_v4(),
+            kid: Some("kid".into()),
         }
     }
 
@@ -76,7 +77,7 @@ mod tests {
     fn a_token_is_remembered_until_it_expires_and_no_other_matches() {
         let cache = VerifiedClaims::default();
         let verified = claims();
-        cache.insert("a.b.c", verified, 100, 50);
+        cache.insert("a.b.c", verified.clone(), 100, 50);
         assert_eq!(cache.get("a.b.c", 100), Some(verified));
         assert_eq!(cache.get("a.b.d", 60), None);
         assert_eq!(cache.get("a.b.c", 101), None);
@@ -91,7 +92,7 @@ mod tests {
             cache.insert(&format!("old-{n}"), claims(), 10, 0);
         }
         let fresh = claims();
-        cache.insert("fresh", fresh, 1_000, 20);
+        cache.insert("fresh", fresh.clone(), 1_000, 20);
         assert_eq!(cache.get("fresh", 20), Some(fresh));
         assert_eq!(cache.by_token.lock().unwrap().len(), 1);
         for n in 0..CAPACITY {

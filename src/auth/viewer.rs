@@ -18,9 +18,9 @@ use sea_orm::{
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
-use crate::auth::tokens::TokenKeys;
+use crate::auth::tokens::{AccessClaims, TokenKeys};
 use crate::db::entities::{
-    group_permissions, permissions, sessions, user_groups, user_permissions, users,
+    group_permissions, permissions, sessions, signing_keys, user_groups, user_permissions, users,
 };
 use crate::error::{AppError, AppResult};
 
@@ -201,7 +201,12 @@ impl Credentials {
                 let Some(claims) = keys.verify_access(token) else {
                     return Ok::<_, AppError>(None);
                 };
-                let user = live_session_user(db, claims.user_id, claims.session_id).await?;
+                let user = live_session_user(db, &claims).await?;
+                if user.is_none() && claims.kid.is_some() {
+                    // Perhaps its key was revoked or retired on another replica: reload the
+                    // keys now rather than at the next tick (signing with it would fail too).
+                    keys.ring().mark_stale();
+                }
                 Ok(user.map(|user| {
                     let viewer = Viewer::new(user, claims.session_id, db.clone())
                         .from_client(self.client.clone());
@@ -218,24 +223,33 @@ impl Credentials {
     }
 }
 
-/// The user of session `session_id` when the session is live and the user active and not
-/// deleted: one query.
+/// The user of the token's session when the session is live, the user active and not
+/// deleted, and the key pair that signed the token (if one did) still accepted in the
+/// database, so that a revoked or retired key is refused on every replica from the next
+/// request: one query.
 async fn live_session_user(
     db: &DatabaseConnection,
-    user_id: Uuid,
-    session_id: Uuid,
+    claims: &AccessClaims,
 ) -> AppResult<Option<users::Model>> {
     let now = crate::db::now();
-    Ok(users::Entity::find()
+    let mut query = users::Entity::find()
         .join(JoinType::InnerJoin, users::Relation::Sessions.def())
-        .filter(sessions::Column::Id.eq(session_id))
-        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::Id.eq(claims.session_id))
+        .filter(sessions::Column::UserId.eq(claims.user_id))
         .filter(sessions::Column::RevokedAt.is_null())
         .filter(sessions::Column::ExpiresAt.gt(now))
         .filter(users::Column::IsActive.eq(true))
-        .filter(users::Column::DeletedAt.is_null())
-        .one(db)
-        .await?)
+        .filter(users::Column::DeletedAt.is_null());
+    if let Some(kid) = &claims.kid {
+        let accepted = Query::select()
+            .expr(Expr::val(1))
+            .from(signing_keys::Entity)
+            .and_where(signing_keys::Column::Kid.eq(kid.as_str()))
+            .and_where(signing_keys::Column::State.is_in(signing_keys::State::ACCEPTED))
+            .to_owned();
+        query = query.filter(Expr::exists(accepted));
+    }
+    Ok(query.one(db).await?)
 }
 
 /// Codenames `user_id` holds directly or through any group: one query.

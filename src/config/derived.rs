@@ -29,6 +29,29 @@ impl Settings {
             );
         }
         let encryption_key = self.configured_encryption_key()?;
+        let new_key = self.configured_new_encryption_key()?;
+        if new_key.is_some() && encryption_key.is_none() {
+            return Err(
+                "ROSTER_NEW_ENCRYPTION_KEY is the key to move to from ROSTER_ENCRYPTION_KEY, \
+                 which is not set"
+                    .to_owned(),
+            );
+        }
+        let key_file = self.jwt_signing_key_file.is_some();
+        if key_file && !self.jwt_algorithm.is_asymmetric() {
+            return Err(
+                "--jwt-signing-key-file needs --jwt-algorithm ES256 or EdDSA (HS256 signs with \
+                 the JWT secret)"
+                    .to_owned(),
+            );
+        }
+        if key_file && self.jwt_key_rotation_interval > 0 {
+            return Err(
+                "--jwt-key-rotation-interval rotates keys kept in the database; with \
+                 --jwt-signing-key-file, rotate by replacing the file"
+                    .to_owned(),
+            );
+        }
         if self.is_production() && self.jwt_algorithm.is_asymmetric() && encryption_key.is_none() {
             return Err(format!(
                 "production mode with --jwt-algorithm {} keeps private signing keys in the \
@@ -147,17 +170,40 @@ impl Settings {
             "ROSTER_ENCRYPTION_KEY",
         )?;
         if let Some(key) = &key {
-            let length = decode_base64(key.expose().trim()).map(|bytes| bytes.len());
-            if length != Some(ENCRYPTION_KEY_BYTES) {
-                return Err(format!(
-                    "the encryption key (ROSTER_ENCRYPTION_KEY / --encryption-key / \
-                     ROSTER_ENCRYPTION_KEY_FILE) must be {ENCRYPTION_KEY_BYTES} bytes in base64; \
-                     generate one with `openssl rand -base64 32`"
-                ));
-            }
+            check_encryption_key(
+                key,
+                "ROSTER_ENCRYPTION_KEY / --encryption-key / ROSTER_ENCRYPTION_KEY_FILE",
+            )?;
         }
         Ok(key)
     }
+}
+
+impl Settings {
+    /// The new encryption key (`--new-encryption-key` or its file), checked like the key.
+    pub fn configured_new_encryption_key(&self) -> Result<Option<Secret>, String> {
+        let key = secret_or_file(
+            self.new_encryption_key.as_ref(),
+            self.new_encryption_key_file.as_deref(),
+            "ROSTER_NEW_ENCRYPTION_KEY",
+        )?;
+        if let Some(key) = &key {
+            check_encryption_key(key, "ROSTER_NEW_ENCRYPTION_KEY / --new-encryption-key")?;
+        }
+        Ok(key)
+    }
+}
+
+/// An encryption key is 32 bytes in base64; the message never repeats it.
+fn check_encryption_key(key: &Secret, names: &str) -> Result<(), String> {
+    let length = decode_base64(key.expose().trim()).map(|bytes| bytes.len());
+    if length != Some(ENCRYPTION_KEY_BYTES) {
+        return Err(format!(
+            "the encryption key ({names}) must be {ENCRYPTION_KEY_BYTES} bytes in base64; \
+             generate one with `openssl rand -base64 32`"
+        ));
+    }
+    Ok(())
 }
 
 /// Bytes from base64, standard or URL-safe, padded or not: operators paste what their tool

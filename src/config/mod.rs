@@ -61,6 +61,47 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) that `schema.graphql` holds.
     PrintSchema,
+    /// Manage the key pairs access tokens are signed with (`--jwt-algorithm ES256` or
+    /// `EdDSA`). Running servers follow a change within 10 seconds; a revoked key's tokens are
+    /// refused at once.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Re-encrypt every secret Roster stores under a new encryption key: the one in
+    /// `--new-encryption-key` (set it as the encryption key before the next start), or in
+    /// development without a configured key, a new one kept in the database.
+    RotateEncryptionKey,
+}
+
+/// `roster keys <action>`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum KeysAction {
+    /// List every key: kid, algorithm, state and dates.
+    List,
+    /// Publish a new key as NEXT (verifiers learn it before it signs).
+    Add {
+        /// The key's algorithm [default: --jwt-algorithm]
+        #[arg(long, value_enum, ignore_case = true)]
+        algorithm: Option<JwtAlgorithm>,
+    },
+    /// Make the NEXT key (or a new one) CURRENT now; the current one becomes PREVIOUS.
+    Rotate {
+        /// Which algorithm's keys [default: --jwt-algorithm]
+        #[arg(long, value_enum, ignore_case = true)]
+        algorithm: Option<JwtAlgorithm>,
+    },
+    /// Unpublish a PREVIOUS key (ending its grace now) or a NEXT one.
+    Retire {
+        /// The key's kid, as `roster keys list` shows it.
+        kid: String,
+    },
+    /// Refuse every token of a key from the next request on (a leaked key); if it was
+    /// CURRENT, another signs at once.
+    Revoke {
+        /// The key's kid, as `roster keys list` shows it.
+        kid: String,
+    },
 }
 
 /// `roster migrate <action>`.
@@ -171,6 +212,35 @@ pub struct Settings {
     /// `--encryption-key`.
     #[arg(long, env = "ROSTER_ENCRYPTION_KEY_FILE", global = true)]
     pub encryption_key_file: Option<PathBuf>,
+
+    /// The encryption key to move to (`roster rotate-encryption-key`). A server given it as
+    /// well seals new values with it and opens values under either key.
+    #[arg(
+        long,
+        env = "ROSTER_NEW_ENCRYPTION_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub new_encryption_key: Option<Secret>,
+
+    /// A file holding the new encryption key, instead of `--new-encryption-key`.
+    #[arg(long, env = "ROSTER_NEW_ENCRYPTION_KEY_FILE", global = true)]
+    pub new_encryption_key_file: Option<PathBuf>,
+
+    /// Seconds between automatic rotations of the signing key (ES256, EdDSA); 0: by hand
+    /// (`roster keys rotate`). The next key is published 10 minutes before it signs.
+    #[arg(
+        long,
+        env = "ROSTER_JWT_KEY_ROTATION_INTERVAL",
+        default_value = "0",
+        global = true
+    )]
+    pub jwt_key_rotation_interval: u32,
+
+    /// A PKCS#8 PEM private key (P-256 for ES256, Ed25519 for EdDSA) to sign with, instead of
+    /// a key made and kept encrypted in the database. Its public part is published.
+    #[arg(long, env = "ROSTER_JWT_SIGNING_KEY_FILE", global = true)]
+    pub jwt_signing_key_file: Option<PathBuf>,
 
     /// `development` or `production`. Production refuses to start without a configured JWT
     /// secret and turns off introspection, field suggestions and GraphiQL.

@@ -53,6 +53,10 @@ pub enum AuditAction {
     PermissionDeleted,
     SuperuserCreated,
     LoginThrottleCleared,
+    SigningKeyAdded,
+    SigningKeyActivated,
+    SigningKeyRetired,
+    SigningKeyRevoked,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

@@ -60,4 +60,8 @@ actions! {
     PermissionDeleted => "PERMISSION_DELETED",
     SuperuserCreated => "SUPERUSER_CREATED",
     LoginThrottleCleared => "LOGIN_THROTTLE_CLEARED",
+    SigningKeyAdded => "SIGNING_KEY_ADDED",
+    SigningKeyActivated => "SIGNING_KEY_ACTIVATED",
+    SigningKeyRetired => "SIGNING_KEY_RETIRED",
+    SigningKeyRevoked => "SIGNING_KEY_REVOKED",
 }

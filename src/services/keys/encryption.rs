@@ -125,6 +125,52 @@ impl EncryptionKey {
     }
 }
 
+/// The keys a replica seals and opens with: one key, or during a rotation the new key (which
+/// seals) and the old one; a value opens with whichever key its id names.
+#[derive(Clone, Debug)]
+pub struct EncryptionKeys {
+    sealing: EncryptionKey,
+    others: Vec<EncryptionKey>,
+}
+
+impl EncryptionKeys {
+    /// `sealing` seals and opens; `others` only open what they sealed before.
+    pub fn new(sealing: EncryptionKey, others: Vec<EncryptionKey>) -> Self {
+        let others = others
+            .into_iter()
+            .filter(|key| key.id() != sealing.id())
+            .collect();
+        Self { sealing, others }
+    }
+
+    /// The key new values are sealed with.
+    pub fn sealing(&self) -> &EncryptionKey {
+        &self.sealing
+    }
+
+    /// `plaintext` sealed for `context` with the sealing key.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> AppResult<String> {
+        self.sealing.seal(plaintext, context)
+    }
+
+    /// The plaintext of `sealed`, opened with the key its id names.
+    pub fn open(&self, sealed: &str, context: &str) -> AppResult<Vec<u8>> {
+        let id = sealed.split_once('.').map(|(id, _)| id).unwrap_or_default();
+        let key = std::iter::once(&self.sealing)
+            .chain(&self.others)
+            .find(|key| key.id() == id)
+            .unwrap_or(&self.sealing);
+        key.open(sealed, context)
+    }
+
+    /// Whether `sealed` is already under the sealing key.
+    pub fn is_current(&self, sealed: &str) -> bool {
+        sealed
+            .split_once('.')
+            .is_some_and(|(id, _)| id == self.sealing.id())
+    }
+}
+
 impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EncryptionKey")
@@ -198,5 +244,19 @@ mod tests {
         assert!(EncryptionKey::from_base64("c2hvcnQ=").is_err());
         assert!(EncryptionKey::from_base64("not base64!").is_err());
         assert!(!format!("{generated:?}").contains(&text));
+    }
+
+    #[test]
+    fn during_a_rotation_both_keys_open_and_the_new_one_seals() {
+        let old = key(1).seal(b"before", "row:1").unwrap();
+        let keys = EncryptionKeys::new(key(2), vec![key(1)]);
+        assert_eq!(keys.open(&old, "row:1").unwrap(), b"before");
+        assert!(!keys.is_current(&old));
+        let new = keys.seal(b"after", "row:2").unwrap();
+        assert!(keys.is_current(&new));
+        assert!(key(1).open(&new, "row:2").is_err());
+        assert_eq!(key(2).open(&new, "row:2").unwrap(), b"after");
+        let unknown = key(3).seal(b"other", "row:3").unwrap();
+        assert!(keys.open(&unknown, "row:3").is_err());
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! - `encryption`: the encryption key, which seals what Roster must read back.
 //! - `signing`: the key pairs of `--jwt-algorithm ES256` or `EdDSA` (`signing_keys` table).
+//! - `reseal`: `roster rotate-encryption-key`, every sealed value under a new key.
 
 pub mod encryption;
+pub mod reseal;
 pub mod signing;
 
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -14,10 +16,13 @@ use crate::config::Secret;
 use crate::db::{self, entities::settings};
 use crate::error::{AppError, AppResult};
 
-use self::encryption::EncryptionKey;
+use self::encryption::{EncryptionKey, EncryptionKeys};
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 const ENCRYPTION_KEY_KEY: &str = "encryption_key";
+/// The stored key `rotate-encryption-key` replaced (development), still opening what a server
+/// that held it sealed meanwhile.
+const PREVIOUS_ENCRYPTION_KEY_KEY: &str = "encryption_key_previous";
 
 /// Where a key came from, for the start-up log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,21 +50,37 @@ pub async fn jwt_secret(
     Ok((Secret::new(value), source))
 }
 
-/// The configured encryption key (already checked by `Settings::validate`), or the one in the
-/// database, generated and stored first if there is none. Only development comes here without
-/// one: production refuses to start when something needs the key and none is configured.
-pub async fn encryption_key(
+/// The encryption keys: the configured key (already checked by `Settings::validate`), with
+/// the configured new key sealing during a rotation (`--new-encryption-key`); or, unconfigured
+/// (development only: production refuses to start when something needs the key), the one in
+/// the database, generated and stored first if there is none, with the key it replaced.
+pub async fn encryption_keys(
     db: &impl ConnectionTrait,
     configured: Option<&Secret>,
-) -> AppResult<(EncryptionKey, SecretSource)> {
+    configured_new: Option<&Secret>,
+) -> AppResult<(EncryptionKeys, SecretSource)> {
+    let parse =
+        |secret: &Secret| EncryptionKey::from_base64(secret.expose()).map_err(AppError::internal);
     if let Some(key) = configured {
-        let key = EncryptionKey::from_base64(key.expose()).map_err(AppError::internal)?;
-        return Ok((key, SecretSource::Configured));
+        let key = parse(key)?;
+        let keys = match configured_new {
+            Some(new) => EncryptionKeys::new(parse(new)?, vec![key]),
+            None => EncryptionKeys::new(key, Vec::new()),
+        };
+        return Ok((keys, SecretSource::Configured));
     }
     let (value, source) =
         stored_or_generated(db, ENCRYPTION_KEY_KEY, || Ok(EncryptionKey::generate()?.1)).await?;
     let key = EncryptionKey::from_base64(&value).map_err(AppError::internal)?;
-    Ok((key, source))
+    let replaced = settings::Entity::find_by_id(PREVIOUS_ENCRYPTION_KEY_KEY)
+        .one(db)
+        .await?
+        .map(|stored| EncryptionKey::from_base64(&stored.value).map_err(AppError::internal))
+        .transpose()?;
+    Ok((
+        EncryptionKeys::new(key, replaced.into_iter().collect()),
+        source,
+    ))
 }
 
 /// The value of setting `name`, generated and stored first if there is none. Concurrent first

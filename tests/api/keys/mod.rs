@@ -9,7 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use roster::config::{JwtAlgorithm, Settings};
 use roster::db::entities::{settings, signing_keys};
-use roster::services::keys::encryption::EncryptionKey;
+use roster::services::keys::encryption::{EncryptionKey, EncryptionKeys};
+use roster::services::keys::signing::{self, KeyPolicy, OpenedKeys, State};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -214,16 +215,30 @@ async fn the_signing_key_survives_restarts_and_replicas_agree(app: TestApp) {
     let app = app.restart().await;
     assert_ok(&app.gql(ME, json!({}), Some(&first.access)).await);
 
-    // Two first starts of another algorithm at once make one current key between them.
-    let encryption = encryption_key(&app).await;
-    let (one, other) = tokio::join!(
-        roster::services::keys::signing::load(app.db(), JwtAlgorithm::EdDsa, &encryption),
-        roster::services::keys::signing::load(app.db(), JwtAlgorithm::EdDsa, &encryption),
-    );
-    let (one, other) = (one.unwrap(), other.unwrap());
-    assert_eq!(one.signing.kid(), other.signing.kid());
+    // Two first starts of another algorithm at once make one current key between them, and
+    // the ES256 key steps down with its grace.
+    let encryption = EncryptionKeys::new(encryption_key(&app).await, Vec::new());
+    let policy = KeyPolicy {
+        algorithm: JwtAlgorithm::EdDsa,
+        grace_secs: 1200,
+        rotation_interval_secs: None,
+        file_key: None,
+    };
+    let start = || async {
+        let mut opened = OpenedKeys::default();
+        signing::start(app.db(), &policy, &encryption, &mut opened)
+            .await
+            .unwrap()
+            .0
+            .signing
+            .unwrap()
+    };
+    let (one, other) = tokio::join!(start(), start());
+    assert_eq!(one.kid(), other.kid());
     let rows = signing_keys::Entity::find().all(app.db()).await.unwrap();
     assert_eq!(rows.len(), 2, "{rows:?}");
+    let es256 = rows.iter().find(|row| row.algorithm == "ES256").unwrap();
+    assert_eq!(es256.state, State::Previous);
 }
 
 /// The encryption key development generated and stored.
@@ -242,8 +257,8 @@ async fn private_keys_are_sealed_at_rest(app: TestApp) {
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(
-        (row.state.as_str(), row.algorithm.as_str()),
-        ("CURRENT", "ES256")
+        (row.state, row.algorithm.as_str()),
+        (State::Current, "ES256")
     );
     let stored = &row.private_key;
     assert!(!stored.contains("PRIVATE KEY"), "PEM in the clear");

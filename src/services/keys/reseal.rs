@@ -1,0 +1,112 @@
+//! `roster rotate-encryption-key`: every sealed value re-sealed under a new encryption key, in
+//! one transaction, each row by a conditional update on the value it read (a value changed
+//! meanwhile is left for the next run, never overwritten). Values already under the new key
+//! are left alone, so a run can be repeated. Running servers keep reading throughout: a value
+//! opens with whichever key its id names, and servers hold both keys during a rotation.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::db::{
+    self,
+    entities::{settings, signing_keys},
+};
+use crate::error::{AppError, AppResult};
+
+use super::encryption::{EncryptionKey, EncryptionKeys};
+use super::{ENCRYPTION_KEY_KEY, PREVIOUS_ENCRYPTION_KEY_KEY, signing};
+
+/// What a rotation did.
+#[derive(Debug)]
+pub struct Resealed {
+    /// Values re-sealed.
+    pub values: usize,
+    /// Values changed by someone else meanwhile, left as they were (run again).
+    pub skipped: usize,
+    /// The id of the key that seals now.
+    pub key_id: String,
+}
+
+/// Configured keys: every value re-sealed under `keys`' sealing key (the new one).
+pub async fn reseal_configured(
+    db: &DatabaseConnection,
+    keys: &EncryptionKeys,
+) -> AppResult<Resealed> {
+    let txn = db.begin().await?;
+    let resealed = reseal_all(&txn, keys).await?;
+    txn.commit().await?;
+    Ok(resealed)
+}
+
+/// Development, the key kept in the database: a new key generated, every value re-sealed
+/// under it, the new key stored and the replaced one kept beside it (a running server may
+/// still seal with it until it restarts): one transaction.
+pub async fn rotate_stored(db: &DatabaseConnection) -> AppResult<Resealed> {
+    let (old, _) = super::encryption_keys(db, None, None).await?;
+    let (new, text) = EncryptionKey::generate()?;
+    let keys = EncryptionKeys::new(new, vec![old.sealing().clone()]);
+    let txn = db.begin().await?;
+    let resealed = reseal_all(&txn, &keys).await?;
+    let old_text = settings::Entity::find_by_id(ENCRYPTION_KEY_KEY)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::internal("the stored encryption key is gone"))?
+        .value;
+    store(&txn, ENCRYPTION_KEY_KEY, text).await?;
+    store(&txn, PREVIOUS_ENCRYPTION_KEY_KEY, old_text).await?;
+    txn.commit().await?;
+    Ok(resealed)
+}
+
+/// Re-seals the sealed values not yet under `keys`' sealing key. Today: the private signing
+/// keys.
+async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResult<Resealed> {
+    let mut resealed = Resealed {
+        values: 0,
+        skipped: 0,
+        key_id: keys.sealing().id().to_owned(),
+    };
+    let rows = signing_keys::Entity::find()
+        .filter(signing_keys::Column::FromFile.eq(false))
+        .all(db)
+        .await?;
+    for row in rows {
+        if keys.is_current(&row.private_key) {
+            continue;
+        }
+        let context = signing::sealing_context(&row.kid);
+        let plain = keys.open(&row.private_key, &context)?;
+        let sealed = keys.seal(&plain, &context)?;
+        let updated = signing_keys::Entity::update_many()
+            .col_expr(signing_keys::Column::PrivateKey, Expr::value(sealed))
+            .filter(signing_keys::Column::Id.eq(row.id))
+            .filter(signing_keys::Column::PrivateKey.eq(row.private_key))
+            .exec(db)
+            .await?;
+        if updated.rows_affected == 1 {
+            resealed.values += 1;
+        } else {
+            resealed.skipped += 1;
+        }
+    }
+    Ok(resealed)
+}
+
+async fn store(db: &impl ConnectionTrait, key: &str, value: String) -> AppResult<()> {
+    settings::Entity::insert(settings::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value),
+        created_at: Set(db::now()),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::column(settings::Column::Key)
+            .update_column(settings::Column::Value)
+            .to_owned(),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
