@@ -36,6 +36,10 @@ export const ACTIONS: AuditAction[] = [
   "PERMISSION_DELETED",
   "SUPERUSER_CREATED",
   "LOGIN_THROTTLE_CLEARED",
+  "SIGNING_KEY_ADDED",
+  "SIGNING_KEY_ACTIVATED",
+  "SIGNING_KEY_RETIRED",
+  "SIGNING_KEY_REVOKED",
 ];
 
 /** The filter controls as the page holds them (text from the inputs). */
