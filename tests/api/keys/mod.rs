@@ -4,6 +4,7 @@
 //! private keys sealed at rest. Forged tokens: `forged`.
 
 mod forged;
+mod lifecycle;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -203,6 +203,19 @@ impl RosterProcess {
         response.json().await.expect("JSON body")
     }
 
+    /// `gql` with `token` as the bearer.
+    pub async fn gql_as(&self, query: &str, variables: Value, token: &str) -> Value {
+        let response = client()
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON body")
+    }
+
     /// Registers `email` with the standard password; returns the access token.
     pub async fn register(&self, email: &str) -> String {
         let body = self
@@ -313,4 +326,40 @@ fn collect(
 fn address_after(line: &str, announcement: &str) -> Option<SocketAddr> {
     let (_, rest) = line.split_once(announcement)?;
     rest.split_whitespace().next()?.parse().ok()
+}
+
+/// What a one-shot command (`roster keys list`, ...) printed and how it ended.
+pub struct CommandOutput {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `roster ARGS` on `database_url` with a cleared environment holding only `settings`
+/// (and `NO_COLOR`), in an empty working directory; panics after `STARTUP_TIMEOUT`.
+pub async fn run_command(
+    database_url: &str,
+    args: &[&str],
+    settings: &[(&str, &str)],
+) -> CommandOutput {
+    let working_dir = tempfile::tempdir().expect("temp dir");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_roster"));
+    command
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("NO_COLOR", "1")
+        .envs(settings.iter().copied())
+        .current_dir(working_dir.path())
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let output = tokio::time::timeout(STARTUP_TIMEOUT, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("roster {args:?} still ran after {STARTUP_TIMEOUT:?}"))
+        .expect("run the roster binary");
+    CommandOutput {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
