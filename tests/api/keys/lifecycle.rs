@@ -347,7 +347,7 @@ async fn keys_rotate_on_schedule_and_graces_end(app: TestApp) {
         .into_iter()
         .filter_map(|changes| changes.activated)
         .collect();
-    assert_eq!(activated, [next.kid.clone()]);
+    assert_eq!(activated, std::slice::from_ref(&next.kid));
     assert_eq!(state(&app, &old_kid).await, State::Previous);
     eventually("the server signs with the scheduled key", || async {
         login_kid(&app).await == next.kid
@@ -365,7 +365,7 @@ async fn keys_rotate_on_schedule_and_graces_end(app: TestApp) {
     let after = tick(grace_end + chrono::Duration::seconds(1))
         .await
         .unwrap();
-    assert_eq!(after.retired, [old_kid.clone()]);
+    assert_eq!(after.retired, std::slice::from_ref(&old_kid));
     assert_eq!(state(&app, &old_kid).await, State::Retired);
     assert_code(
         &app.gql(ME, json!({}), Some(&old.access)).await,
