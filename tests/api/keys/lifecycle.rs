@@ -57,7 +57,7 @@ async fn published(app: &TestApp) -> Vec<String> {
 }
 
 /// Polls `check` until it holds; panics after `FOLLOW_WITHIN`.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,
@@ -106,7 +106,7 @@ fn first_word_after(output: &str, prefix: &str) -> String {
         .to_owned()
 }
 
-fn signs_now(output: &str) -> String {
+pub fn signs_now(output: &str) -> String {
     output
         .lines()
         .find(|line| line.ends_with("signs now"))

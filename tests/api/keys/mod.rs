@@ -3,7 +3,9 @@
 //! directly, not the server's JWT code), HS256 publishing nothing, tokens from before a switch,
 //! private keys sealed at rest. Forged tokens: `forged`.
 
+mod encryption;
 mod forged;
+mod key_file;
 mod lifecycle;
 
 use base64::Engine as _;
