@@ -59,6 +59,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--only", help="run only the scenarios whose names contain one of these (comma-separated: me,admin)")
     parser.add_argument("--log", help="ROSTER_LOG for the server (default: Roster's own, info)")
+    parser.add_argument("--jwt-algorithm", default="HS256", choices=["HS256", "ES256", "EdDSA"],
+                        help="how the server signs access tokens (default HS256)")
     parser.add_argument("--explain", action="store_true",
                         help="on PostgreSQL, print EXPLAIN ANALYZE of each statement of the admin and keyset pages")
     parser.add_argument("--perf", action="store_true",
@@ -75,6 +77,7 @@ def main():
         env = roster_env(database.url, work)
         if args.log:
             env["ROSTER_LOG"] = args.log
+        env["ROSTER_JWT_ALGORITHM"] = args.jwt_algorithm
         run([BINARY, "create-superuser", "--email", ADMIN, "--password", PASSWORD], env=env, cwd=work)
         server = Server(env, work)
         seed(server, database)

@@ -8,12 +8,38 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::{JwtAlgorithm, KeysAction, Settings};
 use crate::db::entities::signing_keys;
+use crate::services::keys::encryption::EncryptionKeys;
 use crate::services::keys::reseal;
 use crate::services::keys::signing::{
     self, ChangedBy, GRACE_BEYOND_TTL_SECS, PREPUBLISH_SECS, State, lifecycle,
 };
 
 use super::{StartupError, connect, migrate, signing_keys::encryption_keys};
+
+/// The encryption keys a key command seals with: the configured ones, or those stored in the
+/// database (development), never generated here; and they must open the stored keys.
+async fn command_encryption_keys(
+    db: &DatabaseConnection,
+    settings: &Settings,
+) -> Result<EncryptionKeys, StartupError> {
+    let configured = settings
+        .configured_encryption_key()
+        .map_err(StartupError::Config)?;
+    let keys = match configured {
+        Some(_) => encryption_keys(db, settings).await?.0,
+        None => crate::services::keys::stored_encryption_keys(db)
+            .await?
+            .ok_or_else(|| {
+                StartupError::Refused(
+                    "no encryption key: set ROSTER_ENCRYPTION_KEY as the servers have it (in \
+                     development, start the server once with --jwt-algorithm ES256 or EdDSA)"
+                        .to_owned(),
+                )
+            })?,
+    };
+    signing::check_opens(db, &keys).await?;
+    Ok(keys)
+}
 
 /// Runs `roster keys <action>`.
 pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), StartupError> {
@@ -23,7 +49,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
     match action {
         KeysAction::List => list(&db, settings).await,
         KeysAction::Add { algorithm: chosen } => {
-            let (encryption, _) = encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings).await?;
             let row =
                 lifecycle::add(&db, algorithm(chosen), &encryption, ChangedBy::Command).await?;
             println!(
@@ -36,7 +62,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
             Ok(())
         }
         KeysAction::Rotate { algorithm: chosen } => {
-            let (encryption, _) = encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings).await?;
             let rotation =
                 lifecycle::rotate(&db, algorithm(chosen), &encryption, ChangedBy::Command).await?;
             print_rotation(&rotation, settings);
@@ -48,7 +74,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
             Ok(())
         }
         KeysAction::Revoke { kid } => {
-            let (encryption, _) = encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings).await?;
             let revocation = lifecycle::revoke(&db, &kid, &encryption, ChangedBy::Command).await?;
             println!(
                 "revoked {}: its tokens are refused from the next request on",
@@ -80,6 +106,12 @@ fn print_rotation(rotation: &lifecycle::Rotation, settings: &Settings) {
             "{} is PREVIOUS: published and accepted until {}",
             previous.kid,
             when(Some(signing::grace_end(previous, grace)))
+        );
+    }
+    if rotation.replaced_a_key_file() {
+        tracing::warn!(
+            "the key that stopped signing is in --jwt-signing-key-file: replicas reading that \
+             file go on signing with it; restart them without the setting"
         );
     }
     if rotation.published_too_recently {

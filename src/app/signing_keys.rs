@@ -110,18 +110,24 @@ pub async fn start(
     if let Some(kid) = generated {
         tracing::info!(%kid, algorithm, "generated a signing key pair");
     }
-    let signing = set
-        .signing
-        .clone()
-        .ok_or_else(|| AppError::internal("no signing key after start"))?;
+    let signing = set.signing.clone().ok_or_else(|| {
+        AppError::internal(format!(
+            "the CURRENT {algorithm} signing key does not open with the configured encryption key"
+        ))
+    })?;
+    let kid = signing.kid().to_owned();
+    if !keys.install_key_pairs(Some(signing), &set.published)? {
+        return Err(StartupError::Init(format!(
+            "signing key {kid} is not published and accepted (was it retired or revoked?)"
+        )));
+    }
     tracing::info!(
-        kid = signing.kid(),
+        %kid,
         algorithm,
         published = set.published.len(),
         from_file = policy.file_key.is_some(),
         "access tokens are signed with a key pair, published at /.well-known/jwks.json"
     );
-    keys.install_key_pairs(signing, &set.published)?;
     Ok(Some(KeyPairs {
         policy,
         encryption,
@@ -174,11 +180,22 @@ pub async fn refresh(
     let KeySet { signing, published } =
         signing::load(db, &pairs.policy, &encryption, opened).await?;
     let before = keys.signing_kid();
-    let Some(signing) = signing.or_else(|| keys.ring().signing()) else {
-        return Err(AppError::internal("no signing key"));
-    };
-    if before.as_deref() != Some(signing.kid()) {
-        tracing::info!(kid = signing.kid(), "now signing with another key");
+    let signing = signing.or_else(|| keys.ring().signing());
+    let kid = signing.as_ref().map(|key| key.kid().to_owned());
+    let usable = keys.install_key_pairs(signing, &published)?;
+    match kid {
+        Some(kid) if usable => {
+            if before.as_deref() != Some(kid.as_str()) {
+                tracing::info!(%kid, "now signing with another key");
+            }
+        }
+        _ => tracing::error!(
+            kid = ?kid,
+            from_file = pairs.policy.file_key.is_some(),
+            "no usable signing key (retired, revoked, or not openable here): no access token \
+             is issued until one is; with --jwt-signing-key-file, put a new key in the file \
+             and restart"
+        ),
     }
-    keys.install_key_pairs(signing, &published)
+    Ok(())
 }

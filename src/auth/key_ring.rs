@@ -4,14 +4,14 @@
 //! whole, so a request sees one consistent set; shared by every clone of `TokenKeys`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use tokio::sync::Notify;
 
 use crate::auth::key_pairs::{self, PublicJwk};
 use crate::auth::verified_claims::VerifiedClaims;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The key pair that signs access tokens: its `kid`, its algorithm and its private key.
 #[derive(Clone)]
@@ -61,9 +61,12 @@ impl PublishedKey {
     }
 }
 
-/// One consistent set: what signs (`None`: the HMAC secret) and what is published, by `kid`.
+/// One consistent set: what signs and what is published, by `kid`.
 #[derive(Default)]
 pub(super) struct Keys {
+    /// Whether tokens are signed with key pairs at all (else with the HMAC secret).
+    pub(super) key_pairs: bool,
+    /// `None` under key pairs: no usable key (the log says why), and no token is issued.
     pub(super) signing: Option<SigningKey>,
     pub(super) published: HashMap<String, PublishedKey>,
 }
@@ -77,6 +80,8 @@ pub struct KeyRing {
     /// Rung when the database refused a token's key that this replica still trusts: the
     /// refresher reloads at once instead of at its next tick.
     stale: Notify,
+    /// When key pairs were first installed.
+    since: OnceLock<i64>,
 }
 
 impl KeyRing {
@@ -88,14 +93,16 @@ impl KeyRing {
             .clone()
     }
 
-    /// Replaces the set: `signing` signs (it must be among `published`) and `published` are
-    /// published and accepted, each checked against `validation` made for its algorithm.
+    /// Replaces the set: `published` are published and accepted, each checked against
+    /// `validation` made for its algorithm; `signing` signs if it is among them and accepted at
+    /// `now` (else nothing does, and the caller is told).
     pub(super) fn install(
         &self,
-        signing: SigningKey,
+        signing: Option<SigningKey>,
         published: &[Published],
         validation: impl Fn(Algorithm) -> Validation,
-    ) -> AppResult<()> {
+        now: i64,
+    ) -> AppResult<bool> {
         let mut keys = HashMap::with_capacity(published.len());
         for key in published {
             let algorithm = key.jwk.algorithm()?;
@@ -107,18 +114,28 @@ impl KeyRing {
             };
             keys.insert(key.jwk.kid.clone(), ready);
         }
-        if !keys.contains_key(&signing.kid) {
-            return Err(AppError::internal("the signing key is not published"));
-        }
+        let signing = signing.filter(|signing| {
+            keys.get(&signing.kid)
+                .is_some_and(|key| key.accepts_at(now))
+        });
+        let usable = signing.is_some();
         let keys = Arc::new(Keys {
-            signing: Some(signing),
+            key_pairs: true,
+            signing,
             published: keys,
         });
+        let _ = self.since.set(now);
         *self
             .keys
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = keys;
-        Ok(())
+        Ok(usable)
+    }
+
+    /// When key pairs were first installed (Unix seconds): HMAC tokens issued later are not
+    /// Roster's own.
+    pub(super) fn since(&self) -> Option<i64> {
+        self.since.get().copied()
     }
 
     /// The key that signs now, if a key pair does.

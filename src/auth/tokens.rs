@@ -26,6 +26,9 @@ use crate::error::{AppError, AppResult};
 /// `iss` and `aud` of every access token unless `--jwt-issuer` / `--jwt-audience` say otherwise.
 const DEFAULT_ISSUER: &str = "roster";
 const DEFAULT_AUDIENCE: &str = "roster";
+/// How long after a key pair stops signing its tokens stay accepted, beyond their own
+/// lifetime (API.md: the access-token TTL plus 5 minutes).
+pub const GRACE_BEYOND_TTL_SECS: i64 = 5 * 60;
 /// `typ` of an access token; anything else (a future token kind) is refused.
 const ACCESS_TYPE: &str = "access";
 /// How far in the future a token's `iat` may lie: replicas' clocks drift a little (NTP keeps
@@ -102,12 +105,26 @@ impl TokenKeys {
         self
     }
 
-    /// From now on, signs with `signing` and accepts tokens of the keys `published` (which must
-    /// include the signing key), besides HS256 tokens without `kid`; every clone sees it.
-    pub fn install_key_pairs(&self, signing: SigningKey, published: &[Published]) -> AppResult<()> {
-        self.ring.install(signing, published, |algorithm| {
-            validation(algorithm, &self.issuer, &self.audience)
-        })
+    /// From now on, publishes and accepts tokens of the keys `published`, besides HS256 tokens
+    /// without `kid` issued before the first call, and signs with `signing` if it is among them
+    /// and accepted; every clone sees it. Whether a key signs: if not, no token is issued.
+    pub fn install_key_pairs(
+        &self,
+        signing: Option<SigningKey>,
+        published: &[Published],
+    ) -> AppResult<bool> {
+        let now = Utc::now().timestamp();
+        self.ring.install(
+            signing,
+            published,
+            |algorithm| validation(algorithm, &self.issuer, &self.audience),
+            now,
+        )
+    }
+
+    /// How long a key pair's tokens stay accepted after it stopped signing.
+    pub fn grace_secs(&self) -> i64 {
+        self.access_ttl_secs + GRACE_BEYOND_TTL_SECS
     }
 
     /// The key pairs, for the task that keeps them as the database says.
@@ -157,6 +174,11 @@ impl TokenKeys {
                 header.kid = Some(signing.kid.clone());
                 (header, &signing.encoding)
             }
+            None if keys.key_pairs => {
+                return Err(AppError::internal(
+                    "no usable signing key: the log of the key reload says why",
+                ));
+            }
             None => (Header::new(Algorithm::HS256), &self.hmac_encoding),
         };
         jsonwebtoken::encode(&header, &claims, key).map_err(AppError::internal)
@@ -174,7 +196,12 @@ impl TokenKeys {
             None => (&self.hmac_decoding, &self.hmac_validation),
             Some(kid) => {
                 keys = self.ring.keys();
-                let key = keys.published.get(kid)?;
+                let Some(key) = keys.published.get(kid) else {
+                    // Perhaps a key another replica made moments ago: reload soon (the
+                    // reloads this asks for are at most one a second).
+                    self.ring.mark_stale();
+                    return None;
+                };
                 if !key.accepts_at(now) {
                     return None;
                 }
@@ -190,7 +217,12 @@ impl TokenKeys {
         // Issued in the future: signed on a clock far ahead (the token would outlive its
         // lifetime here) or not by `issue_access` at all. Neither is honoured.
         let issued_in_time = claims.iat <= now + MAX_CLOCK_AHEAD_SECS;
-        if claims.typ != ACCESS_TYPE || !issued_in_time {
+        // Never longer-lived than the tokens Roster issues.
+        let lifetime_ours = claims.exp - claims.iat <= self.access_ttl_secs;
+        // Under key pairs, an HMAC token is one from before the switch, or not Roster's.
+        let hmac_from_before =
+            header.kid.is_some() || self.ring.since().is_none_or(|since| claims.iat <= since);
+        if claims.typ != ACCESS_TYPE || !issued_in_time || !lifetime_ours || !hmac_from_before {
             return None;
         }
         let access = AccessClaims {
@@ -333,7 +365,7 @@ mod tests {
             jwk: pair.public.clone(),
             accepted_until: None,
         };
-        keys.install_key_pairs(signing, &[published]).unwrap();
+        assert!(keys.install_key_pairs(Some(signing), &[published]).unwrap());
         keys
     }
 
@@ -393,6 +425,31 @@ mod tests {
         let secret = EncodingKey::from_secret(&[7u8; 32]);
         let forged = jsonwebtoken::encode(&unknown, &claims, &secret).unwrap();
         assert_eq!(keys.verify_access(&forged), None);
+    }
+
+    #[test]
+    fn under_key_pairs_hmac_tokens_are_only_those_from_before_the_switch() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let before = keys().issue_access(user, session, Utc::now()).unwrap();
+        let keys = key_pair_keys(crate::config::JwtAlgorithm::EdDsa);
+        assert!(keys.verify_access(&before).is_some());
+        // Signed with the secret after the switch: not Roster's.
+        let later = Utc::now() + chrono::Duration::seconds(5);
+        let minted = self::keys().issue_access(user, session, later).unwrap();
+        assert_eq!(keys.verify_access(&minted), None);
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_access_ttl_is_refused() {
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let long_lived = TokenKeys::new(&[7u8; 32], 900 + 1, 3600)
+            .issue_access(user, session, Utc::now())
+            .unwrap();
+        assert_eq!(keys().verify_access(&long_lived), None);
+        let same = TokenKeys::new(&[7u8; 32], 900, 3600)
+            .issue_access(user, session, Utc::now())
+            .unwrap();
+        assert!(keys().verify_access(&same).is_some());
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, RelationTrait,
 };
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -201,7 +201,7 @@ impl Credentials {
                 let Some(claims) = keys.verify_access(token) else {
                     return Ok::<_, AppError>(None);
                 };
-                let user = live_session_user(db, &claims).await?;
+                let user = live_session_user(db, &claims, keys.grace_secs()).await?;
                 if user.is_none() && claims.kid.is_some() {
                     // Perhaps its key was revoked or retired on another replica: reload the
                     // keys now rather than at the next tick (signing with it would fail too).
@@ -230,6 +230,7 @@ impl Credentials {
 async fn live_session_user(
     db: &DatabaseConnection,
     claims: &AccessClaims,
+    grace_secs: i64,
 ) -> AppResult<Option<users::Model>> {
     let now = crate::db::now();
     let mut query = users::Entity::find()
@@ -245,7 +246,18 @@ async fn live_session_user(
             .expr(Expr::val(1))
             .from(signing_keys::Entity)
             .and_where(signing_keys::Column::Kid.eq(kid.as_str()))
-            .and_where(signing_keys::Column::State.is_in(signing_keys::State::ACCEPTED))
+            .cond_where(
+                Condition::any()
+                    .add(signing_keys::Column::State.eq(signing_keys::State::Current))
+                    .add(
+                        Condition::all()
+                            .add(signing_keys::Column::State.eq(signing_keys::State::Previous))
+                            .add(
+                                signing_keys::Column::DeactivatedAt
+                                    .gt(now - chrono::Duration::seconds(grace_secs)),
+                            ),
+                    ),
+            )
             .to_owned();
         query = query.filter(Expr::exists(accepted));
     }

@@ -23,8 +23,6 @@ pub enum State {
 impl State {
     /// The states whose keys are in the JWKS.
     pub const PUBLISHED: [State; 3] = [State::Next, State::Current, State::Previous];
-    /// The states whose tokens a request may carry: a key signs only once `Current`.
-    pub const ACCEPTED: [State; 2] = [State::Current, State::Previous];
 
     /// The name API.md and `roster keys list` use.
     pub fn name(self) -> &'static str {

@@ -163,6 +163,14 @@ impl EncryptionKeys {
         key.open(sealed, context)
     }
 
+    /// Whether one of these keys sealed `sealed` (by its id; the tag is checked on opening).
+    pub fn holds_key_of(&self, sealed: &str) -> bool {
+        let id = sealed.split_once('.').map(|(id, _)| id).unwrap_or_default();
+        std::iter::once(&self.sealing)
+            .chain(&self.others)
+            .any(|key| key.id() == id)
+    }
+
     /// Whether `sealed` is already under the sealing key.
     pub fn is_current(&self, sealed: &str) -> bool {
         sealed

@@ -20,6 +20,10 @@ use self::encryption::{EncryptionKey, EncryptionKeys};
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 const ENCRYPTION_KEY_KEY: &str = "encryption_key";
+/// The id of the key every value is to be sealed under, set by `rotate-encryption-key`: a
+/// process holding another key refuses to seal, rather than seal what the next start cannot
+/// open.
+const SEALING_KEY_ID_KEY: &str = "encryption_key_id";
 /// The stored key `rotate-encryption-key` replaced (development), still opening what a server
 /// that held it sealed meanwhile.
 const PREVIOUS_ENCRYPTION_KEY_KEY: &str = "encryption_key_previous";
@@ -72,15 +76,56 @@ pub async fn encryption_keys(
     let (value, source) =
         stored_or_generated(db, ENCRYPTION_KEY_KEY, || Ok(EncryptionKey::generate()?.1)).await?;
     let key = EncryptionKey::from_base64(&value).map_err(AppError::internal)?;
-    let replaced = settings::Entity::find_by_id(PREVIOUS_ENCRYPTION_KEY_KEY)
+    Ok((EncryptionKeys::new(key, replaced_key(db).await?), source))
+}
+
+/// The keys stored in the database (development), never generating one: `None` when there is
+/// none.
+pub async fn stored_encryption_keys(
+    db: &impl ConnectionTrait,
+) -> AppResult<Option<EncryptionKeys>> {
+    let Some(stored) = settings::Entity::find_by_id(ENCRYPTION_KEY_KEY)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let key = EncryptionKey::from_base64(&stored.value).map_err(AppError::internal)?;
+    Ok(Some(EncryptionKeys::new(key, replaced_key(db).await?)))
+}
+
+/// The stored key `rotate-encryption-key` replaced, if any.
+async fn replaced_key(db: &impl ConnectionTrait) -> AppResult<Vec<EncryptionKey>> {
+    settings::Entity::find_by_id(PREVIOUS_ENCRYPTION_KEY_KEY)
         .one(db)
         .await?
         .map(|stored| EncryptionKey::from_base64(&stored.value).map_err(AppError::internal))
-        .transpose()?;
-    Ok((
-        EncryptionKeys::new(key, replaced.into_iter().collect()),
-        source,
-    ))
+        .into_iter()
+        .collect()
+}
+
+/// Refuses to seal with `keys` when `rotate-encryption-key` moved the database's values to
+/// another key: what this process sealed, the next start could not open.
+pub async fn check_sealing_key(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResult<()> {
+    let Some(target) = settings::Entity::find_by_id(SEALING_KEY_ID_KEY)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    if target.value == keys.sealing().id() {
+        return Ok(());
+    }
+    Err(AppError::Conflict {
+        message: format!(
+            "the stored secrets are encrypted under encryption key {}, and this process holds {}: \
+             run it with that key (ROSTER_ENCRYPTION_KEY, or ROSTER_NEW_ENCRYPTION_KEY during a \
+             rotation)",
+            target.value,
+            keys.sealing().id()
+        ),
+        field: None,
+    })
 }
 
 /// The value of setting `name`, generated and stored first if there is none. Concurrent first

@@ -7,7 +7,6 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use crate::db::{
@@ -17,7 +16,7 @@ use crate::db::{
 use crate::error::{AppError, AppResult};
 
 use super::encryption::{EncryptionKey, EncryptionKeys};
-use super::{ENCRYPTION_KEY_KEY, PREVIOUS_ENCRYPTION_KEY_KEY, signing};
+use super::{ENCRYPTION_KEY_KEY, PREVIOUS_ENCRYPTION_KEY_KEY, SEALING_KEY_ID_KEY, signing};
 
 /// What a rotation did.
 #[derive(Debug)]
@@ -35,8 +34,9 @@ pub async fn reseal_configured(
     db: &DatabaseConnection,
     keys: &EncryptionKeys,
 ) -> AppResult<Resealed> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let resealed = reseal_all(&txn, keys).await?;
+    store(&txn, SEALING_KEY_ID_KEY, keys.sealing().id().to_owned()).await?;
     txn.commit().await?;
     Ok(resealed)
 }
@@ -45,10 +45,17 @@ pub async fn reseal_configured(
 /// under it, the new key stored and the replaced one kept beside it (a running server may
 /// still seal with it until it restarts): one transaction.
 pub async fn rotate_stored(db: &DatabaseConnection) -> AppResult<Resealed> {
-    let (old, _) = super::encryption_keys(db, None, None).await?;
+    let Some(old) = super::stored_encryption_keys(db).await? else {
+        return Err(AppError::Conflict {
+            message: "no encryption key is configured or stored: nothing is encrypted yet, so \
+                      there is nothing to rotate"
+                .to_owned(),
+            field: None,
+        });
+    };
     let (new, text) = EncryptionKey::generate()?;
     let keys = EncryptionKeys::new(new, vec![old.sealing().clone()]);
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let resealed = reseal_all(&txn, &keys).await?;
     let old_text = settings::Entity::find_by_id(ENCRYPTION_KEY_KEY)
         .one(&txn)
@@ -57,6 +64,7 @@ pub async fn rotate_stored(db: &DatabaseConnection) -> AppResult<Resealed> {
         .value;
     store(&txn, ENCRYPTION_KEY_KEY, text).await?;
     store(&txn, PREVIOUS_ENCRYPTION_KEY_KEY, old_text).await?;
+    store(&txn, SEALING_KEY_ID_KEY, keys.sealing().id().to_owned()).await?;
     txn.commit().await?;
     Ok(resealed)
 }
@@ -71,6 +79,7 @@ async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResu
     };
     let rows = signing_keys::Entity::find()
         .filter(signing_keys::Column::FromFile.eq(false))
+        .filter(signing_keys::Column::PrivateKey.ne(""))
         .all(db)
         .await?;
     for row in rows {

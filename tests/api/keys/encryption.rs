@@ -164,6 +164,27 @@ async fn a_configured_key_moves_to_the_new_key(backend: Backend) {
         assert!(!rotated.stdout.contains(key.as_str()) && !rotated.stderr.contains(key.as_str()));
     }
 
+    // Key commands seal only with a key that opens what is stored, and only under the key the
+    // values were moved to.
+    let refusals = [
+        (with_old.to_vec(), "which this command does not hold"),
+        (vec![("ROSTER_JWT_ALGORITHM", "ES256")], "no encryption key"),
+        (
+            vec![
+                ("ROSTER_JWT_ALGORITHM", "ES256"),
+                ("ROSTER_ENCRYPTION_KEY", new.as_str()),
+                ("ROSTER_NEW_ENCRYPTION_KEY", old.as_str()),
+            ],
+            "the stored secrets are encrypted under encryption key",
+        ),
+    ];
+    for (env, message) in refusals {
+        let add = run_command(&url, &["keys", "add"], &env).await;
+        assert!(!add.status.success(), "{}", add.stdout);
+        assert!(add.stderr.contains(message), "{message}: {}", add.stderr);
+    }
+    assert_eq!(sealed_under(&app).await, [id_of(&new)], "nothing was added");
+
     // The running server, holding its opened key, goes on; the old key alone no longer opens
     // what is stored, the new one does.
     assert_ok(&app.gql(ME, json!({}), Some(&tokens.access)).await);
@@ -172,7 +193,10 @@ async fn a_configured_key_moves_to_the_new_key(backend: Backend) {
         .err()
         .expect("the old key no longer opens")
         .to_string();
-    assert!(message.contains("not the configured key"), "{message}");
+    assert!(
+        message.contains("does not open with the configured encryption key"),
+        "{message}"
+    );
     let new_key = new.clone();
     let app = app
         .restart_with(move |settings| {

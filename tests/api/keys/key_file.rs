@@ -84,14 +84,25 @@ async fn a_key_file_signs_is_published_and_hands_over_to_the_next_file(backend: 
     let list = run_command(&url, &["keys", "list"], &env).await.stdout;
     let line = list.lines().find(|l| l.starts_with(&second_kid)).unwrap();
     assert!(line.contains("CURRENT") && line.ends_with("file"), "{line}");
-    // Rotating by command would leave the file's replicas signing with a PREVIOUS key.
-    let rotate = run_command(&url, &["keys", "rotate"], &env).await;
-    assert!(!rotate.status.success());
-    assert!(
-        rotate.stderr.contains("replacing the file"),
-        "{}",
-        rotate.stderr
-    );
+    // A replica restarted with the old file during a roll-out does not take signing back.
+    let app = app
+        .restart_with(|settings| settings.jwt_signing_key_file = Some(first_path.clone()))
+        .await;
+    let state_of = |kid: String| {
+        let db = app.db().clone();
+        async move {
+            roster::services::keys::signing::find(&db, &kid)
+                .await
+                .unwrap()
+                .unwrap()
+                .state
+        }
+    };
+    assert_eq!(state_of(second_kid.clone()).await, State::Current);
+    assert_eq!(state_of(first_kid.clone()).await, State::Previous);
+    let app = app
+        .restart_with(|settings| settings.jwt_signing_key_file = Some(second_path.clone()))
+        .await;
 
     // Revoked: its tokens are refused, and a start with that file is refused.
     let revoke = run_command(&url, &["keys", "revoke", &second_kid], &env).await;

@@ -171,6 +171,9 @@ async fn the_whole_rotation_through_the_commands(app: TestApp) {
         !published(&app).await.contains(&old_kid)
     })
     .await;
+    // A key that will never sign again keeps no private part.
+    let revoked_row = signing::find(app.db(), &old_kid).await.unwrap().unwrap();
+    assert!(revoked_row.private_key.is_empty());
 
     let list = roster_ok(&app, &["keys", "list"]).await;
     for (kid, state) in [(&old_kid, "REVOKED"), (&new_kid, "CURRENT")] {
@@ -204,7 +207,7 @@ async fn the_whole_rotation_through_the_commands(app: TestApp) {
     let rows = signing_keys::Entity::find().all(app.db()).await.unwrap();
     for event in all {
         let details = event.details.unwrap_or_default();
-        for row in &rows {
+        for row in rows.iter().filter(|row| !row.private_key.is_empty()) {
             assert!(!details.contains(&row.private_key), "{details}");
         }
     }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 use crate::auth::key_pairs::KeyPair;
 use crate::auth::tokens::SigningKey;
@@ -58,18 +58,28 @@ impl FileKey {
 }
 
 /// Makes the file's key the `CURRENT` one of its algorithm (registering it first if it is
-/// new); refuses a key that was retired or revoked. Idempotent, and safe for replicas
-/// starting at once with the same file.
+/// new, or promoting it from `NEXT`); refuses a key that was retired or revoked. A file key
+/// that a newer key replaced (`PREVIOUS`) stays so: a replica restarted with the old file
+/// during a roll-out does not take signing back. Idempotent; replicas starting at once with
+/// the same new file agree (the loser of the race reads the winner's row).
 pub async fn register(db: &DatabaseConnection, key: &FileKey) -> AppResult<()> {
+    match register_once(db, key).await {
+        Err(AppError::Conflict { .. }) => register_once(db, key).await,
+        other => other,
+    }
+}
+
+async fn register_once(db: &DatabaseConnection, key: &FileKey) -> AppResult<()> {
     let algorithm = match key.pair_public.alg.as_str() {
         "ES256" => JwtAlgorithm::Es256,
         _ => JwtAlgorithm::EdDsa,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(row) = find(&txn, key.kid()).await? else {
         // New: the key before it steps down, and it signs from now on.
-        if let Some(current) = super::current(&txn, algorithm).await? {
-            step_down(&txn, &current).await?;
+        let current = super::current(&txn, algorithm).await?;
+        if let Some(current) = &current {
+            step_down(&txn, current).await?;
         }
         let pair = KeyPair {
             private_pkcs8: Vec::new(),
@@ -77,8 +87,9 @@ pub async fn register(db: &DatabaseConnection, key: &FileKey) -> AppResult<()> {
         };
         let row = insert(&txn, &pair, State::Current, String::new(), true)
             .await?
-            .ok_or_else(|| {
-                AppError::internal("another start changed the signing keys at once; start again")
+            .ok_or_else(|| AppError::Conflict {
+                message: "another start registered a signing key at once".to_owned(),
+                field: None,
             })?;
         let extra = serde_json::json!({"state": "CURRENT", "fromFile": true});
         record(
@@ -89,7 +100,7 @@ pub async fn register(db: &DatabaseConnection, key: &FileKey) -> AppResult<()> {
             extra,
         )
         .await?;
-        let extra = serde_json::json!({"previous": null});
+        let extra = serde_json::json!({"previous": current.map(|row| row.kid)});
         record(
             &txn,
             Action::SigningKeyActivated,
@@ -103,10 +114,15 @@ pub async fn register(db: &DatabaseConnection, key: &FileKey) -> AppResult<()> {
     };
     match row.state {
         State::Current => {}
-        State::Next | State::Previous => {
+        State::Next => {
             let current = super::current(&txn, algorithm).await?;
             promote(&txn, row, current, ChangedBy::Server).await?;
         }
+        State::Previous => tracing::warn!(
+            kid = %row.kid,
+            "the key in --jwt-signing-key-file was replaced by a newer key: this replica signs \
+             with it only through its grace; give it the new file"
+        ),
         State::Retired | State::Revoked => {
             return Err(AppError::internal(format!(
                 "the key in --jwt-signing-key-file ({}) was {}: put a new key in the file",

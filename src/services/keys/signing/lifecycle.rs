@@ -4,9 +4,7 @@
 //! one wins and the other changes nothing (and says so).
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::auth::key_pairs::KeyPair;
 use crate::config::JwtAlgorithm;
@@ -30,6 +28,14 @@ pub struct Rotation {
     pub published_too_recently: bool,
 }
 
+impl Rotation {
+    /// Whether the key that stopped signing was a `--jwt-signing-key-file` key: replicas
+    /// reading that file go on signing with it until restarted without it.
+    pub fn replaced_a_key_file(&self) -> bool {
+        self.previous.as_ref().is_some_and(|row| row.from_file)
+    }
+}
+
 /// A new key pair of `algorithm` published as `NEXT`; a conflict when one is already waiting.
 pub async fn add(
     db: &DatabaseConnection,
@@ -38,7 +44,7 @@ pub async fn add(
     by: ChangedBy,
 ) -> AppResult<signing_keys::Model> {
     require_key_pair(algorithm)?;
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let Some(row) = insert_sealed(&txn, algorithm, State::Next, encryption).await? else {
         let waiting = in_state(&txn, algorithm, State::Next).await?;
         return Err(refused(format!(
@@ -68,7 +74,7 @@ pub async fn rotate(
     by: ChangedBy,
 ) -> AppResult<Rotation> {
     require_key_pair(algorithm)?;
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let next = match in_state(&txn, algorithm, State::Next).await? {
         Some(next) => next,
         None => {
@@ -89,11 +95,6 @@ pub async fn rotate(
         }
     };
     let current = super::current(&txn, algorithm).await?;
-    if current.as_ref().is_some_and(|row| row.from_file) {
-        return Err(refused(
-            "the CURRENT key comes from --jwt-signing-key-file: rotate by replacing the file",
-        ));
-    }
     let rotation = promote(&txn, next, current, by).await?;
     txn.commit().await?;
     Ok(rotation)
@@ -165,7 +166,7 @@ pub async fn retire(
     kid: &str,
     by: ChangedBy,
 ) -> AppResult<signing_keys::Model> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let row = existing(&txn, kid).await?;
     match row.state {
         State::Next | State::Previous => {}
@@ -198,7 +199,7 @@ pub async fn revoke(
     encryption: &EncryptionKeys,
     by: ChangedBy,
 ) -> AppResult<Revocation> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let row = existing(&txn, kid).await?;
     if row.state == State::Revoked {
         return Err(refused(format!("{kid} is already REVOKED")));
@@ -247,7 +248,7 @@ pub(super) async fn step_down_other_algorithms(
         .all(db)
         .await?;
     for row in others {
-        let txn = db.begin().await?;
+        let txn = db::begin_write(db).await?;
         match step_down(&txn, &row).await {
             Ok(()) => {
                 let extra = serde_json::json!({"state": "PREVIOUS", "signing": algorithm.name()});
@@ -277,7 +278,7 @@ pub(super) async fn insert_current(
     encryption: &EncryptionKeys,
     by: ChangedBy,
 ) -> AppResult<Option<String>> {
-    let txn = db.begin().await?;
+    let txn = db::begin_write(db).await?;
     let Some(row) = insert_sealed(&txn, algorithm, State::Current, encryption).await? else {
         return Ok(None);
     };
@@ -309,8 +310,10 @@ pub(super) async fn end(
     by: ChangedBy,
 ) -> AppResult<signing_keys::Model> {
     let now = db::now();
-    let mut update =
-        transition(&row, state).col_expr(signing_keys::Column::RetiredAt, Expr::value(now));
+    // A key that will never sign again needs no private part: it is erased.
+    let mut update = transition(&row, state)
+        .col_expr(signing_keys::Column::RetiredAt, Expr::value(now))
+        .col_expr(signing_keys::Column::PrivateKey, Expr::value(""));
     if row.state == State::Current {
         update = update.col_expr(signing_keys::Column::DeactivatedAt, Expr::value(now));
     }
@@ -328,6 +331,7 @@ pub(super) async fn end(
     let ended = signing_keys::Model {
         state,
         retired_at: Some(now),
+        private_key: String::new(),
         ..row
     };
     record(txn, action, &ended, by, extra).await?;
@@ -344,12 +348,13 @@ fn transition(row: &signing_keys::Model, to: State) -> sea_orm::UpdateMany<signi
 
 /// A new key pair of `algorithm`, sealed and stored in `state`; `None` when the
 /// one-per-algorithm index already holds a key in that state.
-async fn insert_sealed(
+pub(super) async fn insert_sealed(
     db: &impl ConnectionTrait,
     algorithm: JwtAlgorithm,
     state: State,
     encryption: &EncryptionKeys,
 ) -> AppResult<Option<signing_keys::Model>> {
+    crate::services::keys::check_sealing_key(db, encryption).await?;
     let pair = KeyPair::generate(algorithm)?;
     let sealed = encryption.seal(&pair.private_pkcs8, &sealing_context(&pair.public.kid))?;
     insert(db, &pair, state, sealed, false).await

@@ -34,8 +34,7 @@ use super::encryption::EncryptionKeys;
 
 pub use signing_keys::State;
 
-/// How long after a key stops signing its tokens stay accepted, beyond their own lifetime.
-pub const GRACE_BEYOND_TTL_SECS: i64 = 5 * 60;
+pub use crate::auth::tokens::GRACE_BEYOND_TTL_SECS;
 
 /// How long a `NEXT` key is published before automatic rotation lets it sign, so verifiers
 /// refetching the key set (every 5 minutes, as its `Cache-Control` allows) know it first.
@@ -56,8 +55,9 @@ pub struct KeyPolicy {
 
 /// What a replica signs with and publishes.
 pub struct KeySet {
-    /// `None` when the database holds no `CURRENT` key of the algorithm (another replica
-    /// switched algorithms): the replica keeps signing with the key it has.
+    /// `None` when the database holds no `CURRENT` key of the algorithm that this replica can
+    /// open (another replica switched algorithms, or the encryption keys differ): the replica
+    /// keeps signing with the key it has while that key is accepted.
     pub signing: Option<SigningKey>,
     pub published: Vec<Published>,
 }
@@ -136,8 +136,19 @@ pub async fn load(
         None => rows
             .iter()
             .find(|row| row.state == State::Current && row.algorithm == policy.algorithm.name())
-            .map(|row| opened.open(row, encryption))
-            .transpose()?,
+            .and_then(|row| match opened.open(row, encryption) {
+                Ok(key) => Some(key),
+                // The rest of the set still installs: a key that no longer opens must not
+                // keep a revoked one published.
+                Err(error) => {
+                    tracing::error!(
+                        kid = %row.kid,
+                        error = %error.message(),
+                        "the CURRENT signing key does not open with this replica's encryption keys"
+                    );
+                    None
+                }
+            }),
     };
     Ok(KeySet { signing, published })
 }
@@ -163,6 +174,36 @@ impl OpenedKeys {
         let key = SigningKey::new(&parse(row)?, &private)?;
         self.0.insert(row.kid.clone(), key.clone());
         Ok(key)
+    }
+}
+
+/// Refuses `encryption` unless it opens every stored private key that may still sign (a
+/// command run without the servers' encryption key would otherwise seal a new key the servers
+/// cannot open).
+pub async fn check_opens(db: &impl ConnectionTrait, encryption: &EncryptionKeys) -> AppResult<()> {
+    let rows = signing_keys::Entity::find()
+        .filter(signing_keys::Column::State.is_in(State::PUBLISHED))
+        .filter(signing_keys::Column::PrivateKey.ne(""))
+        .all(db)
+        .await?;
+    match rows
+        .iter()
+        .find(|row| !encryption.holds_key_of(&row.private_key))
+    {
+        None => Ok(()),
+        Some(row) => Err(AppError::Conflict {
+            message: format!(
+                "signing key {} is encrypted under encryption key {}, which this command does \
+                 not hold (it holds {}): run it with the servers' ROSTER_ENCRYPTION_KEY",
+                row.kid,
+                row.private_key
+                    .split_once('.')
+                    .map(|(id, _)| id)
+                    .unwrap_or("?"),
+                encryption.sealing().id()
+            ),
+            field: None,
+        }),
     }
 }
 

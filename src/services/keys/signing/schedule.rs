@@ -5,13 +5,13 @@
 //! one-per-algorithm indexes: one of them makes each change, the others find it made.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::db::entities::signing_keys;
 use crate::error::{AppError, AppResult};
 use crate::services::audit::Action;
 
-use super::lifecycle::{end, promote};
+use super::lifecycle::{end, insert_sealed, promote};
 use super::{ChangedBy, EncryptionKeys, KeyPolicy, PREPUBLISH_SECS, State, grace_end, in_state};
 
 /// What a tick changed.
@@ -61,7 +61,7 @@ async fn end_graces(
             continue;
         }
         let kid = row.kid.clone();
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         match end(&txn, row, State::Retired, ChangedBy::Server).await {
             Ok(_) => {
                 txn.commit().await?;
@@ -86,7 +86,11 @@ async fn rotate_when_due(
     changes: &mut Changes,
 ) -> AppResult<()> {
     let algorithm = policy.algorithm;
-    let Some(current) = super::current(db, algorithm).await? else {
+    // A key from another replica's key file is rotated by replacing the file.
+    let Some(current) = super::current(db, algorithm)
+        .await?
+        .filter(|row| !row.from_file)
+    else {
         return Ok(());
     };
     let since = current.activated_at.unwrap_or(current.created_at);
@@ -95,14 +99,10 @@ async fn rotate_when_due(
     let next = in_state(db, algorithm, State::Next).await?;
     match next {
         None if now >= due - prepublish => {
-            let txn = db.begin().await?;
-            let pair = crate::auth::key_pairs::KeyPair::generate(algorithm)?;
-            let sealed = encryption.seal(
-                &pair.private_pkcs8,
-                &super::sealing_context(&pair.public.kid),
-            )?;
+            let txn = crate::db::begin_write(db).await?;
             // `None`: another replica published one first.
-            if let Some(row) = super::insert(&txn, &pair, State::Next, sealed, false).await? {
+            let inserted = insert_sealed(&txn, algorithm, State::Next, encryption).await?;
+            if let Some(row) = inserted {
                 let extra = serde_json::json!({"state": "NEXT", "due": due});
                 super::record(
                     &txn,
@@ -117,7 +117,7 @@ async fn rotate_when_due(
             txn.commit().await?;
         }
         Some(next) if now >= due && now >= next.created_at + prepublish => {
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             match promote(&txn, next, Some(current), ChangedBy::Server).await {
                 Ok(rotation) => {
                     txn.commit().await?;
