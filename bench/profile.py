@@ -89,6 +89,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--sql", help="SQL to run on the seeded database first (an experiment)")
     parser.add_argument("--keep", help="copy the callgrind output here (for callgrind_annotate --tree)")
+    parser.add_argument("--jwt-algorithm", default="HS256", choices=["HS256", "ES256", "EdDSA"],
+                        help="how the server signs access tokens (default HS256)")
     args = parser.parse_args()
     requests = args.requests or (200 if args.scenario == "me" else 20)
     if not shutil.which("valgrind"):
@@ -98,7 +100,7 @@ def main():
     work = tempfile.mkdtemp(prefix="roster-profile-")
     database = Database(None, work)
     try:
-        env = roster_env(database.url, work)
+        env = dict(roster_env(database.url, work), ROSTER_JWT_ALGORITHM=args.jwt_algorithm)
         run([BINARY, "create-superuser", "--email", ADMIN, "--password", PASSWORD], env=env, cwd=work)
         server = Server(env, work)
         try:

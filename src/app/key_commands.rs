@@ -21,6 +21,7 @@ use super::{StartupError, connect, migrate, signing_keys::encryption_keys};
 async fn command_encryption_keys(
     db: &DatabaseConnection,
     settings: &Settings,
+    revoking: Option<&str>,
 ) -> Result<EncryptionKeys, StartupError> {
     let configured = settings
         .configured_encryption_key()
@@ -37,7 +38,7 @@ async fn command_encryption_keys(
                 )
             })?,
     };
-    signing::check_opens(db, &keys).await?;
+    signing::check_opens(db, &keys, revoking).await?;
     Ok(keys)
 }
 
@@ -49,7 +50,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
     match action {
         KeysAction::List => list(&db, settings).await,
         KeysAction::Add { algorithm: chosen } => {
-            let encryption = command_encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings, None).await?;
             let row =
                 lifecycle::add(&db, algorithm(chosen), &encryption, ChangedBy::Command).await?;
             println!(
@@ -62,7 +63,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
             Ok(())
         }
         KeysAction::Rotate { algorithm: chosen } => {
-            let encryption = command_encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings, None).await?;
             let rotation =
                 lifecycle::rotate(&db, algorithm(chosen), &encryption, ChangedBy::Command).await?;
             print_rotation(&rotation, settings);
@@ -74,7 +75,7 @@ pub async fn keys(settings: &Settings, action: KeysAction) -> Result<(), Startup
             Ok(())
         }
         KeysAction::Revoke { kid } => {
-            let encryption = command_encryption_keys(&db, settings).await?;
+            let encryption = command_encryption_keys(&db, settings, Some(&kid)).await?;
             let revocation = lifecycle::revoke(&db, &kid, &encryption, ChangedBy::Command).await?;
             println!(
                 "revoked {}: its tokens are refused from the next request on",

@@ -177,13 +177,19 @@ impl OpenedKeys {
     }
 }
 
-/// Refuses `encryption` unless it opens every stored private key that may still sign (a
-/// command run without the servers' encryption key would otherwise seal a new key the servers
-/// cannot open).
-pub async fn check_opens(db: &impl ConnectionTrait, encryption: &EncryptionKeys) -> AppResult<()> {
+/// Refuses `encryption` unless it opens the stored private keys that may sign (`CURRENT` and
+/// `NEXT`, but `except`, the key being revoked): a command run without the servers' encryption
+/// key would otherwise seal a new key the servers cannot open. (Revoking a `CURRENT` key
+/// sealed under a lost encryption key, with a new one configured, is the way out of losing it.)
+pub async fn check_opens(
+    db: &impl ConnectionTrait,
+    encryption: &EncryptionKeys,
+    except: Option<&str>,
+) -> AppResult<()> {
     let rows = signing_keys::Entity::find()
-        .filter(signing_keys::Column::State.is_in(State::PUBLISHED))
+        .filter(signing_keys::Column::State.is_in([State::Current, State::Next]))
         .filter(signing_keys::Column::PrivateKey.ne(""))
+        .filter(signing_keys::Column::Kid.ne(except.unwrap_or_default()))
         .all(db)
         .await?;
     match rows
