@@ -93,13 +93,15 @@ pub enum KeysAction {
     },
     /// Unpublish a PREVIOUS key (ending its grace now) or a NEXT one.
     Retire {
-        /// The key's kid, as `roster keys list` shows it.
+        /// The key's kid, as `roster keys list` shows it (it may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
     /// Refuse every token of a key from the next request on (a leaked key); if it was
     /// CURRENT, another signs at once.
     Revoke {
-        /// The key's kid, as `roster keys list` shows it.
+        /// The key's kid, as `roster keys list` shows it (it may begin with `-`).
+        #[arg(allow_hyphen_values = true)]
         kid: String,
     },
 }

@@ -203,3 +203,18 @@ fn production_with_signing_key_pairs_needs_an_encryption_key() {
         Ok(())
     );
 }
+
+#[test]
+fn a_kid_that_begins_with_a_hyphen_is_a_kid_not_a_flag() {
+    for action in ["retire", "revoke"] {
+        let cli =
+            Cli::try_parse_from(["roster", "keys", action, "-1m6ZnznYOnjBT3KR7O6st"]).unwrap();
+        let Some(Command::Keys {
+            action: KeysAction::Retire { kid } | KeysAction::Revoke { kid },
+        }) = cli.command
+        else {
+            panic!("not a keys command");
+        };
+        assert_eq!(kid, "-1m6ZnznYOnjBT3KR7O6st");
+    }
+}

@@ -466,6 +466,9 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         "a no-op promotion is recorded"
     );
 
+    // Signing keys change by command or on a replica's schedule, with no account acting.
+    signing_key_changes(&app).await;
+
     let recorded = events(&app).await;
     let seen: BTreeSet<&str> = recorded.iter().map(|e| e.action.as_str()).collect();
     let all: BTreeSet<&str> = Action::ALL.iter().map(|a| a.as_str()).collect();
@@ -604,4 +607,60 @@ async fn a_change_that_fails_records_nothing(app: TestApp) {
         names["groups"]["nodes"],
         json!([{ "name": "Other", "permissions": [] }, { "name": "Staff", "permissions": [] }])
     );
+}
+
+/// Adds, rotates to, retires and revokes ES256 keys as `roster keys` does; checks each event.
+async fn signing_key_changes(app: &TestApp) {
+    use roster::config::JwtAlgorithm::Es256;
+    use roster::services::keys::encryption::{EncryptionKey, EncryptionKeys};
+    use roster::services::keys::signing::{ChangedBy::Command, lifecycle};
+    let keys = EncryptionKeys::new(EncryptionKey::generate().unwrap().0, Vec::new());
+    let first = lifecycle::add(app.db(), Es256, &keys, Command)
+        .await
+        .unwrap();
+    lifecycle::rotate(app.db(), Es256, &keys, Command)
+        .await
+        .unwrap();
+    let second = lifecycle::rotate(app.db(), Es256, &keys, Command)
+        .await
+        .unwrap();
+    lifecycle::retire(app.db(), &first.kid, Command)
+        .await
+        .unwrap();
+    lifecycle::revoke(app.db(), &second.activated.kid, &keys, Command)
+        .await
+        .unwrap();
+    let recorded = events(app).await;
+    let of = |action: &str, kid: &str| {
+        recorded
+            .iter()
+            .filter(|e| e.action == action)
+            .filter_map(|e| e.details.as_deref())
+            .map(|d| serde_json::from_str::<Value>(d).unwrap())
+            .find(|d| d["kid"] == kid)
+            .unwrap_or_else(|| panic!("no {action} of {kid}"))
+    };
+    let added = of("SIGNING_KEY_ADDED", &first.kid);
+    assert_eq!(
+        (&added["algorithm"], &added["by"], &added["state"]),
+        (&json!("ES256"), &json!("command"), &json!("NEXT"))
+    );
+    let activated = of("SIGNING_KEY_ACTIVATED", &second.activated.kid);
+    assert_eq!(activated["previous"], json!(first.kid));
+    assert_eq!(of("SIGNING_KEY_RETIRED", &first.kid)["from"], "PREVIOUS");
+    assert_eq!(
+        of("SIGNING_KEY_REVOKED", &second.activated.kid)["from"],
+        "CURRENT"
+    );
+    for event in recorded
+        .iter()
+        .filter(|e| e.action.starts_with("SIGNING_KEY_"))
+    {
+        assert_eq!(
+            (event.actor_id, event.user_id),
+            (None, None),
+            "{}",
+            event.action
+        );
+    }
 }

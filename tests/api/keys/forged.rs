@@ -168,10 +168,16 @@ async fn forged_tokens_are_refused(app: TestApp) {
     // Controls: the same helpers with the server's own keys make tokens it accepts, headers it
     // ignores (`jku`, `x5u`, `jwk`) included, so each refusal below is the key's doing.
     let (secret, private) = server_keys(&app, &kid).await;
+    // An HS256 token is Roster's only from before the switch to key pairs (this server's
+    // start): the control is dated two minutes back.
+    let mut before_switch = claims.clone();
+    for claim in ["iat", "exp"] {
+        before_switch[claim] = json!(claims[claim].as_i64().unwrap() - 120);
+    }
     let controls = [
         token(
             &json!({ "alg": "HS256", "typ": "JWT" }),
-            &claims,
+            &before_switch,
             hs256(&secret),
         ),
         token(
@@ -187,8 +193,33 @@ async fn forged_tokens_are_refused(app: TestApp) {
         crate::support::assert_ok(&app.gql(ME, json!({}), Some(&control)).await);
     }
 
+    // With the real secret but dated after the switch, or meant to outlive the access-token
+    // TTL: not a token Roster issued.
+    let mut after_switch = claims.clone();
+    for claim in ["iat", "exp"] {
+        after_switch[claim] = json!(claims[claim].as_i64().unwrap() + 5);
+    }
+    let mut long_lived = before_switch.clone();
+    long_lived["exp"] = json!(claims["iat"].as_i64().unwrap() + 10 * 365 * 86_400);
+    let minted = [
+        ("HS256 after the switch", &after_switch),
+        ("HS256 outliving the TTL", &long_lived),
+    ];
+    let hmac = |claims: &Value| {
+        token(
+            &json!({ "alg": "HS256", "typ": "JWT" }),
+            claims,
+            hs256(&secret),
+        )
+    };
+    let minted: Vec<(&str, String)> = minted
+        .into_iter()
+        .map(|(what, claims)| (what, hmac(claims)))
+        .collect();
+
     let garbage = app.gql(ME, json!({}), Some("not-a-token")).await;
     assert_code(&garbage, "UNAUTHENTICATED");
+    let forgeries = forgeries.into_iter().chain(minted);
     for (what, forged) in forgeries {
         let answer = app.gql(ME, json!({}), Some(&forged)).await;
         assert_eq!(answer, garbage, "{what}");
