@@ -19,6 +19,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod keys;
+pub mod mfa;
 pub mod recovery;
 pub mod rows;
 pub mod rules;

@@ -30,6 +30,7 @@ pub mod process;
 pub mod proxy;
 pub mod services;
 pub mod smtp;
+pub mod totp;
 
 pub use database::{Backend, PostgresDatabase, TestDatabase};
 
