@@ -20,6 +20,7 @@ mod m20261203_000012_create_audit_events;
 mod m20261206_000013_keep_credentials_with_their_owner;
 mod m20261206_000014_create_signing_keys;
 mod m20261206_000015_signing_key_lifecycle;
+mod m20261206_000016_add_session_assurance;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_keep_credentials_with_their_owner::Migration),
             Box::new(m20261206_000014_create_signing_keys::Migration),
             Box::new(m20261206_000015_signing_key_lifecycle::Migration),
+            Box::new(m20261206_000016_add_session_assurance::Migration),
         ]
     }
 }

@@ -3,14 +3,41 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, ID, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::auth::viewer::Viewer;
 use crate::db::entities::{sessions, users};
+use crate::error::AppError;
+use crate::graphql::context::ContextExt;
 use crate::graphql::types::User;
-use crate::services::sessions::IssuedTokens;
+use crate::services::sessions::{self as sessions_service, IssuedTokens};
+
+/// How sure Roster is of who holds a session: `AAL1` for one factor, `AAL2` once a second
+/// factor was used.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::db::entities::sessions::AssuranceLevel")]
+pub enum AssuranceLevel {
+    #[graphql(name = "AAL1")]
+    Aal1,
+    #[graphql(name = "AAL2")]
+    Aal2,
+}
+
+/// What a sign-in or reauthentication proved.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "crate::db::entities::sessions::Method")]
+pub enum AuthenticationMethod {
+    Password,
+    Totp,
+    RecoveryCode,
+    Passkey,
+    Oidc,
+    /// A password reset link: proves the mailbox, not the password.
+    PasswordReset,
+}
 
 /// One login of the viewer's, on one device.
 pub struct Session {
@@ -44,6 +71,17 @@ impl Session {
     async fn current(&self) -> bool {
         self.current
     }
+    async fn assurance_level(&self) -> AssuranceLevel {
+        self.model.assurance_level.into()
+    }
+    /// What the sign-in (and any reauthentication since) proved, in the order used.
+    async fn authentication_methods(&self) -> Vec<AuthenticationMethod> {
+        self.model.methods().into_iter().map(Into::into).collect()
+    }
+    /// The sign-in, or the last reauthentication.
+    async fn authenticated_at(&self) -> DateTime<Utc> {
+        self.model.authenticated_at.unwrap_or(self.model.created_at)
+    }
 }
 
 /// Tokens for a session, and its user.
@@ -59,6 +97,8 @@ pub struct AuthPayload {
     /// Shown to the session's own user, whatever token (or none) the request came with:
     /// `login { user { deletedAt } }` is answered for who just logged in.
     pub user: User,
+    #[graphql(skip)]
+    pub session_id: Uuid,
 }
 
 #[ComplexObject]
@@ -66,6 +106,17 @@ impl AuthPayload {
     /// Always "Bearer".
     async fn token_type(&self) -> &'static str {
         "Bearer"
+    }
+
+    /// The session these tokens belong to (read when asked for).
+    async fn session(&self, ctx: &Context<'_>) -> Result<Session> {
+        let model = sessions_service::find(&ctx.state().db, self.session_id)
+            .await?
+            .ok_or_else(|| AppError::internal("a session just opened is gone"))?;
+        Ok(Session {
+            model,
+            current: true,
+        })
     }
 }
 
@@ -85,6 +136,7 @@ impl AuthPayload {
             refresh_token: tokens.refresh_token,
             expires_in: i32::try_from(tokens.expires_in).unwrap_or(i32::MAX),
             user: User::of_new_session(user, Arc::new(viewer)),
+            session_id: tokens.session_id,
         }
     }
 }

@@ -8,6 +8,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
 
 use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
+use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
 use crate::error::{AppResult, FieldErrors};
 use crate::mail::link_tokens::{self, Purpose};
@@ -92,7 +93,12 @@ pub(crate) async fn replace_password(
     let user = active.update(&txn).await?;
     sessions::revoke_all(&txn, user_id, reason).await?;
     link_tokens::void(&txn, user_id, Purpose::PasswordReset).await?;
-    let tokens = sessions::start(&txn, &state.keys, user_id, client, now).await?;
+    // A reset proves the mailbox, not the password; a change proves the old password.
+    let proof = match how {
+        Replacement::Change { .. } => Method::Password,
+        Replacement::Reset => Method::PasswordReset,
+    };
+    let tokens = sessions::start(&txn, &state.keys, user_id, client, &[proof], now).await?;
     // The session the change was made in: the old one for a change, the new one for a reset.
     let session_id = match how {
         Replacement::Change { session_id } => session_id,

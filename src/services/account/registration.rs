@@ -4,6 +4,7 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 
 use crate::auth::viewer::ClientInfo;
+use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
 use crate::error::AppResult;
 use crate::services::audit::{self, Action, Event};
@@ -32,7 +33,8 @@ pub async fn register(
     model.last_login_at = Set(Some(now));
     let txn = db::begin_write(&state.db).await?;
     let user = model.insert(&txn).await?;
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, now).await?;
+    let tokens =
+        sessions::start(&txn, &state.keys, user.id, client, &[Method::Password], now).await?;
     let event = Event::new(Action::Registered)
         .actor(user.id)
         .user(user.id)

@@ -19,7 +19,7 @@ mod refresh;
 mod revoke;
 mod sign_in;
 
-pub use open::{IssuedTokens, ROTATION_GRACE, RevokeReason, list_live, start};
+pub use open::{IssuedTokens, ROTATION_GRACE, RevokeReason, find, list_live, start};
 pub use refresh::refresh;
 pub use revoke::{logout, prune, revoke_all, revoke_own};
 pub use sign_in::login;

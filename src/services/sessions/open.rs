@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::login_throttle;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::auth::viewer::ClientInfo;
+use crate::db::entities::sessions::{AssuranceLevel, Method};
 use crate::db::{self, entities::sessions};
 use crate::error::AppResult;
 
@@ -84,12 +85,13 @@ pub(crate) fn clip(value: &Option<String>, max: usize) -> Option<String> {
         .map(|v| v.chars().filter(|c| !c.is_control()).take(max).collect())
 }
 
-/// Opens a session for `user_id` and issues its first token pair.
+/// Opens a session for `user_id`, signed in by `proof`, and issues its first token pair.
 pub async fn start(
     db: &impl ConnectionTrait,
     keys: &TokenKeys,
     user_id: Uuid,
     client: &ClientInfo,
+    proof: &[Method],
     now: DateTime<Utc>,
 ) -> AppResult<IssuedTokens> {
     let session_id = Uuid::new_v4();
@@ -107,6 +109,9 @@ pub async fn start(
         revoked_reason: Set(None),
         user_agent: Set(clip(&client.user_agent, MAX_USER_AGENT)),
         ip_address: Set(client.ip.map(|ip| ip.to_string())),
+        assurance_level: Set(AssuranceLevel::of(proof)),
+        authentication_methods: Set(Method::join(proof)),
+        authenticated_at: Set(Some(now)),
     }
     .insert(db)
     .await?;
@@ -119,6 +124,14 @@ pub async fn start(
         session_id,
         expires_in: keys.access_ttl_secs,
     })
+}
+
+/// The session `session_id` (live or not).
+pub async fn find(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+) -> AppResult<Option<sessions::Model>> {
+    Ok(sessions::Entity::find_by_id(session_id).one(db).await?)
 }
 
 /// The user's live sessions, most recently used first.

@@ -9,6 +9,7 @@ use super::login_throttle::{self, Account};
 use super::open::{self, IssuedTokens};
 use crate::auth::password;
 use crate::auth::viewer::ClientInfo;
+use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::metrics;
@@ -211,7 +212,7 @@ async fn check_and_open(
             password_hash = hash;
         }
     }
-    let tokens = open::start(&txn, &state.keys, user.id, client, now).await?;
+    let tokens = open::start(&txn, &state.keys, user.id, client, &[Method::Password], now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
         .user(user.id)

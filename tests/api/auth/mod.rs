@@ -3,6 +3,7 @@
 //! `user(id)`. Each test asserts what a client sees and, where it matters, what the database
 //! holds.
 
+mod assurance;
 mod bearer;
 mod deletion;
 mod login;

@@ -1,0 +1,129 @@
+//! What a session's sign-in proved, as the session shows it (`assuranceLevel`,
+//! `authenticationMethods`, `authenticatedAt`) on the payload that opened it and in
+//! `mySessions`: a password sign-in, a password change and a registration prove a password; a
+//! reset link proves only the mailbox; a refresh proves nothing new.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::recovery::request_reset;
+use crate::support::smtp::MailServer;
+use crate::support::{PASSWORD, TestApp, assert_ok};
+
+const SESSION_FIELDS: &str = "id current assuranceLevel authenticationMethods authenticatedAt";
+
+fn with_session(mutation: &str, arguments: &str) -> String {
+    format!(
+        "mutation {arguments} {{ {mutation} {{ accessToken refreshToken session {{ {SESSION_FIELDS} }} }} }}"
+    )
+}
+
+/// The payload's session, asserting the request went through.
+fn session<'a>(body: &'a Value, field: &str) -> &'a Value {
+    assert_ok(body);
+    &body["data"][field]["session"]
+}
+
+fn at(value: &Value) -> DateTime<Utc> {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+per_backend!(mail; each_session_says_what_its_sign_in_proved);
+async fn each_session_says_what_its_sign_in_proved(app: TestApp, mail: MailServer) {
+    let before = Utc::now() - chrono::Duration::seconds(1);
+    let credentials = json!({ "email": "ada@example.com", "password": PASSWORD });
+    let registered = app
+        .gql(
+            &with_session("register(input: $input)", "($input: RegisterInput!)"),
+            json!({ "input": credentials }),
+            None,
+        )
+        .await;
+    let opened = session(&registered, "register");
+    assert_eq!(opened["assuranceLevel"], "AAL1");
+    assert_eq!(opened["authenticationMethods"], json!(["PASSWORD"]));
+    assert_eq!(opened["current"], true);
+    assert!(at(&opened["authenticatedAt"]) >= before);
+
+    let login = app
+        .gql(
+            &with_session("login(input: $input)", "($input: LoginInput!)"),
+            json!({ "input": { "login": "ada@example.com", "password": PASSWORD } }),
+            None,
+        )
+        .await;
+    let signed_in = session(&login, "login").clone();
+    assert_eq!(signed_in["authenticationMethods"], json!(["PASSWORD"]));
+    assert_ne!(signed_in["id"], opened["id"]);
+
+    // A refresh renews the tokens, not the proof: the same session, signed in when it was.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let refreshed = app
+        .gql(
+            &with_session("refreshToken(refreshToken: $token)", "($token: String!)"),
+            json!({ "token": login["data"]["login"]["refreshToken"] }),
+            None,
+        )
+        .await;
+    let renewed = session(&refreshed, "refreshToken");
+    assert_eq!(renewed["id"], signed_in["id"]);
+    assert_eq!(renewed["authenticatedAt"], signed_in["authenticatedAt"]);
+    assert_eq!(renewed["assuranceLevel"], "AAL1");
+
+    // `mySessions` shows the same.
+    let token = refreshed["data"]["refreshToken"]["accessToken"]
+        .as_str()
+        .unwrap();
+    let listed = app
+        .gql(
+            &format!("{{ mySessions {{ {SESSION_FIELDS} }} }}"),
+            json!({}),
+            Some(token),
+        )
+        .await;
+    assert_ok(&listed);
+    let mine = listed["data"]["mySessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == signed_in["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(mine["authenticationMethods"], json!(["PASSWORD"]));
+    assert_eq!(mine["authenticatedAt"], signed_in["authenticatedAt"]);
+
+    // A password change opens a new session on the old password's proof.
+    let changed = app
+        .gql(
+            &with_session(
+                "changePassword(currentPassword: $current, newPassword: $new)",
+                "($current: String!, $new: String!)",
+            ),
+            json!({ "current": PASSWORD, "new": "another rather long passphrase" }),
+            Some(token),
+        )
+        .await;
+    let after_change = session(&changed, "changePassword");
+    assert_eq!(after_change["authenticationMethods"], json!(["PASSWORD"]));
+    assert_ne!(after_change["id"], signed_in["id"]);
+
+    // A reset link proves the mailbox, not a password.
+    request_reset(&app, "ada@example.com").await;
+    let message = mail.one("ada@example.com", "Reset your password").await;
+    let reset = app
+        .gql(
+            &with_session(
+                "resetPassword(token: $token, newPassword: $password)",
+                "($token: String!, $password: String!)",
+            ),
+            json!({ "token": message.token("reset-password"), "password": "a new and rather long passphrase" }),
+            None,
+        )
+        .await;
+    let after_reset = session(&reset, "resetPassword");
+    assert_eq!(
+        after_reset["authenticationMethods"],
+        json!(["PASSWORD_RESET"])
+    );
+    assert_eq!(after_reset["assuranceLevel"], "AAL1");
+}
