@@ -22,6 +22,8 @@ pub struct AppState {
     pub mail: Arc<MailQueue>,
     /// `--require-verified-email`.
     pub require_verified_email: bool,
+    /// `--reauthentication-window`, in seconds.
+    pub reauthentication_window_secs: i64,
     /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
     pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
 }

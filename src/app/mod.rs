@@ -148,6 +148,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         rate_limits,
         mail: MailQueue::new(mailer),
         require_verified_email: settings.require_verified_email,
+        reauthentication_window_secs: i64::from(settings.reauthentication_window),
         key_pairs,
     })
 }

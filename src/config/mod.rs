@@ -400,6 +400,16 @@ pub struct Settings {
     )]
     pub require_verified_email: bool,
 
+    /// Seconds a `reauthenticate` counts as recent proof for what asks for it (an email change
+    /// without `currentPassword`).
+    #[arg(
+        long,
+        env = "ROSTER_REAUTHENTICATION_WINDOW",
+        default_value = "300",
+        global = true
+    )]
+    pub reauthentication_window: u32,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -4,10 +4,12 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::db::entities::users;
+use crate::error::{AppResult, FieldErrors};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::limits;
 use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
+use crate::services::account::reauthentication::{self, Proof};
 use crate::services::admin::users as user_service;
 use crate::services::rules::profile_fields::{NewAccount, Role};
 use crate::services::sessions::{self, IssuedTokens};
@@ -41,6 +43,31 @@ pub struct UpdateProfileInput {
     pub current_password: Option<String>,
     #[graphql(flatten)]
     pub profile: ProfileInput,
+}
+
+/// What `reauthenticate` takes: exactly one secret.
+#[derive(InputObject)]
+pub struct ReauthenticateInput {
+    pub password: Option<String>,
+    /// A code of the viewer's authenticator app.
+    pub totp_code: Option<String>,
+    /// One of the viewer's recovery codes (used up).
+    pub recovery_code: Option<String>,
+}
+
+impl ReauthenticateInput {
+    /// The one secret given, or `BAD_USER_INPUT` on `input`.
+    fn proof(&self) -> AppResult<Proof<'_>> {
+        match (&self.password, &self.totp_code, &self.recovery_code) {
+            (Some(password), None, None) => Ok(Proof::Password(password)),
+            (None, Some(code), None) => Ok(Proof::TotpCode(code)),
+            (None, None, Some(code)) => Ok(Proof::RecoveryCode(code)),
+            _ => Err(FieldErrors::single(
+                "input",
+                "give exactly one of password, totpCode and recoveryCode",
+            )),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -139,8 +166,28 @@ impl AccountMutation {
         Ok(true)
     }
 
-    /// Edits the viewer's own profile. Changing `email` needs `currentPassword` (missing or
-    /// wrong: `BAD_USER_INPUT` on `currentPassword`).
+    /// Proves again, inside this session, that the viewer holds it: `authenticatedAt` becomes
+    /// now, in the database, so what asks for recent proof accepts it on the next request. A
+    /// wrong secret is `BAD_USER_INPUT` on its field; anything but exactly one field is
+    /// `BAD_USER_INPUT` on `input`.
+    #[graphql(guard = "Authenticated")]
+    async fn reauthenticate(
+        &self,
+        ctx: &Context<'_>,
+        input: ReauthenticateInput,
+    ) -> Result<Session> {
+        let viewer = ctx.viewer().await?;
+        let proof = input.proof()?;
+        let model = reauthentication::reauthenticate(ctx.state(), &viewer, proof).await?;
+        Ok(Session {
+            model,
+            current: true,
+        })
+    }
+
+    /// Edits the viewer's own profile. Changing `email` needs proof: `currentPassword`, or a
+    /// `reauthenticate` within `--reauthentication-window` (missing or wrong: `BAD_USER_INPUT`
+    /// on `currentPassword`).
     #[graphql(guard = "Authenticated")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> Result<User> {
         let viewer = ctx.viewer().await?;

@@ -22,6 +22,8 @@ const ALLOWED: &[&str] = &[
     "logout",
     "revokeSession",
     "updateProfile",
+    // Proof for an email change, on the viewer's own session.
+    "reauthenticate",
     "sendVerificationEmail",
     "verifyEmail",
     "deleteAccount",

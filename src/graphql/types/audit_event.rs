@@ -57,6 +57,7 @@ pub enum AuditAction {
     SigningKeyActivated,
     SigningKeyRetired,
     SigningKeyRevoked,
+    Reauthenticated,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

@@ -7,11 +7,13 @@
 //! - `profile`: `updateProfile` (a new email needs the current password)
 //! - `password`: `changePassword`, and the one way an owner's password is replaced
 //! - `deletion`: `deleteAccount`
+//! - `reauthentication`: `reauthenticate`, and whether a session's proof is recent
 
 mod address;
 mod deletion;
 pub(crate) mod password;
 mod profile;
+pub mod reauthentication;
 mod registration;
 
 pub(crate) use address::queue_verification;

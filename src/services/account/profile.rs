@@ -4,16 +4,22 @@
 
 use crate::auth::password;
 use crate::auth::viewer::Viewer;
+use crate::db;
 use crate::db::entities::users;
 use crate::error::{AppResult, FieldErrors};
 use crate::services::admin::users::{self as administration, UserChanges};
 use crate::services::rules::profile_fields::ProfileChanges;
 use crate::services::rules::validation;
+use crate::services::sessions;
+
+use super::reauthentication::recently_reauthenticated;
 use crate::state::AppState;
 
 /// `updateProfile`: the viewer edits their own profile. Changing the email is a credential
-/// change (whoever holds the address can reset the password), so it needs the current
-/// password: missing or wrong is `BAD_USER_INPUT` on `currentPassword` and nothing changes.
+/// change (whoever holds the address can reset the password), so it needs proof: the current
+/// password, or a `reauthenticate` of this session within `--reauthentication-window`. Without
+/// it, or with a wrong password, it is `BAD_USER_INPUT` on `currentPassword` and nothing
+/// changes.
 /// Unique violations answer `CONFLICT` on the field.
 pub async fn update_profile(
     state: &AppState,
@@ -49,7 +55,18 @@ pub async fn update_profile(
                     .verify(password, &current.password_hash)
                     .await?
             }
-            _ => false,
+            Some(_) => false,
+            // No password given: a `reauthenticate` of this session within the window is
+            // proof enough (a fresh sign-in is not).
+            None => sessions::find(&state.db, viewer.session_id)
+                .await?
+                .is_some_and(|session| {
+                    recently_reauthenticated(
+                        &session,
+                        state.reauthentication_window_secs,
+                        db::now(),
+                    )
+                }),
         };
         if !proved {
             let message = if current_password.is_some() {

@@ -64,4 +64,5 @@ actions! {
     SigningKeyActivated => "SIGNING_KEY_ACTIVATED",
     SigningKeyRetired => "SIGNING_KEY_RETIRED",
     SigningKeyRevoked => "SIGNING_KEY_REVOKED",
+    Reauthenticated => "REAUTHENTICATED",
 }

@@ -466,6 +466,24 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
         "a no-op promotion is recorded"
     );
 
+    // A step-up in the ADMIN's session.
+    let stepped_up = app
+        .gql(
+            "mutation($input: ReauthenticateInput!) { reauthenticate(input: $input) { id } }",
+            json!({ "input": { "password": PASSWORD } }),
+            Some(&admin.tokens.access),
+        )
+        .await;
+    assert_ok(&stepped_up);
+    expect(
+        &app,
+        "REAUTHENTICATED",
+        Some(root),
+        Some(root),
+        json!({ "method": "PASSWORD" }),
+    )
+    .await;
+
     // Signing keys change by command or on a replica's schedule, with no account acting.
     signing_key_changes(&app).await;
 

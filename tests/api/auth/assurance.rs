@@ -1,14 +1,18 @@
 //! What a session's sign-in proved, as the session shows it (`assuranceLevel`,
 //! `authenticationMethods`, `authenticatedAt`) on the payload that opened it and in
 //! `mySessions`: a password sign-in, a password change and a registration prove a password; a
-//! reset link proves only the mailbox; a refresh proves nothing new.
+//! reset link proves only the mailbox; a refresh proves nothing new. `reauthenticate` raises
+//! `authenticatedAt` in the database, and proves an email change in its own session, within
+//! `--reauthentication-window`.
 
 use chrono::{DateTime, Utc};
+use roster::db::entities::audit_events;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::recovery::request_reset;
 use crate::support::smtp::MailServer;
-use crate::support::{PASSWORD, TestApp, assert_ok};
+use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
 
 const SESSION_FIELDS: &str = "id current assuranceLevel authenticationMethods authenticatedAt";
 
@@ -126,4 +130,92 @@ async fn each_session_says_what_its_sign_in_proved(app: TestApp, mail: MailServe
         json!(["PASSWORD_RESET"])
     );
     assert_eq!(after_reset["assuranceLevel"], "AAL1");
+}
+
+const REAUTHENTICATE: &str = "mutation($input: ReauthenticateInput!) {
+  reauthenticate(input: $input) { id current assuranceLevel authenticationMethods authenticatedAt }
+}";
+
+async fn reauthenticate(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(REAUTHENTICATE, json!({ "input": input }), Some(token))
+        .await
+}
+
+/// Changes the viewer's email without `currentPassword`.
+async fn change_email(app: &TestApp, token: &str, email: &str) -> Value {
+    app.gql(
+        crate::support::documents::UPDATE_PROFILE,
+        json!({ "input": { "email": email } }),
+        Some(token),
+    )
+    .await
+}
+
+per_backend!(reauthenticating_proves_an_email_change_in_this_session_only);
+async fn reauthenticating_proves_an_email_change_in_this_session_only(app: TestApp) {
+    let tokens = app.register("ada@example.com").await;
+    let other = app.login("ada@example.com", PASSWORD).await;
+    // A fresh sign-in is no proof: a stolen token is usually fresh.
+    let refused = change_email(&app, &tokens.access, "ada@new.example").await;
+    assert_code(&refused, "BAD_USER_INPUT");
+    assert!(
+        error_fields(&refused).get("currentPassword").is_some(),
+        "{refused}"
+    );
+
+    for (input, field) in [
+        (json!({ "password": "not the password" }), "password"),
+        (
+            json!({ "password": PASSWORD, "totpCode": "123456" }),
+            "input",
+        ),
+        (json!({}), "input"),
+        (json!({ "totpCode": "123456" }), "totpCode"),
+        (json!({ "recoveryCode": "abcde-fgh12" }), "recoveryCode"),
+    ] {
+        let body = reauthenticate(&app, &tokens.access, input.clone()).await;
+        assert_code(&body, "BAD_USER_INPUT");
+        assert!(error_fields(&body).get(field).is_some(), "{input}: {body}");
+    }
+
+    let before = Utc::now();
+    let body = reauthenticate(&app, &tokens.access, json!({ "password": PASSWORD })).await;
+    assert_ok(&body);
+    let session = &body["data"]["reauthenticate"];
+    assert_eq!(session["current"], true);
+    assert_eq!(session["authenticationMethods"], json!(["PASSWORD"]));
+    assert_eq!(session["assuranceLevel"], "AAL1");
+    assert!(at(&session["authenticatedAt"]) >= before - chrono::Duration::seconds(1));
+
+    // Another session of the same account proved nothing.
+    let elsewhere = change_email(&app, &other.access, "ada@new.example").await;
+    assert_code(&elsewhere, "BAD_USER_INPUT");
+    // This one did: the email changes without the password, on the very next request.
+    let changed = change_email(&app, &tokens.access, "ada@new.example").await;
+    assert_ok(&changed);
+    assert_eq!(changed["data"]["updateProfile"]["email"], "ada@new.example");
+
+    let recorded = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("REAUTHENTICATED"))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1, "one success, no failure recorded as one");
+    let event = &recorded[0];
+    assert_eq!(event.actor_id, Some(crate::support::uuid(&tokens.user_id)));
+    let details = event.details.as_deref().unwrap();
+    assert_eq!(details, r#"{"method":"PASSWORD"}"#);
+}
+
+per_backend!(settings = |s| s.reauthentication_window = 1; a_reauthentication_stops_counting_after_the_window);
+async fn a_reauthentication_stops_counting_after_the_window(app: TestApp) {
+    let tokens = app.register("ada@example.com").await;
+    assert_ok(&reauthenticate(&app, &tokens.access, json!({ "password": PASSWORD })).await);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let late = change_email(&app, &tokens.access, "ada@new.example").await;
+    assert_code(&late, "BAD_USER_INPUT");
+    assert!(
+        error_fields(&late).get("currentPassword").is_some(),
+        "{late}"
+    );
 }

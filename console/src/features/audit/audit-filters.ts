@@ -40,6 +40,7 @@ export const ACTIONS: AuditAction[] = [
   "SIGNING_KEY_ACTIVATED",
   "SIGNING_KEY_RETIRED",
   "SIGNING_KEY_REVOKED",
+  "REAUTHENTICATED",
 ];
 
 /** The filter controls as the page holds them (text from the inputs). */

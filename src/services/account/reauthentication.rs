@@ -1,0 +1,171 @@
+//! `reauthenticate`: the owner proves, inside a session, that they still hold it (step-up).
+//! The session keeps when (`authenticated_at`) and with what (`authentication_methods`) in the
+//! database, so what asks for recent proof reads it on the very next request, with no new
+//! token. A fresh sign-in is not such proof: a stolen token is usually fresh. Wrong secrets are
+//! rate-limited per account like every other password check.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::auth::password::MAX_PASSWORD_CHARS;
+use crate::auth::viewer::Viewer;
+use crate::db::entities::sessions::{self, AssuranceLevel, Method};
+use crate::db::{self};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::services::audit::{self, Action, Event};
+use crate::services::sessions as session_rows;
+use crate::state::AppState;
+
+/// What the owner proves with: exactly one secret.
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    Password(&'a str),
+    TotpCode(&'a str),
+    RecoveryCode(&'a str),
+}
+
+impl Proof<'_> {
+    /// The input field it came in, for field errors.
+    fn field(self) -> &'static str {
+        match self {
+            Proof::Password(_) => "password",
+            Proof::TotpCode(_) => "totpCode",
+            Proof::RecoveryCode(_) => "recoveryCode",
+        }
+    }
+}
+
+/// Checks `proof` for the viewer and records it on the viewer's session: `authenticated_at`
+/// now, the method among `authentication_methods`. A wrong secret is `BAD_USER_INPUT` on its
+/// field. Returns the session as it now is.
+pub async fn reauthenticate(
+    state: &AppState,
+    viewer: &Viewer,
+    proof: Proof<'_>,
+) -> AppResult<sessions::Model> {
+    state.rate_limits.user(viewer.id())?;
+    let method = match proof {
+        Proof::Password(password) => {
+            let proved = password.chars().count() <= MAX_PASSWORD_CHARS
+                && state
+                    .passwords
+                    .verify(password, &viewer.user.password_hash)
+                    .await?;
+            if !proved {
+                return Err(FieldErrors::single(proof.field(), "is incorrect"));
+            }
+            Method::Password
+        }
+        // No second factor can be set up yet: there is nothing such a code could match.
+        Proof::TotpCode(_) | Proof::RecoveryCode(_) => {
+            return Err(FieldErrors::single(
+                proof.field(),
+                "is incorrect: this account has no second factor",
+            ));
+        }
+    };
+    let session = session_rows::find(&state.db, viewer.session_id)
+        .await?
+        .ok_or(AppError::Unauthenticated(
+            "invalid, expired or revoked access token",
+        ))?;
+    let mut methods = session.methods();
+    if !methods.contains(&method) {
+        methods.push(method);
+    }
+    let now = db::now();
+    let txn = db::begin_write(&state.db).await?;
+    let updated = sessions::Entity::update_many()
+        .col_expr(sessions::Column::AuthenticatedAt, Expr::value(now))
+        .col_expr(
+            sessions::Column::AuthenticationMethods,
+            Expr::value(Method::join(&methods)),
+        )
+        .col_expr(
+            sessions::Column::AssuranceLevel,
+            Expr::value(AssuranceLevel::of(&methods)),
+        )
+        .filter(sessions::Column::Id.eq(session.id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        // Ended while the secret was checked.
+        return Err(AppError::Unauthenticated(
+            "invalid, expired or revoked access token",
+        ));
+    }
+    let event = Event::new(Action::Reauthenticated)
+        .by(viewer)
+        .user(viewer.id())
+        .details(serde_json::json!({ "method": method.name() }));
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
+    Ok(sessions::Model {
+        authenticated_at: Some(now),
+        authentication_methods: Method::join(&methods),
+        assurance_level: AssuranceLevel::of(&methods),
+        ..session
+    })
+}
+
+/// Whether `session` was reauthenticated (not merely signed in) within `window_secs` of `now`.
+pub fn recently_reauthenticated(
+    session: &sessions::Model,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> bool {
+    session
+        .authenticated_at
+        .is_some_and(|at| at > session.created_at && now - at <= Duration::seconds(window_secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn session(created: i64, authenticated: Option<i64>) -> sessions::Model {
+        let at = |secs| DateTime::from_timestamp(secs, 0).unwrap();
+        sessions::Model {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            refresh_token_hash: String::new(),
+            rotation_count: 0,
+            rotated_at: None,
+            created_at: at(created),
+            last_used_at: at(created),
+            expires_at: at(created + 3600),
+            revoked_at: None,
+            revoked_reason: None,
+            user_agent: None,
+            ip_address: None,
+            assurance_level: AssuranceLevel::Aal1,
+            authentication_methods: "PASSWORD".into(),
+            authenticated_at: authenticated.map(at),
+        }
+    }
+
+    #[test]
+    fn only_a_reauthentication_within_the_window_counts() {
+        let now = DateTime::from_timestamp(10_000, 0).unwrap();
+        // Signed in just now, never reauthenticated: a fresh token is no proof.
+        assert!(!recently_reauthenticated(
+            &session(9_990, Some(9_990)),
+            300,
+            now
+        ));
+        assert!(recently_reauthenticated(
+            &session(1_000, Some(9_700)),
+            300,
+            now
+        ));
+        assert!(!recently_reauthenticated(
+            &session(1_000, Some(9_699)),
+            300,
+            now
+        ));
+        assert!(!recently_reauthenticated(&session(1_000, None), 300, now));
+    }
+}
