@@ -2,7 +2,8 @@
 //! reauthentication) applies on the very next request without a new token:
 //! `assurance_level` (`AAL1`, `AAL2`), `authentication_methods` (comma-separated: `PASSWORD`,
 //! `TOTP`, `RECOVERY_CODE`, `PASSKEY`, `OIDC`, `PASSWORD_RESET`) and `authenticated_at` (the
-//! sign-in, or the last reauthentication). Existing sessions were opened with a password.
+//! sign-in, or the last reauthentication). Existing sessions were opened with a password, but
+//! for those a reset link opened, which its audit event names.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -10,8 +11,16 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 #[derive(DeriveIden)]
+enum AuditEvents {
+    Table,
+    Action,
+    SessionId,
+}
+
+#[derive(DeriveIden)]
 enum Sessions {
     Table,
+    Id,
     AssuranceLevel,
     AuthenticationMethods,
     AuthenticatedAt,
@@ -46,6 +55,26 @@ impl MigrationTrait for Migration {
                 Query::update()
                     .table(Sessions::Table)
                     .value(Sessions::AuthenticatedAt, Expr::col(Sessions::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // A session a reset link opened proved the mailbox, not the password: the reset's
+        // audit event names it.
+        manager
+            .exec_stmt(
+                Query::update()
+                    .table(Sessions::Table)
+                    .value(Sessions::AuthenticationMethods, "PASSWORD_RESET")
+                    .and_where(
+                        Expr::col(Sessions::Id).in_subquery(
+                            Query::select()
+                                .column(AuditEvents::SessionId)
+                                .from(AuditEvents::Table)
+                                .and_where(Expr::col(AuditEvents::Action).eq("PASSWORD_RESET"))
+                                .and_where(Expr::col(AuditEvents::SessionId).is_not_null())
+                                .to_owned(),
+                        ),
+                    )
                     .to_owned(),
             )
             .await

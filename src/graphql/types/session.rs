@@ -67,7 +67,7 @@ impl Session {
     async fn ip_address(&self) -> Option<&str> {
         self.model.ip_address.as_deref()
     }
-    /// The session of the token making this request.
+    /// The session of the token making this request (on a payload: of the tokens it holds).
     async fn current(&self) -> bool {
         self.current
     }

@@ -5,7 +5,7 @@
 //! rate-limited per account like every other password check.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::password::MAX_PASSWORD_CHARS;
@@ -14,7 +14,6 @@ use crate::db::entities::sessions::{self, AssuranceLevel, Method};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
-use crate::services::sessions as session_rows;
 use crate::state::AppState;
 
 /// What the owner proves with: exactly one secret.
@@ -65,8 +64,18 @@ pub async fn reauthenticate(
             ));
         }
     };
-    let session = session_rows::find(&state.db, viewer.session_id)
+    let now = db::now();
+    let txn = db::begin_write(&state.db).await?;
+    // Read under the lock, so that a concurrent change of the session's proof (a second
+    // factor confirmed at the same moment) is built on, never written over.
+    let select = sessions::Entity::find_by_id(viewer.session_id)
+        .filter(sessions::Column::UserId.eq(viewer.id()))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now));
+    let session = db::locking(select, &txn, LockType::Update)
+        .one(&txn)
         .await?
+        // Ended while the secret was checked.
         .ok_or(AppError::Unauthenticated(
             "invalid, expired or revoked access token",
         ))?;
@@ -74,9 +83,7 @@ pub async fn reauthenticate(
     if !methods.contains(&method) {
         methods.push(method);
     }
-    let now = db::now();
-    let txn = db::begin_write(&state.db).await?;
-    let updated = sessions::Entity::update_many()
+    sessions::Entity::update_many()
         .col_expr(sessions::Column::AuthenticatedAt, Expr::value(now))
         .col_expr(
             sessions::Column::AuthenticationMethods,
@@ -87,15 +94,8 @@ pub async fn reauthenticate(
             Expr::value(AssuranceLevel::of(&methods)),
         )
         .filter(sessions::Column::Id.eq(session.id))
-        .filter(sessions::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    if updated.rows_affected != 1 {
-        // Ended while the secret was checked.
-        return Err(AppError::Unauthenticated(
-            "invalid, expired or revoked access token",
-        ));
-    }
     let event = Event::new(Action::Reauthenticated)
         .by(viewer)
         .user(viewer.id())

@@ -219,3 +219,40 @@ async fn a_reauthentication_stops_counting_after_the_window(app: TestApp) {
         "{late}"
     );
 }
+
+per_backend!(mail; the_upgrade_marks_sessions_a_reset_link_opened);
+async fn the_upgrade_marks_sessions_a_reset_link_opened(app: TestApp, mail: MailServer) {
+    app.register("ada@example.com").await;
+    request_reset(&app, "ada@example.com").await;
+    let message = mail.one("ada@example.com", "Reset your password").await;
+    let reset = app
+        .gql(
+            crate::support::documents::RESET,
+            json!({ "token": message.token("reset-password"), "password": "a new and rather long passphrase" }),
+            None,
+        )
+        .await;
+    assert_ok(&reset);
+    let reset_token = reset["data"]["resetPassword"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reset_session = crate::support::auth::current_session_id(&app, &reset_token).await;
+    // Back to before sessions kept their proof, and forward again.
+    crate::support::database::redo_migrations_from(app.db(), "m20261206_000016").await;
+    let rows = roster::db::entities::sessions::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap();
+    for row in &rows {
+        let expected = if row.id.to_string() == reset_session {
+            "PASSWORD_RESET"
+        } else {
+            "PASSWORD"
+        };
+        assert_eq!(row.authentication_methods, expected, "{}", row.id);
+        assert_eq!(row.authenticated_at, Some(row.created_at));
+    }
+    assert!(rows.iter().any(|row| row.id.to_string() == reset_session));
+    assert!(rows.len() >= 2, "the registration's session too: {rows:?}");
+}

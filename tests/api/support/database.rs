@@ -160,3 +160,20 @@ fn with_database(url: &str, name: &str) -> String {
         None => format!("{root}/{name}"),
     }
 }
+
+/// Undoes every migration from the one whose name starts with `first` on, then applies them
+/// all again: what upgrading a database from before `first` does to the rows it holds.
+pub async fn redo_migrations_from(db: &sea_orm::DatabaseConnection, first: &str) {
+    use migration::MigratorTrait;
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|step| step.name().to_owned())
+        .collect();
+    let position = names
+        .iter()
+        .position(|name| name.starts_with(first))
+        .unwrap_or_else(|| panic!("no migration {first} in {names:?}"));
+    let steps = u32::try_from(names.len() - position).unwrap();
+    migration::Migrator::down(db, Some(steps)).await.unwrap();
+    migration::Migrator::up(db, None).await.unwrap();
+}
