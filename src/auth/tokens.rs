@@ -21,6 +21,7 @@ pub use crate::auth::key_ring::{Published, SigningKey};
 
 use crate::auth::key_pairs::PublicJwk;
 use crate::auth::key_ring::KeyRing;
+use crate::db::entities::sessions::{AssuranceLevel, Method};
 use crate::error::{AppError, AppResult};
 
 /// `iss` and `aud` of every access token unless `--jwt-issuer` / `--jwt-audience` say otherwise.
@@ -44,6 +45,41 @@ struct Claims {
     iss: String,
     aud: String,
     typ: String,
+    /// For other services, what the sign-in proved: `aal1` or `aal2`, and RFC 8176 method
+    /// names. Roster itself reads the session, never these; tokens from before they existed
+    /// lack them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aal: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    amr: Vec<String>,
+}
+
+/// `aal` and `amr` for a session signed in by `proof`: `pwd` for a password, `otp` for a code
+/// (an app's or a recovery code), `hwk` for a passkey, and `mfa` once a second factor is among
+/// them. A provider or a reset link has no RFC 8176 name and adds none.
+fn assurance_claims(proof: &[Method]) -> (String, Vec<String>) {
+    let mut amr: Vec<String> = Vec::new();
+    let mut add = |name: &str| {
+        if !amr.iter().any(|known| known == name) {
+            amr.push(name.to_owned());
+        }
+    };
+    for method in proof {
+        match method {
+            Method::Password => add("pwd"),
+            Method::Totp | Method::RecoveryCode => add("otp"),
+            Method::Passkey => add("hwk"),
+            Method::Oidc | Method::PasswordReset => {}
+        }
+    }
+    let aal = match AssuranceLevel::of(proof) {
+        AssuranceLevel::Aal1 => "aal1",
+        AssuranceLevel::Aal2 => {
+            add("mfa");
+            "aal2"
+        }
+    };
+    (aal.to_owned(), amr)
 }
 
 /// Who an access token speaks for. Still to be checked against the database.
@@ -151,13 +187,16 @@ impl TokenKeys {
         &self.issuer
     }
 
-    /// A signed access token for `session_id` of `user_id`, valid from `now`.
+    /// A signed access token for `session_id` of `user_id`, signed in by `proof`, valid from
+    /// `now`.
     pub fn issue_access(
         &self,
         user_id: Uuid,
         session_id: Uuid,
+        proof: &[Method],
         now: DateTime<Utc>,
     ) -> AppResult<String> {
+        let (aal, amr) = assurance_claims(proof);
         let claims = Claims {
             sub: user_id,
             sid: session_id,
@@ -166,6 +205,8 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             typ: ACCESS_TYPE.to_owned(),
+            aal: Some(aal),
+            amr,
         };
         let keys = self.ring.keys();
         let (header, key) = match &keys.signing {
@@ -301,7 +342,7 @@ mod tests {
     #[test]
     fn access_tokens_round_trip() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let token = keys().issue_access(user, session, Utc::now()).unwrap();
+        let token = keys().issue_access(user, session, &[], Utc::now()).unwrap();
         assert_eq!(
             keys().verify_access(&token),
             Some(AccessClaims {
@@ -318,23 +359,23 @@ mod tests {
         // Expired two seconds ago: refused, no grace period.
         let old = Utc::now() - chrono::Duration::seconds(900 + 2);
         assert_eq!(
-            keys().verify_access(&keys().issue_access(user, session, old).unwrap()),
+            keys().verify_access(&keys().issue_access(user, session, &[], old).unwrap()),
             None
         );
         let fresh = Utc::now() - chrono::Duration::seconds(900 - 60);
         assert!(
             keys()
-                .verify_access(&keys().issue_access(user, session, fresh).unwrap())
+                .verify_access(&keys().issue_access(user, session, &[], fresh).unwrap())
                 .is_some()
         );
 
         let other = TokenKeys::new(&[8u8; 32], 900, 3600);
         assert_eq!(
-            keys().verify_access(&other.issue_access(user, session, Utc::now()).unwrap()),
+            keys().verify_access(&other.issue_access(user, session, &[], Utc::now()).unwrap()),
             None
         );
 
-        let token = keys().issue_access(user, session, Utc::now()).unwrap();
+        let token = keys().issue_access(user, session, &[], Utc::now()).unwrap();
         let mut parts: Vec<&str> = token.split('.').collect();
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;
@@ -346,7 +387,7 @@ mod tests {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
         let issued = |ahead: i64| {
             let at = Utc::now() + chrono::Duration::seconds(ahead);
-            keys().issue_access(user, session, at).unwrap()
+            keys().issue_access(user, session, &[], at).unwrap()
         };
         assert_eq!(keys().verify_access(&issued(300)), None);
         assert_eq!(
@@ -380,7 +421,7 @@ mod tests {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
         for algorithm in [JwtAlgorithm::Es256, JwtAlgorithm::EdDsa] {
             let keys = key_pair_keys(algorithm);
-            let token = keys.issue_access(user, session, Utc::now()).unwrap();
+            let token = keys.issue_access(user, session, &[], Utc::now()).unwrap();
             let header = header(&token);
             assert_eq!(header["alg"], algorithm.name());
             assert_eq!(header["kid"], keys.published()[0].kid.as_str());
@@ -394,7 +435,7 @@ mod tests {
     #[test]
     fn tokens_without_kid_stay_hs256_only() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let old = keys().issue_access(user, session, Utc::now()).unwrap();
+        let old = keys().issue_access(user, session, &[], Utc::now()).unwrap();
         assert!(header(&old).get("kid").is_none());
         let keys = key_pair_keys(crate::config::JwtAlgorithm::Es256);
         assert!(keys.verify_access(&old).is_some());
@@ -411,6 +452,8 @@ mod tests {
             iss: DEFAULT_ISSUER.into(),
             aud: DEFAULT_AUDIENCE.into(),
             typ: ACCESS_TYPE.into(),
+            aal: None,
+            amr: Vec::new(),
         };
         let forged = jsonwebtoken::encode(
             &forged_header,
@@ -430,12 +473,14 @@ mod tests {
     #[test]
     fn under_key_pairs_hmac_tokens_are_only_those_from_before_the_switch() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let before = keys().issue_access(user, session, Utc::now()).unwrap();
+        let before = keys().issue_access(user, session, &[], Utc::now()).unwrap();
         let keys = key_pair_keys(crate::config::JwtAlgorithm::EdDsa);
         assert!(keys.verify_access(&before).is_some());
         // Signed with the secret after the switch: not Roster's.
         let later = Utc::now() + chrono::Duration::seconds(5);
-        let minted = self::keys().issue_access(user, session, later).unwrap();
+        let minted = self::keys()
+            .issue_access(user, session, &[], later)
+            .unwrap();
         assert_eq!(keys.verify_access(&minted), None);
     }
 
@@ -443,20 +488,47 @@ mod tests {
     fn a_token_living_longer_than_the_access_ttl_is_refused() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
         let long_lived = TokenKeys::new(&[7u8; 32], 900 + 1, 3600)
-            .issue_access(user, session, Utc::now())
+            .issue_access(user, session, &[], Utc::now())
             .unwrap();
         assert_eq!(keys().verify_access(&long_lived), None);
         let same = TokenKeys::new(&[7u8; 32], 900, 3600)
-            .issue_access(user, session, Utc::now())
+            .issue_access(user, session, &[], Utc::now())
             .unwrap();
         assert!(keys().verify_access(&same).is_some());
+    }
+
+    #[test]
+    fn tokens_say_what_their_session_proved_in_rfc_8176_names() {
+        let claims = |proof: &[Method]| {
+            let token = keys()
+                .issue_access(Uuid::new_v4(), Uuid::new_v4(), proof, Utc::now())
+                .unwrap();
+            let payload = token.split('.').nth(1).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+            (claims["aal"].clone(), claims.get("amr").cloned())
+        };
+        use serde_json::json;
+        assert_eq!(
+            claims(&[Method::Password]),
+            (json!("aal1"), Some(json!(["pwd"])))
+        );
+        assert_eq!(
+            claims(&[Method::Password, Method::Totp]),
+            (json!("aal2"), Some(json!(["pwd", "otp", "mfa"])))
+        );
+        assert_eq!(
+            claims(&[Method::Passkey]),
+            (json!("aal2"), Some(json!(["hwk", "mfa"])))
+        );
+        assert_eq!(claims(&[Method::PasswordReset]), (json!("aal1"), None));
     }
 
     #[test]
     fn issuer_and_audience_are_checked() {
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
         let other = keys().with_claims("https://auth.example.com", "api");
-        let token = other.issue_access(user, session, Utc::now()).unwrap();
+        let token = other.issue_access(user, session, &[], Utc::now()).unwrap();
         assert!(other.verify_access(&token).is_some());
         assert_eq!(keys().verify_access(&token), None);
     }

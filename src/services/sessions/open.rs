@@ -119,7 +119,7 @@ pub async fn start(
     // hourly ceiling will not hold the account's owner up there.
     login_throttle::remember_address(db, user_id, client.ip, now).await?;
     Ok(IssuedTokens {
-        access_token: keys.issue_access(user_id, session_id, now)?,
+        access_token: keys.issue_access(user_id, session_id, proof, now)?,
         refresh_token,
         session_id,
         expires_in: keys.access_ttl_secs,

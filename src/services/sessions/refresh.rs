@@ -65,7 +65,9 @@ pub async fn refresh(
     };
     txn.commit().await?;
     let tokens = IssuedTokens {
-        access_token: state.keys.issue_access(user.id, session_id, now)?,
+        access_token: state
+            .keys
+            .issue_access(user.id, session_id, &session.methods(), now)?,
         refresh_token: next_token,
         session_id,
         expires_in: state.keys.access_ttl_secs,

@@ -28,6 +28,19 @@ fn session<'a>(body: &'a Value, field: &str) -> &'a Value {
     &body["data"][field]["session"]
 }
 
+/// The `aal` and `amr` claims of an access token (`null` when absent).
+fn assurance_claims(token: &str) -> (Value, Value) {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    (claims["aal"].clone(), claims["amr"].clone())
+}
+
 fn at(value: &Value) -> DateTime<Utc> {
     value.as_str().unwrap().parse().unwrap()
 }
@@ -58,6 +71,9 @@ async fn each_session_says_what_its_sign_in_proved(app: TestApp, mail: MailServe
         .await;
     let signed_in = session(&login, "login").clone();
     assert_eq!(signed_in["authenticationMethods"], json!(["PASSWORD"]));
+    // Other services read the same from the token (RFC 8176 names).
+    let access = login["data"]["login"]["accessToken"].as_str().unwrap();
+    assert_eq!(assurance_claims(access), (json!("aal1"), json!(["pwd"])));
     assert_ne!(signed_in["id"], opened["id"]);
 
     // A refresh renews the tokens, not the proof: the same session, signed in when it was.
@@ -70,6 +86,10 @@ async fn each_session_says_what_its_sign_in_proved(app: TestApp, mail: MailServe
         )
         .await;
     let renewed = session(&refreshed, "refreshToken");
+    let access = refreshed["data"]["refreshToken"]["accessToken"]
+        .as_str()
+        .unwrap();
+    assert_eq!(assurance_claims(access), (json!("aal1"), json!(["pwd"])));
     assert_eq!(renewed["id"], signed_in["id"]);
     assert_eq!(renewed["authenticatedAt"], signed_in["authenticatedAt"]);
     assert_eq!(renewed["assuranceLevel"], "AAL1");
@@ -125,6 +145,14 @@ async fn each_session_says_what_its_sign_in_proved(app: TestApp, mail: MailServe
         )
         .await;
     let after_reset = session(&reset, "resetPassword");
+    let access = reset["data"]["resetPassword"]["accessToken"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        assurance_claims(access),
+        (json!("aal1"), Value::Null),
+        "a reset proves no RFC 8176 method"
+    );
     assert_eq!(
         after_reset["authenticationMethods"],
         json!(["PASSWORD_RESET"])

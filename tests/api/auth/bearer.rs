@@ -48,6 +48,7 @@ async fn bad_bearer_headers_are_never_anonymous(app: TestApp) {
         .issue_access(
             uuid(&tokens.user_id),
             uuid(&session_id),
+            &[roster::db::entities::sessions::Method::Password],
             Utc::now() - Duration::hours(1),
         )
         .unwrap();
