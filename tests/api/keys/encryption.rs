@@ -43,13 +43,7 @@ fn id_of(base64_key: &str) -> String {
 per_backend!(settings = es256; development_rotates_the_stored_key);
 async fn development_rotates_the_stored_key(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
-    let url = app
-        .settings
-        .database_url
-        .as_ref()
-        .unwrap()
-        .expose()
-        .to_owned();
+    let url = app.database_url();
     let env = [("ROSTER_JWT_ALGORITHM", "ES256")];
     run_command(&url, &["keys", "add"], &env).await;
     let old = stored(&app, "encryption_key").await.unwrap();
@@ -123,13 +117,7 @@ async fn a_configured_key_moves_to_the_new_key(backend: Backend) {
         "a configured key is never stored"
     );
 
-    let url = app
-        .settings
-        .database_url
-        .as_ref()
-        .unwrap()
-        .expose()
-        .to_owned();
+    let url = app.database_url();
     let with_old = [
         ("ROSTER_JWT_ALGORITHM", "ES256"),
         ("ROSTER_ENCRYPTION_KEY", old.as_str()),

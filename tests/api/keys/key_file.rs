@@ -73,13 +73,7 @@ async fn a_key_file_signs_is_published_and_hands_over_to_the_next_file(backend: 
             .state,
         State::Previous
     );
-    let url = app
-        .settings
-        .database_url
-        .as_ref()
-        .unwrap()
-        .expose()
-        .to_owned();
+    let url = app.database_url();
     let env = [("ROSTER_JWT_ALGORITHM", "ES256")];
     let list = run_command(&url, &["keys", "list"], &env).await.stdout;
     let line = list.lines().find(|l| l.starts_with(&second_kid)).unwrap();

@@ -20,13 +20,7 @@ const FOLLOW_WITHIN: Duration = Duration::from_secs(30);
 
 /// `roster ARGS` on the app's database, under ES256 as the server runs.
 async fn roster(app: &TestApp, args: &[&str]) -> CommandOutput {
-    let url = app
-        .settings
-        .database_url
-        .as_ref()
-        .unwrap()
-        .expose()
-        .to_owned();
+    let url = app.database_url();
     run_command(&url, args, &[("ROSTER_JWT_ALGORITHM", "ES256")]).await
 }
 
@@ -278,13 +272,7 @@ async fn commands_refuse_what_the_keys_do_not_allow(app: TestApp) {
             output.stderr
         );
     }
-    let url = app
-        .settings
-        .database_url
-        .as_ref()
-        .unwrap()
-        .expose()
-        .to_owned();
+    let url = app.database_url();
     let hs256 = run_command(&url, &["keys", "rotate"], &[]).await;
     assert!(!hs256.status.success());
     assert!(

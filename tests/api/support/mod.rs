@@ -193,6 +193,14 @@ impl TestApp {
         self.restart().await
     }
 
+    /// The database URL this server runs on (for the binary's commands).
+    pub fn database_url(&self) -> String {
+        let url = self.settings.database_url.as_ref();
+        url.expect("a test server has a database URL")
+            .expose()
+            .to_owned()
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
     }

@@ -45,7 +45,8 @@ pub async fn add(
 ) -> AppResult<signing_keys::Model> {
     require_key_pair(algorithm)?;
     let txn = db::begin_write(db).await?;
-    let Some(row) = insert_sealed(&txn, algorithm, State::Next, encryption).await? else {
+    let Some(row) = publish_next(&txn, algorithm, encryption, by, serde_json::json!({})).await?
+    else {
         let waiting = in_state(&txn, algorithm, State::Next).await?;
         return Err(refused(format!(
             "a NEXT {} key is already published ({}): rotate to it or retire it first",
@@ -53,14 +54,6 @@ pub async fn add(
             waiting.map(|row| row.kid).unwrap_or_default()
         )));
     };
-    record(
-        &txn,
-        Action::SigningKeyAdded,
-        &row,
-        by,
-        serde_json::json!({"state": "NEXT"}),
-    )
-    .await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -75,29 +68,46 @@ pub async fn rotate(
 ) -> AppResult<Rotation> {
     require_key_pair(algorithm)?;
     let txn = db::begin_write(db).await?;
-    let next = match in_state(&txn, algorithm, State::Next).await? {
-        Some(next) => next,
-        None => {
-            let row = insert_sealed(&txn, algorithm, State::Next, encryption)
-                .await?
-                .ok_or_else(|| {
-                    refused("another change published a NEXT key just now: try again")
-                })?;
-            record(
-                &txn,
-                Action::SigningKeyAdded,
-                &row,
-                by,
-                serde_json::json!({"state": "NEXT"}),
-            )
-            .await?;
-            row
-        }
-    };
+    let next = waiting_or_new(&txn, algorithm, encryption, by).await?;
     let current = super::current(&txn, algorithm).await?;
     let rotation = promote(&txn, next, current, by).await?;
     txn.commit().await?;
     Ok(rotation)
+}
+
+/// A new key pair of `algorithm` published as `NEXT`, with its `SIGNING_KEY_ADDED` event
+/// (`extra` added to its details); `None` when one already waits (the index allows one).
+pub(super) async fn publish_next(
+    txn: &impl ConnectionTrait,
+    algorithm: JwtAlgorithm,
+    encryption: &EncryptionKeys,
+    by: ChangedBy,
+    extra: serde_json::Value,
+) -> AppResult<Option<signing_keys::Model>> {
+    let Some(row) = insert_sealed(txn, algorithm, State::Next, encryption).await? else {
+        return Ok(None);
+    };
+    let mut details = serde_json::json!({"state": "NEXT"});
+    if let (Some(details), serde_json::Value::Object(extra)) = (details.as_object_mut(), extra) {
+        details.extend(extra);
+    }
+    record(txn, Action::SigningKeyAdded, &row, by, details).await?;
+    Ok(Some(row))
+}
+
+/// The `NEXT` key of `algorithm` that waits, or a new one published now.
+async fn waiting_or_new(
+    txn: &impl ConnectionTrait,
+    algorithm: JwtAlgorithm,
+    encryption: &EncryptionKeys,
+    by: ChangedBy,
+) -> AppResult<signing_keys::Model> {
+    if let Some(next) = in_state(txn, algorithm, State::Next).await? {
+        return Ok(next);
+    }
+    publish_next(txn, algorithm, encryption, by, serde_json::json!({}))
+        .await?
+        .ok_or_else(|| refused("another change published a NEXT key just now: try again"))
 }
 
 /// `next` becomes `CURRENT` and `current` (if any) `PREVIOUS`, each only from the state it was
@@ -208,23 +218,7 @@ pub async fn revoke(
     let algorithm = parse_algorithm(&row.algorithm)?;
     let revoked = end(&txn, row, State::Revoked, by).await?;
     let replacement = if was_current {
-        let next = match in_state(&txn, algorithm, State::Next).await? {
-            Some(next) => next,
-            None => {
-                let row = insert_sealed(&txn, algorithm, State::Next, encryption)
-                    .await?
-                    .ok_or_else(|| refused("another change published a NEXT key just now"))?;
-                record(
-                    &txn,
-                    Action::SigningKeyAdded,
-                    &row,
-                    by,
-                    serde_json::json!({"state": "NEXT"}),
-                )
-                .await?;
-                row
-            }
-        };
+        let next = waiting_or_new(&txn, algorithm, encryption, by).await?;
         Some(promote(&txn, next, None, by).await?)
     } else {
         None

@@ -9,9 +9,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::db::entities::signing_keys;
 use crate::error::{AppError, AppResult};
-use crate::services::audit::Action;
 
-use super::lifecycle::{end, insert_sealed, promote};
+use super::lifecycle::{end, promote, publish_next};
 use super::{ChangedBy, EncryptionKeys, KeyPolicy, PREPUBLISH_SECS, State, grace_end, in_state};
 
 /// What a tick changed.
@@ -101,17 +100,9 @@ async fn rotate_when_due(
         None if now >= due - prepublish => {
             let txn = crate::db::begin_write(db).await?;
             // `None`: another replica published one first.
-            let inserted = insert_sealed(&txn, algorithm, State::Next, encryption).await?;
-            if let Some(row) = inserted {
-                let extra = serde_json::json!({"state": "NEXT", "due": due});
-                super::record(
-                    &txn,
-                    Action::SigningKeyAdded,
-                    &row,
-                    ChangedBy::Server,
-                    extra,
-                )
-                .await?;
+            let extra = serde_json::json!({"due": due});
+            let published = publish_next(&txn, algorithm, encryption, ChangedBy::Server, extra);
+            if let Some(row) = published.await? {
                 changes.added = Some(row.kid);
             }
             txn.commit().await?;
