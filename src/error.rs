@@ -63,6 +63,8 @@ pub enum AppError {
     /// `FORBIDDEN` with `extensions.reason` `EMAIL_NOT_VERIFIED`.
     EmailNotVerified,
     NotFound(&'static str),
+    /// A refusal with an `extensions.reason` beyond its code (API.md, "Planned additions").
+    Refused(Reason),
     /// A unique value is taken (`field` names it) or a rule such as "keep one active admin".
     Conflict {
         message: String,
@@ -74,6 +76,81 @@ pub enum AppError {
     },
     /// Anything else. The cause is logged when the error is converted, never shown.
     Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Refusals that carry an `extensions.reason` (and sometimes more a client acts on).
+#[derive(Debug)]
+pub enum Reason {
+    /// FORBIDDEN: the first factor checked out; the second is awaited under this challenge.
+    SecondFactorRequired(Challenge),
+    /// FORBIDDEN: prove again (`reauthenticate`) with one of `methods` first.
+    ReauthenticationRequired { methods: Vec<&'static str> },
+    /// FORBIDDEN: `--require-mfa` covers the account and it holds no second factor.
+    MfaEnrollmentRequired,
+    /// UNAUTHENTICATED: a wrong, or already used, second-factor code.
+    InvalidSecondFactor,
+    /// UNAUTHENTICATED: an unknown, used, expired, exhausted or voided challenge.
+    ChallengeExpired,
+    /// CONFLICT: the account holds as many of these as it may.
+    LimitReached(&'static str),
+}
+
+/// What a client needs to finish a sign-in with its second factor.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    /// The opaque token: shown to the client that proved the first factor, never logged.
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// `SecondFactorMethod` names.
+    pub methods: Vec<&'static str>,
+}
+
+impl Reason {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::SecondFactorRequired(_) => "SECOND_FACTOR_REQUIRED",
+            Self::ReauthenticationRequired { .. } => "REAUTHENTICATION_REQUIRED",
+            Self::MfaEnrollmentRequired => "MFA_ENROLLMENT_REQUIRED",
+            Self::InvalidSecondFactor => "INVALID_SECOND_FACTOR",
+            Self::ChallengeExpired => "CHALLENGE_EXPIRED",
+            Self::LimitReached(_) => "LIMIT_REACHED",
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::SecondFactorRequired(_)
+            | Self::ReauthenticationRequired { .. }
+            | Self::MfaEnrollmentRequired => "FORBIDDEN",
+            Self::InvalidSecondFactor | Self::ChallengeExpired => "UNAUTHENTICATED",
+            Self::LimitReached(_) => "CONFLICT",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::SecondFactorRequired(_) => {
+                "a second factor is required: finish with verifySecondFactor".to_owned()
+            }
+            Self::ReauthenticationRequired { .. } => {
+                "confirm it is you first (reauthenticate), then try again".to_owned()
+            }
+            Self::MfaEnrollmentRequired => {
+                "set up a second factor first (startTotpEnrollment)".to_owned()
+            }
+            Self::InvalidSecondFactor => "invalid second factor".to_owned(),
+            Self::ChallengeExpired => {
+                "this sign-in has expired or was used: sign in again".to_owned()
+            }
+            Self::LimitReached(message) => (*message).to_owned(),
+        }
+    }
+}
+
+impl From<Reason> for AppError {
+    fn from(reason: Reason) -> Self {
+        Self::Refused(reason)
+    }
 }
 
 /// Services return this.
@@ -97,6 +174,7 @@ impl AppError {
             Self::Unauthenticated(_) => "UNAUTHENTICATED",
             Self::Forbidden(_) | Self::EmailNotVerified => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
+            Self::Refused(reason) => reason.code(),
             Self::Conflict { .. } => "CONFLICT",
             Self::InvalidInput(_) => "BAD_USER_INPUT",
             Self::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
@@ -113,6 +191,7 @@ impl AppError {
             Self::EmailNotVerified => {
                 "verify your email address first (sendVerificationEmail sends the link)".to_owned()
             }
+            Self::Refused(reason) => reason.message(),
             Self::Conflict { message, .. } => message.clone(),
             Self::InvalidInput(fields) => {
                 let names: Vec<&str> = fields.fields().keys().map(String::as_str).collect();

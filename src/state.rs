@@ -10,7 +10,9 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limits::RateLimits;
 use crate::auth::tokens::TokenKeys;
+use crate::config::RequireMfa;
 use crate::mail::MailQueue;
+use crate::services::keys::encryption::EncryptionKeys;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,6 +26,12 @@ pub struct AppState {
     pub require_verified_email: bool,
     /// `--reauthentication-window`, in seconds.
     pub reauthentication_window_secs: i64,
+    /// `--require-mfa`: whose accounts must hold a second factor.
+    pub require_mfa: RequireMfa,
+    /// `--totp-issuer`: the name authenticator apps show.
+    pub totp_issuer: String,
+    /// What seals the secrets Roster reads back (TOTP secrets, recovery-code keys).
+    pub encryption: EncryptionKeys,
     /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
     pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
 }

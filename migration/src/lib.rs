@@ -21,6 +21,7 @@ mod m20261206_000013_keep_credentials_with_their_owner;
 mod m20261206_000014_create_signing_keys;
 mod m20261206_000015_signing_key_lifecycle;
 mod m20261206_000016_add_session_assurance;
+mod m20261206_000017_create_second_factors;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_create_signing_keys::Migration),
             Box::new(m20261206_000015_signing_key_lifecycle::Migration),
             Box::new(m20261206_000016_add_session_assurance::Migration),
+            Box::new(m20261206_000017_create_second_factors::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::Settings;
 use crate::mail::{link_tokens, outbox};
 use crate::services::audit;
+use crate::services::mfa::{challenges, factors};
 use crate::services::sessions::{self, login_throttle};
 
 /// How often expired rows are deleted.
@@ -44,6 +45,11 @@ pub async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
         let results = [
             ("login counters", login_throttle::prune(&db, now).await),
             ("link tokens", link_tokens::prune(&db, now).await),
+            ("sign-in challenges", challenges::prune(&db, now).await),
+            (
+                "TOTP enrolments",
+                factors::prune_enrollments(&db, now).await,
+            ),
             ("outbox rows", outbox::prune(&db, now).await),
             (
                 "audit events",

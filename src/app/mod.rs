@@ -129,7 +129,9 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
     )
     .with_session_max_age(settings.session_max_age.get())
     .with_claims(&settings.jwt_issuer, &settings.jwt_audience);
-    let key_pairs = signing_keys::start(&db, &keys, settings).await?;
+    let encryption = signing_keys::encryption_keys(&db, settings).await?;
+    let encryption_keys = encryption.0.clone();
+    let key_pairs = signing_keys::start(&db, &keys, settings, encryption).await?;
     let hashes = settings
         .max_concurrent_hashes
         .map(|n| n.get() as usize)
@@ -149,6 +151,9 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         mail: MailQueue::new(mailer),
         require_verified_email: settings.require_verified_email,
         reauthentication_window_secs: i64::from(settings.reauthentication_window),
+        require_mfa: settings.require_mfa,
+        totp_issuer: settings.totp_issuer.clone(),
+        encryption: encryption_keys,
         key_pairs,
     })
 }

@@ -99,11 +99,11 @@ pub async fn start(
     db: &DatabaseConnection,
     keys: &TokenKeys,
     settings: &Settings,
+    (encryption, source): (EncryptionKeys, SecretSource),
 ) -> Result<Option<KeyPairs>, StartupError> {
     let Some(policy) = KeyPairs::policy(settings)? else {
         return Ok(None);
     };
-    let (encryption, source) = encryption_keys(db, settings).await?;
     let mut opened = OpenedKeys::default();
     let (set, generated) = signing::start(db, &policy, &encryption, &mut opened).await?;
     let algorithm = policy.algorithm.name();

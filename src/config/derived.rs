@@ -52,13 +52,14 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if self.is_production() && self.jwt_algorithm.is_asymmetric() && encryption_key.is_none() {
-            return Err(format!(
-                "production mode with --jwt-algorithm {} keeps private signing keys in the \
-                 database, encrypted: set ROSTER_ENCRYPTION_KEY or ROSTER_ENCRYPTION_KEY_FILE \
-                 (32 random bytes in base64, e.g. `openssl rand -base64 32`)",
-                self.jwt_algorithm.name()
-            ));
+        if self.is_production() && encryption_key.is_none() {
+            return Err(
+                "production mode keeps secrets in the database encrypted (TOTP secrets, and the \
+                 private signing keys of ES256 and EdDSA): set ROSTER_ENCRYPTION_KEY or \
+                 ROSTER_ENCRYPTION_KEY_FILE (32 random bytes in base64, e.g. \
+                 `openssl rand -base64 32`)"
+                    .to_owned(),
+            );
         }
         self.database_url()?;
         if let Some(url) = self.smtp()? {

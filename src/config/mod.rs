@@ -198,10 +198,10 @@ pub struct Settings {
     )]
     pub jwt_audience: String,
 
-    /// The key that encrypts secrets Roster must read back (private signing keys): 32 random
-    /// bytes in base64 (`openssl rand -base64 32`). Unset in development: one is generated
-    /// when first needed and kept in the database; production refuses to start without it
-    /// once anything needs it.
+    /// The key that encrypts secrets Roster must read back (TOTP secrets, private signing
+    /// keys): 32 random bytes in base64 (`openssl rand -base64 32`). Unset in development: one
+    /// is generated on first start and kept in the database; production refuses to start
+    /// without it.
     #[arg(
         long,
         env = "ROSTER_ENCRYPTION_KEY",
@@ -410,6 +410,28 @@ pub struct Settings {
     )]
     pub reauthentication_window: u32,
 
+    /// Whose accounts must hold a second factor: `off`, `admins` or `all`. A covered account
+    /// without one can sign in, but its token serves only self-service and enrolment until it
+    /// sets one up.
+    #[arg(
+        long,
+        env = "ROSTER_REQUIRE_MFA",
+        value_enum,
+        default_value = "off",
+        global = true
+    )]
+    pub require_mfa: RequireMfa,
+
+    /// The name authenticator apps show beside a TOTP factor (the `issuer` of its
+    /// `otpauth://` URI).
+    #[arg(
+        long,
+        env = "ROSTER_TOTP_ISSUER",
+        default_value = "Roster",
+        global = true
+    )]
+    pub totp_issuer: String,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,
@@ -468,6 +490,25 @@ pub struct Settings {
         global = true
     )]
     pub log_format: LogFormat,
+}
+
+/// `--require-mfa`: whose accounts must hold a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequireMfa {
+    Off,
+    Admins,
+    All,
+}
+
+impl RequireMfa {
+    /// Whether an account of `role` must hold a second factor.
+    pub fn covers(self, role: crate::db::entities::users::Role) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Admins => role == crate::db::entities::users::Role::Admin,
+            Self::All => true,
+        }
+    }
 }
 
 /// What `--env` says about the defaults.

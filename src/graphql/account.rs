@@ -4,15 +4,18 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::db::entities::users;
-use crate::error::{AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::limits;
-use crate::graphql::types::{AuthPayload, ProfileInput, Session, User};
+use crate::graphql::types::{
+    AuthPayload, ProfileInput, SecondFactorInput, Session, SignInResult, User,
+};
 use crate::services::account::reauthentication::{self, Proof};
 use crate::services::admin::users as user_service;
+use crate::services::mfa::challenges;
 use crate::services::rules::profile_fields::{NewAccount, Role};
-use crate::services::sessions::{self, IssuedTokens};
+use crate::services::sessions::{self, IssuedTokens, SignIn};
 use crate::services::{account, recovery};
 
 /// Everything `register` takes.
@@ -129,11 +132,42 @@ impl AccountMutation {
         Ok(payload(ctx, user, tokens))
     }
 
-    /// Opens a session. Every failure is the same `UNAUTHENTICATED` "invalid credentials".
+    /// Opens a session. Every failure is the same `UNAUTHENTICATED` "invalid credentials". An
+    /// account with a second factor gets no tokens here: `FORBIDDEN`, reason
+    /// `SECOND_FACTOR_REQUIRED`, with `extensions.challengeToken` and `extensions.methods` for
+    /// `verifySecondFactor` (`signIn` returns the same as a typed result).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
+        match sessions::login(ctx.state(), &input.login, &input.password, client).await? {
+            SignIn::Session(user, tokens) => Ok(payload(ctx, user, tokens)),
+            SignIn::SecondFactor(challenge) => {
+                Err(AppError::from(Reason::SecondFactorRequired(challenge)).into())
+            }
+        }
+    }
+
+    /// `login` with a typed answer: tokens (`AuthPayload`), or, for an account with a second
+    /// factor, `SecondFactorRequired` once the password checks out.
+    async fn sign_in(&self, ctx: &Context<'_>, input: LoginInput) -> Result<SignInResult> {
+        let client = &ctx.credentials().client;
+        let signed_in = sessions::login(ctx.state(), &input.login, &input.password, client).await?;
+        Ok(sign_in_result(ctx, signed_in))
+    }
+
+    /// The second step of signing in: exactly one field of `input` (else `BAD_USER_INPUT` on
+    /// `input`). A wrong or already used code: `UNAUTHENTICATED`, reason
+    /// `INVALID_SECOND_FACTOR`; an unknown, used, expired or exhausted challenge:
+    /// `UNAUTHENTICATED`, reason `CHALLENGE_EXPIRED`.
+    async fn verify_second_factor(
+        &self,
+        ctx: &Context<'_>,
+        challenge_token: String,
+        input: SecondFactorInput,
+    ) -> Result<AuthPayload> {
+        let factor = input.factor()?;
+        let client = &ctx.credentials().client;
         let (user, tokens) =
-            sessions::login(ctx.state(), &input.login, &input.password, client).await?;
+            challenges::verify(ctx.state(), &challenge_token, factor, client).await?;
         Ok(payload(ctx, user, tokens))
     }
 
@@ -240,6 +274,10 @@ impl AccountMutation {
     /// Sets a new password with the token from a reset mail, marks the email verified, ends
     /// every session and returns a pair for a new one. A bad token is `BAD_USER_INPUT` on
     /// `token`.
+    ///
+    /// For an account with a second factor, the password is set and the sessions end, but no
+    /// tokens come back: `FORBIDDEN`, reason `SECOND_FACTOR_REQUIRED`, with the challenge in
+    /// `extensions` (`completePasswordReset` returns it as a typed result).
     async fn reset_password(
         &self,
         ctx: &Context<'_>,
@@ -247,9 +285,25 @@ impl AccountMutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
-        let (user, tokens) =
-            recovery::reset_password(ctx.state(), &token, &new_password, client).await?;
-        Ok(payload(ctx, user, tokens))
+        match recovery::reset_password(ctx.state(), &token, &new_password, client).await? {
+            SignIn::Session(user, tokens) => Ok(payload(ctx, user, tokens)),
+            SignIn::SecondFactor(challenge) => {
+                Err(AppError::from(Reason::SecondFactorRequired(challenge)).into())
+            }
+        }
+    }
+
+    /// `resetPassword` with a typed answer: `AuthPayload`, or `SecondFactorRequired` for an
+    /// account with a second factor (the password is set either way).
+    async fn complete_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> Result<SignInResult> {
+        let client = &ctx.credentials().client;
+        let reset = recovery::reset_password(ctx.state(), &token, &new_password, client).await?;
+        Ok(sign_in_result(ctx, reset))
     }
 
     /// Mails another verification link (valid 24 hours) to the viewer's address; `false` when
@@ -274,6 +328,13 @@ impl AccountMutation {
         let client = &ctx.credentials().client;
         sessions::revoke_own(ctx.state(), &viewer, &id, client).await?;
         Ok(true)
+    }
+}
+
+fn sign_in_result(ctx: &Context<'_>, signed_in: SignIn) -> SignInResult {
+    match signed_in {
+        SignIn::Session(user, tokens) => SignInResult::AuthPayload(payload(ctx, user, tokens)),
+        SignIn::SecondFactor(challenge) => SignInResult::SecondFactorRequired(challenge.into()),
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use async_graphql::{ErrorExtensions, Name, Response, ServerError, Value};
 
-use crate::error::AppError;
+use crate::error::{AppError, Reason};
 use crate::graphql::limits::{self, Refusal};
 
 /// A document that does not parse.
@@ -51,10 +51,31 @@ impl From<AppError> for async_graphql::Error {
                     extensions.set("retryAfter", *retry_after_secs)
                 }
                 AppError::EmailNotVerified => extensions.set("reason", "EMAIL_NOT_VERIFIED"),
+                AppError::Refused(reason) => {
+                    extensions.set("reason", reason.reason());
+                    match reason {
+                        Reason::SecondFactorRequired(challenge) => {
+                            extensions.set("challengeToken", challenge.token.as_str());
+                            extensions.set(
+                                "expiresAt",
+                                async_graphql::ScalarType::to_value(&challenge.expires_at),
+                            );
+                            extensions.set("methods", methods_value(&challenge.methods));
+                        }
+                        Reason::ReauthenticationRequired { methods } => {
+                            extensions.set("methods", methods_value(methods))
+                        }
+                        _ => {}
+                    }
+                }
                 _ => {}
             }
         })
     }
+}
+
+fn methods_value(methods: &[&'static str]) -> Value {
+    Value::List(methods.iter().map(|m| Value::from(*m)).collect())
 }
 
 fn fields_value(fields: &BTreeMap<String, Vec<String>>) -> Value {

@@ -13,10 +13,12 @@
 //! - `errors`: how errors become what clients see (`extensions.code` and the rest).
 //! - `failed_field_nulls`: spec-conforming nulls for failed fields, which the pinned engine
 //!   does not write itself.
-//! - `verified_email_gate`: `--require-verified-email`, the schema extension that keeps an
-//!   unverified account's token to the root fields API.md lists.
+//! - `account_gate`: `--require-verified-email` and `--require-mfa`, the schema extension that
+//!   keeps an unverified account's token, or that of an account yet to set up its required
+//!   second factor, to the root fields API.md lists.
 
 pub mod account;
+mod account_gate;
 mod arguments;
 pub mod audit;
 pub mod context;
@@ -26,15 +28,17 @@ pub mod groups;
 pub mod guards;
 pub mod limits;
 pub mod loaders;
+pub mod mfa;
 pub mod permissions;
 pub mod types;
 pub mod users;
-mod verified_email_gate;
 
 use std::sync::Arc;
 
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::config::RequireMfa;
 
 use crate::auth::viewer::Credentials;
 use crate::state::AppState;
@@ -51,6 +55,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     account::AccountMutation,
+    mfa::MfaMutation,
     users::UsersMutation,
     groups::GroupsMutation,
     permissions::PermissionsMutation,
@@ -95,8 +100,8 @@ pub struct Api {
 impl Api {
     pub fn build(state: AppState, options: SchemaOptions) -> Self {
         let mut builder = schema_builder().data(state.clone());
-        if state.require_verified_email {
-            builder = builder.extension(verified_email_gate::RequireVerifiedEmail);
+        if state.require_verified_email || state.require_mfa != RequireMfa::Off {
+            builder = builder.extension(account_gate::AccountGate);
         }
         let schema = if options.introspection {
             builder.finish()

@@ -63,6 +63,8 @@ pub struct UserFilter {
     pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub email_verified: Option<bool>,
+    /// Whether the account holds a second factor.
+    pub mfa_enabled: Option<bool>,
     pub group_id: Option<ID>,
     #[graphql(default_with = "Some(DeletedFilter::Exclude)")]
     pub deleted: Option<DeletedFilter>,
@@ -101,6 +103,7 @@ impl UserFilter {
             role: self.role.map(Into::into),
             is_active: self.is_active,
             email_verified: self.email_verified,
+            mfa_enabled: self.mfa_enabled,
             group_id,
             deleted: self.deleted.unwrap_or_default().into(),
         })

@@ -66,6 +66,38 @@ pub fn email_changed(old: &str, new: &str) -> Mail {
     .to(old)
 }
 
+/// The notice that a recovery code was used to sign in or confirm a step, with how many are
+/// left. The code itself is never in it.
+pub fn recovery_code_used(to: &str, remaining: u64) -> Mail {
+    Parts {
+        subject: "A recovery code was used",
+        intro: &format!(
+            "One of your account's recovery codes was just used in place of your authenticator \
+             app. {remaining} unused codes are left; you can generate a new set from your \
+             account page."
+        ),
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If it wasn't you, someone has your password and a recovery code: change your \
+                 password, generate new recovery codes and contact your administrator.",
+    }
+    .to(to)
+}
+
+/// The notice that an administrator removed the account's second factors.
+pub fn mfa_reset(to: &str) -> Mail {
+    Parts {
+        subject: "Two-factor authentication was reset",
+        intro: "An administrator removed the authenticator apps and recovery codes of your \
+                account and signed it out everywhere. Sign in with your password and set up \
+                two-factor authentication again.",
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If you did not ask for this, contact your administrator at once.",
+    }
+    .to(to)
+}
+
 /// What every mail says, in this order.
 struct Parts<'a> {
     subject: &'a str,

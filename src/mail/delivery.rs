@@ -22,6 +22,7 @@ use crate::mail::compose::{self, Mail};
 use crate::mail::link_tokens::{self, Purpose};
 use crate::mail::mailer::{Mailer, SendError};
 use crate::mail::outbox::{self, MailKind, Outcome};
+use crate::services::mfa::recovery_codes;
 
 /// The longest the task sleeps between looks at the outbox.
 const POLL: Duration = Duration::from_secs(2);
@@ -210,6 +211,11 @@ async fn deliver(
             )
         }
         MailKind::EmailChanged => compose::email_changed(&row.recipient, &user.email),
+        MailKind::RecoveryCodeUsed => {
+            let remaining = recovery_codes::remaining(db, user.id).await?.unwrap_or(0);
+            compose::recovery_code_used(&user.email, remaining)
+        }
+        MailKind::MfaReset => compose::mfa_reset(&user.email),
     };
     send(mailer, row, &mail).await?;
     Ok(Delivered::Sent(Some(user.id)))

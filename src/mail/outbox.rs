@@ -30,6 +30,10 @@ pub enum MailKind {
     PasswordReset,
     /// A notice to the previous address of an account whose email changed.
     EmailChanged,
+    /// A notice that one of the account's recovery codes was used.
+    RecoveryCodeUsed,
+    /// A notice that an administrator removed the account's second factors.
+    MfaReset,
 }
 
 impl MailKind {
@@ -38,6 +42,8 @@ impl MailKind {
             Self::EmailVerification => "email_verification",
             Self::PasswordReset => "password_reset",
             Self::EmailChanged => "email_changed",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::MfaReset => "mfa_reset",
         }
     }
 
@@ -46,6 +52,8 @@ impl MailKind {
             Self::EmailVerification,
             Self::PasswordReset,
             Self::EmailChanged,
+            Self::RecoveryCodeUsed,
+            Self::MfaReset,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -299,6 +307,8 @@ mod tests {
             MailKind::EmailVerification,
             MailKind::PasswordReset,
             MailKind::EmailChanged,
+            MailKind::RecoveryCodeUsed,
+            MailKind::MfaReset,
         ] {
             assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
         }

@@ -529,6 +529,10 @@ async fn production_logs_that_the_schema_is_not_served() {
     let database = TestDatabase::create(Backend::Sqlite).await;
     let roster = Launch::new(&database.url())
         .set("ROSTER_ENV", "production")
+        .set(
+            "ROSTER_ENCRYPTION_KEY",
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        )
         .set("ROSTER_BIND", "0.0.0.0:0")
         .start()
         .await;

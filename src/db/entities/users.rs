@@ -44,6 +44,9 @@ pub struct Model {
     /// `email` was set by an email change and is unproven until verified: it receives no
     /// password-reset link meanwhile.
     pub email_from_change: bool,
+    /// Whether the account holds a second factor (a TOTP factor); kept by the transactions
+    /// that add and remove them (`services::mfa`).
+    pub mfa_enabled: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

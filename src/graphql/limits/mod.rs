@@ -53,6 +53,8 @@ pub const GROUPS_PER_USER: usize = 10;
 pub const PERMISSIONS_PER_HOLDER: usize = 20;
 pub const PERMISSIONS_IN_ALL: usize = 50;
 pub const SESSIONS_PER_USER: usize = 10;
+/// The most authenticator apps an account holds.
+pub const TOTP_FACTORS_PER_USER: usize = 5;
 
 /// Why `Checks::check` refused a request (`graphql::errors` gives each its code).
 #[derive(Debug)]

@@ -58,6 +58,12 @@ pub enum AuditAction {
     SigningKeyRetired,
     SigningKeyRevoked,
     Reauthenticated,
+    TotpEnabled,
+    TotpRemoved,
+    RecoveryCodesGenerated,
+    RecoveryCodeUsed,
+    MfaReset,
+    SecondFactorFailed,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

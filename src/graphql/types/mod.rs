@@ -10,6 +10,7 @@
 pub(crate) mod audit_event;
 mod connection;
 mod group;
+mod mfa;
 mod profile;
 mod session;
 mod user;
@@ -20,6 +21,10 @@ pub use connection::{
     group_connection, page_args, user_connection,
 };
 pub use group::{Group, Permission};
+pub use mfa::{
+    RecoveryCodes, SecondFactorInput, SecondFactorRequired, SignInResult, TotpEnrollment,
+    TotpEnrollmentResult, TotpFactor,
+};
 pub use profile::ProfileInput;
 pub use session::{AuthPayload, Session};
 pub use user::{Role, User};

@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 
 use crate::auth::viewer::Viewer;
 use crate::db::entities::users;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{Admin, Rule};
 use crate::graphql::limits;
 use crate::graphql::loaders::{SharedError, UserBatch};
-use crate::graphql::types::{Group, Permission};
+use crate::graphql::types::{Group, Permission, TotpFactor};
+use crate::services::mfa::{factors, recovery_codes};
 
 /// What an account may do beyond its permissions: an ADMIN holds every permission.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -146,6 +147,39 @@ impl User {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at
+    }
+    /// Whether the account holds a second factor (an authenticator app).
+    async fn mfa_enabled(&self) -> bool {
+        self.model.mfa_enabled
+    }
+    /// The account's authenticator apps, oldest first. Yourself or an ADMIN (others: null and
+    /// `FORBIDDEN`).
+    #[graphql(complexity = "limits::list_cost(limits::TOTP_FACTORS_PER_USER, child_complexity)")]
+    async fn totp_factors(&self, ctx: &Context<'_>) -> Option<Vec<TotpFactor>> {
+        let found = async {
+            let viewer = self.viewed_by.viewer(ctx).await?;
+            if viewer.id() != self.model.id {
+                Admin.allows(&viewer).await?;
+            }
+            let list = factors::list(&ctx.state().db, self.model.id).await?;
+            AppResult::Ok(Some(list.into_iter().map(TotpFactor::from).collect()))
+        };
+        ctx.or_null(found.await)
+    }
+    /// Recovery codes not used yet (null without a set). Yourself only (others: null and
+    /// `FORBIDDEN`).
+    async fn recovery_codes_remaining(&self, ctx: &Context<'_>) -> Option<i32> {
+        let found = async {
+            let viewer = self.viewed_by.viewer(ctx).await?;
+            if viewer.id() != self.model.id {
+                return Err(AppError::Forbidden(
+                    "only the account's owner sees its recovery codes",
+                ));
+            }
+            let remaining = recovery_codes::remaining(&ctx.state().db, self.model.id).await?;
+            AppResult::Ok(remaining.map(|n| n as i32))
+        };
+        ctx.or_null(found.await)
     }
     /// The groups the user belongs to, by name.
     #[graphql(complexity = "limits::list_cost(limits::GROUPS_PER_USER, child_complexity)")]

@@ -10,11 +10,12 @@ use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
-use crate::error::{AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::mail::link_tokens::{self, Purpose};
 use crate::services::audit::{self, Action, Event};
+use crate::services::mfa::challenges;
 use crate::services::rules::profile_fields;
-use crate::services::sessions::{self, IssuedTokens, RevokeReason};
+use crate::services::sessions::{self, IssuedTokens, RevokeReason, SignIn};
 use crate::state::AppState;
 
 /// `changePassword`: checks the current password, ends every session of the user and opens a
@@ -51,23 +52,41 @@ pub async fn change_password(
     let hash = state.passwords.hash(new_password).await?;
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
+    // The new session keeps what this one proved (a second factor included) and the password.
+    let mut proof = sessions::find(&txn, viewer.session_id)
+        .await?
+        .map(|session| session.methods())
+        .unwrap_or_default();
+    if !proof.contains(&Method::Password) {
+        proof.insert(0, Method::Password);
+    }
     let how = Replacement::Change {
         session_id: viewer.session_id,
+        proof,
     };
-    replace_password(txn, state, user.id, hash, how, client, now).await
+    match replace_password(txn, state, user.id, hash, how, client, now).await? {
+        SignIn::Session(user, tokens) => Ok((user, tokens)),
+        SignIn::SecondFactor(_) => Err(AppError::internal(
+            "BUG: a password change asked for a second factor",
+        )),
+    }
 }
 
 /// How a password comes to be replaced, which decides what else the replacement does.
 pub(crate) enum Replacement {
-    /// `changePassword`, from the session `session_id`.
-    Change { session_id: uuid::Uuid },
+    /// `changePassword`, from the session `session_id`, which proved `proof`.
+    Change {
+        session_id: uuid::Uuid,
+        proof: Vec<Method>,
+    },
     /// `resetPassword`: through a link mailed to the account's address, which that proves.
     Reset,
 }
 
 /// Sets `user_id`'s password to `hash` in `txn`, ends every session of the account, voids
 /// pending reset links (one mailed before the change would undo it), opens a new session,
-/// records the event and commits.
+/// records the event and commits. After a reset, an account with a second factor gets no
+/// session but a challenge for that factor: a reset link proves the mailbox, not the factor.
 pub(crate) async fn replace_password(
     txn: DatabaseTransaction,
     state: &AppState,
@@ -76,7 +95,7 @@ pub(crate) async fn replace_password(
     how: Replacement,
     client: &ClientInfo,
     now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<(users::Model, IssuedTokens)> {
+) -> AppResult<SignIn> {
     let (reason, action) = match how {
         Replacement::Change { .. } => (RevokeReason::PasswordChanged, Action::PasswordChanged),
         Replacement::Reset => (RevokeReason::PasswordReset, Action::PasswordReset),
@@ -94,22 +113,24 @@ pub(crate) async fn replace_password(
     sessions::revoke_all(&txn, user_id, reason).await?;
     link_tokens::void(&txn, user_id, Purpose::PasswordReset).await?;
     // A reset proves the mailbox, not the password; a change proves the old password.
-    let proof = match how {
-        Replacement::Change { .. } => Method::Password,
-        Replacement::Reset => Method::PasswordReset,
+    let (proof, session_id) = match how {
+        Replacement::Change { session_id, proof } => (proof, Some(session_id)),
+        Replacement::Reset => (vec![Method::PasswordReset], None),
     };
-    let tokens = sessions::start(&txn, &state.keys, user_id, client, &[proof], now).await?;
-    // The session the change was made in: the old one for a change, the new one for a reset.
-    let session_id = match how {
-        Replacement::Change { session_id } => session_id,
-        Replacement::Reset => tokens.session_id,
-    };
-    let event = Event::new(action)
+    let mut event = Event::new(action)
         .actor(user.id)
         .user(user.id)
-        .session(session_id)
         .client(client);
+    if session_id.is_none() && user.mfa_enabled {
+        let challenge = challenges::issue(&txn, user_id, Method::PasswordReset, now).await?;
+        audit::record(&txn, event).await?;
+        txn.commit().await?;
+        return Ok(SignIn::SecondFactor(challenge));
+    }
+    let tokens = sessions::start(&txn, &state.keys, user_id, client, &proof, now).await?;
+    // The session the change was made in: the old one for a change, the new one for a reset.
+    event = event.session(session_id.unwrap_or(tokens.session_id));
     audit::record(&txn, event).await?;
     txn.commit().await?;
-    Ok((user, tokens))
+    Ok(SignIn::Session(user, tokens))
 }

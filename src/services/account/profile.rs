@@ -8,6 +8,7 @@ use crate::db;
 use crate::db::entities::users;
 use crate::error::{AppResult, FieldErrors};
 use crate::services::admin::users::{self as administration, UserChanges};
+use crate::services::mfa::step_up;
 use crate::services::rules::profile_fields::ProfileChanges;
 use crate::services::rules::validation;
 use crate::services::sessions;
@@ -19,7 +20,8 @@ use crate::state::AppState;
 /// change (whoever holds the address can reset the password), so it needs proof: the current
 /// password, or a `reauthenticate` of this session within `--reauthentication-window`. Without
 /// it, or with a wrong password, it is `BAD_USER_INPUT` on `currentPassword` and nothing
-/// changes.
+/// changes. An account with a second factor needs the reauthentication (with that factor):
+/// without it, `FORBIDDEN` `REAUTHENTICATION_REQUIRED`.
 /// Unique violations answer `CONFLICT` on the field.
 pub async fn update_profile(
     state: &AppState,
@@ -46,36 +48,19 @@ pub async fn update_profile(
         state.rate_limits.user(current.id)?;
     }
     if new_email {
-        // An empty field (a form left blank) is a missing password, not a wrong one.
-        let current_password = current_password.filter(|password| !password.is_empty());
-        let proved = match current_password {
-            Some(password) if password.chars().count() <= password::MAX_PASSWORD_CHARS => {
-                state
-                    .passwords
-                    .verify(password, &current.password_hash)
-                    .await?
+        let reauthenticated = sessions::find(&state.db, viewer.session_id)
+            .await?
+            .is_some_and(|session| {
+                recently_reauthenticated(&session, state.reauthentication_window_secs, db::now())
+            });
+        if current.mfa_enabled {
+            // The password alone is no longer enough proof: a reauthentication with the
+            // second factor is.
+            if !reauthenticated {
+                return Err(step_up::required(&state.db, current).await?);
             }
-            Some(_) => false,
-            // No password given: a `reauthenticate` of this session within the window is
-            // proof enough (a fresh sign-in is not).
-            None => sessions::find(&state.db, viewer.session_id)
-                .await?
-                .is_some_and(|session| {
-                    recently_reauthenticated(
-                        &session,
-                        state.reauthentication_window_secs,
-                        db::now(),
-                    )
-                }),
-        };
-        if !proved {
-            let message = if current_password.is_some() {
-                "is incorrect"
-            } else {
-                "is required to change the email"
-            };
-            // Not UNAUTHENTICATED: that would tell the client its token is bad.
-            return Err(FieldErrors::single("currentPassword", message));
+        } else {
+            check_password(state, current, current_password, reauthenticated).await?;
         }
     }
     let changes = UserChanges {
@@ -84,4 +69,39 @@ pub async fn update_profile(
         ..Default::default()
     };
     administration::update(state, viewer, viewer.id(), changes).await
+}
+
+/// The proof an email change needs of an account without a second factor: its current
+/// password, or a recent reauthentication when none is given. Else `BAD_USER_INPUT` on
+/// `currentPassword`.
+async fn check_password(
+    state: &AppState,
+    current: &users::Model,
+    current_password: Option<&str>,
+    reauthenticated: bool,
+) -> AppResult<()> {
+    // An empty field (a form left blank) is a missing password, not a wrong one.
+    let current_password = current_password.filter(|password| !password.is_empty());
+    let proved = match current_password {
+        Some(password) if password.chars().count() <= password::MAX_PASSWORD_CHARS => {
+            state
+                .passwords
+                .verify(password, &current.password_hash)
+                .await?
+        }
+        Some(_) => false,
+        // No password given: a `reauthenticate` of this session within the window is proof
+        // enough (a fresh sign-in is not).
+        None => reauthenticated,
+    };
+    if proved {
+        return Ok(());
+    }
+    let message = if current_password.is_some() {
+        "is incorrect"
+    } else {
+        "is required to change the email"
+    };
+    // Not UNAUTHENTICATED: that would tell the client its token is bad.
+    Err(FieldErrors::single("currentPassword", message))
 }

@@ -14,6 +14,9 @@ use crate::db::entities::sessions::{self, AssuranceLevel, Method};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
+use crate::services::mfa::challenges;
+use crate::services::mfa::second_factor::{self, SecondFactor};
+use crate::services::sessions::login_throttle::{self, Account};
 use crate::state::AppState;
 
 /// What the owner proves with: exactly one secret.
@@ -44,27 +47,78 @@ pub async fn reauthenticate(
     proof: Proof<'_>,
 ) -> AppResult<sessions::Model> {
     state.rate_limits.user(viewer.id())?;
-    let method = match proof {
+    let user = &viewer.user;
+    let second_factor = match proof {
         Proof::Password(password) => {
+            if user.mfa_enabled {
+                // The password alone proved this session's first step; what it guards now
+                // needs the second factor again.
+                return Err(FieldErrors::single(
+                    proof.field(),
+                    "this account has a second factor: confirm with totpCode or recoveryCode",
+                ));
+            }
             let proved = password.chars().count() <= MAX_PASSWORD_CHARS
                 && state
                     .passwords
-                    .verify(password, &viewer.user.password_hash)
+                    .verify(password, &user.password_hash)
                     .await?;
             if !proved {
                 return Err(FieldErrors::single(proof.field(), "is incorrect"));
             }
-            Method::Password
+            None
         }
-        // No second factor can be set up yet: there is nothing such a code could match.
-        Proof::TotpCode(_) | Proof::RecoveryCode(_) => {
-            return Err(FieldErrors::single(
-                proof.field(),
-                "is incorrect: this account has no second factor",
-            ));
-        }
+        Proof::TotpCode(code) => Some(SecondFactor::TotpCode(code)),
+        Proof::RecoveryCode(code) => Some(SecondFactor::RecoveryCode(code)),
     };
+    if second_factor.is_some() && !user.mfa_enabled {
+        return Err(FieldErrors::single(
+            proof.field(),
+            "is incorrect: this account has no second factor",
+        ));
+    }
+    let method = second_factor.map_or(Method::Password, SecondFactor::method);
     let now = db::now();
+    // Wrong codes count where wrong codes at sign-in do: a session's holder gets no more
+    // guesses at the second factor than someone signing in.
+    let attempt = match second_factor {
+        Some(_) => Some(
+            login_throttle::begin(
+                &state.db,
+                &Account::User(user.id),
+                &challenges::throttle_key(user.id),
+                viewer.client.ip,
+                now,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let recorded = record(state, viewer, second_factor, method, proof, now).await;
+    if let Some(attempt) = attempt {
+        let outcome = match &recorded {
+            Ok(_) => attempt.succeeded(&state.db).await,
+            Err(AppError::InvalidInput(_)) => Ok(()),
+            Err(_) => attempt.abandon(&state.db).await,
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(error = %error.message(), "could not update the login throttle");
+        }
+    }
+    recorded
+}
+
+/// Checks the second factor, if that is the proof, and records the proof on the viewer's
+/// session, in one transaction.
+async fn record(
+    state: &AppState,
+    viewer: &Viewer,
+    second_factor: Option<SecondFactor<'_>>,
+    method: Method,
+    proof: Proof<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<sessions::Model> {
+    let user = &viewer.user;
     let txn = db::begin_write(&state.db).await?;
     // Read under the lock, so that a concurrent change of the session's proof (a second
     // factor confirmed at the same moment) is built on, never written over.
@@ -79,6 +133,13 @@ pub async fn reauthenticate(
         .ok_or(AppError::Unauthenticated(
             "invalid, expired or revoked access token",
         ))?;
+    if let Some(factor) = second_factor {
+        let used = Event::new(Action::RecoveryCodeUsed).by(viewer);
+        if !second_factor::prove(&txn, state, user, factor, used, now).await? {
+            txn.rollback().await?;
+            return Err(FieldErrors::single(proof.field(), "is incorrect"));
+        }
+    }
     let mut methods = session.methods();
     if !methods.contains(&method) {
         methods.push(method);
@@ -102,6 +163,7 @@ pub async fn reauthenticate(
         .details(serde_json::json!({ "method": method.name() }));
     audit::record(&txn, event).await?;
     txn.commit().await?;
+    state.mail.wake();
     Ok(sessions::Model {
         authenticated_at: Some(now),
         authentication_methods: Method::join(&methods),

@@ -29,6 +29,7 @@ pub struct UserFilter {
     pub role: Option<Role>,
     pub is_active: Option<bool>,
     pub email_verified: Option<bool>,
+    pub mfa_enabled: Option<bool>,
     pub group_id: Option<Uuid>,
     pub deleted: DeletedFilter,
 }
@@ -69,6 +70,9 @@ pub fn select(filter: &UserFilter) -> sea_orm::Select<users::Entity> {
     }
     if let Some(verified) = filter.email_verified {
         select = select.filter(users::Column::EmailVerified.eq(verified));
+    }
+    if let Some(enabled) = filter.mfa_enabled {
+        select = select.filter(users::Column::MfaEnabled.eq(enabled));
     }
     if let Some(group_id) = filter.group_id {
         select = select.filter(

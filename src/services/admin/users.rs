@@ -321,7 +321,9 @@ pub async fn clear_login_throttle(state: &AppState, actor: &Viewer, id: Uuid) ->
     actor.require_admin("only an ADMIN may clear the login throttle")?;
     let txn = db::begin_write(&state.db).await?;
     let user = lookup::user_locked(&txn, id).await?;
-    let mut names = vec![user.email.as_str()];
+    // The second factor's failures are counted under a key of the account's own.
+    let second_factor = crate::services::mfa::challenges::throttle_key(user.id);
+    let mut names = vec![user.email.as_str(), second_factor.as_str()];
     names.extend(user.username_key.as_deref());
     let cleared = login_throttle::clear(&txn, user.id, &names).await?;
     if cleared {

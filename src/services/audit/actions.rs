@@ -65,4 +65,10 @@ actions! {
     SigningKeyRetired => "SIGNING_KEY_RETIRED",
     SigningKeyRevoked => "SIGNING_KEY_REVOKED",
     Reauthenticated => "REAUTHENTICATED",
+    TotpEnabled => "TOTP_ENABLED",
+    TotpRemoved => "TOTP_REMOVED",
+    RecoveryCodesGenerated => "RECOVERY_CODES_GENERATED",
+    RecoveryCodeUsed => "RECOVERY_CODE_USED",
+    MfaReset => "MFA_RESET",
+    SecondFactorFailed => "SECOND_FACTOR_FAILED",
 }

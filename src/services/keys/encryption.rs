@@ -29,9 +29,6 @@ const KEY_ID_BYTES: usize = 6;
 pub struct EncryptionKey {
     cipher: Aes256Gcm,
     id: String,
-    /// The HMAC key for what is only ever compared (recovery codes), derived under a label of
-    /// its own so that it is never the AES key itself.
-    mac_key: [u8; 32],
 }
 
 impl EncryptionKey {
@@ -51,16 +48,7 @@ impl EncryptionKey {
             .chain_update(bytes)
             .finalize();
         let id = URL_SAFE_NO_PAD.encode(&digest[..KEY_ID_BYTES]);
-        let mac_key = Sha256::new()
-            .chain_update(b"roster encryption key mac\0")
-            .chain_update(bytes)
-            .finalize()
-            .into();
-        Ok(Self {
-            cipher,
-            id,
-            mac_key,
-        })
+        Ok(Self { cipher, id })
     }
 
     /// The key from base64 (standard or URL-safe), as settings and the database hold it.
@@ -81,17 +69,6 @@ impl EncryptionKey {
     /// The id every value this key seals is tagged with.
     pub fn id(&self) -> &str {
         &self.id
-    }
-
-    /// HMAC-SHA256 of `data` under this key, tagged with the key's id: `{key id}.{base64url}`.
-    /// For values that are only ever compared, never read back.
-    pub fn mac(&self, data: &[u8]) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key)
-            .expect("BUG: HMAC takes a key of any size");
-        mac.update(data);
-        let tag = mac.finalize().into_bytes();
-        format!("{}.{}", self.id, URL_SAFE_NO_PAD.encode(tag))
     }
 
     /// `plaintext` sealed for `context` (what the value is and whose, such as
@@ -194,15 +171,6 @@ impl EncryptionKeys {
             .any(|key| key.id() == id)
     }
 
-    /// The digest of `data` under each key held, the sealing key's first: what a value that
-    /// was digested before (under any of them) is looked up by.
-    pub fn macs(&self, data: &[u8]) -> Vec<String> {
-        std::iter::once(&self.sealing)
-            .chain(&self.others)
-            .map(|key| key.mac(data))
-            .collect()
-    }
-
     /// Whether `sealed` is already under the sealing key.
     pub fn is_current(&self, sealed: &str) -> bool {
         sealed
@@ -284,17 +252,6 @@ mod tests {
         assert!(EncryptionKey::from_base64("c2hvcnQ=").is_err());
         assert!(EncryptionKey::from_base64("not base64!").is_err());
         assert!(!format!("{generated:?}").contains(&text));
-    }
-
-    #[test]
-    fn macs_are_keyed_tagged_and_stable() {
-        let one = key(1).mac(b"code");
-        assert_eq!(one, key(1).mac(b"code"));
-        assert_ne!(one, key(1).mac(b"other"));
-        assert_ne!(one, key(2).mac(b"code"));
-        assert!(one.starts_with(&format!("{}.", key(1).id())));
-        let keys = EncryptionKeys::new(key(2), vec![key(1)]);
-        assert_eq!(keys.macs(b"code"), [key(2).mac(b"code"), one]);
     }
 
     #[test]

@@ -11,9 +11,10 @@ use sea_orm::{
 
 use crate::db::{
     self,
-    entities::{settings, signing_keys},
+    entities::{recovery_code_sets, settings, signing_keys, totp_enrollments, totp_factors},
 };
 use crate::error::{AppError, AppResult};
+use crate::services::mfa::{recovery_codes, totp};
 
 use super::encryption::{EncryptionKey, EncryptionKeys};
 use super::{ENCRYPTION_KEY_KEY, PREVIOUS_ENCRYPTION_KEY_KEY, SEALING_KEY_ID_KEY, signing};
@@ -69,8 +70,8 @@ pub async fn rotate_stored(db: &DatabaseConnection) -> AppResult<Resealed> {
     Ok(resealed)
 }
 
-/// Re-seals the sealed values not yet under `keys`' sealing key. Today: the private signing
-/// keys.
+/// Re-seals the sealed values not yet under `keys`' sealing key: the private signing keys, the
+/// TOTP secrets (of factors and of enrolments) and the recovery-code sets' keys.
 async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResult<Resealed> {
     let mut resealed = Resealed {
         values: 0,
@@ -83,25 +84,76 @@ async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResu
         .all(db)
         .await?;
     for row in rows {
-        if keys.is_current(&row.private_key) {
+        let Some(sealed) = moved(keys, &row.private_key, &signing::sealing_context(&row.kid))?
+        else {
             continue;
-        }
-        let context = signing::sealing_context(&row.kid);
-        let plain = keys.open(&row.private_key, &context)?;
-        let sealed = keys.seal(&plain, &context)?;
+        };
         let updated = signing_keys::Entity::update_many()
             .col_expr(signing_keys::Column::PrivateKey, Expr::value(sealed))
             .filter(signing_keys::Column::Id.eq(row.id))
             .filter(signing_keys::Column::PrivateKey.eq(row.private_key))
             .exec(db)
             .await?;
-        if updated.rows_affected == 1 {
-            resealed.values += 1;
-        } else {
-            resealed.skipped += 1;
-        }
+        resealed.count(updated.rows_affected);
+    }
+    for row in totp_factors::Entity::find().all(db).await? {
+        let Some(sealed) = moved(keys, &row.secret, &totp::sealing_context(row.id))? else {
+            continue;
+        };
+        let updated = totp_factors::Entity::update_many()
+            .col_expr(totp_factors::Column::Secret, Expr::value(sealed))
+            .filter(totp_factors::Column::Id.eq(row.id))
+            .filter(totp_factors::Column::Secret.eq(row.secret))
+            .exec(db)
+            .await?;
+        resealed.count(updated.rows_affected);
+    }
+    for row in totp_enrollments::Entity::find().all(db).await? {
+        let Some(sealed) = moved(keys, &row.secret, &totp::sealing_context(row.id))? else {
+            continue;
+        };
+        let updated = totp_enrollments::Entity::update_many()
+            .col_expr(totp_enrollments::Column::Secret, Expr::value(sealed))
+            .filter(totp_enrollments::Column::Id.eq(row.id))
+            .filter(totp_enrollments::Column::Secret.eq(row.secret))
+            .exec(db)
+            .await?;
+        resealed.count(updated.rows_affected);
+    }
+    for row in recovery_code_sets::Entity::find().all(db).await? {
+        let context = recovery_codes::sealing_context(row.user_id);
+        let Some(sealed) = moved(keys, &row.mac_key, &context)? else {
+            continue;
+        };
+        let updated = recovery_code_sets::Entity::update_many()
+            .col_expr(recovery_code_sets::Column::MacKey, Expr::value(sealed))
+            .filter(recovery_code_sets::Column::UserId.eq(row.user_id))
+            .filter(recovery_code_sets::Column::MacKey.eq(row.mac_key))
+            .exec(db)
+            .await?;
+        resealed.count(updated.rows_affected);
     }
     Ok(resealed)
+}
+
+/// `sealed` re-sealed under the sealing key; `None` when it is under it already.
+fn moved(keys: &EncryptionKeys, sealed: &str, context: &str) -> AppResult<Option<String>> {
+    if keys.is_current(sealed) {
+        return Ok(None);
+    }
+    let plain = keys.open(sealed, context)?;
+    Ok(Some(keys.seal(&plain, context)?))
+}
+
+impl Resealed {
+    /// Counts a conditional update: done, or left because the value changed meanwhile.
+    fn count(&mut self, rows_affected: u64) {
+        if rows_affected == 1 {
+            self.values += 1;
+        } else {
+            self.skipped += 1;
+        }
+    }
 }
 
 async fn store(db: &impl ConnectionTrait, key: &str, value: String) -> AppResult<()> {

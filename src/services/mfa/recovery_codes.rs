@@ -1,9 +1,22 @@
 //! Recovery codes: ten per account, each ten Crockford base32 characters (50 random bits),
 //! shown as `xxxxx-xxxxx` and accepted in any case, with or without the hyphen or spaces, with
-//! Crockford's readings of look-alikes (`I` and `L` as `1`, `O` as `0`). Each works once. The
-//! database keeps only a keyed digest (HMAC-SHA256 under the encryption key), so a copy of the
-//! database does not hold usable codes.
+//! Crockford's readings of look-alikes (`I` and `L` as `1`, `O` as `0`). Each works once,
+//! decided by a conditional update. The database keeps only a keyed digest of each code
+//! (HMAC-SHA256), under a random key per set that is itself sealed with the encryption key:
+//! a copy of the database holds no usable code, and rotating the encryption key re-seals the
+//! set's key like any other secret (a digest made under the encryption key itself could not be
+//! carried over to a new one).
 
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::db::entities::{recovery_code_sets, recovery_codes};
 use crate::error::{AppError, AppResult};
 use crate::services::keys::encryption::EncryptionKeys;
 
@@ -50,27 +63,126 @@ pub fn normalize(typed: &str) -> Option<String> {
     (code.len() == LENGTH).then_some(code)
 }
 
-/// What the database keeps of a code: its digest under the sealing key.
-pub fn digest(keys: &EncryptionKeys, code: &str) -> Option<String> {
-    normalize(code).map(|code| keys.sealing().mac(code.as_bytes()))
+/// Bytes of a set's MAC key.
+const MAC_KEY_BYTES: usize = 32;
+
+/// The digest the database keeps of a code typed as `typed`, under a set's MAC key; `None` when
+/// `typed` cannot be a code.
+pub fn digest(mac_key: &[u8], typed: &str) -> Option<String> {
+    let code = normalize(typed)?;
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(mac_key).expect("BUG: HMAC takes a key of any size");
+    mac.update(code.as_bytes());
+    Some(crate::auth::tokens::encode_base64(
+        &mac.finalize().into_bytes(),
+    ))
 }
 
-/// The digests a stored code may have been kept under (one per key held, during a rotation of
-/// the encryption key): what a typed code is looked up by.
-pub fn lookup_digests(keys: &EncryptionKeys, typed: &str) -> Vec<String> {
-    normalize(typed)
-        .map(|code| keys.macs(code.as_bytes()))
-        .unwrap_or_default()
+/// What a set's MAC key is sealed for: the set's account.
+pub fn sealing_context(user_id: Uuid) -> String {
+    format!("recovery_code_sets.mac_key:{user_id}")
+}
+
+/// A new set for `user_id`, replacing any other (whose codes stop working): the codes, to show
+/// once. Call inside the transaction that decides the account may have them.
+pub async fn issue(
+    db: &impl ConnectionTrait,
+    keys: &EncryptionKeys,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<String>> {
+    discard(db, user_id).await?;
+    let mut mac_key = [0u8; MAC_KEY_BYTES];
+    getrandom::fill(&mut mac_key).map_err(|e| AppError::internal(e.to_string()))?;
+    recovery_code_sets::Entity::insert(recovery_code_sets::ActiveModel {
+        user_id: Set(user_id),
+        mac_key: Set(keys.seal(&mac_key, &sealing_context(user_id))?),
+        generated_at: Set(now),
+    })
+    .exec(db)
+    .await?;
+    let codes = generate()?;
+    let rows = codes.iter().map(|code| recovery_codes::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        user_id: Set(user_id),
+        digest: Set(digest(&mac_key, code).expect("BUG: a generated code reads as a code")),
+        used_at: Set(None),
+    });
+    recovery_codes::Entity::insert_many(rows).exec(db).await?;
+    Ok(codes)
+}
+
+/// Uses up the code typed as `typed`, if it is one of `user_id`'s unused codes: true for the one
+/// caller that marks it used (of two concurrent uses, exactly one).
+pub async fn redeem(
+    db: &impl ConnectionTrait,
+    keys: &EncryptionKeys,
+    user_id: Uuid,
+    typed: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let Some(set) = recovery_code_sets::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let mac_key = keys.open(&set.mac_key, &sealing_context(user_id))?;
+    let Some(digest) = digest(&mac_key, typed) else {
+        return Ok(false);
+    };
+    let used = recovery_codes::Entity::update_many()
+        .col_expr(recovery_codes::Column::UsedAt, Expr::value(now))
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .filter(recovery_codes::Column::Digest.eq(digest))
+        .filter(recovery_codes::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(used.rows_affected == 1)
+}
+
+/// The unused codes of `user_id`'s set; `None` without a set.
+pub async fn remaining(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Option<u64>> {
+    let Some(_) = recovery_code_sets::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let unused = recovery_codes::Entity::find()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .filter(recovery_codes::Column::UsedAt.is_null())
+        .count(db)
+        .await?;
+    Ok(Some(unused))
+}
+
+/// When `user_id`'s set was generated, if there is one.
+pub async fn generated_at(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Option<DateTime<Utc>>> {
+    Ok(recovery_code_sets::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|set| set.generated_at))
+}
+
+/// Removes `user_id`'s set and its codes.
+pub async fn discard(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    recovery_codes::Entity::delete_many()
+        .filter(recovery_codes::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    recovery_code_sets::Entity::delete_by_id(user_id)
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::keys::encryption::EncryptionKey;
-
-    fn keys() -> EncryptionKeys {
-        EncryptionKeys::new(EncryptionKey::from_bytes(&[3u8; 32]).unwrap(), Vec::new())
-    }
 
     #[test]
     fn a_set_is_ten_distinct_codes_of_ten_crockford_characters() {
@@ -121,14 +233,17 @@ mod tests {
 
     #[test]
     fn only_a_keyed_digest_is_kept_and_any_spelling_finds_it() {
-        let stored = digest(&keys(), "abcde-fgh12").unwrap();
+        let key = [3u8; MAC_KEY_BYTES];
+        let stored = digest(&key, "abcde-fgh12").unwrap();
         assert!(!stored.to_lowercase().contains("abcdefgh12"));
         assert_eq!(
-            lookup_digests(&keys(), "ABCDE FGHL2"),
-            std::slice::from_ref(&stored)
+            digest(&key, "ABCDE FGHL2").as_deref(),
+            Some(stored.as_str())
         );
-        let other = EncryptionKeys::new(EncryptionKey::from_bytes(&[4u8; 32]).unwrap(), Vec::new());
-        assert_ne!(digest(&other, "abcde-fgh12").unwrap(), stored);
-        assert!(lookup_digests(&keys(), "not a code").is_empty());
+        assert_ne!(
+            digest(&[4u8; MAC_KEY_BYTES], "abcde-fgh12").unwrap(),
+            stored
+        );
+        assert_eq!(digest(&key, "not a code"), None);
     }
 }

@@ -97,6 +97,11 @@ pub fn check(secret: &TotpSecret, code: &str, now: u64) -> CodeCheck {
     }
 }
 
+/// What a TOTP secret is sealed for: its enrolment, whose id its factor keeps.
+pub fn sealing_context(id: uuid::Uuid) -> String {
+    format!("totp.secret:{id}")
+}
+
 /// Whether a factor that last accepted `last_used` may accept `step`: only a later step, so a
 /// code is never accepted twice, nor one older than a code already used.
 pub fn is_fresh(step: u64, last_used: Option<u64>) -> bool {

@@ -4,7 +4,7 @@
 
 use crate::auth::password;
 use crate::auth::viewer::ClientInfo;
-use crate::db::{self, entities::users};
+use crate::db::{self};
 use crate::error::{AppResult, FieldErrors};
 use crate::mail::link_tokens::{self, Purpose};
 use crate::mail::outbox;
@@ -12,7 +12,7 @@ use crate::services::account::password::{Replacement, replace_password};
 use crate::services::audit::{self, Action, Event};
 use crate::services::rows::lookup;
 use crate::services::rules::{profile_fields, validation};
-use crate::services::sessions::{IssuedTokens, login_throttle};
+use crate::services::sessions::{SignIn, login_throttle};
 use crate::state::AppState;
 
 use super::verification::{MAILS_PER_WINDOW, WINDOW};
@@ -62,15 +62,16 @@ pub async fn request_password_reset(
     Ok(())
 }
 
-/// `resetPassword`: with a live reset token, sets the new password (under the policy), marks
-/// the email verified (the link proved it), ends every session of the account and opens a
-/// new one.
+/// `resetPassword` and `completePasswordReset`: with a live reset token, sets the new password
+/// (under the policy), marks the email verified (the link proved it), ends every session of
+/// the account and opens a new one, or, for an account with a second factor, a challenge for
+/// it.
 pub async fn reset_password(
     state: &AppState,
     token: &str,
     new_password: &str,
     client: &ClientInfo,
-) -> AppResult<(users::Model, IssuedTokens)> {
+) -> AppResult<SignIn> {
     state.rate_limits.address(client.ip)?;
     if new_password.chars().count() > password::MAX_PASSWORD_CHARS {
         return Err(FieldErrors::single(

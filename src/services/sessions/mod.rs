@@ -21,5 +21,5 @@ mod sign_in;
 
 pub use open::{IssuedTokens, ROTATION_GRACE, RevokeReason, find, list_live, start};
 pub use refresh::refresh;
-pub use revoke::{logout, prune, revoke_all, revoke_own};
-pub use sign_in::login;
+pub use revoke::{logout, prune, revoke_all, revoke_others, revoke_own};
+pub use sign_in::{SignIn, login};

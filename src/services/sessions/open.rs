@@ -35,6 +35,10 @@ pub enum RevokeReason {
     PasswordReset,
     Deactivated,
     Deleted,
+    /// The account's first second factor was confirmed (in another session).
+    SecondFactorAdded,
+    /// An administrator removed the account's second factors.
+    MfaReset,
 }
 
 impl RevokeReason {
@@ -43,7 +47,12 @@ impl RevokeReason {
     pub(crate) fn voids_logins_in_flight(self) -> bool {
         matches!(
             self,
-            Self::PasswordChanged | Self::PasswordReset | Self::Deactivated | Self::Deleted
+            Self::PasswordChanged
+                | Self::PasswordReset
+                | Self::Deactivated
+                | Self::Deleted
+                | Self::SecondFactorAdded
+                | Self::MfaReset
         )
     }
 
@@ -56,6 +65,8 @@ impl RevokeReason {
             Self::PasswordReset => "password_reset",
             Self::Deactivated => "deactivated",
             Self::Deleted => "deleted",
+            Self::SecondFactorAdded => "second_factor_added",
+            Self::MfaReset => "mfa_reset",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::open::RevokeReason;
@@ -111,6 +111,32 @@ pub async fn revoke_all(
     user_id: Uuid,
     reason: RevokeReason,
 ) -> AppResult<u64> {
+    void_logins_in_flight(db, user_id, reason).await?;
+    revoke_where(db, sessions::Column::UserId.eq(user_id), reason).await
+}
+
+/// Ends every live session of `user_id` but `keep` (the one the change was made in), bumping
+/// `credentials_version` like `revoke_all` when `reason` voids logins in flight.
+pub async fn revoke_others(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: Uuid,
+    reason: RevokeReason,
+) -> AppResult<u64> {
+    void_logins_in_flight(db, user_id, reason).await?;
+    let others = Condition::all()
+        .add(sessions::Column::UserId.eq(user_id))
+        .add(sessions::Column::Id.ne(keep));
+    revoke_where(db, others, reason).await
+}
+
+/// Bumps the account's `credentials_version` when `reason` is a change that a login or
+/// second-factor challenge in flight must not survive.
+async fn void_logins_in_flight(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    reason: RevokeReason,
+) -> AppResult<()> {
     if reason.voids_logins_in_flight() {
         users::Entity::update_many()
             .col_expr(
@@ -121,7 +147,7 @@ pub async fn revoke_all(
             .exec(db)
             .await?;
     }
-    revoke_where(db, sessions::Column::UserId.eq(user_id), reason).await
+    Ok(())
 }
 
 pub(crate) async fn revoke_where(

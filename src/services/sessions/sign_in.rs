@@ -11,9 +11,10 @@ use crate::auth::password;
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, Challenge, FieldErrors};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
+use crate::services::mfa::challenges;
 use crate::services::rules::validation;
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ pub async fn login(
     login: &str,
     password: &str,
     client: &ClientInfo,
-) -> AppResult<(users::Model, IssuedTokens)> {
+) -> AppResult<SignIn> {
     let login = login.trim();
     // Longer than anything stored or allowed: refused before any counter or hash is touched.
     let mut errors = FieldErrors::default();
@@ -101,6 +102,14 @@ pub async fn login(
     }
 }
 
+/// What a right password leads to.
+pub enum SignIn {
+    /// A session: the account holds no second factor.
+    Session(users::Model, IssuedTokens),
+    /// No session yet: the account's second factor is awaited under this challenge.
+    SecondFactor(Challenge),
+}
+
 /// What a refused login records instead of a login name that is no valid email or username.
 const NOT_A_LOGIN_NAME: &str = "[not a login name]";
 
@@ -162,7 +171,7 @@ async fn check_and_open(
     candidate: Option<users::Model>,
     password: &str,
     client: &ClientInfo,
-) -> Result<(users::Model, IssuedTokens), Verdict> {
+) -> Result<SignIn, Verdict> {
     let Some(user) = candidate else {
         state.passwords.verify_dummy(password).await?;
         return Err(Verdict::Refused);
@@ -212,6 +221,12 @@ async fn check_and_open(
             password_hash = hash;
         }
     }
+    if user.mfa_enabled {
+        // The password is right, and proves only half: no session until the second factor.
+        let challenge = challenges::issue(&txn, user.id, Method::Password, now).await?;
+        txn.commit().await?;
+        return Ok(SignIn::SecondFactor(challenge));
+    }
     let tokens = open::start(&txn, &state.keys, user.id, client, &[Method::Password], now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
@@ -225,5 +240,5 @@ async fn check_and_open(
         password_hash,
         ..user
     };
-    Ok((user, tokens))
+    Ok(SignIn::Session(user, tokens))
 }

@@ -196,8 +196,8 @@ async fn a_configured_key_moves_to_the_new_key(backend: Backend) {
     assert_ok(&app.gql(ME, json!({}), Some(&again.access)).await);
 }
 
-per_backend!(backend; production_refuses_key_pairs_without_an_encryption_key);
-async fn production_refuses_key_pairs_without_an_encryption_key(backend: Backend) {
+per_backend!(backend; production_refuses_to_start_without_an_encryption_key);
+async fn production_refuses_to_start_without_an_encryption_key(backend: Backend) {
     let database = crate::support::database::TestDatabase::create(backend).await;
     // Keys made in development live in the database, sealed under the stored key.
     let development = Launch::new(&database.url())

@@ -288,6 +288,7 @@ pub fn user(email: &str, created_at: DateTime<Utc>) -> users::Model {
         search_key: String::new(),
         credentials_version: 0,
         email_from_change: false,
+        mfa_enabled: false,
     }
 }
 
