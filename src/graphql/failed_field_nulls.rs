@@ -236,7 +236,8 @@ mod tests {
                 "Query.group",
                 "Query.me",
                 "Query.user",
-                "User.directPermissions"
+                "User.directPermissions",
+                "User.totpFactors"
             ],
             "a new nullable object field: answer it through ContextExt::or_null (or \
              ::nullable), then list it here"
