@@ -178,6 +178,7 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     let app = TestApp::spawn_with(backend, |settings| {
         settings.environment = roster::config::Environment::Production;
         settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+        settings.encryption_key = Some(roster::config::Secret::new(ENCRYPTION_KEY.to_owned()));
     })
     .await;
     let body = app
@@ -199,6 +200,7 @@ async fn production_turns_off_introspection_suggestions_and_graphiql(backend: Ba
     let app = TestApp::spawn_with(backend, |settings| {
         settings.environment = roster::config::Environment::Production;
         settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+        settings.encryption_key = Some(roster::config::Secret::new(ENCRYPTION_KEY.to_owned()));
         settings.graphiql = Some(true);
     })
     .await;
@@ -223,6 +225,9 @@ async fn production_needs_a_configured_secret() {
     let error = roster::app::build(&settings).await.err().expect("refused");
     assert!(error.to_string().contains("JWT secret"), "{error}");
 }
+
+/// A production encryption key (32 bytes in base64).
+const ENCRYPTION_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// An answer read off a raw connection.
 struct Answer {
@@ -475,6 +480,8 @@ async fn production_serves_the_schema_only_when_asked() {
         let app = TestApp::spawn_with(Backend::Sqlite, |settings| {
             settings.environment = roster::config::Environment::Production;
             settings.jwt_secret = Some(roster::config::Secret::new("p".repeat(48)));
+            settings.encryption_key = Some(roster::config::Secret::new(ENCRYPTION_KEY.to_owned()));
+            settings.encryption_key = Some(roster::config::Secret::new(ENCRYPTION_KEY.to_owned()));
             settings.public_schema = public_schema;
         })
         .await;
