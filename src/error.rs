@@ -96,13 +96,23 @@ pub enum Reason {
 }
 
 /// What a client needs to finish a sign-in with its second factor.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Challenge {
     /// The opaque token: shown to the client that proved the first factor, never logged.
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// `SecondFactorMethod` names.
     pub methods: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for Challenge {
+    /// Without the token, so that no debug print of an error can leak it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Challenge")
+            .field("expires_at", &self.expires_at)
+            .field("methods", &self.methods)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Reason {

@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::password::Passwords;
 use crate::auth::rate_limits::RateLimits;
 use crate::auth::tokens::TokenKeys;
+use crate::auth::viewer::AccountRules;
 use crate::config::RequireMfa;
 use crate::mail::MailQueue;
 use crate::services::keys::encryption::EncryptionKeys;
@@ -34,4 +35,14 @@ pub struct AppState {
     pub encryption: EncryptionKeys,
     /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
     pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
+}
+
+impl AppState {
+    /// What `--require-verified-email` and `--require-mfa` ask of each account.
+    pub fn account_rules(&self) -> AccountRules {
+        AccountRules {
+            require_verified_email: self.require_verified_email,
+            require_mfa: self.require_mfa,
+        }
+    }
 }

@@ -19,6 +19,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::auth::tokens::{AccessClaims, TokenKeys};
+use crate::config::RequireMfa;
 use crate::db::entities::{
     group_permissions, permissions, sessions, signing_keys, user_groups, user_permissions, users,
 };
@@ -35,6 +36,18 @@ pub struct Viewer {
     /// `--require-verified-email` and an unverified address: the viewer holds no role and no
     /// permission, wherever in a response they are asked about.
     unverified_restricted: bool,
+    /// `--require-mfa` covers the account and it holds no second factor: likewise, until it
+    /// sets one up.
+    enrolment_pending: bool,
+}
+
+/// What `--require-verified-email` and `--require-mfa` withhold from an account's token until
+/// the account complies: every role and permission (and, at the root, every field but
+/// self-service: `graphql::account_gate`).
+#[derive(Debug, Clone, Copy)]
+pub struct AccountRules {
+    pub require_verified_email: bool,
+    pub require_mfa: RequireMfa,
 }
 
 impl Viewer {
@@ -48,6 +61,7 @@ impl Viewer {
             db,
             permissions: OnceCell::new(),
             unverified_restricted: false,
+            enrolment_pending: false,
         }
     }
 
@@ -57,16 +71,28 @@ impl Viewer {
         self
     }
 
-    /// With `require_verified` (`--require-verified-email`) and an unverified address, the
-    /// viewer holds no role and no permission: its token serves only the viewer's own account.
-    pub fn restricted_unless_verified(mut self, require_verified: bool) -> Self {
-        self.unverified_restricted = require_verified && !self.user.email_verified;
+    /// Under `rules`, an unverified address (`--require-verified-email`), or a covered account
+    /// without a second factor (`--require-mfa`), leaves the viewer no role and no permission:
+    /// its token serves only the viewer's own account.
+    pub fn restricted_by(mut self, rules: AccountRules) -> Self {
+        self.unverified_restricted = rules.require_verified_email && !self.user.email_verified;
+        self.enrolment_pending = rules.require_mfa.covers(self.user.role) && !self.user.mfa_enabled;
         self
     }
 
-    /// Whether `restricted_unless_verified` took the viewer's privileges away.
-    pub fn is_restricted(&self) -> bool {
+    /// Whether `--require-verified-email` took the viewer's privileges away.
+    pub fn is_unverified_restricted(&self) -> bool {
         self.unverified_restricted
+    }
+
+    /// Whether `--require-mfa` took the viewer's privileges away until it sets up a second
+    /// factor.
+    pub fn must_enrol(&self) -> bool {
+        self.enrolment_pending
+    }
+
+    fn is_restricted(&self) -> bool {
+        self.unverified_restricted || self.enrolment_pending
     }
 
     pub fn id(&self) -> Uuid {
@@ -74,7 +100,7 @@ impl Viewer {
     }
 
     pub fn is_admin(&self) -> bool {
-        self.user.role == users::Role::Admin && !self.unverified_restricted
+        self.user.role == users::Role::Admin && !self.is_restricted()
     }
 
     /// True when the viewer is an ADMIN or holds `codename` directly or through a group.
@@ -83,7 +109,7 @@ impl Viewer {
         if self.is_admin() {
             return Ok(true);
         }
-        if self.unverified_restricted {
+        if self.is_restricted() {
             return Ok(false);
         }
         Ok(self.held().await?.contains(codename))
@@ -94,7 +120,7 @@ impl Viewer {
         if self.is_admin() {
             return all_codenames(&self.db).await;
         }
-        if self.unverified_restricted {
+        if self.is_restricted() {
             return Ok(HashSet::new());
         }
         self.held().await.cloned()
@@ -183,13 +209,13 @@ impl Credentials {
 
     /// `Ok(None)` for an anonymous request, `Ok(Some)` for a valid token of a live session,
     /// `UNAUTHENTICATED` for a header that is present but not a valid, live access token.
-    /// `require_verified`: `--require-verified-email` (see `Viewer::restricted_unless_verified`).
+    /// `rules`: what the account must comply with (see `Viewer::restricted_by`).
     /// `root_field`: the response key of the root field asking (see `per_root_field`).
     pub async fn viewer(
         &self,
         db: &DatabaseConnection,
         keys: &TokenKeys,
-        require_verified: bool,
+        rules: AccountRules,
         root_field: Option<&str>,
     ) -> AppResult<Option<Arc<Viewer>>> {
         let Some(token) = &self.bearer else {
@@ -210,7 +236,7 @@ impl Credentials {
                 Ok(user.map(|user| {
                     let viewer = Viewer::new(user, claims.session_id, db.clone())
                         .from_client(self.client.clone());
-                    Arc::new(viewer.restricted_unless_verified(require_verified))
+                    Arc::new(viewer.restricted_by(rules))
                 }))
             })
             .await?;

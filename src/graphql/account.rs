@@ -138,12 +138,8 @@ impl AccountMutation {
     /// `verifySecondFactor` (`signIn` returns the same as a typed result).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
-        match sessions::login(ctx.state(), &input.login, &input.password, client).await? {
-            SignIn::Session(user, tokens) => Ok(payload(ctx, user, tokens)),
-            SignIn::SecondFactor(challenge) => {
-                Err(AppError::from(Reason::SecondFactorRequired(challenge)).into())
-            }
-        }
+        let signed_in = sessions::login(ctx.state(), &input.login, &input.password, client).await?;
+        tokens_only(ctx, signed_in)
     }
 
     /// `login` with a typed answer: tokens (`AuthPayload`), or, for an account with a second
@@ -285,12 +281,8 @@ impl AccountMutation {
         new_password: String,
     ) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
-        match recovery::reset_password(ctx.state(), &token, &new_password, client).await? {
-            SignIn::Session(user, tokens) => Ok(payload(ctx, user, tokens)),
-            SignIn::SecondFactor(challenge) => {
-                Err(AppError::from(Reason::SecondFactorRequired(challenge)).into())
-            }
-        }
+        let reset = recovery::reset_password(ctx.state(), &token, &new_password, client).await?;
+        tokens_only(ctx, reset)
     }
 
     /// `resetPassword` with a typed answer: `AuthPayload`, or `SecondFactorRequired` for an
@@ -331,14 +323,28 @@ impl AccountMutation {
     }
 }
 
+/// For the mutations that return tokens or nothing (`login`, `resetPassword`): a second step
+/// is `FORBIDDEN` `SECOND_FACTOR_REQUIRED`, with the challenge in `extensions`, so that a
+/// client that knows nothing of it never receives tokens for a password alone.
+fn tokens_only(ctx: &Context<'_>, signed_in: SignIn) -> Result<AuthPayload> {
+    match signed_in {
+        SignIn::Session(user, tokens) => Ok(payload(ctx, *user, tokens)),
+        SignIn::SecondFactor(challenge) => {
+            Err(AppError::from(Reason::SecondFactorRequired(challenge)).into())
+        }
+    }
+}
+
 fn sign_in_result(ctx: &Context<'_>, signed_in: SignIn) -> SignInResult {
     match signed_in {
-        SignIn::Session(user, tokens) => SignInResult::AuthPayload(payload(ctx, user, tokens)),
+        SignIn::Session(user, tokens) => {
+            SignInResult::AuthPayload(Box::new(payload(ctx, *user, tokens)))
+        }
         SignIn::SecondFactor(challenge) => SignInResult::SecondFactorRequired(challenge.into()),
     }
 }
 
 fn payload(ctx: &Context<'_>, user: users::Model, tokens: IssuedTokens) -> AuthPayload {
     let state = ctx.state();
-    AuthPayload::new(user, tokens, &state.db, state.require_verified_email)
+    AuthPayload::new(user, tokens, &state.db, state.account_rules())
 }

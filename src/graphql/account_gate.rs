@@ -112,18 +112,17 @@ async fn refusal(
         ));
     };
     let viewer = match credentials
-        .viewer(&state.db, &state.keys, true, Some(key))
+        .viewer(&state.db, &state.keys, state.account_rules(), Some(key))
         .await
     {
         Ok(Some(viewer)) => viewer,
         Ok(None) | Err(AppError::Unauthenticated(_)) => return Ok(None),
         Err(error) => return Err(error),
     };
-    if viewer.is_restricted() && !UNVERIFIED_ALLOWED.contains(&name) {
+    if viewer.is_unverified_restricted() && !UNVERIFIED_ALLOWED.contains(&name) {
         return Ok(Some(AppError::EmailNotVerified));
     }
-    let enrolling = state.require_mfa.covers(viewer.user.role) && !viewer.user.mfa_enabled;
-    if enrolling && !ENROLLING_ALLOWED.contains(&name) {
+    if viewer.must_enrol() && !ENROLLING_ALLOWED.contains(&name) {
         return Ok(Some(Reason::MfaEnrollmentRequired.into()));
     }
     Ok(None)

@@ -60,12 +60,7 @@ impl ContextExt for Context<'_> {
             }
         });
         self.credentials()
-            .viewer(
-                &state.db,
-                &state.keys,
-                state.require_verified_email,
-                root_field,
-            )
+            .viewer(&state.db, &state.keys, state.account_rules(), root_field)
             .await
     }
 

@@ -213,9 +213,10 @@ async fn deliver(
         MailKind::EmailChanged => compose::email_changed(&row.recipient, &user.email),
         MailKind::RecoveryCodeUsed => {
             let remaining = recovery_codes::remaining(db, user.id).await?.unwrap_or(0);
-            compose::recovery_code_used(&user.email, remaining)
+            compose::recovery_code_used(&row.recipient, remaining)
         }
-        MailKind::MfaReset => compose::mfa_reset(&user.email),
+        // To the address the account had when it happened, not one changed since.
+        MailKind::MfaReset => compose::mfa_reset(&row.recipient),
     };
     send(mailer, row, &mail).await?;
     Ok(Delivered::Sent(Some(user.id)))

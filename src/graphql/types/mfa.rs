@@ -59,7 +59,7 @@ impl From<Challenge> for SecondFactorRequired {
 /// Tokens, or the second step that must come first.
 #[derive(Union)]
 pub enum SignInResult {
-    AuthPayload(AuthPayload),
+    AuthPayload(Box<AuthPayload>),
     SecondFactorRequired(SecondFactorRequired),
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::auth::viewer::Viewer;
+use crate::auth::viewer::{AccountRules, Viewer};
 use crate::db::entities::{sessions, users};
 use crate::error::AppError;
 use crate::graphql::context::ContextExt;
@@ -122,15 +122,14 @@ impl AuthPayload {
 
 impl AuthPayload {
     /// The payload of session `tokens` of `user`, whose permissions read from `db`;
-    /// `require_verified` is `--require-verified-email`.
+    /// `rules`: what the account must comply with.
     pub fn new(
         user: users::Model,
         tokens: IssuedTokens,
         db: &DatabaseConnection,
-        require_verified: bool,
+        rules: AccountRules,
     ) -> Self {
-        let viewer = Viewer::new(user.clone(), tokens.session_id, db.clone())
-            .restricted_unless_verified(require_verified);
+        let viewer = Viewer::new(user.clone(), tokens.session_id, db.clone()).restricted_by(rules);
         Self {
             access_token: tokens.access_token,
             refresh_token: tokens.refresh_token,

@@ -52,20 +52,21 @@ pub async fn change_password(
     let hash = state.passwords.hash(new_password).await?;
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
-    // The new session keeps what this one proved (a second factor included) and the password.
-    let mut proof = sessions::find(&txn, viewer.session_id)
-        .await?
-        .map(|session| session.methods())
-        .unwrap_or_default();
+    // The new session takes over this one: what it proved (a second factor included) and
+    // when. A password change is no reauthentication: whoever holds a stolen session and the
+    // password must not get a fresh proof of presence out of it.
+    let session = sessions::lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
+    let mut proof = session.methods();
     if !proof.contains(&Method::Password) {
         proof.insert(0, Method::Password);
     }
     let how = Replacement::Change {
         session_id: viewer.session_id,
         proof,
+        authenticated_at: session.authenticated_at,
     };
     match replace_password(txn, state, user.id, hash, how, client, now).await? {
-        SignIn::Session(user, tokens) => Ok((user, tokens)),
+        SignIn::Session(user, tokens) => Ok((*user, tokens)),
         SignIn::SecondFactor(_) => Err(AppError::internal(
             "BUG: a password change asked for a second factor",
         )),
@@ -74,10 +75,12 @@ pub async fn change_password(
 
 /// How a password comes to be replaced, which decides what else the replacement does.
 pub(crate) enum Replacement {
-    /// `changePassword`, from the session `session_id`, which proved `proof`.
+    /// `changePassword`, from the session `session_id`, which proved `proof`, last at
+    /// `authenticated_at`.
     Change {
         session_id: uuid::Uuid,
         proof: Vec<Method>,
+        authenticated_at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// `resetPassword`: through a link mailed to the account's address, which that proves.
     Reset,
@@ -113,9 +116,13 @@ pub(crate) async fn replace_password(
     sessions::revoke_all(&txn, user_id, reason).await?;
     link_tokens::void(&txn, user_id, Purpose::PasswordReset).await?;
     // A reset proves the mailbox, not the password; a change proves the old password.
-    let (proof, session_id) = match how {
-        Replacement::Change { session_id, proof } => (proof, Some(session_id)),
-        Replacement::Reset => (vec![Method::PasswordReset], None),
+    let (proof, session_id, authenticated_at) = match how {
+        Replacement::Change {
+            session_id,
+            proof,
+            authenticated_at,
+        } => (proof, Some(session_id), authenticated_at),
+        Replacement::Reset => (vec![Method::PasswordReset], None, Some(now)),
     };
     let mut event = Event::new(action)
         .actor(user.id)
@@ -128,9 +135,12 @@ pub(crate) async fn replace_password(
         return Ok(SignIn::SecondFactor(challenge));
     }
     let tokens = sessions::start(&txn, &state.keys, user_id, client, &proof, now).await?;
+    if authenticated_at != Some(now) {
+        sessions::carry_authenticated_at(&txn, tokens.session_id, authenticated_at).await?;
+    }
     // The session the change was made in: the old one for a change, the new one for a reset.
     event = event.session(session_id.unwrap_or(tokens.session_id));
     audit::record(&txn, event).await?;
     txn.commit().await?;
-    Ok(SignIn::Session(user, tokens))
+    Ok(SignIn::Session(Box::new(user), tokens))
 }

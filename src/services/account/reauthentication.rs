@@ -5,18 +5,17 @@
 //! rate-limited per account like every other password check.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, LockType};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::auth::password::MAX_PASSWORD_CHARS;
 use crate::auth::viewer::Viewer;
-use crate::db::entities::sessions::{self, AssuranceLevel, Method};
+use crate::db::entities::sessions::{self, Method};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::challenges;
 use crate::services::mfa::second_factor::{self, SecondFactor};
 use crate::services::sessions::login_throttle::{self, Account};
+use crate::services::sessions::{self as sessions_service};
 use crate::state::AppState;
 
 /// What the owner proves with: exactly one secret.
@@ -87,7 +86,7 @@ pub async fn reauthenticate(
                 &state.db,
                 &Account::User(user.id),
                 &challenges::throttle_key(user.id),
-                viewer.client.ip,
+                challenges::THROTTLED_FROM,
                 now,
             )
             .await?,
@@ -120,43 +119,20 @@ async fn record(
 ) -> AppResult<sessions::Model> {
     let user = &viewer.user;
     let txn = db::begin_write(&state.db).await?;
-    // Read under the lock, so that a concurrent change of the session's proof (a second
-    // factor confirmed at the same moment) is built on, never written over.
-    let select = sessions::Entity::find_by_id(viewer.session_id)
-        .filter(sessions::Column::UserId.eq(viewer.id()))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now));
-    let session = db::locking(select, &txn, LockType::Update)
-        .one(&txn)
-        .await?
-        // Ended while the secret was checked.
-        .ok_or(AppError::Unauthenticated(
-            "invalid, expired or revoked access token",
-        ))?;
+    let session = sessions_service::lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
     if let Some(factor) = second_factor {
         let used = Event::new(Action::RecoveryCodeUsed).by(viewer);
         if !second_factor::prove(&txn, state, user, factor, used, now).await? {
             txn.rollback().await?;
+            let failed = Event::new(Action::SecondFactorFailed)
+                .by(viewer)
+                .user(user.id)
+                .details(serde_json::json!({ "method": method.name() }));
+            audit::record(&state.db, failed).await?;
             return Err(FieldErrors::single(proof.field(), "is incorrect"));
         }
     }
-    let mut methods = session.methods();
-    if !methods.contains(&method) {
-        methods.push(method);
-    }
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::AuthenticatedAt, Expr::value(now))
-        .col_expr(
-            sessions::Column::AuthenticationMethods,
-            Expr::value(Method::join(&methods)),
-        )
-        .col_expr(
-            sessions::Column::AssuranceLevel,
-            Expr::value(AssuranceLevel::of(&methods)),
-        )
-        .filter(sessions::Column::Id.eq(session.id))
-        .exec(&txn)
-        .await?;
+    let session = sessions_service::record_proof(&txn, session, method, Some(now)).await?;
     let event = Event::new(Action::Reauthenticated)
         .by(viewer)
         .user(viewer.id())
@@ -164,12 +140,7 @@ async fn record(
     audit::record(&txn, event).await?;
     txn.commit().await?;
     state.mail.wake();
-    Ok(sessions::Model {
-        authenticated_at: Some(now),
-        authentication_methods: Method::join(&methods),
-        assurance_level: AssuranceLevel::of(&methods),
-        ..session
-    })
+    Ok(session)
 }
 
 /// Whether `session` was reauthenticated (not merely signed in) within `window_secs` of `now`.
@@ -186,6 +157,7 @@ pub fn recently_reauthenticated(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::entities::sessions::AssuranceLevel;
     use uuid::Uuid;
 
     fn session(created: i64, authenticated: Option<i64>) -> sessions::Model {

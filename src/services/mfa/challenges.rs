@@ -24,6 +24,10 @@ use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
 
+/// The address second-factor failures are counted from: none in particular (see
+/// `throttle_key`).
+pub const THROTTLED_FROM: Option<std::net::IpAddr> = None;
+
 /// How long a challenge waits for its second factor.
 pub const CHALLENGE_TTL: Duration = Duration::minutes(5);
 /// Codes a challenge takes before it is spent.
@@ -91,7 +95,7 @@ pub async fn verify(
         &state.db,
         &Account::User(user.id),
         &throttle_key,
-        client.ip,
+        THROTTLED_FROM,
         now,
     )
     .await
@@ -208,6 +212,11 @@ async fn attempt_with(
 /// What the login throttle counts an account's wrong second factors under: a key of the
 /// account's own, not a login name, so that a right password (which ends a run of wrong ones)
 /// does not end a run of wrong codes.
+///
+/// The run is the account's, from every address together (`THROTTLED_FROM`): whoever tries
+/// codes holds the password or a session already, so spreading the guesses over many addresses
+/// must not buy more of them. After `login_throttle::CONSECUTIVE` wrong codes each further one
+/// doubles the wait, up to 15 minutes, and only a right code ends the run.
 pub fn throttle_key(user_id: Uuid) -> String {
     format!("second-factor:{user_id}")
 }

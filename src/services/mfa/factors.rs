@@ -3,7 +3,7 @@
 //! every flow checks a code against the account's factors, each step once per factor.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::{Expr, LockType};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -13,13 +13,13 @@ use uuid::Uuid;
 use super::totp::{self, CodeCheck, TotpSecret};
 use super::{account, recovery_codes, step_up};
 use crate::auth::viewer::Viewer;
-use crate::db::entities::sessions::{self, AssuranceLevel, Method};
+use crate::db::entities::sessions::Method;
 use crate::db::entities::{totp_enrollments, totp_factors};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::services::audit::{self, Action, Event};
 use crate::services::keys;
-use crate::services::sessions::{RevokeReason, revoke_others};
+use crate::services::sessions::{RevokeReason, lock_live, record_proof, revoke_others};
 use crate::state::AppState;
 
 /// Factors an account may hold.
@@ -41,11 +41,12 @@ pub struct Enrollment {
 }
 
 /// `startTotpEnrollment`: a new secret for the viewer, kept sealed for `ENROLLMENT_TTL`. Needs
-/// a recent sign-in or reauthentication, so that a stale (perhaps stolen) session cannot tie
-/// the account to an authenticator of its holder's choosing.
+/// a `reauthenticate` within the window, even right after signing in: whoever holds a stolen
+/// token (usually a fresh one) must not tie the account to an authenticator of their choosing,
+/// which would then prove everything else.
 pub async fn start_enrollment(state: &AppState, viewer: &Viewer) -> AppResult<Enrollment> {
     state.rate_limits.user(viewer.id())?;
-    step_up::require_recent(state, viewer).await?;
+    step_up::require_reauthenticated(state, viewer).await?;
     keys::check_sealing_key(&state.db, &state.encryption).await?;
     let id = Uuid::new_v4();
     let secret = TotpSecret::generate()?;
@@ -114,7 +115,7 @@ pub async fn confirm_enrollment(
     let mut errors = FieldErrors::default();
     let label = match label.map(str::trim) {
         None => DEFAULT_LABEL.to_owned(),
-        Some(label) if label.is_empty() => {
+        Some("") => {
             errors.add("label", "must not be empty");
             String::new()
         }
@@ -206,7 +207,11 @@ pub async fn confirm_enrollment(
             RevokeReason::SecondFactorAdded,
         )
         .await?;
-        raise_to_second_factor(&txn, viewer, Method::Totp, now).await?;
+        let session = lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
+        // AAL2 from now on, but not a reauthentication: the factor is new, and whoever holds
+        // the session chose it.
+        let authenticated_at = session.authenticated_at;
+        record_proof(&txn, session, Method::Totp, authenticated_at).await?;
         let codes = recovery_codes::issue(&txn, &state.encryption, viewer.id(), now).await?;
         event = event.details(serde_json::json!({
             "factorId": id,
@@ -232,41 +237,12 @@ pub async fn confirm_enrollment(
     })
 }
 
-/// Records on the viewer's session that it proved `method`, a second factor, now: `AAL2`.
-pub(super) async fn raise_to_second_factor(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    method: Method,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let select = sessions::Entity::find_by_id(viewer.session_id);
-    let Some(session) = db::locking(select, db, LockType::Update).one(db).await? else {
-        return Ok(());
-    };
-    let mut methods = session.methods();
-    if !methods.contains(&method) {
-        methods.push(method);
-    }
-    sessions::Entity::update_many()
-        .col_expr(sessions::Column::AuthenticatedAt, Expr::value(now))
-        .col_expr(
-            sessions::Column::AuthenticationMethods,
-            Expr::value(Method::join(&methods)),
-        )
-        .col_expr(
-            sessions::Column::AssuranceLevel,
-            Expr::value(AssuranceLevel::of(&methods)),
-        )
-        .filter(sessions::Column::Id.eq(session.id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// `removeTotpFactor`: deletes one of the viewer's factors (after a recent reauthentication).
-/// Removing the last second factor also removes the recovery codes, and is refused
-/// (`MFA_ENROLLMENT_REQUIRED`) for an account `--require-mfa` covers.
+/// `removeTotpFactor`: deletes one of the viewer's factors (after a recent sign-in or
+/// reauthentication) and ends the account's other sessions and pending sign-ins, which that
+/// factor may have opened. Removing the last second factor also removes the recovery codes, and
+/// is refused (`MFA_ENROLLMENT_REQUIRED`) for an account `--require-mfa` covers.
 pub async fn remove(state: &AppState, viewer: &Viewer, factor_id: &str) -> AppResult<()> {
+    state.rate_limits.user(viewer.id())?;
     step_up::require_recent(state, viewer).await?;
     let not_found = || AppError::NotFound("no such authenticator");
     let id = Uuid::parse_str(factor_id.trim()).map_err(|_| not_found())?;
@@ -287,6 +263,13 @@ pub async fn remove(state: &AppState, viewer: &Viewer, factor_id: &str) -> AppRe
         return Err(Reason::MfaEnrollmentRequired.into());
     }
     totp_factors::Entity::delete_by_id(id).exec(&txn).await?;
+    let ended = revoke_others(
+        &txn,
+        viewer.id(),
+        viewer.session_id,
+        RevokeReason::SecondFactorRemoved,
+    )
+    .await?;
     if last {
         account::set_mfa_enabled(&txn, viewer.id(), false).await?;
         recovery_codes::discard(&txn, viewer.id()).await?;
@@ -298,6 +281,7 @@ pub async fn remove(state: &AppState, viewer: &Viewer, factor_id: &str) -> AppRe
             "factorId": id,
             "label": factor.label,
             "lastSecondFactor": last,
+            "sessionsEnded": ended,
         }));
     audit::record(&txn, event).await?;
     txn.commit().await?;

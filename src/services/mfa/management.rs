@@ -16,13 +16,14 @@ use crate::services::sessions::{RevokeReason, revoke_all};
 use crate::state::AppState;
 
 /// `regenerateRecoveryCodes`: a new set of codes for the viewer, voiding the old one. Only an
-/// account with a second factor has codes.
+/// account with a second factor has codes. Needs a `reauthenticate` within the window, even
+/// right after signing in: new codes are a second factor of their own, not for a stolen token.
 pub async fn regenerate_recovery_codes(
     state: &AppState,
     viewer: &Viewer,
 ) -> AppResult<(Vec<String>, DateTime<Utc>)> {
     state.rate_limits.user(viewer.id())?;
-    step_up::require_recent(state, viewer).await?;
+    step_up::require_reauthenticated(state, viewer).await?;
     crate::services::keys::check_sealing_key(&state.db, &state.encryption).await?;
     let now = db::now();
     let txn = db::begin_write(&state.db).await?;
@@ -52,6 +53,7 @@ pub async fn reset_user_mfa(
     id: Uuid,
 ) -> AppResult<users::Model> {
     viewer.require_admin("only an ADMIN can reset two-factor authentication")?;
+    step_up::require_recent(state, viewer).await?;
     if id == viewer.id() {
         return Err(AppError::Forbidden(
             "you cannot reset your own two-factor authentication: ask another ADMIN",

@@ -10,6 +10,7 @@ use crate::auth::viewer::Viewer;
 use crate::db::entities::{sessions, users};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, Reason};
+use crate::services::account::reauthentication::recently_reauthenticated;
 use crate::services::sessions::find;
 use crate::state::AppState;
 
@@ -28,6 +29,21 @@ pub async fn require_recent(state: &AppState, viewer: &Viewer) -> AppResult<sess
         .authenticated_at
         .is_some_and(|at| db::now() - at <= window);
     if recent {
+        return Ok(session);
+    }
+    Err(required(&state.db, &viewer.user).await?)
+}
+
+/// The viewer's session, if it was reauthenticated (not merely signed in) within
+/// `--reauthentication-window`: for what hands out a second factor (a new authenticator, new
+/// recovery codes), which a stolen token, usually a fresh one, must not obtain. Else
+/// `REAUTHENTICATION_REQUIRED`.
+pub async fn require_reauthenticated(
+    state: &AppState,
+    viewer: &Viewer,
+) -> AppResult<sessions::Model> {
+    let session = require_recent(state, viewer).await?;
+    if recently_reauthenticated(&session, state.reauthentication_window_secs, db::now()) {
         return Ok(session);
     }
     Err(required(&state.db, &viewer.user).await?)

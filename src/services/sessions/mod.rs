@@ -19,7 +19,10 @@ mod refresh;
 mod revoke;
 mod sign_in;
 
-pub use open::{IssuedTokens, ROTATION_GRACE, RevokeReason, find, list_live, start};
+pub use open::{
+    IssuedTokens, ROTATION_GRACE, RevokeReason, carry_authenticated_at, find, list_live, lock_live,
+    record_proof, start,
+};
 pub use refresh::refresh;
 pub use revoke::{logout, prune, revoke_all, revoke_others, revoke_own};
 pub use sign_in::{SignIn, login};

@@ -2,6 +2,7 @@
 //! it issues, why sessions end (`RevokeReason`), and the live sessions of a user.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, LockType};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder,
@@ -13,7 +14,7 @@ use crate::auth::tokens::{self, TokenKeys};
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::sessions::{AssuranceLevel, Method};
 use crate::db::{self, entities::sessions};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// A fresh token pair for a session.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ pub enum RevokeReason {
     SecondFactorAdded,
     /// An administrator removed the account's second factors.
     MfaReset,
+    /// One of the account's second factors was removed (in another session).
+    SecondFactorRemoved,
 }
 
 impl RevokeReason {
@@ -53,6 +56,7 @@ impl RevokeReason {
                 | Self::Deleted
                 | Self::SecondFactorAdded
                 | Self::MfaReset
+                | Self::SecondFactorRemoved
         )
     }
 
@@ -67,6 +71,7 @@ impl RevokeReason {
             Self::Deleted => "deleted",
             Self::SecondFactorAdded => "second_factor_added",
             Self::MfaReset => "mfa_reset",
+            Self::SecondFactorRemoved => "second_factor_removed",
         }
     }
 }
@@ -135,6 +140,84 @@ pub async fn start(
         session_id,
         expires_in: keys.access_ttl_secs,
     })
+}
+
+/// The live session `session_id` of `user_id`, locked until the transaction ends, so that a
+/// concurrent change of its proof is built on, never written over; `UNAUTHENTICATED` when it
+/// ended meanwhile.
+pub async fn lock_live(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<sessions::Model> {
+    let select = sessions::Entity::find_by_id(session_id)
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now));
+    db::locking(select, db, LockType::Update)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated(
+            "invalid, expired or revoked access token",
+        ))
+}
+
+/// Records that the holder of `session` (read under `lock_live`) proved `method`: the method
+/// joins its methods, its level follows, and its `authenticated_at` becomes `authenticated_at`
+/// (now, for a proof of presence such as `reauthenticate`; unchanged, for a factor the session
+/// just set up, which proves nothing about who holds it).
+/// Returns the session as it now is.
+pub async fn record_proof(
+    db: &impl ConnectionTrait,
+    session: sessions::Model,
+    method: Method,
+    authenticated_at: Option<DateTime<Utc>>,
+) -> AppResult<sessions::Model> {
+    let mut methods = session.methods();
+    if !methods.contains(&method) {
+        methods.push(method);
+    }
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::AuthenticatedAt,
+            Expr::value(authenticated_at),
+        )
+        .col_expr(
+            sessions::Column::AuthenticationMethods,
+            Expr::value(Method::join(&methods)),
+        )
+        .col_expr(
+            sessions::Column::AssuranceLevel,
+            Expr::value(AssuranceLevel::of(&methods)),
+        )
+        .filter(sessions::Column::Id.eq(session.id))
+        .exec(db)
+        .await?;
+    Ok(sessions::Model {
+        authenticated_at,
+        authentication_methods: Method::join(&methods),
+        assurance_level: AssuranceLevel::of(&methods),
+        ..session
+    })
+}
+
+/// Gives the session `session_id`, just opened to take over another, that session's
+/// `authenticated_at`: taking over is no new proof of presence.
+pub async fn carry_authenticated_at(
+    db: &impl ConnectionTrait,
+    session_id: Uuid,
+    authenticated_at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    sessions::Entity::update_many()
+        .col_expr(
+            sessions::Column::AuthenticatedAt,
+            Expr::value(authenticated_at),
+        )
+        .filter(sessions::Column::Id.eq(session_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// The session `session_id` (live or not).

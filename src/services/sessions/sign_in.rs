@@ -105,7 +105,7 @@ pub async fn login(
 /// What a right password leads to.
 pub enum SignIn {
     /// A session: the account holds no second factor.
-    Session(users::Model, IssuedTokens),
+    Session(Box<users::Model>, IssuedTokens),
     /// No session yet: the account's second factor is awaited under this challenge.
     SecondFactor(Challenge),
 }
@@ -240,5 +240,5 @@ async fn check_and_open(
         password_hash,
         ..user
     };
-    Ok(SignIn::Session(user, tokens))
+    Ok(SignIn::Session(Box::new(user), tokens))
 }

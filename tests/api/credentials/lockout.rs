@@ -8,6 +8,7 @@ use crate::support::auth::login_from;
 use crate::support::documents::REGISTER;
 use crate::support::smtp::MailServer;
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, retry_after};
+use crate::throttle::login::until_the_hour_is_over;
 
 const WRONG: &str = "wrong horse battery staple";
 const CLEAR: &str = "mutation($id: ID!) { clearLoginThrottle(userId: $id) }";
@@ -19,6 +20,7 @@ async fn a_flood_of_failures_cannot_lock_the_owner_out(app: TestApp, _mail: Mail
     assert_ok(&login_from(&app, home, "ada@example.com", PASSWORD).await);
 
     // The review's flood: 100 wrong passwords from 20 addresses, no address waiting.
+    let first_failure = std::time::Instant::now();
     for n in 0..20 {
         let attacker = format!("198.51.100.{n}");
         for _ in 0..5 {
@@ -29,7 +31,10 @@ async fn a_flood_of_failures_cannot_lock_the_owner_out(app: TestApp, _mail: Mail
     // A new address waits for the hour, even with the right password...
     let fresh = login_from(&app, "203.0.113.50", "ada@example.com", PASSWORD).await;
     let wait = retry_after(&fresh);
-    assert!((3590..=3600).contains(&wait), "retryAfter {wait}");
+    assert!(
+        until_the_hour_is_over(first_failure).contains(&wait),
+        "retryAfter {wait}"
+    );
     // ...but the owner's own address keeps working.
     assert_ok(&login_from(&app, home, "ada@example.com", PASSWORD).await);
     assert_ok(&login_from(&app, home, "ADA@example.com", PASSWORD).await);

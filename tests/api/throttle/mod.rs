@@ -1,5 +1,5 @@
 //! Throttling: failed logins counted in the database (`login`), and the in-memory rate limits
 //! (`rates`).
 
-mod login;
+pub mod login;
 mod rates;
