@@ -1,7 +1,7 @@
 // How an API error reads on a form: per-field messages, the wait when throttled, and no
 // internal message ever.
 import { describe, expect, it } from "vitest";
-import { fromGraphQLError, waitText } from "./errors";
+import { fromGraphQLError, reauthenticationMethods, waitText } from "./errors";
 
 describe("fromGraphQLError", () => {
   it("puts each field's messages beside it", () => {
@@ -32,6 +32,58 @@ describe("fromGraphQLError", () => {
       extensions: { code: "INTERNAL_SERVER_ERROR", requestId: "abc" },
     });
     expect(problem.message).toBe("Something went wrong on the server (request abc).");
+  });
+});
+
+describe("reasons", () => {
+  it("reads the reason and the proofs a reauthentication accepts", () => {
+    const problem = fromGraphQLError({
+      message: "confirm it is you first (reauthenticate), then try again",
+      extensions: {
+        code: "FORBIDDEN",
+        reason: "REAUTHENTICATION_REQUIRED",
+        methods: ["TOTP", "RECOVERY_CODE"],
+      },
+    });
+    expect(problem.reason).toBe("REAUTHENTICATION_REQUIRED");
+    expect(reauthenticationMethods(problem)).toEqual(["TOTP", "RECOVERY_CODE"]);
+    expect(problem.message).toBe("Confirm it is you first: this needs a recent sign-in.");
+  });
+
+  it("asks for no reauthentication for any other refusal", () => {
+    const forbidden = fromGraphQLError({
+      message: "not allowed",
+      extensions: { code: "FORBIDDEN" },
+    });
+    expect(reauthenticationMethods(forbidden)).toBeNull();
+    expect(reauthenticationMethods(null)).toBeNull();
+    expect(forbidden.message).toBe("not allowed");
+  });
+
+  it("keeps only the method names that are strings", () => {
+    const problem = fromGraphQLError({
+      message: "",
+      extensions: {
+        code: "FORBIDDEN",
+        reason: "REAUTHENTICATION_REQUIRED",
+        methods: ["PASSWORD", 3],
+      },
+    });
+    expect(problem.methods).toEqual(["PASSWORD"]);
+  });
+
+  it("says what a known reason means, and the server's message for an unknown one", () => {
+    const expired = fromGraphQLError({
+      message: "this sign-in has expired or was used: sign in again",
+      extensions: { code: "UNAUTHENTICATED", reason: "CHALLENGE_EXPIRED" },
+    });
+    expect(expired.message).toBe("This sign-in has expired. Start again with your password.");
+    const unknown = fromGraphQLError({
+      message: "something new",
+      extensions: { code: "CONFLICT", reason: "SOMETHING_NEW" },
+    });
+    expect(unknown.reason).toBe("SOMETHING_NEW");
+    expect(unknown.message).toBe("something new");
   });
 });
 

@@ -1,5 +1,6 @@
 // What an API error means for a form: the message to show, the messages beside each field
-// (`extensions.fields`), and the wait of a `TOO_MANY_REQUESTS`.
+// (`extensions.fields`), the wait of a `TOO_MANY_REQUESTS`, and the `extensions.reason` that
+// says more than the code (with the proofs a `REAUTHENTICATION_REQUIRED` accepts).
 import type { CombinedError } from "urql";
 
 export interface Problem {
@@ -9,7 +10,20 @@ export interface Problem {
   fields: Record<string, string[]>;
   /** Seconds to wait, for `TOO_MANY_REQUESTS`. */
   retryAfter?: number;
+  /** `extensions.reason` (`REAUTHENTICATION_REQUIRED`, `INVALID_SECOND_FACTOR`, ...). */
+  reason?: string;
+  /** `extensions.methods` of a `REAUTHENTICATION_REQUIRED`: what `reauthenticate` accepts. */
+  methods?: string[];
 }
+
+/** What the console says for a refusal whose reason it knows; the code alone says the rest. */
+const REASON_MESSAGES: Record<string, string> = {
+  REAUTHENTICATION_REQUIRED: "Confirm it is you first: this needs a recent sign-in.",
+  MFA_ENROLLMENT_REQUIRED:
+    "Your account must keep two-factor authentication: add an authenticator app first.",
+  INVALID_SECOND_FACTOR: "That code is not right, or was used already.",
+  CHALLENGE_EXPIRED: "This sign-in has expired. Start again with your password.",
+};
 
 interface ErrorLike {
   message: string;
@@ -41,8 +55,14 @@ export function fromGraphQLError(error: ErrorLike): Problem {
     }
   }
   const retryAfter = typeof extensions.retryAfter === "number" ? extensions.retryAfter : undefined;
+  const reason = typeof extensions.reason === "string" ? extensions.reason : undefined;
+  const methods = Array.isArray(extensions.methods)
+    ? extensions.methods.filter((method) => typeof method === "string")
+    : undefined;
   let message = error.message;
-  if (code === "TOO_MANY_REQUESTS" && retryAfter !== undefined) {
+  if (reason && reason in REASON_MESSAGES) {
+    message = REASON_MESSAGES[reason];
+  } else if (code === "TOO_MANY_REQUESTS" && retryAfter !== undefined) {
     message = `Too many attempts. Try again in ${waitText(retryAfter)}.`;
   } else if (code === "INTERNAL_SERVER_ERROR") {
     const id = typeof extensions.requestId === "string" ? ` (request ${extensions.requestId})` : "";
@@ -50,7 +70,14 @@ export function fromGraphQLError(error: ErrorLike): Problem {
   } else if (Object.keys(fields).length > 0 && (code === "BAD_USER_INPUT" || code === "CONFLICT")) {
     message = "Please correct the fields marked below.";
   }
-  return { code, message, fields, retryAfter };
+  return { code, message, fields, retryAfter, reason, methods };
+}
+
+/** The proofs a refusal asks to be given again (`reauthenticate`), or null when it does not
+ * ask for one. */
+export function reauthenticationMethods(problem: Problem | null): string[] | null {
+  if (problem?.reason !== "REAUTHENTICATION_REQUIRED") return null;
+  return problem.methods ?? [];
 }
 
 /** "1 second", "40 seconds", "3 minutes". */

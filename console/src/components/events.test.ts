@@ -7,5 +7,7 @@ describe("actionText", () => {
     expect(actionText("USER_DEACTIVATED")).toBe("User deactivated");
     expect(actionText("SIGNING_KEY_ADDED")).toBe("Signing key added");
     expect(actionText("SIGNING_KEY_REVOKED")).toBe("Signing key revoked");
+    expect(actionText("TOTP_ENABLED")).toBe("TOTP enabled");
+    expect(actionText("MFA_RESET")).toBe("MFA reset");
   });
 });

@@ -16,9 +16,17 @@ const EVENT_SUMMARY = graphql(`
   }
 `);
 
-/** An event's action, for people: `USER_DEACTIVATED` is "User deactivated". */
+/** Words of an action that stay in capitals. */
+const ACRONYMS = new Set(["TOTP", "MFA"]);
+
+/** An event's action, for people: `USER_DEACTIVATED` is "User deactivated", `TOTP_ENABLED`
+ * "TOTP enabled". */
 export function actionText(action: string): string {
-  return action.charAt(0) + action.slice(1).toLowerCase().replaceAll("_", " ");
+  const text = action
+    .split("_")
+    .map((word) => (ACRONYMS.has(word) ? word : word.toLowerCase()))
+    .join(" ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 interface EventListProps {

@@ -19,6 +19,7 @@ export type AuditAction =
   | 'LOGIN_THROTTLED'
   | 'LOGIN_THROTTLE_CLEARED'
   | 'LOGOUT'
+  | 'MFA_RESET'
   | 'PASSWORD_CHANGED'
   | 'PASSWORD_RESET'
   | 'PASSWORD_RESET_REQUESTED'
@@ -26,15 +27,20 @@ export type AuditAction =
   | 'PERMISSION_DELETED'
   | 'PROFILE_UPDATED'
   | 'REAUTHENTICATED'
+  | 'RECOVERY_CODES_GENERATED'
+  | 'RECOVERY_CODE_USED'
   | 'REFRESH_TOKEN_REUSED'
   | 'REGISTERED'
   | 'ROLE_CHANGED'
+  | 'SECOND_FACTOR_FAILED'
   | 'SESSION_REVOKED'
   | 'SIGNING_KEY_ACTIVATED'
   | 'SIGNING_KEY_ADDED'
   | 'SIGNING_KEY_RETIRED'
   | 'SIGNING_KEY_REVOKED'
   | 'SUPERUSER_CREATED'
+  | 'TOTP_ENABLED'
+  | 'TOTP_REMOVED'
   | 'USER_ACTIVATED'
   | 'USER_CREATED'
   | 'USER_DEACTIVATED'
@@ -159,6 +165,8 @@ export type UserFilter = {
   emailVerified?: boolean | null | undefined;
   groupId?: string | number | null | undefined;
   isActive?: boolean | null | undefined;
+  /** Whether the account holds a second factor. */
+  mfaEnabled?: boolean | null | undefined;
   role?: Role | null | undefined;
   /** Case-insensitive match on email, username, first and last name. */
   search?: string | null | undefined;

@@ -41,6 +41,12 @@ export const ACTIONS: AuditAction[] = [
   "SIGNING_KEY_RETIRED",
   "SIGNING_KEY_REVOKED",
   "REAUTHENTICATED",
+  "TOTP_ENABLED",
+  "TOTP_REMOVED",
+  "RECOVERY_CODES_GENERATED",
+  "RECOVERY_CODE_USED",
+  "MFA_RESET",
+  "SECOND_FACTOR_FAILED",
 ];
 
 /** The filter controls as the page holds them (text from the inputs). */
