@@ -7,12 +7,14 @@ import type { Session } from "./session";
 
 /** Operations that answer UNAUTHENTICATED for wrong credentials, not for a stale token. */
 const CREDENTIAL_OPERATIONS = new Set([
-  "Login",
+  "SignIn",
+  // A wrong code or an expired challenge is UNAUTHENTICATED too.
+  "VerifySecondFactor",
   // Logs out by the refresh token, so it works with an expired access token too.
   "SignOut",
   "Register",
   "Refresh",
-  "ResetPassword",
+  "CompletePasswordReset",
   "VerifyEmail",
   "RequestPasswordReset",
 ]);

@@ -29,8 +29,10 @@ type Documents = {
     "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": typeof types.AuditEventsDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.RegisterDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": typeof types.ResetPasswordDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.LoginDocument,
+    "\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": typeof types.CompletePasswordResetDocument,
+    "\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n": typeof types.ChallengeFragmentDoc,
+    "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.VerifySecondFactorDocument,
+    "\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
     "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateGroupDocument,
     "\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n": typeof types.GroupFormFragmentDoc,
@@ -82,8 +84,10 @@ const documents: Documents = {
     "\n  query AuditEvents($first: Int, $after: String, $filter: AuditEventFilter) {\n    auditEvents(first: $first, after: $after, filter: $filter) {\n      totalCount\n      nodes {\n        id\n        occurredAt\n        action\n        actorId\n        userId\n        ipAddress\n        details\n        actor {\n          email\n        }\n        user {\n          email\n        }\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": types.AuditEventsDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": types.RegisterDocument,
-    "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": types.ResetPasswordDocument,
-    "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n": types.LoginDocument,
+    "\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": types.CompletePasswordResetDocument,
+    "\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n": types.ChallengeFragmentDoc,
+    "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n": types.VerifySecondFactorDocument,
+    "\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": types.SignInDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
     "\n  mutation CreateGroup($input: GroupInput!) {\n    createGroup(input: $input) {\n      id\n    }\n  }\n": types.CreateGroupDocument,
     "\n  fragment GroupForm on Group {\n    id\n    name\n    description\n    permissions {\n      id\n      codename\n    }\n  }\n": types.GroupFormFragmentDoc,
@@ -197,11 +201,19 @@ export function graphql(source: "\n  mutation Register($input: RegisterInput!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($token: String!, $newPassword: String!) {\n    resetPassword(token: $token, newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      ...Tokens\n    }\n  }\n"];
+export function graphql(source: "\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n"): (typeof documents)["\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

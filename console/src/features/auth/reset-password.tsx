@@ -1,24 +1,38 @@
 // Choosing a new password from a mailed link: every device is signed out, and this one is
-// signed in afresh.
-import { Link } from "wouter";
-import { graphql } from "../../gql";
+// signed in afresh, after the second step for an account with a second factor (the new
+// password is set either way).
+import { useState } from "react";
+import { Link, useLocation } from "wouter";
+import { graphql, type FragmentType } from "../../gql";
 import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
 import { Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
 import { useLinkToken } from "./mailed-link";
+import { SecondStep, type CHALLENGE } from "./second-step";
 
 const RESET = graphql(`
-  mutation ResetPassword($token: String!, $newPassword: String!) {
-    resetPassword(token: $token, newPassword: $newPassword) {
-      ...Tokens
+  mutation CompletePasswordReset($token: String!, $newPassword: String!) {
+    completePasswordReset(token: $token, newPassword: $newPassword) {
+      __typename
+      ... on AuthPayload {
+        ...Tokens
+      }
+      ... on SecondFactorRequired {
+        ...Challenge
+      }
     }
   }
 `);
 
+/** Where a completed reset lands: the account page says the password is set. */
+const AFTER_RESET = "/account?reset=1";
+
 export function ResetPassword() {
   const token = useLinkToken();
   const session = useSession();
+  const [, navigate] = useLocation();
   const reset = useAction(RESET);
+  const [challenge, setChallenge] = useState<FragmentType<typeof CHALLENGE> | null>(null);
   async function submit(form: HTMLFormElement) {
     const newPassword = fieldText(form, "newPassword");
     if (newPassword !== fieldText(form, "repeat")) {
@@ -30,13 +44,24 @@ export function ResetPassword() {
       return;
     }
     const data = await reset.run({ token, newPassword });
-    if (data) session.begin(data.resetPassword, "/account?reset=1");
+    if (!data) return;
+    const result = data.completePasswordReset;
+    if (result.__typename === "SecondFactorRequired") setChallenge(result);
+    else session.begin(result, AFTER_RESET);
   }
   const problem = reset.problem;
   return (
     <section className="narrow">
       <h1>Choose a new password</h1>
-      {!token ? (
+      {challenge ? (
+        <SecondStep
+          challenge={challenge}
+          intro="Your new password is set, and every device was signed out. To sign in here, confirm it is you with your second factor."
+          onSignedIn={(payload) => session.begin(payload, AFTER_RESET)}
+          onRestart={() => navigate("/sign-in")}
+          restartText="Sign in with the new password instead"
+        />
+      ) : !token ? (
         <p className="problem" role="alert">
           This link has no token. Open the link from the mail again, or{" "}
           <Link href="/forgot-password">ask for a new one</Link>.

@@ -1,15 +1,24 @@
-// Signing in with an email or username and the password.
+// Signing in with an email or username and the password, then, for an account with a second
+// factor, its code (`signIn` answers `SecondFactorRequired` instead of tokens).
+import { useState } from "react";
 import { Link, useSearch } from "wouter";
-import { graphql } from "../../gql";
+import { graphql, type FragmentType } from "../../gql";
 import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
 import { Field, Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
 import { returnTo } from "./return-to";
+import { SecondStep, type CHALLENGE } from "./second-step";
 
-const LOGIN = graphql(`
-  mutation Login($input: LoginInput!) {
-    login(input: $input) {
-      ...Tokens
+const SIGN_IN = graphql(`
+  mutation SignIn($input: LoginInput!) {
+    signIn(input: $input) {
+      __typename
+      ... on AuthPayload {
+        ...Tokens
+      }
+      ... on SecondFactorRequired {
+        ...Challenge
+      }
     }
   }
 `);
@@ -17,31 +26,46 @@ const LOGIN = graphql(`
 export function SignIn() {
   const next = new URLSearchParams(useSearch()).get("next");
   const session = useSession();
-  const login = useAction(LOGIN);
+  const signIn = useAction(SIGN_IN);
+  const [challenge, setChallenge] = useState<FragmentType<typeof CHALLENGE> | null>(null);
   async function submit(form: HTMLFormElement) {
     const input = { login: fieldText(form, "login"), password: fieldText(form, "password") };
-    const data = await login.run({ input });
-    if (data) session.begin(data.login, returnTo(next));
+    const data = await signIn.run({ input });
+    if (!data) return;
+    if (data.signIn.__typename === "SecondFactorRequired") setChallenge(data.signIn);
+    else session.begin(data.signIn, returnTo(next));
   }
   return (
     <section className="narrow">
       <h1>Sign in</h1>
-      <Form onSubmit={submit}>
-        <Outcome of={[login]} />
-        <Field
-          label="Email or username"
-          name="login"
-          autoComplete="username"
-          required
-          problem={login.problem}
+      {challenge ? (
+        <SecondStep
+          challenge={challenge}
+          intro="Your password is right. Now confirm it is you with your second factor."
+          onSignedIn={(payload) => session.begin(payload, returnTo(next))}
+          onRestart={() => setChallenge(null)}
+          restartText="Start again"
         />
-        <PasswordField label="Password" name="password" problem={login.problem} />
-        <Submit busy={login.busy}>Sign in</Submit>
-      </Form>
-      <p>
-        <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
-        <Link href="/register">Create an account</Link>
-      </p>
+      ) : (
+        <>
+          <Form onSubmit={submit}>
+            <Outcome of={[signIn]} />
+            <Field
+              label="Email or username"
+              name="login"
+              autoComplete="username"
+              required
+              problem={signIn.problem}
+            />
+            <PasswordField label="Password" name="password" problem={signIn.problem} />
+            <Submit busy={signIn.busy}>Sign in</Submit>
+          </Form>
+          <p>
+            <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
+            <Link href="/register">Create an account</Link>
+          </p>
+        </>
+      )}
     </section>
   );
 }
