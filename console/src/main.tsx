@@ -9,6 +9,7 @@ import { refresh } from "./app/refresh";
 import { Routes } from "./app/routes";
 import { IDENTITY_KEY, Session } from "./app/session";
 import { ViewerProvider } from "./app/viewer";
+import { StepUpProvider } from "./features/two-factor/reauthenticate-dialog";
 import "./app/style.css";
 
 const session = new Session(window.localStorage);
@@ -34,9 +35,11 @@ function Identity() {
   return (
     <Provider value={client}>
       <ViewerProvider session={session}>
-        <Layout>
-          <Routes />
-        </Layout>
+        <StepUpProvider>
+          <Layout>
+            <Routes />
+          </Layout>
+        </StepUpProvider>
       </ViewerProvider>
     </Provider>
   );

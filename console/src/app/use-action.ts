@@ -1,9 +1,11 @@
 // The one way a page runs a mutation: whether it is under way, the problem its answer brought
 // (decoded by `problemOf`, the one place that reads `extensions`) or the notice that says it
-// worked.
+// worked. A refusal for want of a recent sign-in (`REAUTHENTICATION_REQUIRED`) asks the viewer
+// to confirm it is you and, once confirmed, runs the mutation once more.
 import { useState } from "react";
 import { useMutation, type AnyVariables, type TypedDocumentNode } from "urql";
-import { problemOf, type Problem } from "./errors";
+import { problemOf, reauthenticationMethods, type Problem } from "./errors";
+import { useStepUp } from "./step-up";
 
 /** What an action last did, as a form shows it. */
 export interface ActionOutcome {
@@ -29,6 +31,7 @@ export function useAction<Data, Variables extends AnyVariables>(
   { onSuccess }: { onSuccess?: (data: Data) => void } = {},
 ): Action<Data, Variables> {
   const [state, execute] = useMutation(document);
+  const stepUp = useStepUp();
   const [outcome, setOutcome] = useState({
     problem: null as Problem | null,
     notice: null as string | null,
@@ -38,7 +41,9 @@ export function useAction<Data, Variables extends AnyVariables>(
     const at = ++runs;
     // What it said last stays until the answer, so the page does not flicker.
     setOutcome((last) => ({ ...last, at }));
-    const result = await execute(variables);
+    let result = await execute(variables);
+    const methods = reauthenticationMethods(problemOf(result.error));
+    if (methods && stepUp && (await stepUp(methods))) result = await execute(variables);
     const data = result.error ? null : (result.data ?? null);
     const notice = data && success ? (typeof success === "string" ? success : success(data)) : null;
     setOutcome({ problem: problemOf(result.error), notice, at });

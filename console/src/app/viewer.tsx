@@ -23,6 +23,7 @@ const VIEWER = graphql(`
     fullName
     role
     isAdmin
+    mfaEnabled
     permissions {
       codename
     }

@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.RefreshDocument,
     "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": typeof types.TokensFragmentDoc,
-    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": typeof types.ViewerFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": typeof types.ViewerFragmentDoc,
     "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": typeof types.MeDocument,
     "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": typeof types.EventSummaryFragmentDoc,
     "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": typeof types.NextPageFragmentDoc,
@@ -45,10 +45,17 @@ type Documents = {
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": typeof types.DeletePermissionDocument,
-    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": typeof types.MySessionsDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": typeof types.MySessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument,
     "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": typeof types.SignOutDocument,
     "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": typeof types.LogoutDocument,
+    "\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n": typeof types.EnrollmentFragmentDoc,
+    "\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n": typeof types.ConfirmTotpEnrollmentDocument,
+    "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": typeof types.ReauthenticateDocument,
+    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n": typeof types.TwoFactorDocument,
+    "\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n": typeof types.StartTotpEnrollmentDocument,
+    "\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n": typeof types.RemoveTotpFactorDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.GroupChoicesDocument,
     "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": typeof types.UserAccessFragmentDoc,
@@ -71,7 +78,7 @@ type Documents = {
 const documents: Documents = {
     "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RefreshDocument,
     "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": types.TokensFragmentDoc,
-    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": types.ViewerFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": types.ViewerFragmentDoc,
     "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": types.MeDocument,
     "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": types.EventSummaryFragmentDoc,
     "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": types.NextPageFragmentDoc,
@@ -100,10 +107,17 @@ const documents: Documents = {
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": types.DeletePermissionDocument,
-    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n": types.MySessionsDocument,
+    "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": types.MySessionsDocument,
     "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": types.RevokeSessionDocument,
     "\n  mutation SignOut($refreshToken: String) {\n    logout(refreshToken: $refreshToken)\n  }\n": types.SignOutDocument,
     "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n": types.LogoutDocument,
+    "\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n": types.EnrollmentFragmentDoc,
+    "\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n": types.ConfirmTotpEnrollmentDocument,
+    "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": types.ReauthenticateDocument,
+    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n": types.TwoFactorDocument,
+    "\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n": types.StartTotpEnrollmentDocument,
+    "\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n": types.RemoveTotpFactorDocument,
+    "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
     "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.GroupChoicesDocument,
     "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": types.UserAccessFragmentDoc,
@@ -149,7 +163,7 @@ export function graphql(source: "\n  fragment Tokens on AuthPayload {\n    acces
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"];
+export function graphql(source: "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -265,7 +279,7 @@ export function graphql(source: "\n  mutation DeletePermission($id: ID!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n    }\n  }\n"];
+export function graphql(source: "\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    mySessions {\n      id\n      lastUsedAt\n      userAgent\n      ipAddress\n      current\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -278,6 +292,34 @@ export function graphql(source: "\n  mutation SignOut($refreshToken: String) {\n
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"): (typeof documents)["\n  mutation Logout($allSessions: Boolean) {\n    logout(allSessions: $allSessions)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n"): (typeof documents)["\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n"): (typeof documents)["\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n"): (typeof documents)["\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n"): (typeof documents)["\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n"): (typeof documents)["\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,7 +1,9 @@
-// The account holder's own page: profile, password, sessions, recent activity, deletion.
+// The account holder's own page: profile, password, two-factor authentication, sessions,
+// recent activity, deletion.
 import { useState } from "react";
 import { useSearch } from "wouter";
 import { useViewer } from "../../app/viewer";
+import { TwoFactor } from "../two-factor/two-factor";
 import { Notice } from "../../components/form";
 import { Sessions } from "../sessions/sessions";
 import { Activity } from "./activity";
@@ -10,18 +12,25 @@ import { DeleteAccount } from "./delete-account";
 import { Profile } from "./profile";
 
 export function AccountPage() {
-  const { me } = useViewer();
+  const { me, refetch } = useViewer();
   const reset = new URLSearchParams(useSearch()).has("reset");
-  const [passwordChanges, setPasswordChanges] = useState(0);
+  // A password change, and turning two-factor authentication on, end the other sessions; a
+  // reauthentication changes this one's proof: each lists the sessions anew.
+  const [sessionChanges, setSessionChanges] = useState(0);
   if (!me) return null;
   return (
     <>
       <h1>Your account</h1>
       {reset && <Notice>Your new password is set, and every other device was signed out.</Notice>}
       <Profile me={me} />
-      <ChangePassword onChanged={() => setPasswordChanges((n) => n + 1)} />
-      {/* A password change ends the other sessions: list them anew. */}
-      <Sessions key={passwordChanges} />
+      <ChangePassword onChanged={() => setSessionChanges((n) => n + 1)} />
+      <TwoFactor
+        onChanged={() => {
+          setSessionChanges((n) => n + 1);
+          refetch();
+        }}
+      />
+      <Sessions key={sessionChanges} />
       <Activity />
       <DeleteAccount />
     </>

@@ -1,5 +1,6 @@
 // The viewer's profile, and the link that confirms its email address. A new address is a
-// credential change: the API asks for the current password with it.
+// credential change: the API asks for the current password with it, or, for an account with a
+// second factor, to confirm it is you with that factor (the dialog `useAction` opens).
 import { useState } from "react";
 import { graphql } from "../../gql";
 import { useAction } from "../../app/use-action";
@@ -26,9 +27,11 @@ export function Profile({ me }: { me: Me }) {
   const update = useAction(UPDATE_PROFILE, { onSuccess: refetch });
   const [emailDraft, setEmailDraft] = useState(me.email);
   const emailChanges = emailDraft.trim().toLowerCase() !== me.email;
+  // The password alone is not proof enough for an account with a second factor.
+  const askPassword = emailChanges && !me.mfaEnabled;
   async function submit(form: HTMLFormElement) {
     const input = profileInput(form);
-    if (emailChanges) input.currentPassword = fieldText(form, "currentPassword");
+    if (askPassword) input.currentPassword = fieldText(form, "currentPassword");
     await update.run({ input }, "Saved.");
   }
   return (
@@ -42,9 +45,15 @@ export function Profile({ me }: { me: Me }) {
             profile={me}
             problem={update.problem}
             own
-            email={{ onChange: (event) => setEmailDraft(event.currentTarget.value) }}
+            email={{
+              onChange: (event) => setEmailDraft(event.currentTarget.value),
+              hint:
+                emailChanges && me.mfaEnabled
+                  ? "Saving a new address asks you to confirm it is you with your second factor."
+                  : undefined,
+            }}
           />
-          {emailChanges && (
+          {askPassword && (
             <PasswordField
               label="Current password"
               name="currentPassword"

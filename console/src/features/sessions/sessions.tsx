@@ -1,5 +1,5 @@
-// Where the account is signed in: each session's device, address and last use, with a button
-// to end any other one, and one to end them all.
+// Where the account is signed in: each session's device, address, last use and what its
+// sign-in proved, with a button to end any other one, and one to end them all.
 import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { problemOf } from "../../app/errors";
@@ -7,6 +7,7 @@ import { useAction } from "../../app/use-action";
 import { when } from "../../components/format";
 import { Outcome, ProblemNote } from "../../components/form";
 import { Hidden, Table } from "../../components/table";
+import { proofText } from "./proof";
 import { useSignOut } from "./sign-out";
 
 const SESSIONS = graphql(`
@@ -17,6 +18,8 @@ const SESSIONS = graphql(`
       userAgent
       ipAddress
       current
+      assuranceLevel
+      authenticationMethods
     }
   }
 `);
@@ -40,12 +43,15 @@ export function Sessions() {
       <h2 id="sessions-heading">Where you are signed in</h2>
       <ProblemNote problem={problemOf(sessions.error)} />
       <Outcome of={[revoke, signOut.everywhere]} />
-      <Table columns={["Device", "Address", "Last used", <Hidden>Actions</Hidden>]}>
+      <Table
+        columns={["Device", "Address", "Last used", "Signed in with", <Hidden>Actions</Hidden>]}
+      >
         {sessions.data?.mySessions.map((s) => (
           <tr key={s.id}>
             <td>{s.userAgent ?? "unknown"}</td>
             <td>{s.ipAddress ?? "unknown"}</td>
             <td>{when(s.lastUsedAt)}</td>
+            <td>{proofText(s.assuranceLevel, s.authenticationMethods)}</td>
             <td>
               {s.current ? (
                 <strong>This device</strong>

@@ -1,0 +1,122 @@
+// The dialog that asks the viewer to confirm it is you when an action needs a recent sign-in
+// (`REAUTHENTICATION_REQUIRED`): the password, or for an account with a second factor its
+// authenticator code or a recovery code, as the refusal's `methods` say. Confirmed, the action
+// that asked runs once more; cancelled, it shows why it did not happen.
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { graphql } from "../../gql";
+import { StepUpContext, type Reauthenticate } from "../../app/step-up";
+import { useAction } from "../../app/use-action";
+import { Form, PasswordField, ProblemNote, Submit, fieldText } from "../../components/form";
+import { withCodeFields } from "./second-factor";
+import { SecondFactorFields, blankCode, codeInput } from "./second-factor-fields";
+
+const REAUTHENTICATE = graphql(`
+  mutation Reauthenticate($input: ReauthenticateInput!) {
+    reauthenticate(input: $input) {
+      id
+      authenticatedAt
+      assuranceLevel
+      authenticationMethods
+    }
+  }
+`);
+
+interface Request {
+  methods: string[];
+  done: (confirmed: boolean) => void;
+}
+
+/** Makes the dialog available to every action below it (`useAction`). */
+export function StepUpProvider({ children }: { children: ReactNode }) {
+  const [request, setRequest] = useState<Request | null>(null);
+  const pending = useRef<Request | null>(null);
+  const ask = useCallback<Reauthenticate>(
+    (methods) =>
+      new Promise((resolve) => {
+        // One question at a time: an earlier one still open counts as cancelled.
+        pending.current?.done(false);
+        pending.current = { methods, done: resolve };
+        setRequest(pending.current);
+      }),
+    [],
+  );
+  function finish(confirmed: boolean) {
+    pending.current?.done(confirmed);
+    pending.current = null;
+    setRequest(null);
+  }
+  return (
+    <StepUpContext value={ask}>
+      {children}
+      {request && (
+        <ReauthenticateDialog
+          methods={request.methods}
+          onConfirmed={() => finish(true)}
+          onCancel={() => finish(false)}
+        />
+      )}
+    </StepUpContext>
+  );
+}
+
+interface ReauthenticateDialogProps {
+  methods: string[];
+  onConfirmed: () => void;
+  onCancel: () => void;
+}
+
+function ReauthenticateDialog({ methods, onConfirmed, onCancel }: ReauthenticateDialogProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const reauthenticate = useAction(REAUTHENTICATE);
+  const withPassword = methods.includes("PASSWORD");
+  useEffect(() => {
+    const element = dialog.current;
+    element?.showModal();
+    return () => element?.close();
+  }, []);
+  async function submit(form: HTMLFormElement) {
+    let input;
+    if (withPassword) {
+      input = { password: fieldText(form, "password") };
+    } else {
+      input = codeInput(form);
+      if (!input) {
+        reauthenticate.fail(blankCode());
+        return;
+      }
+    }
+    if (await reauthenticate.run({ input })) onConfirmed();
+  }
+  const problem = withCodeFields(reauthenticate.problem);
+  return (
+    <dialog
+      ref={dialog}
+      aria-labelledby="reauthenticate-heading"
+      onCancel={(event) => {
+        // Escape: the dialog closes through the page's state, as Cancel does.
+        event.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="reauthenticate-heading">Confirm it is you</h2>
+      <p>
+        This change needs a recent proof that it is you.{" "}
+        {withPassword
+          ? "Enter your password and it goes ahead."
+          : "Enter a code of your second factor and it goes ahead."}
+      </p>
+      <Form onSubmit={submit}>
+        <ProblemNote problem={problem} />
+        {withPassword ? (
+          <PasswordField label="Your password" name="password" autoFocus problem={problem} />
+        ) : (
+          <SecondFactorFields methods={methods} problem={problem} />
+        )}
+        <Submit busy={reauthenticate.busy}>Confirm</Submit>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </Form>
+    </dialog>
+  );
+}
