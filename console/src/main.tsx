@@ -31,10 +31,13 @@ session.subscribe(() => {
 
 /** One identity's console: its own client, and pages that show nothing of the one before. */
 function Identity() {
-  const [client] = useState(() => createClient(session));
+  const [enrollmentRequired, setEnrollmentRequired] = useState(false);
+  const [client] = useState(() =>
+    createClient(session, { onEnrollmentRequired: () => setEnrollmentRequired(true) }),
+  );
   return (
     <Provider value={client}>
-      <ViewerProvider session={session}>
+      <ViewerProvider session={session} enrollmentRequired={enrollmentRequired}>
         <StepUpProvider>
           <Layout>
             <Routes />

@@ -1,6 +1,8 @@
 // The urql client: same-origin `/graphql`, the access token on every operation, refreshed
-// before it expires and once after an UNAUTHENTICATED (signed out when the refresh fails).
-import { Client, cacheExchange, fetchExchange, getOperationName } from "urql";
+// before it expires and once after an UNAUTHENTICATED (signed out when the refresh fails); and
+// a page's query refused until the account adds a second factor (`MFA_ENROLLMENT_REQUIRED`)
+// is told to the app, which sends the viewer to set one up.
+import { Client, cacheExchange, fetchExchange, getOperationName, mapExchange } from "urql";
 import { authExchange } from "@urql/exchange-auth";
 import { refresh } from "./refresh";
 import type { Session } from "./session";
@@ -19,7 +21,17 @@ const CREDENTIAL_OPERATIONS = new Set([
   "RequestPasswordReset",
 ]);
 
-export function createClient(session: Session, url = "/graphql"): Client {
+interface ClientOptions {
+  url?: string;
+  /** A query was refused with `MFA_ENROLLMENT_REQUIRED`. (A mutation's refusal is shown where
+   * it was made: removing the last authenticator app of such an account, say.) */
+  onEnrollmentRequired?: () => void;
+}
+
+export function createClient(
+  session: Session,
+  { url = "/graphql", onEnrollmentRequired }: ClientOptions = {},
+): Client {
   return new Client({
     url,
     // A GET puts its variables (emails, search terms) into the URL, and so into proxy logs.
@@ -28,6 +40,16 @@ export function createClient(session: Session, url = "/graphql"): Client {
     // tells the document cache nothing about the lists they change.
     requestPolicy: "cache-and-network",
     exchanges: [
+      mapExchange({
+        onError(error, operation) {
+          if (
+            operation.kind === "query" &&
+            error.graphQLErrors.some((e) => e.extensions?.reason === "MFA_ENROLLMENT_REQUIRED")
+          ) {
+            onEnrollmentRequired?.();
+          }
+        },
+      }),
       cacheExchange,
       // Nothing to load before the first operation: the session is at hand.
       authExchange((utils) =>

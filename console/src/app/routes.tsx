@@ -1,6 +1,7 @@
 // Which page each path shows, and who may see it: signed-out visitors reach only the sign-in
 // pages and the mailed links' pages; an administration page also needs its permission, as
-// `me` reports it.
+// `me` reports it; an account the API requires to add a second factor first sees only the
+// two-factor page until it has.
 import type { ReactNode } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { Forbidden } from "../components/forbidden";
@@ -11,6 +12,7 @@ import { Register } from "../features/auth/register";
 import { ResetPassword } from "../features/auth/reset-password";
 import { returnTo } from "../features/auth/return-to";
 import { SignIn } from "../features/auth/sign-in";
+import { TwoFactorPage } from "../features/two-factor/two-factor-page";
 import { VerifyEmail } from "../features/auth/verify-email";
 import { GroupPage } from "../features/groups/group-page";
 import { GroupsPage } from "../features/groups/groups-page";
@@ -22,7 +24,8 @@ import { allowed, useViewer } from "./viewer";
 
 /** A page for signed-in viewers only, and of those for holders of `needs` when given. */
 function Private({ needs, children }: { needs?: Codename; children: ReactNode }) {
-  const { me, loading, unreachable, refetch } = useViewer();
+  const { me, loading, unreachable, enrollmentRequired, refetch } = useViewer();
+  const [location] = useLocation();
   if (loading) return <p>Loading…</p>;
   if (unreachable) {
     return (
@@ -35,9 +38,15 @@ function Private({ needs, children }: { needs?: Codename; children: ReactNode })
     );
   }
   if (!me) return <SignInFirst />;
+  if (enrollmentRequired && !me.mfaEnabled && location !== TWO_FACTOR) {
+    return <Redirect to={TWO_FACTOR} />;
+  }
   if (needs && !allowed(me, needs)) return <Forbidden />;
   return <>{children}</>;
 }
+
+/** The page where the viewer sets up two-factor authentication. */
+const TWO_FACTOR = "/account/two-factor";
 
 /** Sends a signed-out visitor to sign in, and back here afterwards. */
 function SignInFirst() {
@@ -66,6 +75,11 @@ export function Routes() {
       <Route path="/account">
         <Private>
           <AccountPage />
+        </Private>
+      </Route>
+      <Route path={TWO_FACTOR}>
+        <Private>
+          <TwoFactorPage />
         </Private>
       </Route>
       <Route path="/admin/users">

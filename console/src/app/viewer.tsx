@@ -47,12 +47,21 @@ interface ViewerState {
   loading: boolean;
   /** Signed in, but `me` could not be read (the server was unreachable): not signed out. */
   unreachable: boolean;
+  /** The API refused a page's query with `MFA_ENROLLMENT_REQUIRED` (`--require-mfa`): the
+   * account must add a second factor before anything else. */
+  enrollmentRequired: boolean;
   refetch: () => void;
 }
 
 const ViewerContext = createContext<ViewerState | null>(null);
 
-export function ViewerProvider({ session, children }: { session: Session; children: ReactNode }) {
+interface ViewerProviderProps {
+  session: Session;
+  enrollmentRequired: boolean;
+  children: ReactNode;
+}
+
+export function ViewerProvider({ session, enrollmentRequired, children }: ViewerProviderProps) {
   const snapshot = useSyncExternalStore(
     (listener) => session.subscribe(listener),
     () => `${session.signedIn}|${session.hasAccess}`,
@@ -79,6 +88,7 @@ export function ViewerProvider({ session, children }: { session: Session; childr
     loading: signedIn && !result.data && !result.error,
     unreachable:
       signedIn && !me && !result.fetching && (Boolean(result.error) || result.data?.me === null),
+    enrollmentRequired,
     refetch: () => refetch({ requestPolicy: "network-only" }),
   };
   return <ViewerContext.Provider value={state}>{children}</ViewerContext.Provider>;

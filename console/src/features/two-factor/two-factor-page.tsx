@@ -1,0 +1,31 @@
+// Two-factor authentication on a page of its own: where the console sends an account that
+// `--require-mfa` covers until it holds a second factor (the API serves it little else).
+import { Link } from "wouter";
+import { useViewer } from "../../app/viewer";
+import { TwoFactor } from "./two-factor";
+
+export function TwoFactorPage() {
+  const { me, enrollmentRequired, refetch } = useViewer();
+  return (
+    <>
+      <h1>Two-factor authentication</h1>
+      {enrollmentRequired &&
+        (me?.mfaEnabled ? (
+          <p className="notice" role="status">
+            Your account is set up. <Link href="/account">Continue to your account</Link>
+          </p>
+        ) : (
+          <p className="problem" role="alert">
+            Your account must use two-factor authentication. Add an authenticator app to go on:
+            until then, this is the only page the console can show you.
+          </p>
+        ))}
+      <TwoFactor heading={false} onChanged={refetch} />
+      {!enrollmentRequired && (
+        <p>
+          <Link href="/account">Back to your account</Link>
+        </p>
+      )}
+    </>
+  );
+}
