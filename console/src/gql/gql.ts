@@ -58,22 +58,23 @@ type Documents = {
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateUserDocument,
     "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": typeof types.GroupChoicesDocument,
-    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": typeof types.UserAccessFragmentDoc,
+    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n    mfaEnabled\n  }\n": typeof types.UserAccessFragmentDoc,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": typeof types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": typeof types.SetUserActiveDocument,
     "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": typeof types.ClearLoginThrottleDocument,
+    "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId) {\n      id\n    }\n  }\n": typeof types.ResetUserMfaDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": typeof types.DeleteUserDocument,
     "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": typeof types.RestoreUserDocument,
     "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": typeof types.UserEventsDocument,
     "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": typeof types.UserGroupsFragmentDoc,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
-    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": typeof types.UserDetailDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": typeof types.UserDetailDocument,
     "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": typeof types.UserPermissionsFragmentDoc,
     "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.PermissionChoicesDocument,
     "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": typeof types.SetUserPermissionsDocument,
     "\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n": typeof types.UserProfileFragmentDoc,
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": typeof types.UpdateUserDocument,
-    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
+    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        mfaEnabled\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.UsersDocument,
 };
 const documents: Documents = {
     "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RefreshDocument,
@@ -120,22 +121,23 @@ const documents: Documents = {
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
     "\n  mutation CreateUser($input: CreateUserInput!) {\n    createUser(input: $input) {\n      id\n    }\n  }\n": types.CreateUserDocument,
     "\n  query GroupChoices {\n    groups(first: 100) {\n      nodes {\n        id\n        name\n      }\n    }\n  }\n": types.GroupChoicesDocument,
-    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n": types.UserAccessFragmentDoc,
+    "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n    mfaEnabled\n  }\n": types.UserAccessFragmentDoc,
     "\n  mutation SetUserRole($id: ID!, $role: Role!) {\n    setUserRole(id: $id, role: $role) {\n      id\n    }\n  }\n": types.SetUserRoleDocument,
     "\n  mutation SetUserActive($id: ID!, $active: Boolean!) {\n    setUserActive(id: $id, active: $active) {\n      id\n    }\n  }\n": types.SetUserActiveDocument,
     "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n": types.ClearLoginThrottleDocument,
+    "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId) {\n      id\n    }\n  }\n": types.ResetUserMfaDocument,
     "\n  mutation DeleteUser($id: ID!, $permanent: Boolean) {\n    deleteUser(id: $id, permanent: $permanent)\n  }\n": types.DeleteUserDocument,
     "\n  mutation RestoreUser($id: ID!) {\n    restoreUser(id: $id) {\n      id\n    }\n  }\n": types.RestoreUserDocument,
     "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": types.UserEventsDocument,
     "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": types.UserGroupsFragmentDoc,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
-    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": types.UserDetailDocument,
+    "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": types.UserDetailDocument,
     "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": types.UserPermissionsFragmentDoc,
     "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": types.PermissionChoicesDocument,
     "\n  mutation SetUserPermissions($userId: ID!, $permissionIds: [ID!]!) {\n    setUserPermissions(userId: $userId, permissionIds: $permissionIds) {\n      id\n    }\n  }\n": types.SetUserPermissionsDocument,
     "\n  fragment UserProfile on User {\n    id\n    ...ProfileFields\n  }\n": types.UserProfileFragmentDoc,
     "\n  mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) {\n      id\n    }\n  }\n": types.UpdateUserDocument,
-    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
+    "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        mfaEnabled\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.UsersDocument,
 };
 
 /**
@@ -331,7 +333,7 @@ export function graphql(source: "\n  query GroupChoices {\n    groups(first: 100
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n"): (typeof documents)["\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n  }\n"];
+export function graphql(source: "\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n    mfaEnabled\n  }\n"): (typeof documents)["\n  fragment UserAccess on User {\n    id\n    email\n    role\n    isActive\n    isDeleted\n    mfaEnabled\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -344,6 +346,10 @@ export function graphql(source: "\n  mutation SetUserActive($id: ID!, $active: B
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation ClearLoginThrottle($userId: ID!) {\n    clearLoginThrottle(userId: $userId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ResetUserMfa($userId: ID!) {\n    resetUserMfa(userId: $userId) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -367,7 +373,7 @@ export function graphql(source: "\n  mutation SetUserGroups($userId: ID!, $group
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"): (typeof documents)["\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"];
+export function graphql(source: "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"): (typeof documents)["\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -391,7 +397,7 @@ export function graphql(source: "\n  mutation UpdateUser($id: ID!, $input: Updat
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        mfaEnabled\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Users(\n    $first: Int\n    $after: String\n    $last: Int\n    $before: String\n    $offset: Int\n    $filter: UserFilter\n    $orderBy: UserOrder\n  ) {\n    users(\n      first: $first\n      after: $after\n      last: $last\n      before: $before\n      offset: $offset\n      filter: $filter\n      orderBy: $orderBy\n    ) {\n      totalCount\n      nodes {\n        id\n        email\n        fullName\n        role\n        isActive\n        isDeleted\n        mfaEnabled\n        lastLoginAt\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

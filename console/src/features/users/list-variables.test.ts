@@ -11,6 +11,7 @@ describe("listVariables", () => {
         search: undefined,
         role: undefined,
         isActive: undefined,
+        mfaEnabled: undefined,
         groupId: undefined,
         deleted: "EXCLUDE",
       },
@@ -19,9 +20,15 @@ describe("listVariables", () => {
   });
 
   it("reads the controls' text as the API's values", () => {
-    const filters = { ...NO_FILTERS, search: "ada", active: "false", order: "EMAIL ASC" } as const;
+    const filters = {
+      ...NO_FILTERS,
+      search: "ada",
+      active: "false",
+      mfa: "true",
+      order: "EMAIL ASC",
+    } as const;
     const variables = listVariables(filters, FIRST_PAGE);
-    expect(variables.filter).toMatchObject({ search: "ada", isActive: false });
+    expect(variables.filter).toMatchObject({ search: "ada", isActive: false, mfaEnabled: true });
     expect(variables.orderBy).toEqual({ field: "EMAIL", direction: "ASC" });
   });
 

@@ -15,6 +15,8 @@ export interface UserFilters {
   role: Role | "";
   /** "" for either, or whether the account is active. */
   active: "" | "true" | "false";
+  /** "" for either, or whether the account holds a second factor. */
+  mfa: "" | "true" | "false";
   deleted: DeletedFilter;
   groupId: string;
   order: `${UserOrderField} ${OrderDirection}`;
@@ -24,6 +26,7 @@ export const NO_FILTERS: UserFilters = {
   search: "",
   role: "",
   active: "",
+  mfa: "",
   deleted: "EXCLUDE",
   groupId: "",
   order: "CREATED_AT DESC",
@@ -49,6 +52,7 @@ export function listVariables(filters: UserFilters, paging: Paging): UsersQueryV
       search: filters.search || undefined,
       role: filters.role || undefined,
       isActive: filters.active === "" ? undefined : filters.active === "true",
+      mfaEnabled: filters.mfa === "" ? undefined : filters.mfa === "true",
       groupId: filters.groupId || undefined,
       deleted: filters.deleted,
     },

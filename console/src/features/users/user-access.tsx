@@ -1,5 +1,6 @@
 // Whether and how a user may sign in: role, activation, the failed sign-ins that lock them
-// out, deletion and restoring. What cannot be taken back is confirmed first; the section shows
+// out, their second factor (an ADMIN resets it for someone who lost it), deletion and
+// restoring. What cannot be taken back is confirmed first; the section shows
 // what the last of its buttons did.
 import { useLocation } from "wouter";
 import { getFragmentData, graphql, type FragmentType } from "../../gql";
@@ -15,6 +16,7 @@ const USER_ACCESS = graphql(`
     role
     isActive
     isDeleted
+    mfaEnabled
   }
 `);
 
@@ -35,6 +37,13 @@ const SET_ACTIVE = graphql(`
 const CLEAR_LOGIN_THROTTLE = graphql(`
   mutation ClearLoginThrottle($userId: ID!) {
     clearLoginThrottle(userId: $userId)
+  }
+`);
+const RESET_MFA = graphql(`
+  mutation ResetUserMfa($userId: ID!) {
+    resetUserMfa(userId: $userId) {
+      id
+    }
   }
 `);
 const DELETE_USER = graphql(`
@@ -64,6 +73,7 @@ export function UserAccess({ user: ref, onChanged }: UserAccessProps) {
   const role = useAction(SET_ROLE, done);
   const active = useAction(SET_ACTIVE, done);
   const unlock = useAction(CLEAR_LOGIN_THROTTLE, done);
+  const resetMfa = useAction(RESET_MFA, done);
   const remove = useAction(DELETE_USER, done);
   const restore = useAction(RESTORE_USER, done);
   const self = user.id === me?.id;
@@ -92,6 +102,19 @@ export function UserAccess({ user: ref, onChanged }: UserAccessProps) {
       user.isActive ? "Deactivated; their sessions ended." : "Activated.",
     );
   }
+  function resetTwoFactor() {
+    if (
+      !window.confirm(
+        `Reset two-factor authentication of ${user.email}? Their authenticator apps and recovery codes are removed, their sessions end, and they are told by mail.`,
+      )
+    ) {
+      return;
+    }
+    void resetMfa.run(
+      { userId: id },
+      "Two-factor authentication reset; their sessions ended. They sign in with the password alone until they set it up again.",
+    );
+  }
   async function deleteForGood() {
     if (!window.confirm(`Delete ${user.email} for good? This cannot be undone.`)) return;
     if (await remove.run({ id, permanent: true }, "Deleted for good.")) navigate("/admin/users");
@@ -100,7 +123,7 @@ export function UserAccess({ user: ref, onChanged }: UserAccessProps) {
   return (
     <section aria-labelledby="access-heading">
       <h2 id="access-heading">Access</h2>
-      <Outcome of={[role, active, remove, restore, unlock]} />
+      <Outcome of={[role, active, remove, restore, unlock, resetMfa]} />
       <div className="actions">
         {me?.isAdmin && (
           <button type="button" disabled={role.busy} onClick={toggleRole}>
@@ -125,6 +148,11 @@ export function UserAccess({ user: ref, onChanged }: UserAccessProps) {
             }
           >
             Clear failed sign-ins
+          </button>
+        )}
+        {me?.isAdmin && user.mfaEnabled && !self && (
+          <button type="button" disabled={resetMfa.busy} onClick={resetTwoFactor}>
+            Reset two-factor
           </button>
         )}
         {mayDelete &&

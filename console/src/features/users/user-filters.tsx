@@ -26,6 +26,11 @@ export function UserFilters({ filters, onChange }: UserFiltersProps) {
         <option value="true">Active</option>
         <option value="false">Deactivated</option>
       </Select>
+      <Select label="Two-factor" {...bind(filters, "mfa", onChange)}>
+        <option value="">Any</option>
+        <option value="true">On</option>
+        <option value="false">Off</option>
+      </Select>
       <Select label="Deleted" {...bind(filters, "deleted", onChange)}>
         <option value="EXCLUDE">Hide deleted</option>
         <option value="INCLUDE">Include deleted</option>

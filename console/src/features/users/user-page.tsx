@@ -22,6 +22,7 @@ const USER = graphql(`
       role
       isActive
       isDeleted
+      mfaEnabled
       deletedAt
       lastLoginAt
       createdAt
@@ -57,7 +58,8 @@ export function UserPage({ id }: { id: string }) {
       <h1>{user.email}</h1>
       <p>
         {user.role} · {status} · joined {when(user.createdAt)} · last sign-in{" "}
-        {when(user.lastLoginAt)} · email {user.emailVerified ? "confirmed" : "not confirmed"}
+        {when(user.lastLoginAt)} · email {user.emailVerified ? "confirmed" : "not confirmed"} ·
+        Two-factor: {user.mfaEnabled ? "on" : "off"}
       </p>
       <UserProfile user={user} onSaved={reload} />
       <UserAccess user={user} onChanged={reload} />

@@ -42,6 +42,7 @@ const USERS = graphql(`
         role
         isActive
         isDeleted
+        mfaEnabled
         lastLoginAt
       }
       pageInfo {
@@ -80,7 +81,7 @@ export function UsersPage() {
       />
       <ProblemNote problem={problemOf(result.error)} />
       <p aria-live="polite">{list ? count(list.totalCount, "user") : "Loading…"}</p>
-      <Table columns={["Email", "Name", "Role", "Status", "Last sign-in"]}>
+      <Table columns={["Email", "Name", "Role", "Status", "Two-factor", "Last sign-in"]}>
         {list?.nodes.map((user) => (
           <tr key={user.id}>
             <td>
@@ -89,6 +90,7 @@ export function UsersPage() {
             <td>{user.fullName}</td>
             <td>{user.role}</td>
             <td>{user.isDeleted ? "Deleted" : user.isActive ? "Active" : "Deactivated"}</td>
+            <td>{user.mfaEnabled ? "On" : "Off"}</td>
             <td>{when(user.lastLoginAt)}</td>
           </tr>
         ))}
