@@ -24,6 +24,8 @@ export default tseslint.config(
   {
     // The functions the browser tests hand to `page.evaluate` run in the page.
     files: ["e2e/**"],
-    languageOptions: { globals: { document: "readonly" } },
+    languageOptions: {
+      globals: { document: "readonly", Image: "readonly", XMLSerializer: "readonly" },
+    },
   },
 );
