@@ -1,7 +1,7 @@
 // Two-factor authentication in the console, in a real browser (see browser.mjs): enrolment with
 // a QR code drawn in the page (decoded here by jsQR, an independent reader), the recovery codes
 // shown once and downloaded, sign-in's second step with an authenticator code and with a
-// recovery code, the reset page's second step, "confirm it is you" before what needs a recent
+// recovery code (and an expired one starting again), the reset page's second step, "confirm it is you" before what needs a recent
 // sign-in, an administrator's reset, and `--require-mfa admins` sending an administrator
 // without a second factor to set one up.
 //
@@ -322,10 +322,28 @@ async function main() {
         .waitFor();
     });
 
-    await run.step("sign out, sign in with a recovery code", async () => {
+    await run.step("an expired sign-in starts again; then a recovery code signs in", async () => {
       await signOut(page);
       await signIn(page, base, ADA, PASSWORD);
       const step = page.getByRole("form", { name: "Second step" });
+      // The challenge as the server sees it after 5 minutes: unknown. (Its token, changed on
+      // the way, is the only thing that differs.)
+      let expired = false;
+      await page.route(`${base}/graphql`, (route) => {
+        const body = route.request().postDataJSON();
+        if (expired || body?.operationName !== "VerifySecondFactor") return route.fallback();
+        expired = true;
+        const variables = { ...body.variables, challengeToken: "an-expired-challenge" };
+        return route.continue({ postData: JSON.stringify({ ...body, variables }) });
+      });
+      await step.getByLabel("Code from your authenticator app").fill(phone.wrongCode());
+      await step.getByRole("button", { name: "Continue" }).click();
+      await page.getByText("This sign-in has expired. Start again with your password.").waitFor();
+      await page.unroute(`${base}/graphql`);
+      check(expired, "the second step was not sent");
+      await page.getByRole("button", { name: "Start again" }).click();
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
       await step.getByRole("button", { name: "Use a recovery code instead" }).click();
       await step.getByLabel("Recovery code").fill(codes[0].toUpperCase());
       await step.getByRole("button", { name: "Continue" }).click();

@@ -28,8 +28,11 @@ export function SignIn() {
   const session = useSession();
   const signIn = useAction(SIGN_IN);
   const [challenge, setChallenge] = useState<FragmentType<typeof CHALLENGE> | null>(null);
+  // Kept for starting again after the second step: only the password is asked anew.
+  const [login, setLogin] = useState("");
   async function submit(form: HTMLFormElement) {
     const input = { login: fieldText(form, "login"), password: fieldText(form, "password") };
+    setLogin(input.login);
     const data = await signIn.run({ input });
     if (!data) return;
     if (data.signIn.__typename === "SecondFactorRequired") setChallenge(data.signIn);
@@ -54,6 +57,7 @@ export function SignIn() {
               label="Email or username"
               name="login"
               autoComplete="username"
+              defaultValue={login}
               required
               problem={signIn.problem}
             />
