@@ -45,8 +45,10 @@ pub struct Enrollment {
 /// token (usually a fresh one) must not tie the account to an authenticator of their choosing,
 /// which would then prove everything else.
 pub async fn start_enrollment(state: &AppState, viewer: &Viewer) -> AppResult<Enrollment> {
-    state.rate_limits.user(viewer.id())?;
+    // Checked first: a refusal for want of a reauthentication does not count against the
+    // account's allowance.
     step_up::require_reauthenticated(state, viewer).await?;
+    state.rate_limits.user(viewer.id())?;
     keys::check_sealing_key(&state.db, &state.encryption).await?;
     let id = Uuid::new_v4();
     let secret = TotpSecret::generate()?;
