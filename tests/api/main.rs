@@ -20,6 +20,7 @@ mod faults;
 mod hardening;
 mod http;
 mod keys;
+mod mfa;
 mod operations;
 mod pagination;
 mod recovery;
