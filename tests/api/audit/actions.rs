@@ -484,6 +484,10 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     )
     .await;
 
+    // Second factors: an account enrols, misses a code and signs in with a recovery code,
+    // steps up with its app, makes new codes, swaps apps; an ADMIN resets it.
+    let second_factor_secrets = second_factors(&app, &admin).await;
+
     // Signing keys change by command or on a replica's schedule, with no account acting.
     signing_key_changes(&app).await;
 
@@ -522,6 +526,133 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     ] {
         assert!(!everything.contains(secret), "an event holds {secret}");
     }
+    // No code, secret or challenge in what any event says (nor, for those long enough not to
+    // turn up by chance in an id or a time, anywhere in an event).
+    for secret in second_factor_secrets.iter().filter(|s| s.len() >= 10) {
+        assert!(
+            !everything.contains(secret.as_str()),
+            "an event holds {secret}"
+        );
+    }
+    for event in &recorded {
+        let details = event.details.as_deref().unwrap_or_default().to_uppercase();
+        for secret in &second_factor_secrets {
+            assert!(
+                !details.contains(&secret.to_uppercase()),
+                "{} holds {secret}: {details}",
+                event.action
+            );
+        }
+    }
+}
+
+/// The second-factor actions, each checked as it is recorded; returns every code, secret and
+/// challenge token the flows used, which no event may hold.
+async fn second_factors(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
+    use crate::mfa::{REGENERATE, REMOVE, RESET_USER_MFA};
+    let mut carol = crate::mfa::enrolled(app, "carol@example.com").await;
+    let carol_id = Some(uuid(carol.user_id()));
+    let enabled = expect(
+        app,
+        "TOTP_ENABLED",
+        carol_id,
+        carol_id,
+        json!({ "factorId": carol.factor_id, "label": "Authenticator", "sessionsEnded": 0 }),
+    )
+    .await;
+    assert_eq!(enabled.session_id, Some(session_of(&carol.tokens.access)));
+    let count = json!({ "count": 10 });
+    expect(
+        app,
+        "RECOVERY_CODES_GENERATED",
+        carol_id,
+        carol_id,
+        count.clone(),
+    )
+    .await;
+
+    let challenge = crate::mfa::challenge(app, &carol.email).await;
+    let wrong = carol.device.wrong_code();
+    let missed = crate::mfa::verify_totp(app, &challenge, &wrong).await;
+    assert_code(&missed, "UNAUTHENTICATED");
+    let totp = json!({ "method": "TOTP" });
+    expect(app, "SECOND_FACTOR_FAILED", None, carol_id, totp.clone()).await;
+    let recovery = json!({ "recoveryCode": carol.recovery_codes[0] });
+    let desk = tokens(
+        &crate::mfa::verify(app, &challenge, recovery).await,
+        "verifySecondFactor",
+    );
+    let remaining = json!({ "remaining": 9 });
+    expect(app, "RECOVERY_CODE_USED", carol_id, carol_id, remaining).await;
+    // (The enrolling session signs out: the desk's is the one left.)
+    let logout = app
+        .gql("mutation { logout }", json!({}), Some(&carol.tokens.access))
+        .await;
+    assert_ok(&logout);
+
+    let code = carol.device.next_code().await;
+    let stepped_up =
+        crate::mfa::reauthenticate(app, &desk.access, json!({ "totpCode": code })).await;
+    assert_ok(&stepped_up);
+    let event = expect(app, "REAUTHENTICATED", carol_id, carol_id, totp).await;
+    assert_eq!(event.session_id, Some(session_of(&desk.access)));
+    let regenerated = app.gql(REGENERATE, json!({}), Some(&desk.access)).await;
+    assert_ok(&regenerated);
+    let event = expect(app, "RECOVERY_CODES_GENERATED", carol_id, carol_id, count).await;
+    assert_eq!(event.session_id, Some(session_of(&desk.access)));
+
+    let (spare, spare_secret, mut device) = crate::mfa::start(app, &desk.access).await;
+    let spare_code = device.next_code().await;
+    let confirmed =
+        crate::mfa::confirm(app, &desk.access, &spare, &spare_code, Some("Spare")).await;
+    assert_ok(&confirmed);
+    let added = json!({ "factorId": spare, "label": "Spare" });
+    expect(app, "TOTP_ENABLED", carol_id, carol_id, added).await;
+    let removal = json!({ "id": carol.factor_id });
+    assert_ok(&app.gql(REMOVE, removal, Some(&desk.access)).await);
+    expect(
+        app,
+        "TOTP_REMOVED",
+        carol_id,
+        carol_id,
+        json!({
+            "factorId": carol.factor_id, "label": "Authenticator", "lastSecondFactor": false,
+            "sessionsEnded": 0,
+        }),
+    )
+    .await;
+
+    admin
+        .ok(RESET_USER_MFA, json!({ "id": carol.user_id() }))
+        .await;
+    expect(
+        app,
+        "MFA_RESET",
+        Some(uuid(admin.id())),
+        carol_id,
+        json!({ "totpFactorsRemoved": 1, "sessionsEnded": 1 }),
+    )
+    .await;
+
+    let mut secrets = vec![
+        carol.secret.clone(),
+        spare_secret,
+        challenge,
+        wrong,
+        code,
+        spare_code,
+        carol.confirming_code.clone(),
+    ];
+    let new_codes = regenerated["data"]["regenerateRecoveryCodes"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned());
+    for code in carol.recovery_codes.iter().cloned().chain(new_codes) {
+        secrets.push(code.replace('-', ""));
+        secrets.push(code);
+    }
+    secrets
 }
 
 /// No change without its event, no event without its change: a refused or conflicting change
