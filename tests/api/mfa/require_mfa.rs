@@ -18,6 +18,8 @@ per_backend!(
 
 const USERS: &str = "{ users { totalCount nodes { id } } }";
 const MY_EVENTS: &str = "{ myAuditEvents { totalCount } }";
+/// `deletedAt` is shown to an ADMIN only.
+const OWN_ADMIN_FIELDS: &str = "{ me { email deletedAt } }";
 
 #[track_caller]
 fn assert_enrolment_required(body: &Value) {
@@ -57,6 +59,17 @@ async fn an_admin_without_a_second_factor_may_only_enrol(app: TestApp) {
     assert_eq!(mixed["data"]["user"], Value::Null, "{mixed}");
     // Ada was not deactivated meanwhile.
     assert_ok(&app.gql(ME, json!({}), Some(&ada.access)).await);
+    // Beneath the fields it may use, it holds no role: what only an ADMIN sees stays hidden.
+    let own = app
+        .gql(OWN_ADMIN_FIELDS, json!({}), Some(&root.access))
+        .await;
+    assert_eq!(own["data"]["me"]["email"], "root@example.com", "{own}");
+    assert_eq!(own["errors"][0]["extensions"]["code"], "FORBIDDEN", "{own}");
+    assert_eq!(
+        own["errors"][0]["path"],
+        json!(["me", "deletedAt"]),
+        "{own}"
+    );
 
     // A USER is not covered: what a USER may do, it does.
     let body = app.gql(MY_EVENTS, json!({}), Some(&ada.access)).await;
@@ -65,6 +78,10 @@ async fn an_admin_without_a_second_factor_may_only_enrol(app: TestApp) {
 
     // Enrolling is allowed; on the next request the ADMIN is an ADMIN again.
     let root = enrol(&app, "root@example.com", root).await;
+    assert_ok(
+        &app.gql(OWN_ADMIN_FIELDS, json!({}), Some(&root.tokens.access))
+            .await,
+    );
     let body = app.gql(USERS, json!({}), Some(&root.tokens.access)).await;
     assert_ok(&body);
     assert_eq!(body["data"]["users"]["totalCount"], 2);

@@ -18,6 +18,7 @@ per_backend!(
     settings = |s| s.reauthentication_window = 1;
     a_stale_session_reauthenticates_with_its_second_factor_not_its_password,
     a_stale_session_without_a_second_factor_reauthenticates_with_its_password,
+    a_password_change_is_no_reauthentication,
 );
 per_backend!(a_fresh_sign_in_is_no_proof_for_an_email_change_or_a_new_factor);
 
@@ -137,4 +138,27 @@ async fn a_fresh_sign_in_is_no_proof_for_an_email_change_or_a_new_factor(app: Te
     assert_ok(&changed);
     assert_eq!(changed["data"]["updateProfile"]["email"], "ada@new.example");
     assert_ok(&app.gql(REGENERATE, json!({}), Some(&fresh.access)).await);
+}
+
+/// Whoever holds a stale session and the password gets no fresh proof out of a password change:
+/// the session it opens keeps the old one's `authenticatedAt` (and its second factor).
+async fn a_password_change_is_no_reauthentication(app: TestApp) {
+    let ada = enrolled(&app, "ada@example.com").await;
+    let_the_window_pass().await;
+    let changed = app
+        .gql(
+            "mutation($current: String!, $new: String!) { changePassword(currentPassword: $current, \
+             newPassword: $new) { accessToken session { assuranceLevel authenticatedAt } } }",
+            json!({ "current": PASSWORD, "new": "another long passphrase" }),
+            Some(&ada.tokens.access),
+        )
+        .await;
+    assert_ok(&changed);
+    let payload = &changed["data"]["changePassword"];
+    assert_eq!(payload["session"]["assuranceLevel"], "AAL2", "{changed}");
+    let token = payload["accessToken"].as_str().unwrap();
+    let body = app
+        .gql(REMOVE, json!({ "id": ada.factor_id }), Some(token))
+        .await;
+    assert_reauthentication_required(&body, json!(["TOTP", "RECOVERY_CODE"]));
 }
