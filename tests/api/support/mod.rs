@@ -66,7 +66,9 @@ fn is_background(sql: &str) -> bool {
         || (sql.starts_with("DELETE")
             && (sql.contains("login_failures")
                 || sql.contains("login_address_failures")
-                || sql.contains("login_known_addresses")))
+                || sql.contains("login_known_addresses")
+                || sql.contains("sign_in_challenges")
+                || sql.contains("totp_enrollments")))
         // The pruning of long-ended sessions (requests ask for `revoked_at IS NULL`).
         || sql.contains("\"revoked_at\" <")
         || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
