@@ -93,6 +93,8 @@ pub enum Reason {
     ChallengeExpired,
     /// CONFLICT: the account holds as many of these as it may.
     LimitReached(&'static str),
+    /// CONFLICT: this would remove the account's last way to sign in.
+    LastSignInMethod(String),
 }
 
 /// What a client needs to finish a sign-in with its second factor.
@@ -124,6 +126,7 @@ impl Reason {
             Self::InvalidSecondFactor => "INVALID_SECOND_FACTOR",
             Self::ChallengeExpired => "CHALLENGE_EXPIRED",
             Self::LimitReached(_) => "LIMIT_REACHED",
+            Self::LastSignInMethod(_) => "LAST_SIGN_IN_METHOD",
         }
     }
 
@@ -133,7 +136,7 @@ impl Reason {
             | Self::ReauthenticationRequired { .. }
             | Self::MfaEnrollmentRequired => "FORBIDDEN",
             Self::InvalidSecondFactor | Self::ChallengeExpired => "UNAUTHENTICATED",
-            Self::LimitReached(_) => "CONFLICT",
+            Self::LimitReached(_) | Self::LastSignInMethod(_) => "CONFLICT",
         }
     }
 
@@ -153,6 +156,7 @@ impl Reason {
                 "this sign-in has expired or was used: sign in again".to_owned()
             }
             Self::LimitReached(message) => (*message).to_owned(),
+            Self::LastSignInMethod(message) => message.clone(),
         }
     }
 }
@@ -253,6 +257,10 @@ fn unique_field(detail: &str) -> Option<&'static str> {
         Some("codename")
     } else if detail.contains("groups_name_key") || detail.contains("groups.name_key") {
         Some("name")
+    } else if detail.contains("identity_providers_slug_key")
+        || detail.contains("identity_providers.slug")
+    {
+        Some("slug")
     } else {
         None
     }

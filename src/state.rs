@@ -33,6 +33,8 @@ pub struct AppState {
     pub totp_issuer: String,
     /// What seals the secrets Roster reads back (TOTP secrets, recovery-code keys).
     pub encryption: EncryptionKeys,
+    /// Identity providers: the outbound HTTP client, discovery cache and callback URLs.
+    pub identity: Arc<crate::services::identity::Identity>,
     /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
     pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
 }

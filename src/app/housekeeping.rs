@@ -52,6 +52,10 @@ pub async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
             ),
             ("outbox rows", outbox::prune(&db, now).await),
             (
+                "provider sign-ins and link tokens",
+                crate::services::identity::links::prune(&db, now).await,
+            ),
+            (
                 "audit events",
                 match retention.audit {
                     Some(keep) => audit::prune(&db, now - keep).await,

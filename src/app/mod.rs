@@ -143,6 +143,8 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
     let passwords = Passwords::new(hashes).await?;
     let rate_limits = RateLimits::new(NonZeroU32::new(settings.rate_limit));
     let mailer = Mailer::from_settings(settings).map_err(StartupError::Config)?;
+    let identity = crate::services::identity::Identity::from_settings(settings)
+        .map_err(StartupError::Config)?;
     Ok(AppState {
         db,
         keys,
@@ -154,6 +156,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         require_mfa: settings.require_mfa,
         totp_issuer: settings.totp_issuer.clone(),
         encryption: encryption_keys,
+        identity,
         key_pairs,
     })
 }
@@ -186,6 +189,9 @@ pub async fn serve(
         options.metrics = Some(crate::metrics::install().map_err(StartupError::Config)?);
     }
     log_choices(settings, &options);
+    state
+        .identity
+        .listening_at(&options.public_url, &settings.oauth_redirect_uris);
     let pruning = tokio::spawn(prune_periodically(
         state.db.clone(),
         Retention::from_settings(settings),

@@ -76,6 +76,26 @@ impl Settings {
                 return Err("ROSTER_PUBLIC_URL must be an http:// or https:// URL".to_owned());
             }
         }
+        for uri in &self.oauth_redirect_uris {
+            let parsed = url::Url::parse(uri).map_err(|e| {
+                format!("invalid ROSTER_OAUTH_REDIRECT_URIS / --oauth-redirect-uris entry: {e}")
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.fragment().is_some() {
+                return Err(
+                    "each ROSTER_OAUTH_REDIRECT_URIS entry must be an http:// or https:// URL \
+                     without a #fragment"
+                        .to_owned(),
+                );
+            }
+        }
+        if let Some(path) = &self.extra_ca_file
+            && !path.is_file()
+        {
+            return Err(format!(
+                "ROSTER_EXTRA_CA_FILE / --extra-ca-file: {} is not a readable file",
+                path.display()
+            ));
+        }
         Ok(())
     }
 

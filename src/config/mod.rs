@@ -432,6 +432,22 @@ pub struct Settings {
     )]
     pub totp_issuer: String,
 
+    /// Where a provider sign-in may send the browser back with its one-time code: exact URIs,
+    /// comma-separated (no prefixes, no wildcards); default `{public-url}/oauth/complete`, the
+    /// console's page.
+    #[arg(
+        long,
+        env = "ROSTER_OAUTH_REDIRECT_URIS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub oauth_redirect_uris: Vec<String>,
+
+    /// PEM file of certificate authorities to trust, besides the public ones, when calling
+    /// identity providers (a company's own issuer).
+    #[arg(long, env = "ROSTER_EXTRA_CA_FILE", global = true)]
+    pub extra_ca_file: Option<std::path::PathBuf>,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,

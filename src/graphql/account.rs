@@ -36,6 +36,9 @@ pub struct RegisterInput {
 pub struct LoginInput {
     pub login: String,
     pub password: String,
+    /// From `AccountLinkRequired`: this sign-in also links the provider identity waiting under
+    /// it (after the second factor, for an account with one).
+    pub link_token: Option<String>,
 }
 
 /// Omitted fields stay as they are; `null` clears an optional field.
@@ -138,7 +141,14 @@ impl AccountMutation {
     /// `verifySecondFactor` (`signIn` returns the same as a typed result).
     async fn login(&self, ctx: &Context<'_>, input: LoginInput) -> Result<AuthPayload> {
         let client = &ctx.credentials().client;
-        let signed_in = sessions::login(ctx.state(), &input.login, &input.password, client).await?;
+        let signed_in = sessions::login(
+            ctx.state(),
+            &input.login,
+            &input.password,
+            input.link_token.as_deref(),
+            client,
+        )
+        .await?;
         tokens_only(ctx, signed_in)
     }
 
@@ -146,7 +156,14 @@ impl AccountMutation {
     /// factor, `SecondFactorRequired` once the password checks out.
     async fn sign_in(&self, ctx: &Context<'_>, input: LoginInput) -> Result<SignInResult> {
         let client = &ctx.credentials().client;
-        let signed_in = sessions::login(ctx.state(), &input.login, &input.password, client).await?;
+        let signed_in = sessions::login(
+            ctx.state(),
+            &input.login,
+            &input.password,
+            input.link_token.as_deref(),
+            client,
+        )
+        .await?;
         Ok(sign_in_result(ctx, signed_in))
     }
 

@@ -2,8 +2,8 @@
 //! and `Api::execute`, which checks one request against the limits and runs it with its own
 //! data (credentials, fresh DataLoaders, the record of where failed fields' nulls go).
 //!
-//! - Domains (resolvers, thin): `account` (the viewer's own account and sessions), `users`,
-//!   `groups`, `permissions`, `audit`.
+//! - Domains (resolvers, thin): `account` (the viewer's own account and sessions), `mfa`,
+//!   `identity` (sign-in with identity providers), `users`, `groups`, `permissions`, `audit`.
 //! - `types`: the output types, written by hand (never entities).
 //! - `loaders`: the DataLoaders every relationship goes through, fresh per request.
 //! - `context`: what resolvers read from the context (`ctx.viewer()`), and `ViewedBy`.
@@ -26,6 +26,7 @@ pub mod errors;
 mod failed_field_nulls;
 pub mod groups;
 pub mod guards;
+pub mod identity;
 pub mod limits;
 pub mod loaders;
 pub mod mfa;
@@ -50,6 +51,7 @@ pub struct Query(
     groups::GroupsQuery,
     permissions::PermissionsQuery,
     audit::AuditQuery,
+    identity::IdentityQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +61,7 @@ pub struct Mutation(
     users::UsersMutation,
     groups::GroupsMutation,
     permissions::PermissionsMutation,
+    identity::IdentityMutation,
 );
 
 pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;

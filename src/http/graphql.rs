@@ -32,7 +32,7 @@ pub struct Shared {
 
 impl Shared {
     /// The request's credentials and client details.
-    fn credentials(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Credentials {
+    pub(super) fn credentials(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Credentials {
         let text = |name: &header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
         let authorization = headers
             .get(header::AUTHORIZATION)

@@ -15,6 +15,7 @@
 //! - `health`: `GET /health`, on both listeners.
 //! - `well_known`: `/.well-known/jwks.json` and `/.well-known/openid-configuration`, the public
 //!   keys other services verify access tokens with.
+//! - `oauth`: `/oauth/{slug}/callback`, where identity providers send the browser back.
 //! - `management`: the management listener's router (`/metrics`, `/health`).
 //! - `responses`: how answers and refusals are written (their JSON shape and codes are
 //!   `graphql::errors`'; the words of a refusal are the handler's that refuses).
@@ -26,6 +27,7 @@ mod graphql;
 mod health;
 mod management;
 mod middleware;
+mod oauth;
 mod options;
 mod responses;
 mod router;

@@ -60,6 +60,7 @@ fn routes(db: DatabaseConnection, well_known: WellKnown, options: &HttpOptions) 
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(health).with_state(db))
+        .route("/oauth/{slug}/callback", get(crate::http::oauth::callback))
         .route(
             "/.well-known/jwks.json",
             get(well_known::jwks).with_state(well_known.clone()),

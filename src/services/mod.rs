@@ -6,6 +6,8 @@
 //! - `recovery`: password reset and email verification by mailed link
 //! - `admin`: accounts as administrators see and change them, the user listing, groups,
 //!   permissions and membership, `create-superuser`
+//! - `identity`: sign-in with identity providers (OpenID Connect, Google, GitHub), linked
+//!   identities, and the providers an ADMIN configures
 //! - `audit`: the events every change records in its own transaction, and who reads what
 //! - `keys`: the JWT secret, the encryption key and the signing key pairs, kept in the database
 //! - `rules`: rules shared by the domains (input validation, profile fields, what a caller may
@@ -18,6 +20,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod identity;
 pub mod keys;
 pub mod mfa;
 pub mod recovery;

@@ -96,6 +96,15 @@ impl Passwords {
         .map_err(AppError::internal)
     }
 
+    /// `verify` against an account's stored hash; an account without a password (made by a
+    /// provider sign-in) spends the same time on the dummy hash and matches nothing.
+    pub async fn verify_stored(&self, password: &str, hash: Option<&str>) -> AppResult<bool> {
+        match hash {
+            Some(hash) => self.verify(password, hash).await,
+            None => self.verify_dummy(password).await,
+        }
+    }
+
     /// Spends the time of one verification and returns false: for logins whose account does
     /// not exist.
     pub async fn verify_dummy(&self, password: &str) -> AppResult<bool> {

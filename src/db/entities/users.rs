@@ -21,7 +21,8 @@ pub struct Model {
     pub email: String,
     pub username: Option<String>,
     pub username_key: Option<String>,
-    pub password_hash: String,
+    /// `None` for an account made by a provider sign-in that has not set a password.
+    pub password_hash: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,

@@ -55,6 +55,8 @@ pub const PERMISSIONS_IN_ALL: usize = 50;
 pub const SESSIONS_PER_USER: usize = 10;
 /// The most authenticator apps an account holds.
 pub const TOTP_FACTORS_PER_USER: usize = 5;
+/// The identities at providers an account is expected to hold.
+pub const IDENTITIES_PER_USER: usize = 5;
 
 /// Why `Checks::check` refused a request (`graphql::errors` gives each its code).
 #[derive(Debug)]

@@ -64,6 +64,12 @@ pub enum AuditAction {
     RecoveryCodeUsed,
     MfaReset,
     SecondFactorFailed,
+    IdentityLinked,
+    IdentityUnlinked,
+    PasswordSet,
+    IdentityProviderCreated,
+    IdentityProviderUpdated,
+    IdentityProviderDeleted,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

@@ -10,6 +10,7 @@
 pub(crate) mod audit_event;
 mod connection;
 mod group;
+pub(crate) mod identity;
 mod mfa;
 mod profile;
 mod session;
@@ -21,6 +22,10 @@ pub use connection::{
     group_connection, page_args, user_connection,
 };
 pub use group::{Group, Permission};
+pub use identity::{
+    AccountLinkRequired, IdentityLinked, IdentityProvider, IdentityProviderInput, LinkedIdentity,
+    OAuthResult, OAuthStart, SignInProvider, StartOAuthInput,
+};
 pub use mfa::{
     RecoveryCodes, SecondFactorInput, SecondFactorRequired, SignInResult, TotpEnrollment,
     TotpEnrollmentResult, TotpFactor,

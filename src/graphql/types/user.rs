@@ -13,7 +13,8 @@ use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{Admin, Rule};
 use crate::graphql::limits;
 use crate::graphql::loaders::{SharedError, UserBatch};
-use crate::graphql::types::{Group, Permission, TotpFactor};
+use crate::graphql::types::{Group, LinkedIdentity, Permission, TotpFactor};
+use crate::services::identity::links;
 use crate::services::mfa::{factors, recovery_codes};
 
 /// What an account may do beyond its permissions: an ADMIN holds every permission.
@@ -147,6 +148,30 @@ impl User {
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.model.updated_at
+    }
+    /// Whether the account has a password: false for an account made by a provider sign-in
+    /// until it sets one (`setPassword`).
+    async fn has_password(&self) -> bool {
+        self.model.password_hash.is_some()
+    }
+    /// The identities at providers linked to the account, oldest first. Yourself or an ADMIN
+    /// (others: null and `FORBIDDEN`).
+    #[graphql(complexity = "limits::list_cost(limits::IDENTITIES_PER_USER, child_complexity)")]
+    async fn identities(&self, ctx: &Context<'_>) -> Option<Vec<LinkedIdentity>> {
+        let found = async {
+            let viewer = self.viewed_by.viewer(ctx).await?;
+            if viewer.id() != self.model.id {
+                Admin.allows(&viewer).await?;
+            }
+            let linked = links::of_user(&ctx.state().db, self.model.id).await?;
+            AppResult::Ok(Some(
+                linked
+                    .into_iter()
+                    .map(|(identity, provider)| LinkedIdentity::new(identity, &provider))
+                    .collect(),
+            ))
+        };
+        ctx.or_null(found.await)
     }
     /// Whether the account holds a second factor (an authenticator app).
     async fn mfa_enabled(&self) -> bool {

@@ -11,7 +11,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
     state.rate_limits.user(viewer.id())?;
     if !state
         .passwords
-        .verify(password, &viewer.user.password_hash)
+        .verify_stored(password, viewer.user.password_hash.as_deref())
         .await?
     {
         return Err(FieldErrors::single("password", "is incorrect"));

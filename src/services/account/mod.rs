@@ -18,6 +18,6 @@ mod registration;
 
 pub(crate) use address::queue_verification;
 pub use deletion::delete_account;
-pub use password::change_password;
+pub use password::{change_password, set_password};
 pub use profile::update_profile;
 pub use registration::register;

@@ -4,7 +4,10 @@
 //! operator's `create-superuser` sets one too, in `admin::superuser`, and likewise ends the
 //! sessions and voids the links.)
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 
 use crate::auth::password;
 use crate::auth::viewer::{ClientInfo, Viewer};
@@ -40,9 +43,11 @@ pub async fn change_password(
     if current_password == new_password {
         errors.add("newPassword", "must differ from the current password");
     }
-    if !state
+    if user.password_hash.is_none() {
+        errors.add("currentPassword", "no password is set; use setPassword");
+    } else if !state
         .passwords
-        .verify(current_password, &user.password_hash)
+        .verify_stored(current_password, user.password_hash.as_deref())
         .await?
     {
         // Not UNAUTHENTICATED: that would tell the client its token is bad.
@@ -73,6 +78,62 @@ pub async fn change_password(
     }
 }
 
+/// `setPassword`: an account without a password (made by a provider sign-in) sets its first,
+/// after a sign-in or reauthentication within `--reauthentication-window`. Like a change, it
+/// ends every other session and returns a pair for a new one. An account that has a password
+/// is `CONFLICT` (use `changePassword`); of two at once, one sets it (a conditional update).
+pub async fn set_password(
+    state: &AppState,
+    viewer: &Viewer,
+    new_password: &str,
+    client: &ClientInfo,
+) -> AppResult<(users::Model, IssuedTokens)> {
+    let user = &viewer.user;
+    state.rate_limits.user(user.id)?;
+    let has_password = || AppError::Conflict {
+        message: "this account has a password: use changePassword".to_owned(),
+        field: None,
+    };
+    if user.password_hash.is_some() {
+        return Err(has_password());
+    }
+    crate::services::mfa::step_up::require_recent(state, viewer).await?;
+    let mut errors = FieldErrors::default();
+    password::check_policy(
+        &mut errors,
+        "newPassword",
+        new_password,
+        &profile_fields::personal_inputs(user),
+    )
+    .await;
+    errors.into_result()?;
+    let hash = state.passwords.hash(new_password).await?;
+    let now = db::now();
+    let txn = db::begin_write(&state.db).await?;
+    let session = sessions::lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
+    let first = users::Entity::update_many()
+        .col_expr(users::Column::PasswordHash, Expr::value(&hash))
+        .filter(users::Column::Id.eq(user.id))
+        .filter(users::Column::PasswordHash.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if first != 1 {
+        return Err(has_password());
+    }
+    let how = Replacement::Set {
+        session_id: viewer.session_id,
+        proof: session.methods(),
+        authenticated_at: session.authenticated_at,
+    };
+    match replace_password(txn, state, user.id, hash, how, client, now).await? {
+        SignIn::Session(user, tokens) => Ok((*user, tokens)),
+        SignIn::SecondFactor(_) => Err(AppError::internal(
+            "BUG: setting a password asked for a second factor",
+        )),
+    }
+}
+
 /// How a password comes to be replaced, which decides what else the replacement does.
 pub(crate) enum Replacement {
     /// `changePassword`, from the session `session_id`, which proved `proof`, last at
@@ -84,6 +145,13 @@ pub(crate) enum Replacement {
     },
     /// `resetPassword`: through a link mailed to the account's address, which that proves.
     Reset,
+    /// `setPassword`: the first password of an account made by a provider sign-in, from the
+    /// session `session_id` (as `Change`).
+    Set {
+        session_id: uuid::Uuid,
+        proof: Vec<Method>,
+        authenticated_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 /// Sets `user_id`'s password to `hash` in `txn`, ends every session of the account, voids
@@ -102,12 +170,13 @@ pub(crate) async fn replace_password(
     let (reason, action) = match how {
         Replacement::Change { .. } => (RevokeReason::PasswordChanged, Action::PasswordChanged),
         Replacement::Reset => (RevokeReason::PasswordReset, Action::PasswordReset),
+        Replacement::Set { .. } => (RevokeReason::PasswordChanged, Action::PasswordSet),
     };
     let mut active = users::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(user_id),
         ..Default::default()
     };
-    active.password_hash = Set(hash);
+    active.password_hash = Set(Some(hash));
     if matches!(how, Replacement::Reset) {
         active.email_verified = Set(true);
     }
@@ -118,6 +187,11 @@ pub(crate) async fn replace_password(
     // A reset proves the mailbox, not the password; a change proves the old password.
     let (proof, session_id, authenticated_at) = match how {
         Replacement::Change {
+            session_id,
+            proof,
+            authenticated_at,
+        }
+        | Replacement::Set {
             session_id,
             proof,
             authenticated_at,

@@ -59,6 +59,10 @@ pub async fn update_profile(
             if !reauthenticated {
                 return Err(step_up::required(&state.db, current).await?);
             }
+        } else if current.password_hash.is_none() {
+            // No password to give: a sign-in within the window is the proof such an account
+            // can bring (with its provider).
+            step_up::require_recent(state, viewer).await?;
         } else {
             check_password(state, current, current_password, reauthenticated).await?;
         }
@@ -86,7 +90,7 @@ async fn check_password(
         Some(password) if password.chars().count() <= password::MAX_PASSWORD_CHARS => {
             state
                 .passwords
-                .verify(password, &current.password_hash)
+                .verify_stored(password, current.password_hash.as_deref())
                 .await?
         }
         Some(_) => false,

@@ -60,7 +60,7 @@ pub async fn reauthenticate(
             let proved = password.chars().count() <= MAX_PASSWORD_CHARS
                 && state
                     .passwords
-                    .verify(password, &user.password_hash)
+                    .verify_stored(password, user.password_hash.as_deref())
                     .await?;
             if !proved {
                 return Err(FieldErrors::single(proof.field(), "is incorrect"));

@@ -101,7 +101,7 @@ async fn promote(
     let mut active = existing.clone().into_active_model();
     let new_password = hash.is_some();
     if let Some(hash) = hash {
-        active.password_hash = Set(hash);
+        active.password_hash = Set(Some(hash));
     }
     active.role = Set(Role::Admin);
     active.is_active = Set(true);

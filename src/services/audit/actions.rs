@@ -71,4 +71,10 @@ actions! {
     RecoveryCodeUsed => "RECOVERY_CODE_USED",
     MfaReset => "MFA_RESET",
     SecondFactorFailed => "SECOND_FACTOR_FAILED",
+    IdentityLinked => "IDENTITY_LINKED",
+    IdentityUnlinked => "IDENTITY_UNLINKED",
+    PasswordSet => "PASSWORD_SET",
+    IdentityProviderCreated => "IDENTITY_PROVIDER_CREATED",
+    IdentityProviderUpdated => "IDENTITY_PROVIDER_UPDATED",
+    IdentityProviderDeleted => "IDENTITY_PROVIDER_DELETED",
 }

@@ -20,6 +20,7 @@ use crate::db::{self};
 use crate::error::{AppError, AppResult, Challenge, Reason};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
+use crate::services::identity::links as identity_links;
 use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -42,6 +43,18 @@ pub async fn issue(
     first: Method,
     now: DateTime<Utc>,
 ) -> AppResult<Challenge> {
+    issue_linking(db, user_id, first, None, now).await
+}
+
+/// `issue`, for a sign-in that also links the provider identity waiting as `account_link`
+/// once the second factor is given.
+pub async fn issue_linking(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    first: Method,
+    account_link: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<Challenge> {
     let user = users::Entity::find_by_id(user_id)
         .one(db)
         .await?
@@ -58,6 +71,7 @@ pub async fn issue(
         created_at: Set(now),
         expires_at: Set(expires_at),
         used_at: Set(None),
+        account_link_id: Set(account_link),
     })
     .exec(db)
     .await?;
@@ -192,6 +206,15 @@ async fn attempt_with(
         .find(|method| method.name() == challenge.first_factor)
         .ok_or_else(|| AppError::internal("a challenge with an unknown first factor"))?;
     let proof = [first, factor.method()];
+    if let Some(link_id) = challenge.account_link_id {
+        // The link token's identity, linked now that the account is fully proved. A token
+        // spent or expired meanwhile links nothing and costs no sign-in: the person links the
+        // provider from their account instead.
+        let txn_link = identity_links::redeem(&txn, link_id, user.id, client, now).await;
+        if let Err(error) = txn_link {
+            tracing::info!(error = %error.message(), "a sign-in's pending link was not made");
+        }
+    }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, &proof, now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)

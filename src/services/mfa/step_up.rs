@@ -59,13 +59,17 @@ pub async fn required(db: &impl ConnectionTrait, user: &users::Model) -> AppResu
 
 /// What `user` can reauthenticate with (`reauthenticate`'s fields, as method names): the second
 /// factors of an account that holds one (its password alone no longer proves enough), else the
-/// password.
+/// password; an account with neither signs in again with its provider (`OIDC`).
 pub async fn methods(
     db: &impl ConnectionTrait,
     user: &users::Model,
 ) -> AppResult<Vec<&'static str>> {
     if !user.mfa_enabled {
-        return Ok(vec!["PASSWORD"]);
+        return Ok(vec![if user.password_hash.is_some() {
+            "PASSWORD"
+        } else {
+            "OIDC"
+        }]);
     }
     second_factor_methods(db, user).await
 }

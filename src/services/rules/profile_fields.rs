@@ -168,7 +168,42 @@ pub async fn prepare_account(
         errors.add("passwordConfirmation", "does not match the password");
     }
     errors.into_result()?;
-    model.password_hash = Set(passwords.hash(&account.password).await?);
+    model.password_hash = Set(Some(passwords.hash(&account.password).await?));
+    model.search_key = Set(search_key_of(&model, None));
+    Ok(model)
+}
+
+/// A new account for someone a provider vouches for: `email` verified (the provider asserted
+/// it), no password, role USER. The row is not written yet.
+pub fn provider_account(email: &str) -> AppResult<users::ActiveModel> {
+    let mut errors = FieldErrors::default();
+    let now = db::now();
+    let mut model = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        role: Set(users::Role::User),
+        is_active: Set(true),
+        email_verified: Set(true),
+        password_hash: Set(None),
+        deleted_at: Set(None),
+        last_login_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        username: Set(None),
+        username_key: Set(None),
+        first_name: Set(None),
+        last_name: Set(None),
+        phone_number: Set(None),
+        address: Set(None),
+        company: Set(None),
+        designation: Set(None),
+        ..Default::default()
+    };
+    let changes = ProfileChanges {
+        email: Some(email.to_owned()),
+        ..Default::default()
+    };
+    apply(&mut errors, &mut model, changes);
+    errors.into_result()?;
     model.search_key = Set(search_key_of(&model, None));
     Ok(model)
 }

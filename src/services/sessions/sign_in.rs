@@ -9,22 +9,32 @@ use super::login_throttle::{self, Account};
 use super::open::{self, IssuedTokens};
 use crate::auth::password;
 use crate::auth::viewer::ClientInfo;
+use crate::db::entities::account_links;
 use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, Challenge, FieldErrors};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
+use crate::services::identity::links as identity_links;
 use crate::services::mfa::challenges;
 use crate::services::rules::validation;
 use crate::state::AppState;
 
 /// `login`: by email (contains `@`) or username. Unknown user, wrong password, deactivated
 /// and deleted accounts all answer the same error after the same amount of hashing work, and
-/// count alike against the throttle (`login_throttle`), which refuses before any hashing.
+/// count alike against the throttle (`login_throttle`), which refuses before any hashing. An
+/// account without a password (made by a provider sign-in) is one more wrong password.
+///
+/// With `link_token` (from `AccountLinkRequired`), the sign-in also links the provider
+/// identity waiting under it to the account, in the transaction that opens the session, or,
+/// for an account with a second factor, in the one that checks it. A token that is unknown,
+/// used, expired, or names another account is `BAD_USER_INPUT` on `linkToken`, and nothing
+/// opens.
 pub async fn login(
     state: &AppState,
     login: &str,
     password: &str,
+    link_token: Option<&str>,
     client: &ClientInfo,
 ) -> AppResult<SignIn> {
     let login = login.trim();
@@ -47,6 +57,10 @@ pub async fn login(
     }
     errors.into_result()?;
     state.rate_limits.address(client.ip)?;
+    let link = match link_token {
+        Some(token) => Some(identity_links::pending(&state.db, token, db::now()).await?),
+        None => None,
+    };
     // Nothing stored is empty or holds control characters (which PostgreSQL would refuse to
     // compare): such a login names nobody.
     let candidate = if login.is_empty() || login.chars().any(char::is_control) {
@@ -79,7 +93,7 @@ pub async fn login(
                 return Err(refusal);
             }
         };
-    match check_and_open(state, candidate, password, client).await {
+    match check_and_open(state, candidate, password, link.as_ref(), client).await {
         Ok(opened) => {
             metrics::login("succeeded");
             if let Err(error) = attempt.succeeded(&state.db).await {
@@ -170,6 +184,7 @@ async fn check_and_open(
     state: &AppState,
     candidate: Option<users::Model>,
     password: &str,
+    link: Option<&account_links::Model>,
     client: &ClientInfo,
 ) -> Result<SignIn, Verdict> {
     let Some(user) = candidate else {
@@ -178,12 +193,20 @@ async fn check_and_open(
     };
     let password_ok = state
         .passwords
-        .verify(password, &user.password_hash)
+        .verify_stored(password, user.password_hash.as_deref())
         .await?;
-    if !password_ok || !user.is_active || user.deleted_at.is_some() {
+    let Some(stored_hash) = user.password_hash.clone().filter(|_| password_ok) else {
+        return Err(Verdict::Refused);
+    };
+    if !user.is_active || user.deleted_at.is_some() {
         return Err(Verdict::Refused);
     }
-    let rehashed = if password::needs_rehash(&user.password_hash) {
+    if link.is_some_and(|link| link.user_id != user.id) {
+        // The password is right, for another account than the one the provider's email
+        // names: nothing is linked, nothing opens.
+        return Err(Verdict::None(identity_links::bad_link_token()));
+    }
+    let rehashed = if password::needs_rehash(&stored_hash) {
         // A better hash is a bonus: failing to make one (no hashing slot) costs no login.
         state.passwords.hash(password).await.ok()
     } else {
@@ -213,19 +236,28 @@ async fn check_and_open(
         let replaced = users::Entity::update_many()
             .col_expr(users::Column::PasswordHash, Expr::value(&hash))
             .filter(users::Column::Id.eq(user.id))
-            .filter(users::Column::PasswordHash.eq(&user.password_hash))
+            .filter(users::Column::PasswordHash.eq(&stored_hash))
             .exec(&txn)
             .await?
             .rows_affected;
         if replaced == 1 {
-            password_hash = hash;
+            password_hash = Some(hash);
         }
     }
     if user.mfa_enabled {
-        // The password is right, and proves only half: no session until the second factor.
-        let challenge = challenges::issue(&txn, user.id, Method::Password, now).await?;
+        // The password is right, and proves only half: no session until the second factor
+        // (which also links the identity waiting under the link token, if any).
+        let link_id = link.map(|link| link.id);
+        let challenge =
+            challenges::issue_linking(&txn, user.id, Method::Password, link_id, now).await?;
         txn.commit().await?;
         return Ok(SignIn::SecondFactor(challenge));
+    }
+    if let Some(link) = link
+        && let Err(error) = identity_links::redeem(&txn, link.id, user.id, client, now).await
+    {
+        txn.rollback().await?;
+        return Err(Verdict::None(error));
     }
     let tokens = open::start(&txn, &state.keys, user.id, client, &[Method::Password], now).await?;
     let event = Event::new(Action::LoginSucceeded)

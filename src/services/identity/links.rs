@@ -1,0 +1,298 @@
+//! Identities linked to accounts: linking (by a LINK flow, by `autoLinkVerifiedEmail`, or by
+//! a sign-in to the existing account with a link token), listing, unlinking, and the rule
+//! that no operation removes an account's last way to sign in (a password, a linked identity).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::auth::tokens;
+use crate::auth::viewer::{ClientInfo, Viewer};
+use crate::db::entities::{user_identities, users};
+use crate::db::{self, entities::account_links, entities::identity_providers};
+use crate::error::{AppError, AppResult, FieldErrors, Reason};
+use crate::services::audit::{self, Action, Event};
+use crate::services::mfa::step_up;
+use crate::services::rows::lookup;
+use crate::state::AppState;
+
+/// How long a link token waits for the sign-in that proves the existing account.
+pub const LINK_TTL: Duration = Duration::minutes(30);
+
+/// `CONFLICT` `LAST_SIGN_IN_METHOD`.
+pub fn last_sign_in_method(message: &str) -> AppError {
+    Reason::LastSignInMethod(message.to_owned()).into()
+}
+
+/// The identities of `user_id`, oldest first, with their providers.
+pub async fn of_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<(user_identities::Model, identity_providers::Model)>> {
+    let identities = user_identities::Entity::find()
+        .filter(user_identities::Column::UserId.eq(user_id))
+        .order_by_asc(user_identities::Column::LinkedAt)
+        .all(db)
+        .await?;
+    if identities.is_empty() {
+        return Ok(Vec::new());
+    }
+    let providers = identity_providers::Entity::find()
+        .filter(
+            identity_providers::Column::Id
+                .is_in(identities.iter().map(|identity| identity.provider_id)),
+        )
+        .all(db)
+        .await?;
+    Ok(identities
+        .into_iter()
+        .filter_map(|identity| {
+            let provider = providers
+                .iter()
+                .find(|provider| provider.id == identity.provider_id)?
+                .clone();
+            Some((identity, provider))
+        })
+        .collect())
+}
+
+/// Links `subject` at `provider` to `user_id` and records it, inside the caller's transaction.
+/// The identity already linked elsewhere is a unique violation, which the caller's answer
+/// decides.
+pub async fn link(
+    txn: &impl ConnectionTrait,
+    provider: &identity_providers::Model,
+    user_id: Uuid,
+    subject: &str,
+    email: Option<&str>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<user_identities::Model> {
+    let identity = user_identities::Model {
+        id: Uuid::new_v4(),
+        user_id,
+        provider_id: provider.id,
+        subject: subject.to_owned(),
+        email: email.map(str::to_owned),
+        linked_at: now,
+        last_used_at: Some(now),
+    };
+    user_identities::Entity::insert(user_identities::ActiveModel {
+        id: Set(identity.id),
+        user_id: Set(identity.user_id),
+        provider_id: Set(identity.provider_id),
+        subject: Set(identity.subject.clone()),
+        email: Set(identity.email.clone()),
+        linked_at: Set(identity.linked_at),
+        last_used_at: Set(identity.last_used_at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    let event = Event::new(Action::IdentityLinked)
+        .actor(user_id)
+        .user(user_id)
+        .client(client)
+        .details(serde_json::json!({ "provider": provider.slug, "email": email }));
+    audit::record(txn, event).await?;
+    Ok(identity)
+}
+
+/// A link token for `subject` at `provider` to the existing account `user_id`, which the
+/// person proves by signing in to it with `linkToken`.
+pub async fn offer(
+    txn: &impl ConnectionTrait,
+    provider: &identity_providers::Model,
+    user_id: Uuid,
+    subject: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(String, DateTime<Utc>)> {
+    let (token, token_hash) = tokens::new_link_token()?;
+    let expires_at = now + LINK_TTL;
+    account_links::Entity::insert(account_links::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        token_hash: Set(token_hash),
+        provider_id: Set(provider.id),
+        subject: Set(subject.to_owned()),
+        email: Set(email.to_owned()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok((token, expires_at))
+}
+
+/// The open link behind `token`, or `BAD_USER_INPUT` on `linkToken`.
+pub async fn pending(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<account_links::Model> {
+    account_links::Entity::find()
+        .filter(account_links::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(db)
+        .await?
+        .filter(|link| link.used_at.is_none() && link.expires_at > now)
+        .ok_or_else(bad_link_token)
+}
+
+pub fn bad_link_token() -> AppError {
+    FieldErrors::single(
+        "linkToken",
+        "is invalid, expired or used: sign in with the provider again",
+    )
+}
+
+/// Spends the link `link_id` for `user_id` and links its identity, inside the sign-in's
+/// transaction: a conditional update, so a link token links once. `BAD_USER_INPUT` on
+/// `linkToken` when it was spent meanwhile, names another account, or its identity is linked
+/// elsewhere by now.
+pub async fn redeem(
+    txn: &impl ConnectionTrait,
+    link_id: Uuid,
+    user_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<user_identities::Model> {
+    let spent = account_links::Entity::update_many()
+        .col_expr(account_links::Column::UsedAt, Expr::value(now))
+        .filter(account_links::Column::Id.eq(link_id))
+        .filter(account_links::Column::UserId.eq(user_id))
+        .filter(account_links::Column::UsedAt.is_null())
+        .filter(account_links::Column::ExpiresAt.gt(now))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    if spent != 1 {
+        return Err(bad_link_token());
+    }
+    let pending = account_links::Entity::find_by_id(link_id)
+        .one(txn)
+        .await?
+        .ok_or_else(bad_link_token)?;
+    let provider = identity_providers::Entity::find_by_id(pending.provider_id)
+        .one(txn)
+        .await?
+        .filter(|provider| provider.enabled)
+        .ok_or_else(bad_link_token)?;
+    let taken = user_identities::Entity::find()
+        .filter(user_identities::Column::ProviderId.eq(provider.id))
+        .filter(user_identities::Column::Subject.eq(&pending.subject))
+        .one(txn)
+        .await?;
+    match taken {
+        Some(identity) if identity.user_id == user_id => Ok(identity),
+        Some(_) => Err(bad_link_token()),
+        None => {
+            link(
+                txn,
+                &provider,
+                user_id,
+                &pending.subject,
+                Some(&pending.email),
+                client,
+                now,
+            )
+            .await
+        }
+    }
+}
+
+/// `unlinkIdentity`: the viewer's own identity, after a recent sign-in or reauthentication.
+/// `CONFLICT` `LAST_SIGN_IN_METHOD` when it is the account's only way in. The account's row is
+/// locked first, so two unlinks at once cannot each leave the other as the last one and
+/// remove both.
+pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
+    state.rate_limits.user(viewer.id())?;
+    step_up::require_recent(state, viewer).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let user = lookup::user_locked(&txn, viewer.id()).await?;
+    let Some(identity) = user_identities::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|identity| identity.user_id == user.id)
+    else {
+        return Err(AppError::NotFound("no such linked identity"));
+    };
+    if user.password_hash.is_none() && count_of(&txn, user.id).await? <= 1 {
+        return Err(last_sign_in_method(
+            "this is the account's only way to sign in: set a password or link another \
+             provider first",
+        ));
+    }
+    user_identities::Entity::delete_by_id(identity.id)
+        .exec(&txn)
+        .await?;
+    let provider = identity_providers::Entity::find_by_id(identity.provider_id)
+        .one(&txn)
+        .await?;
+    let event = Event::new(Action::IdentityUnlinked)
+        .by(viewer)
+        .user(user.id)
+        .details(serde_json::json!({
+            "provider": provider.map(|provider| provider.slug),
+            "email": identity.email,
+        }));
+    audit::record(&txn, event).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+async fn count_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
+    Ok(user_identities::Entity::find()
+        .filter(user_identities::Column::UserId.eq(user_id))
+        .count(db)
+        .await?)
+}
+
+/// How many accounts without a password have no identity but one at `provider_id`: those that
+/// deleting the provider would lock out.
+pub async fn accounts_only_reached_through(
+    db: &impl ConnectionTrait,
+    provider_id: Uuid,
+) -> AppResult<u64> {
+    let through: Vec<Uuid> = user_identities::Entity::find()
+        .filter(user_identities::Column::ProviderId.eq(provider_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|identity| identity.user_id)
+        .collect();
+    let mut stranded = 0;
+    for chunk in through.chunks(500) {
+        let passwordless: Vec<Uuid> = users::Entity::find()
+            .filter(users::Column::Id.is_in(chunk.iter().copied()))
+            .filter(users::Column::PasswordHash.is_null())
+            .filter(users::Column::DeletedAt.is_null())
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|user| user.id)
+            .collect();
+        for user_id in passwordless {
+            if count_of(db, user_id).await? <= 1 {
+                stranded += 1;
+            }
+        }
+    }
+    Ok(stranded)
+}
+
+/// Deletes link tokens and flows that expired before `before`. Returns how many.
+pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> AppResult<u64> {
+    let links = account_links::Entity::delete_many()
+        .filter(account_links::Column::ExpiresAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected;
+    // A code handed out just before its flow expired stays redeemable for its own minute.
+    let flows = super::flows::prune(db, before - super::flows::CODE_TTL).await?;
+    Ok(links + flows)
+}

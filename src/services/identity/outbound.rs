@@ -1,0 +1,162 @@
+//! Calls to providers: one HTTP client for all of them (reqwest on rustls with ring), which
+//! follows no redirects (a provider's endpoints are where discovery says, never where a
+//! response points) and gives up after 5 s connecting or 10 s in all; and the cache of OpenID
+//! Connect discovery documents with their keys, kept an hour and refetched at once when an ID
+//! token names a key the cache does not hold (at most once a minute per issuer, so that a
+//! provider sending unknown keys cannot make Roster hammer it).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use openidconnect::IssuerUrl;
+use openidconnect::core::CoreProviderMetadata;
+
+use crate::config::Settings;
+use crate::error::{AppError, AppResult};
+
+/// How long a discovery document and its keys are used before they are fetched again.
+const DISCOVERY_TTL: Duration = Duration::from_secs(3600);
+/// The least time between two fetches forced by an unknown key.
+const FORCED_REFETCH_GAP: Duration = Duration::from_secs(60);
+
+/// Where this server is reached, known once it listens.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// `--public-url`, or the bound address; no trailing slash.
+    pub public_url: String,
+    /// The exact URIs `startOAuth` accepts as `redirectUri`.
+    pub redirect_uris: Vec<String>,
+}
+
+/// The outbound side of provider sign-in, shared by every request.
+pub struct Identity {
+    http: reqwest::Client,
+    discovery: Mutex<HashMap<String, Discovered>>,
+    endpoints: OnceLock<Endpoints>,
+    /// Outside production, issuers may be `http://` on loopback (a provider on this machine).
+    pub allow_loopback_http: bool,
+}
+
+struct Discovered {
+    metadata: Arc<CoreProviderMetadata>,
+    fetched: Instant,
+}
+
+impl Identity {
+    /// The client `settings` describe (`--extra-ca-file`).
+    pub fn from_settings(settings: &Settings) -> Result<Arc<Self>, String> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("Roster/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &settings.extra_ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("cannot read --extra-ca-file {}: {e}", path.display()))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!(
+                    "--extra-ca-file {} holds no PEM certificate: {e}",
+                    path.display()
+                )
+            })?;
+            if certificates.is_empty() {
+                return Err(format!(
+                    "--extra-ca-file {} holds no PEM certificate",
+                    path.display()
+                ));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client for identity providers: {e}"))?;
+        Ok(Arc::new(Self {
+            http,
+            discovery: Mutex::new(HashMap::new()),
+            endpoints: OnceLock::new(),
+            allow_loopback_http: !settings.is_production(),
+        }))
+    }
+
+    /// Records where this server is reached (once, when it starts listening).
+    pub fn listening_at(&self, public_url: &str, configured_redirect_uris: &[String]) {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        let redirect_uris = if configured_redirect_uris.is_empty() {
+            vec![format!("{public_url}/oauth/complete")]
+        } else {
+            configured_redirect_uris.to_vec()
+        };
+        let _ = self.endpoints.set(Endpoints {
+            public_url,
+            redirect_uris,
+        });
+    }
+
+    /// Where this server is reached; an error before it listens.
+    pub fn endpoints(&self) -> AppResult<&Endpoints> {
+        self.endpoints
+            .get()
+            .ok_or_else(|| AppError::internal("provider sign-in before the server listens"))
+    }
+
+    /// The callback a provider sends the browser back to: what an operator registers there.
+    pub fn callback_url(&self, slug: &str) -> AppResult<String> {
+        Ok(format!(
+            "{}/oauth/{slug}/callback",
+            self.endpoints()?.public_url
+        ))
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// `issuer`'s discovery document and keys: from the cache while under an hour old, unless
+    /// `unknown_key` says an ID token named a key the cached set lacks (then fetched again,
+    /// at most once a minute). The document's `issuer` must be `issuer` exactly (checked by
+    /// the discovery itself), which keeps one provider from speaking for another.
+    pub async fn discover(
+        &self,
+        issuer: &str,
+        unknown_key: bool,
+    ) -> AppResult<Arc<CoreProviderMetadata>> {
+        let now = Instant::now();
+        if let Some(cached) = self.cached(issuer) {
+            let age = now.duration_since(cached.1);
+            let fresh = age < DISCOVERY_TTL;
+            if fresh && (!unknown_key || age < FORCED_REFETCH_GAP) {
+                return Ok(cached.0);
+            }
+        }
+        let issuer_url = IssuerUrl::new(issuer.to_owned())
+            .map_err(|e| AppError::internal(format!("the issuer URL {issuer} is invalid: {e}")))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer_url, &self.http)
+            .await
+            .map_err(|e| {
+                AppError::internal(format!("OpenID Connect discovery of {issuer} failed: {e}"))
+            })?;
+        let metadata = Arc::new(metadata);
+        self.discovery
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(
+                issuer.to_owned(),
+                Discovered {
+                    metadata: metadata.clone(),
+                    fetched: now,
+                },
+            );
+        Ok(metadata)
+    }
+
+    fn cached(&self, issuer: &str) -> Option<(Arc<CoreProviderMetadata>, Instant)> {
+        self.discovery
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(issuer)
+            .map(|entry| (entry.metadata.clone(), entry.fetched))
+    }
+}
