@@ -237,6 +237,7 @@ mod tests {
                 "Query.me",
                 "Query.user",
                 "User.directPermissions",
+                "User.identities",
                 "User.totpFactors"
             ],
             "a new nullable object field: answer it through ContextExt::or_null (or \

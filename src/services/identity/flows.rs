@@ -573,12 +573,12 @@ mod tests {
 
     #[test]
     fn the_verifier_of_rfc_7636_appendix_b_matches_its_challenge() {
-        let verifier = "dBjftJeZ4CVP-mJ0kJFtU0bUBaTFzTaPUKx9gOFwcmc";
-        let challenge = "E9Melhoa2OwvFrEMTjguCgwwQBv9gWpqUJx8jn8mYXM";
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert!(is_s256_challenge(challenge));
         assert!(verifier_matches(verifier, challenge));
         assert!(!verifier_matches(
-            "dBjftJeZ4CVP-mJ0kJFtU0bUBaTFzTaPUKx9gOFwcmd",
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl",
             challenge
         ));
         // The challenge itself is no verifier of itself.
