@@ -30,6 +30,11 @@ const TOKENLESS: &[&str] = &[
     "resetPassword",
     "completePasswordReset",
     "verifyEmail",
+    // Provider sign-in: a sign-in page's list and round trip (LINK asks for a recent sign-in
+    // of its own, and a provider sign-in still asks for the second factor).
+    "signInProviders",
+    "startOAuth",
+    "completeOAuth",
     "__typename",
     "__schema",
     "__type",

@@ -525,7 +525,7 @@ fn internal_cause(error: &AppError) -> String {
 }
 
 /// What Roster's own PKCE verifier is sealed for: this flow's row.
-fn verifier_context(id: Uuid) -> String {
+pub fn verifier_context(id: Uuid) -> String {
     format!("oauth_flows.provider_verifier:{id}")
 }
 

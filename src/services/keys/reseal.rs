@@ -11,9 +11,13 @@ use sea_orm::{
 
 use crate::db::{
     self,
-    entities::{recovery_code_sets, settings, signing_keys, totp_enrollments, totp_factors},
+    entities::{
+        identity_providers, oauth_flows, recovery_code_sets, settings, signing_keys,
+        totp_enrollments, totp_factors,
+    },
 };
 use crate::error::{AppError, AppResult};
+use crate::services::identity::{flows, providers};
 use crate::services::mfa::{recovery_codes, totp};
 
 use super::encryption::{EncryptionKey, EncryptionKeys};
@@ -71,7 +75,8 @@ pub async fn rotate_stored(db: &DatabaseConnection) -> AppResult<Resealed> {
 }
 
 /// Re-seals the sealed values not yet under `keys`' sealing key: the private signing keys, the
-/// TOTP secrets (of factors and of enrolments) and the recovery-code sets' keys.
+/// TOTP secrets (of factors and of enrolments), the recovery-code sets' keys, identity
+/// providers' client secrets and the PKCE verifiers of provider sign-ins in flight.
 async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResult<Resealed> {
     let mut resealed = Resealed {
         values: 0,
@@ -129,6 +134,39 @@ async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResu
             .col_expr(recovery_code_sets::Column::MacKey, Expr::value(sealed))
             .filter(recovery_code_sets::Column::UserId.eq(row.user_id))
             .filter(recovery_code_sets::Column::MacKey.eq(row.mac_key))
+            .exec(db)
+            .await?;
+        resealed.count(updated.rows_affected);
+    }
+    for row in identity_providers::Entity::find().all(db).await? {
+        let Some(secret) = row.client_secret else {
+            continue;
+        };
+        let context = providers::sealing_context(row.id);
+        let Some(sealed) = moved(keys, &secret, &context)? else {
+            continue;
+        };
+        let updated = identity_providers::Entity::update_many()
+            .col_expr(identity_providers::Column::ClientSecret, Expr::value(sealed))
+            .filter(identity_providers::Column::Id.eq(row.id))
+            .filter(identity_providers::Column::ClientSecret.eq(secret))
+            .exec(db)
+            .await?;
+        resealed.count(updated.rows_affected);
+    }
+    for row in oauth_flows::Entity::find()
+        .filter(oauth_flows::Column::StateUsedAt.is_null())
+        .all(db)
+        .await?
+    {
+        let context = flows::verifier_context(row.id);
+        let Some(sealed) = moved(keys, &row.provider_verifier, &context)? else {
+            continue;
+        };
+        let updated = oauth_flows::Entity::update_many()
+            .col_expr(oauth_flows::Column::ProviderVerifier, Expr::value(sealed))
+            .filter(oauth_flows::Column::Id.eq(row.id))
+            .filter(oauth_flows::Column::ProviderVerifier.eq(row.provider_verifier))
             .exec(db)
             .await?;
         resealed.count(updated.rows_affected);

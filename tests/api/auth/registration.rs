@@ -38,13 +38,12 @@ async fn register_returns_tokens_and_stores_a_hashed_password(app: TestApp) {
 
     let row = user_row(&app, user_id).await;
     assert_eq!(row.email, "ada.lovelace@example.com");
+    let hash = row.password_hash.expect("a password is set");
     assert!(
-        row.password_hash
-            .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-        "{}",
-        row.password_hash
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
     );
-    assert!(!row.password_hash.contains(PASSWORD));
+    assert!(!hash.contains(PASSWORD));
     assert_eq!(session_rows(&app, user_id).await.len(), 1);
 
     let body = me(&app, payload["accessToken"].as_str().unwrap()).await;

@@ -271,7 +271,7 @@ pub fn user(email: &str, created_at: DateTime<Utc>) -> users::Model {
         email: email.to_owned(),
         username: None,
         username_key: None,
-        password_hash: "x".into(),
+        password_hash: Some("x".into()),
         first_name: None,
         last_name: None,
         phone_number: None,
