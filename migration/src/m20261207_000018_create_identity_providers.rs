@@ -123,6 +123,12 @@ fn cascade(
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// In one transaction on SQLite too: the column copy must run on one connection, and a
+    /// half-done copy must not be left behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         if manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres {

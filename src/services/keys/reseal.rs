@@ -147,7 +147,10 @@ async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResu
             continue;
         };
         let updated = identity_providers::Entity::update_many()
-            .col_expr(identity_providers::Column::ClientSecret, Expr::value(sealed))
+            .col_expr(
+                identity_providers::Column::ClientSecret,
+                Expr::value(sealed),
+            )
             .filter(identity_providers::Column::Id.eq(row.id))
             .filter(identity_providers::Column::ClientSecret.eq(secret))
             .exec(db)
