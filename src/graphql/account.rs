@@ -267,7 +267,9 @@ impl AccountMutation {
         Ok(payload(ctx, user, tokens))
     }
 
-    /// Soft-deletes the viewer's account after checking the password.
+    /// Soft-deletes the viewer's account after checking the password (an account without one:
+    /// a sign-in within `--reauthentication-window`, else `FORBIDDEN`
+    /// `REAUTHENTICATION_REQUIRED`).
     #[graphql(guard = "Authenticated")]
     async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
         let viewer = ctx.viewer().await?;
