@@ -2,8 +2,8 @@
 //! follows no redirects (a provider's endpoints are where discovery says, never where a
 //! response points) and gives up after 5 s connecting or 10 s in all; and the cache of OpenID
 //! Connect discovery documents with their keys, kept an hour and refetched at once when an ID
-//! token names a key the cache does not hold (at most once a minute per issuer, so that a
-//! provider sending unknown keys cannot make Roster hammer it).
+//! token names a key the cache does not hold (such fetches at most once a minute per issuer, so
+//! that a provider sending unknown keys cannot make Roster hammer it).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -41,6 +41,8 @@ pub struct Identity {
 struct Discovered {
     metadata: Arc<CoreProviderMetadata>,
     fetched: Instant,
+    /// When an unknown key last made Roster fetch again.
+    forced: Option<Instant>,
 }
 
 impl Identity {
@@ -124,12 +126,15 @@ impl Identity {
         unknown_key: bool,
     ) -> AppResult<Arc<CoreProviderMetadata>> {
         let now = Instant::now();
-        if let Some(cached) = self.cached(issuer) {
-            let age = now.duration_since(cached.1);
-            let fresh = age < DISCOVERY_TTL;
-            if fresh && (!unknown_key || age < FORCED_REFETCH_GAP) {
-                return Ok(cached.0);
+        let mut forced = None;
+        if let Some((metadata, fetched, last_forced)) = self.cached(issuer) {
+            let fresh = now.duration_since(fetched) < DISCOVERY_TTL;
+            let forced_lately =
+                last_forced.is_some_and(|at| now.duration_since(at) < FORCED_REFETCH_GAP);
+            if fresh && (!unknown_key || forced_lately) {
+                return Ok(metadata);
             }
+            forced = if unknown_key { Some(now) } else { last_forced };
         }
         let issuer_url = IssuerUrl::new(issuer.to_owned())
             .map_err(|e| AppError::internal(format!("the issuer URL {issuer} is invalid: {e}")))?;
@@ -147,16 +152,20 @@ impl Identity {
                 Discovered {
                     metadata: metadata.clone(),
                     fetched: now,
+                    forced,
                 },
             );
         Ok(metadata)
     }
 
-    fn cached(&self, issuer: &str) -> Option<(Arc<CoreProviderMetadata>, Instant)> {
+    fn cached(
+        &self,
+        issuer: &str,
+    ) -> Option<(Arc<CoreProviderMetadata>, Instant, Option<Instant>)> {
         self.discovery
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .get(issuer)
-            .map(|entry| (entry.metadata.clone(), entry.fetched))
+            .map(|entry| (entry.metadata.clone(), entry.fetched, entry.forced))
     }
 }
