@@ -2,8 +2,9 @@
 //! port, and typed helpers to talk to it. In the submodules: running a test on each backend
 //! (`backends`, with the `per_backend!` macro; `database`), the GraphQL documents several areas
 //! send (`documents`), moving the server's clock in its database (`clock`), the mail outbox
-//! (`outbox`), the server's functions tests call directly (`services`), and what the tests of
-//! one area share (`admin`, `auth`, `pagination`, `process`, `proxy`, `smtp`).
+//! (`outbox`), the server's functions tests call directly (`services`), fake identity
+//! providers (`fake_provider`, `fake_github`), and what the tests of one area share (`admin`,
+//! `auth`, `pagination`, `process`, `proxy`, `smtp`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +25,8 @@ pub mod auth;
 pub mod clock;
 pub mod database;
 pub mod documents;
+pub mod fake_github;
+pub mod fake_provider;
 pub mod outbox;
 pub mod pagination;
 pub mod process;

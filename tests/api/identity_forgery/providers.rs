@@ -1,0 +1,364 @@
+//! Administering providers: ADMIN only; settings validated (slug, issuer); the client secret
+//! is write-only (never in a response, an audit event or the table in clear, and kept when an
+//! update leaves it out); and the provider's rules on who may come in (`allowedEmailDomains`,
+//! `allowSignUp`, a verified email).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use super::{
+    DELETE_PROVIDER, accounts_and_sessions, admin, create_provider, create_provider_document,
+    identity_providers_document, oidc_input, refused_sign_in, sign_in, signed_in_user,
+    update_provider_document,
+};
+use crate::support::fake_provider::{CLIENT_SECRET, FakeProvider};
+use crate::support::{TestApp, Tokens, assert_code, assert_ok, error_fields};
+
+/// Asserts `body` is `code` with `field` among its `fields`.
+#[track_caller]
+fn refused_on(body: &Value, code: &str, field: &str) {
+    assert_code(body, code);
+    assert!(
+        error_fields(body).get(field).is_some(),
+        "{code} on {field}: {body}"
+    );
+}
+
+async fn providers(app: &TestApp, admin: &Tokens) -> Vec<Value> {
+    let body = app
+        .gql(
+            &identity_providers_document(),
+            json!({}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    body["data"]["identityProviders"]
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+per_backend!(only_admins_manage_providers);
+async fn only_admins_manage_providers(app: TestApp) {
+    let admin = admin(&app).await;
+    let provider = FakeProvider::start().await;
+    let created = create_provider(&app, &admin, oidc_input("fake", &provider, json!({}))).await;
+    let user = app.register("user@example.com").await;
+
+    let attempts = [
+        (identity_providers_document(), json!({})),
+        (
+            create_provider_document(),
+            json!({ "input": oidc_input("mine", &provider, json!({})) }),
+        ),
+        (
+            update_provider_document(),
+            json!({
+                "id": created["id"],
+                "input": oidc_input("fake", &provider, json!({ "issuer": "http://127.0.0.1:9" })),
+            }),
+        ),
+        (DELETE_PROVIDER.to_owned(), json!({ "id": created["id"] })),
+    ];
+    for (document, variables) in &attempts {
+        let body = app
+            .gql(document, variables.clone(), Some(&user.access))
+            .await;
+        assert_code(&body, "FORBIDDEN");
+        assert!(!body.to_string().contains(CLIENT_SECRET), "{body}");
+    }
+    assert_eq!(providers(&app, &admin).await, [created]);
+}
+
+per_backend!(provider_settings_are_validated);
+async fn provider_settings_are_validated(app: TestApp) {
+    let admin = admin(&app).await;
+    let provider = FakeProvider::start().await;
+    let create = |input: Value| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.gql(
+                &create_provider_document(),
+                json!({ "input": input }),
+                Some(&admin.access),
+            )
+            .await
+        }
+    };
+
+    let forty = "a".repeat(40);
+    for slug in ["ab", "a-1", forty.as_str()] {
+        assert_ok(&create(oidc_input(slug, &provider, json!({}))).await);
+    }
+    let count = providers(&app, &admin).await.len();
+    let forty_one = "a".repeat(41);
+    for slug in [
+        "a",
+        "",
+        forty_one.as_str(),
+        "Upper",
+        "under_score",
+        "sp ace",
+        "dot.ted",
+        "ümlaut",
+    ] {
+        let body = create(oidc_input(slug, &provider, json!({}))).await;
+        refused_on(&body, "BAD_USER_INPUT", "slug");
+    }
+    let taken = create(oidc_input("ab", &provider, json!({}))).await;
+    refused_on(&taken, "CONFLICT", "slug");
+
+    for issuer in [
+        "http://idp.example.test",
+        "http://localhost.evil.example",
+        "http://127.0.0.1.evil.example",
+        "ftp://127.0.0.1/",
+        "javascript:alert(1)",
+        "not a url",
+        "",
+    ] {
+        let body = create(oidc_input("other", &provider, json!({ "issuer": issuer }))).await;
+        refused_on(&body, "BAD_USER_INPUT", "issuer");
+    }
+    assert_eq!(providers(&app, &admin).await.len(), count, "nothing stored");
+
+    // Loopback over plain HTTP, outside production; anything over HTTPS.
+    for (slug, issuer) in [
+        ("loopback-v4", "http://127.0.0.1:9"),
+        ("loopback-v6", "http://[::1]:9"),
+        ("tls", "https://idp.example.test"),
+    ] {
+        let body = create(oidc_input(slug, &provider, json!({ "issuer": issuer }))).await;
+        assert_ok(&body);
+        assert_eq!(body["data"]["createIdentityProvider"]["issuer"], issuer);
+    }
+
+    // A rename onto a taken slug.
+    let ab = providers(&app, &admin)
+        .await
+        .into_iter()
+        .find(|p| p["slug"] == "a-1")
+        .expect("a-1");
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": ab["id"], "input": oidc_input("ab", &provider, json!({})) }),
+            Some(&admin.access),
+        )
+        .await;
+    refused_on(&body, "CONFLICT", "slug");
+}
+
+/// Every text and byte value of every row of `table`, as text (bytes also as hex and base64).
+async fn stored_values(app: &TestApp, table: &str) -> Vec<String> {
+    let db = app.db();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT * FROM {table}"),
+        ))
+        .await
+        .unwrap();
+    let mut values = Vec::new();
+    for row in rows {
+        for index in 0..row.column_names().len() {
+            if let Ok(Some(text)) = row.try_get_by_index::<Option<String>>(index) {
+                values.push(text);
+            } else if let Ok(Some(bytes)) = row.try_get_by_index::<Option<Vec<u8>>>(index) {
+                values.push(String::from_utf8_lossy(&bytes).into_owned());
+                values.push(bytes.iter().map(|b| format!("{b:02x}")).collect());
+                values.push(STANDARD.encode(&bytes));
+            }
+        }
+    }
+    values
+}
+
+const AUDIT: &str =
+    "query($f: AuditEventFilter) { auditEvents(filter: $f) { nodes { action details } } }";
+
+per_backend!(client_secrets_stay_secret);
+async fn client_secrets_stay_secret(app: TestApp) {
+    let admin = admin(&app).await;
+    let provider = FakeProvider::start().await;
+    let secret_forms = [
+        CLIENT_SECRET.to_owned(),
+        STANDARD.encode(CLIENT_SECRET),
+        URL_SAFE_NO_PAD.encode(CLIENT_SECRET),
+        CLIENT_SECRET.bytes().map(|b| format!("{b:02x}")).collect(),
+    ];
+    let assert_no_secret = |what: &str, text: &str| {
+        for form in &secret_forms {
+            assert!(
+                !text.contains(form.as_str()),
+                "{what} holds the secret: {text}"
+            );
+        }
+    };
+
+    let body = app
+        .gql(
+            &create_provider_document(),
+            json!({ "input": oidc_input("fake", &provider, json!({})) }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    assert_no_secret("createIdentityProvider", &body.to_string());
+    let id = body["data"]["createIdentityProvider"]["id"].clone();
+    let listed = app
+        .gql(
+            &identity_providers_document(),
+            json!({}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_no_secret("identityProviders", &listed.to_string());
+    // No field of the type holds it.
+    let asked = app
+        .gql(
+            "{ identityProviders { clientSecret } }",
+            json!({}),
+            Some(&admin.access),
+        )
+        .await;
+    assert_code(&asked, "GRAPHQL_VALIDATION_FAILED");
+
+    let stored = stored_values(&app, "identity_providers").await;
+    assert!(!stored.is_empty());
+    for value in &stored {
+        assert_no_secret("identity_providers", value);
+    }
+
+    // An update that leaves the secret out keeps it: the provider still lets Roster in.
+    let mut input = oidc_input("fake", &provider, json!({ "displayName": "Renamed" }));
+    input.as_object_mut().unwrap().remove("clientSecret");
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": id, "input": input }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(
+        body["data"]["updateIdentityProvider"]["displayName"],
+        "Renamed"
+    );
+    assert_no_secret("updateIdentityProvider", &body.to_string());
+    signed_in_user(&sign_in(&app, "fake").await);
+
+    // One that sets another secret uses it (which this provider refuses).
+    let input = oidc_input(
+        "fake",
+        &provider,
+        json!({ "clientSecret": "another-secret-the-provider-does-not-know" }),
+    );
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": id, "input": input }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    refused_sign_in(&app, "fake", "provider_error").await;
+    let last_exchange = provider.requests_to("/token").pop().expect("an exchange");
+    let (_, sent) = last_exchange.client_credentials().expect("credentials");
+    assert_eq!(sent, "another-secret-the-provider-does-not-know");
+
+    let body = app
+        .gql(DELETE_PROVIDER, json!({ "id": id }), Some(&admin.access))
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["deleteIdentityProvider"], true);
+
+    let events = app
+        .gql(
+            AUDIT,
+            json!({ "f": { "actions": [
+                "IDENTITY_PROVIDER_CREATED", "IDENTITY_PROVIDER_UPDATED", "IDENTITY_PROVIDER_DELETED",
+            ] } }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&events);
+    let actions: Vec<&str> = events["data"]["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| event["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "IDENTITY_PROVIDER_DELETED",
+            "IDENTITY_PROVIDER_UPDATED",
+            "IDENTITY_PROVIDER_UPDATED",
+            "IDENTITY_PROVIDER_CREATED",
+        ],
+        "newest first: {events}"
+    );
+    assert_no_secret("the audit events", &events.to_string());
+    assert!(
+        !events
+            .to_string()
+            .contains("another-secret-the-provider-does-not-know"),
+        "{events}"
+    );
+}
+
+per_backend!(a_provider_decides_who_may_come_in);
+/// `allowedEmailDomains` refuses other domains, `allowSignUp: false` refuses new accounts,
+/// and an email the provider does not assert as verified is never used; each before anything
+/// is stored.
+async fn a_provider_decides_who_may_come_in(app: TestApp) {
+    let admin = admin(&app).await;
+    let provider = FakeProvider::start().await;
+    let input = oidc_input(
+        "fake",
+        &provider,
+        json!({ "allowedEmailDomains": ["example.com"] }),
+    );
+    let created = create_provider(&app, &admin, input).await;
+    assert_eq!(created["allowedEmailDomains"], json!(["example.com"]));
+
+    let person = |sub: &str, email: &str, verified: Value| json!({ "sub": sub, "email": email, "email_verified": verified, "name": "Someone" });
+    for email in [
+        "eve@other.test",
+        "eve@example.com.other.test",
+        "eve@notexample.com",
+    ] {
+        provider.set_claims(person("eve", email, json!(true)));
+        refused_sign_in(&app, "fake", "email_domain_not_allowed").await;
+    }
+    for verified in [json!(false), json!("false"), Value::Null] {
+        provider.set_claims(person("bob", "bob@example.com", verified));
+        refused_sign_in(&app, "fake", "email_not_verified").await;
+    }
+    provider.set_claims(json!({ "sub": "bob", "name": "No address" }));
+    refused_sign_in(&app, "fake", "email_not_verified").await;
+
+    let mut input = oidc_input(
+        "fake",
+        &provider,
+        json!({ "allowedEmailDomains": ["example.com"], "allowSignUp": false }),
+    );
+    input.as_object_mut().unwrap().remove("clientSecret");
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": created["id"], "input": input }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    provider.set_claims(person("ada", "ada@example.com", json!(true)));
+    refused_sign_in(&app, "fake", "sign_up_disabled").await;
+
+    let (accounts, _) = accounts_and_sessions(&app).await;
+    assert_eq!(accounts, 1, "only the admin");
+}
