@@ -177,6 +177,10 @@ async fn stored_values(app: &TestApp, table: &str) -> Vec<String> {
     values
 }
 
+/// Secrets given in updates and to a second provider.
+const ANOTHER_SECRET: &str = "another-secret-the-provider-does-not-know";
+const SPARE_SECRET: &str = "spare-provider-secret-Qm7x-Wd2e";
+
 const AUDIT: &str =
     "query($f: AuditEventFilter) { auditEvents(filter: $f) { nodes { action details } } }";
 
@@ -252,11 +256,7 @@ async fn client_secrets_stay_secret(app: TestApp) {
     signed_in_user(&sign_in(&app, "fake").await);
 
     // One that sets another secret uses it (which this provider refuses).
-    let input = oidc_input(
-        "fake",
-        &provider,
-        json!({ "clientSecret": "another-secret-the-provider-does-not-know" }),
-    );
+    let input = oidc_input("fake", &provider, json!({ "clientSecret": ANOTHER_SECRET }));
     let body = app
         .gql(
             &update_provider_document(),
@@ -268,10 +268,39 @@ async fn client_secrets_stay_secret(app: TestApp) {
     refused_sign_in(&app, "fake", "provider_error").await;
     let last_exchange = provider.requests_to("/token").pop().expect("an exchange");
     let (_, sent) = last_exchange.client_credentials().expect("credentials");
-    assert_eq!(sent, "another-secret-the-provider-does-not-know");
+    assert_eq!(sent, ANOTHER_SECRET);
 
+    // Ada signs in only through this provider: it cannot go.
     let body = app
         .gql(DELETE_PROVIDER, json!({ "id": id }), Some(&admin.access))
+        .await;
+    assert_code(&body, "CONFLICT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"],
+        "LAST_SIGN_IN_METHOD"
+    );
+    // One nobody signs in with can.
+    let spare = create_provider(
+        &app,
+        &admin,
+        oidc_input("spare", &provider, json!({ "clientSecret": SPARE_SECRET })),
+    )
+    .await;
+    for value in stored_values(&app, "identity_providers").await {
+        assert_no_secret("identity_providers", &value);
+        for secret in [ANOTHER_SECRET, SPARE_SECRET] {
+            assert!(
+                !value.contains(secret),
+                "identity_providers holds {secret}: {value}"
+            );
+        }
+    }
+    let body = app
+        .gql(
+            DELETE_PROVIDER,
+            json!({ "id": spare["id"] }),
+            Some(&admin.access),
+        )
         .await;
     assert_ok(&body);
     assert_eq!(body["data"]["deleteIdentityProvider"], true);
@@ -296,6 +325,7 @@ async fn client_secrets_stay_secret(app: TestApp) {
         actions,
         [
             "IDENTITY_PROVIDER_DELETED",
+            "IDENTITY_PROVIDER_CREATED",
             "IDENTITY_PROVIDER_UPDATED",
             "IDENTITY_PROVIDER_UPDATED",
             "IDENTITY_PROVIDER_CREATED",
@@ -303,38 +333,19 @@ async fn client_secrets_stay_secret(app: TestApp) {
         "newest first: {events}"
     );
     assert_no_secret("the audit events", &events.to_string());
-    assert!(
-        !events
-            .to_string()
-            .contains("another-secret-the-provider-does-not-know"),
-        "{events}"
-    );
+    for secret in [ANOTHER_SECRET, SPARE_SECRET] {
+        assert!(!events.to_string().contains(secret), "{events}");
+    }
 }
 
 per_backend!(a_provider_decides_who_may_come_in);
-/// `allowedEmailDomains` refuses other domains, `allowSignUp: false` refuses new accounts,
-/// and an email the provider does not assert as verified is never used; each before anything
-/// is stored.
+/// No verified email, no account; `allowedEmailDomains` refuses other domains;
+/// `allowSignUp: false` refuses new accounts; each before anything is stored.
 async fn a_provider_decides_who_may_come_in(app: TestApp) {
     let admin = admin(&app).await;
     let provider = FakeProvider::start().await;
-    let input = oidc_input(
-        "fake",
-        &provider,
-        json!({ "allowedEmailDomains": ["example.com"] }),
-    );
-    let created = create_provider(&app, &admin, input).await;
-    assert_eq!(created["allowedEmailDomains"], json!(["example.com"]));
-
+    let created = create_provider(&app, &admin, oidc_input("fake", &provider, json!({}))).await;
     let person = |sub: &str, email: &str, verified: Value| json!({ "sub": sub, "email": email, "email_verified": verified, "name": "Someone" });
-    for email in [
-        "eve@other.test",
-        "eve@example.com.other.test",
-        "eve@notexample.com",
-    ] {
-        provider.set_claims(person("eve", email, json!(true)));
-        refused_sign_in(&app, "fake", "email_domain_not_allowed").await;
-    }
     for verified in [json!(false), json!("false"), Value::Null] {
         provider.set_claims(person("bob", "bob@example.com", verified));
         refused_sign_in(&app, "fake", "email_not_verified").await;
@@ -342,20 +353,35 @@ async fn a_provider_decides_who_may_come_in(app: TestApp) {
     provider.set_claims(json!({ "sub": "bob", "name": "No address" }));
     refused_sign_in(&app, "fake", "email_not_verified").await;
 
-    let mut input = oidc_input(
-        "fake",
-        &provider,
-        json!({ "allowedEmailDomains": ["example.com"], "allowSignUp": false }),
-    );
-    input.as_object_mut().unwrap().remove("clientSecret");
-    let body = app
-        .gql(
-            &update_provider_document(),
-            json!({ "id": created["id"], "input": input }),
-            Some(&admin.access),
-        )
-        .await;
-    assert_ok(&body);
+    let update = |overrides: Value| {
+        let (app, admin, provider, id) = (&app, &admin, &provider, created["id"].clone());
+        async move {
+            let mut input = oidc_input("fake", provider, overrides);
+            input.as_object_mut().unwrap().remove("clientSecret");
+            let body = app
+                .gql(
+                    &update_provider_document(),
+                    json!({ "id": id, "input": input }),
+                    Some(&admin.access),
+                )
+                .await;
+            assert_ok(&body);
+            body["data"]["updateIdentityProvider"].clone()
+        }
+    };
+    let updated = update(json!({ "allowedEmailDomains": ["example.com"] })).await;
+    assert_eq!(updated["allowedEmailDomains"], json!(["example.com"]));
+    for email in [
+        "eve@other.test",
+        "eve@example.com.other.test",
+        "eve@notexample.com",
+        "eve@sub.example.com",
+    ] {
+        provider.set_claims(person("eve", email, json!(true)));
+        refused_sign_in(&app, "fake", "email_domain_not_allowed").await;
+    }
+
+    update(json!({ "allowedEmailDomains": ["example.com"], "allowSignUp": false })).await;
     provider.set_claims(person("ada", "ada@example.com", json!(true)));
     refused_sign_in(&app, "fake", "sign_up_disabled").await;
 
