@@ -64,8 +64,15 @@ async fn a_rotated_key_is_fetched_on_its_unknown_kid(app: TestApp) {
     );
 
     provider.send(IdToken::RotatedKey);
-    let second = sign_in(&app, "fake").await;
-    assert_eq!(signed_in_user(&second)["id"], ada);
+    let started = start(&app, "fake").await;
+    let landing = through_provider(&app, &started).await;
+    assert_eq!(
+        landing.error, None,
+        "a token signed with the key the provider rotated to is accepted: \
+         Roster fetches the keys again on the unknown kid"
+    );
+    let second = complete(&app, &landing.code.expect("a code"), &started.verifier).await;
+    assert_eq!(signed_in_user(&second["data"]["completeOAuth"])["id"], ada);
     assert_eq!(
         provider.requests_to("/jwks").len(),
         2,
