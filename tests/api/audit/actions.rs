@@ -488,6 +488,10 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     // steps up with its app, makes new codes, swaps apps; an ADMIN resets it.
     let second_factor_secrets = second_factors(&app, &admin).await;
 
+    // Identity providers: an ADMIN adds and edits one; Dora signs up through it (no password),
+    // sets a password, unlinks the provider; the ADMIN removes it.
+    let provider_secrets = identity_providers(&app, &admin).await;
+
     // Signing keys change by command or on a replica's schedule, with no account acting.
     signing_key_changes(&app).await;
 
@@ -528,7 +532,11 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     }
     // No code, secret or challenge in what any event says (nor, for those long enough not to
     // turn up by chance in an id or a time, anywhere in an event).
-    for secret in second_factor_secrets.iter().filter(|s| s.len() >= 10) {
+    for secret in second_factor_secrets
+        .iter()
+        .chain(&provider_secrets)
+        .filter(|s| s.len() >= 10)
+    {
         assert!(
             !everything.contains(secret.as_str()),
             "an event holds {secret}"
@@ -653,6 +661,123 @@ async fn second_factors(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
         secrets.push(code);
     }
     secrets
+}
+
+/// The identity-provider actions, each checked as it is recorded; returns the client secret,
+/// the flow's verifier and the password set, which no event may hold.
+async fn identity_providers(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
+    use crate::identity_forgery::{
+        DELETE_PROVIDER, callback, complete, create_provider_document, oidc_input, signed_in_user,
+        start_to, update_provider_document, visit,
+    };
+    use crate::support::fake_provider::{CLIENT_ID, CLIENT_SECRET, FakeProvider};
+    use crate::support::smtp::PUBLIC_URL;
+    let root = Some(uuid(admin.id()));
+    let provider = FakeProvider::start().await;
+    provider.set_claims(json!({
+        "sub": "dora-subject", "email": "dora@example.com", "email_verified": true,
+    }));
+    let input = oidc_input("fake", &provider, json!({}));
+    let created = admin
+        .ok(&create_provider_document(), json!({ "input": input }))
+        .await;
+    let provider_id = created["createIdentityProvider"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let settings = |display_name: &str| {
+        json!({
+            "id": provider_id, "slug": "fake", "displayName": display_name, "kind": "OIDC",
+            "issuer": provider.issuer, "clientId": CLIENT_ID,
+            "scopes": ["openid", "email", "profile"], "allowedEmailDomains": [],
+            "allowSignUp": true, "autoLinkVerifiedEmail": false, "enabled": true,
+        })
+    };
+    expect(
+        app,
+        "IDENTITY_PROVIDER_CREATED",
+        root,
+        None,
+        settings("Provider fake"),
+    )
+    .await;
+    // Renamed, the secret left out (kept).
+    let renamed = oidc_input(
+        "fake",
+        &provider,
+        json!({ "displayName": "Fake IdP", "clientSecret": null }),
+    );
+    admin
+        .ok(
+            &update_provider_document(),
+            json!({ "id": provider_id, "input": renamed }),
+        )
+        .await;
+    let changed = json!({ "from": settings("Provider fake"), "to": settings("Fake IdP") });
+    expect(app, "IDENTITY_PROVIDER_UPDATED", root, None, changed).await;
+
+    // This server's public URL is the mail links' (`PUBLIC_URL`): the browser's way back from
+    // the provider is sent to this server's own address instead.
+    let started = start_to(app, "fake", &format!("{PUBLIC_URL}/oauth/complete")).await;
+    let (_, back) = visit(&started.authorization_url).await;
+    let back = back.expect("the provider sends the browser back");
+    let landing = callback(&back.replacen(PUBLIC_URL, &app.address, 1)).await;
+    let code = landing.code.expect("a one-time code");
+    let completed = complete(app, &code, &started.verifier).await;
+    assert_ok(&completed);
+    let signed_up = completed["data"]["completeOAuth"].clone();
+    let dora = signed_in_user(&signed_up).clone();
+    assert_eq!(dora["hasPassword"], false);
+    let dora_id = Some(uuid(dora["id"].as_str().unwrap()));
+    let through = json!({ "method": "OIDC", "provider": "fake" });
+    expect(app, "REGISTERED", dora_id, dora_id, through.clone()).await;
+    let linked = json!({ "provider": "fake", "email": "dora@example.com" });
+    expect(app, "IDENTITY_LINKED", dora_id, dora_id, linked.clone()).await;
+    expect(app, "LOGIN_SUCCEEDED", dora_id, dora_id, through).await;
+
+    let access = signed_up["accessToken"].as_str().unwrap();
+    let password = "dora's first own passphrase";
+    let set = app
+        .gql(
+            "mutation($password: String!) { setPassword(newPassword: $password) { accessToken } }",
+            json!({ "password": password }),
+            Some(access),
+        )
+        .await;
+    assert_ok(&set);
+    expect(app, "PASSWORD_SET", dora_id, dora_id, Value::Null).await;
+    let access = set["data"]["setPassword"]["accessToken"].as_str().unwrap();
+    let me = app
+        .gql("{ me { identities { id } } }", json!({}), Some(access))
+        .await;
+    let identity = me["data"]["me"]["identities"][0]["id"].clone();
+    let unlinked = app
+        .gql(
+            "mutation($id: ID!) { unlinkIdentity(id: $id) }",
+            json!({ "id": identity }),
+            Some(access),
+        )
+        .await;
+    assert_ok(&unlinked);
+    expect(app, "IDENTITY_UNLINKED", dora_id, dora_id, linked).await;
+
+    admin
+        .ok(DELETE_PROVIDER, json!({ "id": provider_id }))
+        .await;
+    expect(
+        app,
+        "IDENTITY_PROVIDER_DELETED",
+        root,
+        None,
+        settings("Fake IdP"),
+    )
+    .await;
+    vec![
+        CLIENT_SECRET.to_owned(),
+        password.to_owned(),
+        started.verifier,
+        code,
+    ]
 }
 
 /// No change without its event, no event without its change: a refused or conflicting change
