@@ -14,7 +14,9 @@
 //!   with the verifier of its `code_challenge`).
 //! - `account_links`: an identity waiting to be linked to an existing account by a sign-in to
 //!   it (the SHA-256 of the link token; 30 minutes, single use). A challenge of a sign-in that
-//!   links carries it (`sign_in_challenges.account_link_id`) until the second factor is given.
+//!   links carries it (`sign_in_challenges.account_link_id`) until the second factor is given;
+//!   the challenge of a provider sign-in names its provider (`sign_in_challenges.provider_id`),
+//!   for the event of the sign-in it completes.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -104,6 +106,7 @@ enum AccountLinks {
 enum SignInChallenges {
     Table,
     AccountLinkId,
+    ProviderId,
 }
 
 fn cascade(
@@ -321,6 +324,14 @@ impl MigrationTrait for Migration {
                     .add_column(uuid_null(SignInChallenges::AccountLinkId))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SignInChallenges::Table)
+                    .add_column(uuid_null(SignInChallenges::ProviderId))
+                    .to_owned(),
+            )
             .await
     }
 
@@ -330,6 +341,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(SignInChallenges::Table)
                     .drop_column(SignInChallenges::AccountLinkId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(SignInChallenges::Table)
+                    .drop_column(SignInChallenges::ProviderId)
                     .to_owned(),
             )
             .await?;

@@ -22,6 +22,8 @@ pub struct Model {
     /// A provider identity this sign-in links once the second factor is given
     /// (`account_links`).
     pub account_link_id: Option<Uuid>,
+    /// The identity provider that proved the first factor (`first_factor` `OIDC`).
+    pub provider_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -474,7 +474,7 @@ async fn open(
         .ok_or_else(|| AppError::internal("an account vanished inside its transaction"))?;
     if user.mfa_enabled {
         // The provider proved the first factor only.
-        let challenge = challenges::issue(&txn, user.id, Method::Oidc, now).await?;
+        let challenge = challenges::issue_for_provider(&txn, user.id, provider.id, now).await?;
         txn.commit().await?;
         return Ok(Some(SignIn::SecondFactor(challenge)));
     }

@@ -15,7 +15,7 @@ use super::step_up;
 use crate::auth::tokens;
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::sessions::Method;
-use crate::db::entities::{sign_in_challenges, users};
+use crate::db::entities::{identity_providers, sign_in_challenges, users};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, Challenge, Reason};
 use crate::metrics;
@@ -46,6 +46,16 @@ pub async fn issue(
     issue_linking(db, user_id, first, None, now).await
 }
 
+/// `issue`, for a sign-in whose first factor `provider` proved.
+pub async fn issue_for_provider(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    provider: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Challenge> {
+    insert(db, user_id, Method::Oidc, None, Some(provider), now).await
+}
+
 /// `issue`, for a sign-in that also links the provider identity waiting as `account_link`
 /// once the second factor is given.
 pub async fn issue_linking(
@@ -53,6 +63,17 @@ pub async fn issue_linking(
     user_id: Uuid,
     first: Method,
     account_link: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<Challenge> {
+    insert(db, user_id, first, account_link, None, now).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    first: Method,
+    account_link: Option<Uuid>,
+    provider: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> AppResult<Challenge> {
     let user = users::Entity::find_by_id(user_id)
@@ -72,6 +93,7 @@ pub async fn issue_linking(
         expires_at: Set(expires_at),
         used_at: Set(None),
         account_link_id: Set(account_link),
+        provider_id: Set(provider),
     })
     .exec(db)
     .await?;
@@ -216,12 +238,23 @@ async fn attempt_with(
         }
     }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, &proof, now).await?;
+    let mut details = serde_json::json!({ "methods": Method::join(&proof) });
+    if let Some(provider) = challenge.provider_id {
+        // A provider sign-in: the event names it, as the one of a sign-in without a second
+        // factor does.
+        let slug = identity_providers::Entity::find_by_id(provider)
+            .one(&txn)
+            .await?
+            .map(|provider| provider.slug);
+        details["method"] = serde_json::json!(first.name());
+        details["provider"] = serde_json::json!(slug);
+    }
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
         .user(user.id)
         .session(tokens.session_id)
         .client(client)
-        .details(serde_json::json!({ "methods": Method::join(&proof) }));
+        .details(details);
     audit::record(&txn, event).await?;
     txn.commit().await?;
     metrics::login("succeeded");
