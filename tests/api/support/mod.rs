@@ -3,8 +3,9 @@
 //! (`backends`, with the `per_backend!` macro; `database`), the GraphQL documents several areas
 //! send (`documents`), moving the server's clock in its database (`clock`), the mail outbox
 //! (`outbox`), the server's functions tests call directly (`services`), fake identity
-//! providers (`fake_provider`, `fake_github`), and what the tests of one area share (`admin`,
-//! `auth`, `pagination`, `process`, `proxy`, `smtp`).
+//! providers (`fake_provider`, `fake_github`), a real OpenID Provider and a browser's way
+//! through it (`oidc_provider`), and what the tests of one area share (`admin`, `auth`,
+//! `pagination`, `process`, `proxy`, `smtp`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +28,7 @@ pub mod database;
 pub mod documents;
 pub mod fake_github;
 pub mod fake_provider;
+pub mod oidc_provider;
 pub mod outbox;
 pub mod pagination;
 pub mod process;
