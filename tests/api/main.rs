@@ -19,6 +19,7 @@ mod docs;
 mod faults;
 mod hardening;
 mod http;
+mod identity;
 mod identity_forgery;
 mod keys;
 mod mfa;

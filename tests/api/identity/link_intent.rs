@@ -1,0 +1,110 @@
+//! Intent `LINK`: a signed-in person with a recent sign-in links a provider identity to their
+//! own account (whatever address the provider reports), the identity then signs in to that
+//! account, and an identity linked to one account cannot be linked to another. Unlinking needs
+//! the same recent proof.
+
+use chrono::Duration;
+use serde_json::json;
+
+use super::{
+    SLUG, START_OAUTH, UNLINK, age_sign_ins, connect, flow, linked_providers, me, my_events,
+    redirect_uri, refused_flow, session_of, sign_in_via, verified,
+};
+use crate::mfa::assert_refused;
+use crate::support::oidc_provider::pkce_pair;
+use crate::support::{TestApp, assert_code, assert_ok};
+
+per_backend!(a_signed_in_person_links_and_unlinks_an_identity);
+
+async fn a_signed_in_person_links_and_unlinks_an_identity(app: TestApp) {
+    let accounts = [(
+        "frank-at-op",
+        verified("frank-subject", "f.r.ank@elsewhere.example"),
+    )];
+    let Some(provider) = connect(&app, &accounts, json!({})).await else {
+        return;
+    };
+    let frank = app.register("frank@example.com").await;
+    let henry = app.register("henry@example.com").await;
+
+    // Nobody to link to, or a sign-in too old to vouch for the person at the keyboard.
+    let (_, challenge) = pkce_pair();
+    let input = json!({ "input": {
+        "provider": SLUG, "redirectUri": redirect_uri(&app), "codeChallenge": challenge, "intent": "LINK",
+    } });
+    assert_code(
+        &app.gql(START_OAUTH, input.clone(), None).await,
+        "UNAUTHENTICATED",
+    );
+    age_sign_ins(&app, &henry.user_id, Duration::minutes(10)).await;
+    let stale = app.gql(START_OAUTH, input, Some(&henry.access)).await;
+    assert_refused(&stale, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+
+    let result = flow(&app, &provider, "frank-at-op", "LINK", Some(&frank.access)).await;
+    assert_eq!(result["__typename"], "IdentityLinked", "{result}");
+    let identity = &result["identity"];
+    assert_eq!(identity["provider"]["slug"], SLUG);
+    assert_eq!(identity["email"], "f.r.ank@elsewhere.example");
+    let identity_id = identity["id"].as_str().unwrap().to_owned();
+    let viewer = me(&app, &frank.access).await;
+    assert_eq!(
+        viewer["identities"][0]["id"],
+        identity_id.as_str(),
+        "{viewer}"
+    );
+    assert_eq!(viewer["email"], "frank@example.com");
+    assert_eq!(
+        my_events(&app, &frank.access, "IDENTITY_LINKED")
+            .await
+            .len(),
+        1
+    );
+
+    // The identity now signs in to frank's account.
+    let via = session_of(&sign_in_via(&app, &provider, "frank-at-op").await);
+    assert_eq!(via.user_id, frank.user_id);
+
+    // It is frank's: henry, freshly signed in, cannot take it.
+    let henry = app
+        .login("henry@example.com", crate::support::PASSWORD)
+        .await;
+    let reason = refused_flow(&app, &provider, "frank-at-op", "LINK", Some(&henry.access)).await;
+    assert_eq!(reason, "identity_in_use");
+    assert!(linked_providers(&app, &henry.access).await.is_empty());
+    assert_eq!(linked_providers(&app, &frank.access).await, [SLUG]);
+
+    // Nor can henry unlink it.
+    let body = app
+        .gql(UNLINK, json!({ "id": identity_id }), Some(&henry.access))
+        .await;
+    assert!(body["errors"].is_array(), "{body}");
+    assert_eq!(linked_providers(&app, &frank.access).await, [SLUG]);
+
+    // Frank can, with a recent sign-in (he has a password too).
+    age_sign_ins(&app, &frank.user_id, Duration::minutes(10)).await;
+    let stale = app
+        .gql(UNLINK, json!({ "id": identity_id }), Some(&frank.access))
+        .await;
+    assert_refused(&stale, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+    let fresh = app
+        .login("frank@example.com", crate::support::PASSWORD)
+        .await;
+    let body = app
+        .gql(UNLINK, json!({ "id": identity_id }), Some(&fresh.access))
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["unlinkIdentity"], true);
+    assert!(linked_providers(&app, &fresh.access).await.is_empty());
+    assert_eq!(
+        my_events(&app, &fresh.access, "IDENTITY_UNLINKED")
+            .await
+            .len(),
+        1
+    );
+
+    // Unlinked, the identity is no way into frank's account any more.
+    let after = sign_in_via(&app, &provider, "frank-at-op").await;
+    if after["__typename"] == "AuthPayload" {
+        assert_ne!(after["user"]["id"], frank.user_id.as_str(), "{after}");
+    }
+}
