@@ -221,13 +221,24 @@ pub async fn through_provider(
     }
 }
 
+/// `completeOAuth` as an anonymous frontend sends it (a signed-in one: `complete_oauth_as`).
 pub async fn complete_oauth(app: &TestApp, code: &str, verifier: &str) -> Value {
-    let variables = json!({ "code": code, "verifier": verifier });
-    app.gql(COMPLETE_OAUTH, variables, None).await
+    complete_oauth_as(app, code, verifier, None).await
 }
 
-/// A whole flow for `login` at the provider, with `intent` as `token`'s viewer: `completeOAuth`'s
-/// answer (asserted free of errors).
+/// `completeOAuth` with `token` as the bearer, as a signed-in frontend sends every request.
+pub async fn complete_oauth_as(
+    app: &TestApp,
+    code: &str,
+    verifier: &str,
+    token: Option<&str>,
+) -> Value {
+    let variables = json!({ "code": code, "verifier": verifier });
+    app.gql(COMPLETE_OAUTH, variables, token).await
+}
+
+/// A whole flow for `login` at the provider, with `intent` as `token`'s viewer (who sends
+/// `completeOAuth` too): its answer, asserted free of errors.
 pub async fn flow(
     app: &TestApp,
     provider: &Connected,
@@ -240,7 +251,7 @@ pub async fn flow(
         Returned::Code(code) => code,
         Returned::Error(reason) => panic!("the flow for {login} ended with error={reason}"),
     };
-    let body = complete_oauth(app, &code, &started.verifier).await;
+    let body = complete_oauth_as(app, &code, &started.verifier, token).await;
     assert_ok(&body);
     body["data"]["completeOAuth"].clone()
 }
