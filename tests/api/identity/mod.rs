@@ -117,7 +117,7 @@ impl Connected {
     }
 }
 
-/// Starts an OpenID Provider with `accounts` (keyed by login), makes an ADMIN
+/// Starts an OpenID Provider with `accounts` (keyed by login; ID tokens in RS256), makes an ADMIN
 /// (`root@example.com`) and registers the provider at Roster as `SLUG`, with `settings` (fields
 /// of `IdentityProviderInput`) over the defaults. `None` when Node.js is missing (the test is
 /// skipped).
@@ -126,7 +126,22 @@ pub async fn connect(
     accounts: &[(&str, OidcAccount)],
     settings: Value,
 ) -> Option<Connected> {
-    let client = OidcClient::for_roster(CLIENT_ID, CLIENT_SECRET, &app.address, SLUG);
+    connect_client(app, roster_client(app), accounts, settings).await
+}
+
+/// How the provider knows Roster: `CLIENT_ID`, returning to Roster's callback for `SLUG`.
+pub fn roster_client(app: &TestApp) -> OidcClient {
+    OidcClient::for_roster(CLIENT_ID, CLIENT_SECRET, &app.address, SLUG)
+}
+
+/// `connect`, with Roster registered at the provider as `client` says (`roster_client`,
+/// changed).
+pub async fn connect_client(
+    app: &TestApp,
+    client: OidcClient,
+    accounts: &[(&str, OidcAccount)],
+    settings: Value,
+) -> Option<Connected> {
     let op = OidcProvider::start(&[client], accounts).await?;
     let admin = app.admin("root@example.com").await;
     let mut input = json!({

@@ -6,7 +6,10 @@ use roster::db::entities::users;
 use sea_orm::sea_query::Expr;
 use serde_json::json;
 
-use super::{SIGN_IN, SLUG, connect, linked_providers, sign_in_via, verified};
+use super::{
+    SIGN_IN, SLUG, assert_names_the_provider, connect, linked_providers, my_events, sign_in_via,
+    verified,
+};
 use crate::mfa::{enrolled, verify_totp};
 use crate::support::auth::{session_rows, set_user_column};
 use crate::support::{PASSWORD, TestApp, Tokens, assert_ok};
@@ -62,8 +65,8 @@ async fn an_account_with_a_second_factor_needs_it_after_the_provider(app: TestAp
     let session = &body["data"]["verifySecondFactor"]["session"];
     assert_eq!(session["assuranceLevel"], "AAL2", "{body}");
     assert_eq!(session["authenticationMethods"], json!(["OIDC", "TOTP"]));
-    assert_eq!(
-        Tokens::from_payload(&body, "verifySecondFactor").user_id,
-        erin.user_id()
-    );
+    let signed_in = Tokens::from_payload(&body, "verifySecondFactor");
+    assert_eq!(signed_in.user_id, erin.user_id());
+    let logins = my_events(&app, &signed_in.access, "LOGIN_SUCCEEDED").await;
+    assert_names_the_provider(logins.last().unwrap());
 }

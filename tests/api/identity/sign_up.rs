@@ -9,11 +9,12 @@ use serde_json::json;
 
 use super::{
     Returned, SET_PASSWORD, SIGN_IN_PROVIDERS, SLUG, START_OAUTH, UNLINK, age_sign_ins,
-    assert_names_the_provider, complete_oauth, connect, me, my_events, redirect_uri, refused_flow,
-    session_of, sign_in_via, start_oauth, through_provider, verified,
+    assert_names_the_provider, complete_oauth, connect, connect_client, me, my_events,
+    redirect_uri, refused_flow, roster_client, session_of, sign_in_via, start_oauth,
+    through_provider, verified,
 };
 use crate::mfa::assert_refused;
-use crate::support::auth::user_count;
+use crate::support::auth::{deactivate_in_database, user_count};
 use crate::support::documents::CHANGE_PASSWORD;
 use crate::support::oidc_provider::{AtProvider, OidcAccount, pkce_pair};
 use crate::support::{PASSWORD, TestApp, assert_code, assert_ok, error_fields};
@@ -33,7 +34,10 @@ async fn a_verified_email_signs_up_and_the_subject_signs_in_again(app: TestApp) 
             verified("ada-subject", "ada.lovelace@example.com"),
         ),
     ];
-    let Some(provider) = connect(&app, &accounts, json!({})).await else {
+    // ID tokens in ES256 here (RS256 elsewhere): Roster takes the algorithm the provider
+    // publishes a key for.
+    let client = roster_client(&app).signing_id_tokens_with("ES256");
+    let Some(provider) = connect_client(&app, client, &accounts, json!({})).await else {
         return;
     };
     let users_before = user_count(&app).await;
@@ -75,6 +79,12 @@ async fn a_verified_email_signs_up_and_the_subject_signs_in_again(app: TestApp) 
     let viewer = me(&app, &renamed.access).await;
     assert_eq!(viewer["identities"][0]["email"], "ada.lovelace@example.com");
     assert!(!viewer["identities"][0]["lastUsedAt"].is_null(), "{viewer}");
+
+    // A deactivated account is not signed in to, by the provider either.
+    deactivate_in_database(&app, &ada.user_id).await;
+    let reason = refused_flow(&app, &provider, "ada", "SIGN_IN", None).await;
+    assert_eq!(reason, "account_unavailable");
+    assert_eq!(user_count(&app).await, users_before + 1);
 }
 
 async fn what_a_flow_refuses(app: TestApp) {
@@ -217,6 +227,17 @@ async fn an_account_without_a_password(app: TestApp) {
         1
     );
 
+    // Nor can the provider go while it is the account's only way in.
+    let delete = "mutation($id: ID!) { deleteIdentityProvider(id: $id) }";
+    let body = app
+        .gql(
+            delete,
+            json!({ "id": provider.id }),
+            Some(&provider.admin.access),
+        )
+        .await;
+    assert_refused(&body, "CONFLICT", "LAST_SIGN_IN_METHOD");
+
     // Setting a password is a credential change: only within the reauthentication window of a
     // sign-in, which for an account without a password is a provider sign-in.
     age_sign_ins(&app, &ada.user_id, Duration::minutes(10)).await;
@@ -258,7 +279,7 @@ async fn an_account_without_a_password(app: TestApp) {
             Some(&token),
         )
         .await;
-    assert!(body["errors"].is_array(), "{body}");
+    assert_code(&body, "CONFLICT");
     app.login("ada@example.com", PASSWORD).await;
     assert_code(
         &app.try_login("ada@example.com", "another fine passphrase here")

@@ -42,6 +42,9 @@ pub struct OidcClient {
     pub client_id: String,
     pub client_secret: String,
     pub redirect_uris: Vec<String>,
+    /// The algorithm of this client's ID tokens: the provider's default (RS256) when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token_signed_response_alg: Option<String>,
 }
 
 impl OidcClient {
@@ -52,6 +55,16 @@ impl OidcClient {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             redirect_uris: vec![format!("{roster}/oauth/{slug}/callback")],
+            id_token_signed_response_alg: None,
+        }
+    }
+
+    /// This client, with ID tokens signed with `alg` (`ES256`; the provider holds an RSA and a
+    /// P-256 key).
+    pub fn signing_id_tokens_with(self, alg: &str) -> Self {
+        OidcClient {
+            id_token_signed_response_alg: Some(alg.to_owned()),
+            ..self
         }
     }
 }
@@ -469,9 +482,9 @@ fn path_matches(request: &str, cookie: &str) -> bool {
 }
 
 /// The provider and the walk through it, with a stand-in for Roster's callback that passes
-/// the provider's answer on to the frontend as it came: a person signs in (the ID token holds
-/// what the account's scopes give), cancels, or arrives from a client that sent no PKCE
-/// challenge (refused).
+/// the provider's answer on to the frontend as it came: a person signs in (the ID token, RS256
+/// or ES256 as the client was registered, holds what the account's scopes give), cancels, or
+/// arrives from a client that sent no PKCE challenge (refused).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_provider_signs_a_person_in_through_its_own_pages() {
     use serde_json::Value;
@@ -498,6 +511,10 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
         &roster,
         "stand-in",
     );
+    let es256 = OidcClient {
+        client_id: "stand-in-es256".to_owned(),
+        ..client.clone().signing_id_tokens_with("ES256")
+    };
     let accounts = [
         (
             "ada",
@@ -508,7 +525,8 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
             OidcAccount::new("ada-subject", "ada@new.example", false),
         ),
     ];
-    let Some(provider) = OidcProvider::start(std::slice::from_ref(&client), &accounts).await else {
+    let Some(provider) = OidcProvider::start(&[client.clone(), es256.clone()], &accounts).await
+    else {
         return;
     };
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -528,7 +546,7 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
         discovery["code_challenge_methods_supported"],
         serde_json::json!(["S256"])
     );
-    let authorize = |challenge: Option<&str>| {
+    let authorize = |client: &OidcClient, challenge: Option<&str>| {
         let mut url = parse(discovery["authorization_endpoint"].as_str().unwrap());
         url.query_pairs_mut()
             .append_pair("client_id", &client.client_id)
@@ -550,14 +568,14 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
             .map(|(_, value)| value.into_owned())
     };
 
-    for (login, email, email_verified) in [
-        ("ada", "ada@example.com", true),
-        ("ada-renamed", "ada@new.example", false),
+    for (client, login, email, email_verified, alg) in [
+        (&client, "ada", "ada@example.com", true, "RS256"),
+        (&es256, "ada-renamed", "ada@new.example", false, "ES256"),
     ] {
         let (verifier, challenge) = pkce_pair();
         let back = sign_in_at_provider(
             &provider,
-            &authorize(Some(&challenge)),
+            &authorize(client, Some(&challenge)),
             AtProvider::SignIn(login),
         )
         .await;
@@ -592,7 +610,7 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(header["alg"], "RS256");
+        assert_eq!(header["alg"], alg);
         let claims: Value = serde_json::from_slice(
             &URL_SAFE_NO_PAD
                 .decode(id_token.split('.').nth(1).unwrap())
@@ -609,14 +627,23 @@ async fn the_provider_signs_a_person_in_through_its_own_pages() {
     }
 
     let (_, challenge) = pkce_pair();
-    let back =
-        sign_in_at_provider(&provider, &authorize(Some(&challenge)), AtProvider::Cancel).await;
+    let back = sign_in_at_provider(
+        &provider,
+        &authorize(&client, Some(&challenge)),
+        AtProvider::Cancel,
+    )
+    .await;
     assert_eq!(
         query(&back, "error").as_deref(),
         Some("access_denied"),
         "{back}"
     );
-    let back = sign_in_at_provider(&provider, &authorize(None), AtProvider::SignIn("ada")).await;
+    let back = sign_in_at_provider(
+        &provider,
+        &authorize(&client, None),
+        AtProvider::SignIn("ada"),
+    )
+    .await;
     assert_eq!(
         query(&back, "error").as_deref(),
         Some("invalid_request"),
