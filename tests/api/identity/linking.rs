@@ -1,7 +1,8 @@
 //! A provider sign-in with the email of an account that exists: the person proves the account
 //! with its password and the link token, which links the identity inside that sign-in; a link
-//! token works once and a wrong password links nothing. An account whose email is unverified is
-//! never linked; with `autoLinkVerifiedEmail`, a verified one is linked and signed in at once.
+//! token works once and a wrong password links nothing; the address in other letters is the
+//! same address. An account whose email is unverified is never linked (`account_unavailable`);
+//! with `autoLinkVerifiedEmail`, a verified one is linked and signed in at once.
 
 use roster::db::entities::users;
 use sea_orm::sea_query::Expr;

@@ -4,8 +4,9 @@
 //! provider's login page to Roster's callback, and the frontend completes the flow with the
 //! one-time code and its verifier.
 //!
-//! The flow helpers here (`connect`, `start_oauth`, `through_provider`, `complete_oauth`, and
-//! `sign_in_via` for the whole way) are for any test that needs a provider sign-in.
+//! The flow helpers here (`connect`, `start_oauth`, `through_provider`, `complete_oauth`; for
+//! the whole way `flow`, `sign_in_via` and `refused_flow`) are for any test that needs a
+//! provider sign-in.
 
 mod link_intent;
 mod linking;

@@ -1,8 +1,10 @@
 //! Signing up and in with a provider: a verified email the provider asserts makes an account
 //! without a password, its subject signs in to that account again whatever email the provider
-//! reports later, and what a flow refuses (an unverified email, a cancelled login, a code
-//! without its verifier or used twice). An account without a password: no password login, no
-//! password change, one `setPassword` after a fresh sign-in, and never without a way to sign in.
+//! reports later (and not once the account is deactivated), and what a flow refuses (an
+//! unverified email, a cancelled login, a code without its verifier or used twice, a start
+//! with a wrong field, a disabled provider). An account without a password: no password login,
+//! no password change, one `setPassword` after a fresh sign-in, and never without a way to sign
+//! in (no unlink, no deleting its provider).
 
 use chrono::Duration;
 use serde_json::json;
