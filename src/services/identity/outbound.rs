@@ -169,3 +169,62 @@ impl Identity {
             .map(|entry| (entry.metadata.clone(), entry.fetched, entry.forced))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server on loopback that answers every request with what `response` makes of its own
+    /// address, counting the requests.
+    async fn answering(response: impl Fn(&str) -> String) -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let response = response(&address);
+        let count = Arc::new(AtomicUsize::new(0));
+        let counted = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+            }
+        });
+        (address, count)
+    }
+
+    #[tokio::test]
+    async fn discovery_follows_no_redirect() {
+        // Back to itself: a client that followed it would ask twice.
+        let (issuer, requests) = answering(|address| {
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {address}/elsewhere\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        })
+        .await;
+        let identity = Identity::from_settings(&Settings::defaults()).unwrap();
+        assert!(identity.discover(&issuer, false).await.is_err());
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            1,
+            "one request, not followed"
+        );
+    }
+
+    #[test]
+    fn an_extra_ca_file_without_a_certificate_is_refused() {
+        let dir = std::env::temp_dir().join(format!("roster-ca-{}", uuid::Uuid::new_v4()));
+        std::fs::write(&dir, "not a certificate\n").unwrap();
+        let mut settings = Settings::defaults();
+        settings.extra_ca_file = Some(dir.clone());
+        let refused = Identity::from_settings(&settings).err();
+        std::fs::remove_file(&dir).unwrap();
+        assert!(
+            refused.is_some_and(|message| message.contains("holds no PEM certificate")),
+            "a file without a certificate is refused at start"
+        );
+    }
+}
