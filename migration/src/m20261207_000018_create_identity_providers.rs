@@ -10,8 +10,8 @@
 //!   (never by email).
 //! - `oauth_flows`: one provider round trip. The `state` is kept as its SHA-256 and spent by a
 //!   conditional update; Roster's own PKCE verifier is sealed. Once the provider answered, the
-//!   row holds the outcome and the SHA-256 of the one-time code the frontend redeems (60 s,
-//!   with the verifier of its `code_challenge`).
+//!   row holds what it asserted (the subject, and the email if verified) and the SHA-256 of the
+//!   one-time code the frontend redeems (60 s, with the verifier of its `code_challenge`).
 //! - `account_links`: an identity waiting to be linked to an existing account by a sign-in to
 //!   it (the SHA-256 of the link token; 30 minutes, single use). A challenge of a sign-in that
 //!   links carries it (`sign_in_challenges.account_link_id`) until the second factor is given;
@@ -81,11 +81,8 @@ enum OauthFlows {
     CodeHash,
     CodeExpiresAt,
     CodeUsedAt,
-    Outcome,
-    OutcomeUserId,
     Subject,
     Email,
-    CredentialsVersion,
 }
 
 #[derive(DeriveIden)]
@@ -249,11 +246,8 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(OauthFlows::CodeHash, 64).unique_key())
                     .col(timestamp_with_time_zone_null(OauthFlows::CodeExpiresAt))
                     .col(timestamp_with_time_zone_null(OauthFlows::CodeUsedAt))
-                    .col(string_len_null(OauthFlows::Outcome, 16))
-                    .col(uuid_null(OauthFlows::OutcomeUserId))
                     .col(string_len_null(OauthFlows::Subject, 255))
                     .col(text_null(OauthFlows::Email))
-                    .col(big_integer_null(OauthFlows::CredentialsVersion))
                     .foreign_key(&mut cascade(
                         "oauth_flows_provider_id_fkey",
                         (OauthFlows::Table, OauthFlows::ProviderId),
@@ -262,11 +256,6 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut cascade(
                         "oauth_flows_user_id_fkey",
                         (OauthFlows::Table, OauthFlows::UserId),
-                        (Users::Table, Users::Id),
-                    ))
-                    .foreign_key(&mut cascade(
-                        "oauth_flows_outcome_user_id_fkey",
-                        (OauthFlows::Table, OauthFlows::OutcomeUserId),
                         (Users::Table, Users::Id),
                     ))
                     .to_owned(),

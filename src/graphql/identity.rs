@@ -13,7 +13,7 @@ use crate::graphql::types::{
     LinkedIdentity, OAuthResult, OAuthStart, SignInProvider, StartOAuthInput,
 };
 use crate::services::account;
-use crate::services::identity::flows::{self, Completed};
+use crate::services::identity::flows::{self, Completed, Intent};
 use crate::services::identity::{links, providers};
 use crate::services::rules::validation;
 use crate::services::sessions::SignIn;
@@ -49,7 +49,12 @@ impl IdentityMutation {
     /// `BAD_USER_INPUT` on that field.
     #[graphql(name = "startOAuth")]
     async fn start_oauth(&self, ctx: &Context<'_>, input: StartOAuthInput) -> Result<OAuthStart> {
-        let viewer = ctx.maybe_viewer().await?;
+        // Only a LINK reads the token: a stale one sent along with a sign-in harms nothing.
+        let intent: Intent = input.intent.into();
+        let viewer = match intent {
+            Intent::Link => ctx.maybe_viewer().await?,
+            Intent::SignIn => None,
+        };
         let client = &ctx.credentials().client;
         let started = flows::start(
             ctx.state(),
@@ -57,7 +62,7 @@ impl IdentityMutation {
             &input.provider,
             &input.redirect_uri,
             &input.code_challenge,
-            input.intent.into(),
+            intent,
             client,
         )
         .await?;
@@ -79,7 +84,11 @@ impl IdentityMutation {
     ) -> Result<OAuthResult> {
         let client = &ctx.credentials().client;
         let state = ctx.state();
-        let completed = flows::complete(state, &code, &code_verifier, client).await?;
+        // A LINK completes in the session that started it; a sign-in needs no token (a stale
+        // one sent along is ignored).
+        let viewer = ctx.maybe_viewer().await.ok().flatten();
+        let completed =
+            flows::complete(state, viewer.as_deref(), &code, &code_verifier, client).await?;
         Ok(match completed {
             Completed::SignedIn(SignIn::Session(user, tokens)) => {
                 OAuthResult::AuthPayload(Box::new(AuthPayload::new(

@@ -30,15 +30,10 @@ pub struct Model {
     pub code_hash: Option<String>,
     pub code_expires_at: Option<DateTimeUtc>,
     pub code_used_at: Option<DateTimeUtc>,
-    /// `SESSION`, `LINK_REQUIRED` or `LINKED`.
-    pub outcome: Option<String>,
-    pub outcome_user_id: Option<Uuid>,
-    /// The provider's subject and verified email, as the callback read them.
+    /// What the provider asserted, as the callback checked it: the subject, and the email
+    /// only if the provider said it is verified.
     pub subject: Option<String>,
     pub email: Option<String>,
-    /// The account's `credentials_version` when the callback decided: a deactivation, deletion
-    /// or password change before `completeOAuth` voids the outcome.
-    pub credentials_version: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,8 +11,11 @@
 //!   address first never proved it, and may not be its owner);
 //! - no verified email: never created or linked (`email_not_verified`).
 //!
-//! The decision and what it writes (a new account, a link, the identity's last use) are one
-//! transaction; the refusals are the `error=` reasons of the redirect.
+//! The callback decides without writing (`Phase::Callback`), so that its refusals are the
+//! `error=` reasons of the redirect. Nothing is written until `completeOAuth` has checked the
+//! frontend's verifier: only then is the decision made again and applied (`Phase::Complete`), in
+//! the transaction that opens the session. A flow finished in someone else's browser (a LINK
+//! flow an attacker started and sent to a victim, say) thus links or creates nothing.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -40,36 +43,33 @@ pub enum Decision {
     Linked(Uuid),
 }
 
-impl Decision {
-    pub fn name(self) -> &'static str {
-        match self {
-            Decision::Session(_) => "SESSION",
-            Decision::LinkRequired(_) => "LINK_REQUIRED",
-            Decision::Linked(_) => "LINKED",
-        }
-    }
-
-    pub fn user_id(self) -> Uuid {
-        match self {
-            Decision::Session(id) | Decision::LinkRequired(id) | Decision::Linked(id) => id,
-        }
-    }
-}
-
 /// A refusal, as the redirect's `error=` names it.
 pub type Refusal = &'static str;
 
-/// Decides for `asserted` at `provider` in `flow`, inside `txn`, and writes what the decision
-/// takes. Returns the decision and the account's `credentials_version`, or a refusal.
+/// When a decision is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// At the callback: decide, write nothing, check the email's domain (with all the claims
+    /// at hand).
+    Callback,
+    /// At `completeOAuth`, once the verifier matched: decide again and write.
+    Complete,
+}
+
+/// Decides for `asserted` at `provider` in `flow`, inside `txn`; at `Phase::Complete`, also
+/// writes what the decision takes (a new account, a link, the identity's use). Returns the
+/// decision, or a refusal.
 pub async fn decide(
     txn: &DatabaseTransaction,
     provider: &identity_providers::Model,
     flow: &oauth_flows::Model,
     asserted: &Asserted,
+    phase: Phase,
     client: &ClientInfo,
     now: DateTime<Utc>,
-) -> AppResult<Result<(Decision, i64), Refusal>> {
-    if !domain_allowed(provider, asserted) {
+) -> AppResult<Result<Decision, Refusal>> {
+    let writes = phase == Phase::Complete;
+    if phase == Phase::Callback && !domain_allowed(provider, asserted) {
         return Ok(Err("email_domain_not_allowed"));
     }
     let linked = user_identities::Entity::find()
@@ -102,25 +102,29 @@ pub async fn decide(
         }
         return match linked {
             Some(identity) if identity.user_id == user.id => {
-                touch(txn, &identity, asserted, now).await?;
-                Ok(Ok((Decision::Linked(user.id), user.credentials_version)))
+                if writes {
+                    touch(txn, &identity, asserted, now).await?;
+                }
+                Ok(Ok(Decision::Linked(user.id)))
             }
             Some(_) => Ok(Err("identity_in_use")),
             None => {
                 if verified_email.is_none() {
                     return Ok(Err("email_not_verified"));
                 }
-                links::link(
-                    txn,
-                    provider,
-                    user.id,
-                    &asserted.subject,
-                    verified_email,
-                    client,
-                    now,
-                )
-                .await?;
-                Ok(Ok((Decision::Linked(user.id), user.credentials_version)))
+                if writes {
+                    links::link(
+                        txn,
+                        provider,
+                        user.id,
+                        &asserted.subject,
+                        verified_email,
+                        client,
+                        now,
+                    )
+                    .await?;
+                }
+                Ok(Ok(Decision::Linked(user.id)))
             }
         };
     }
@@ -128,8 +132,10 @@ pub async fn decide(
         let Some(user) = live_account(txn, identity.user_id).await? else {
             return Ok(Err("account_unavailable"));
         };
-        touch(txn, &identity, asserted, now).await?;
-        return Ok(Ok((Decision::Session(user.id), user.credentials_version)));
+        if writes {
+            touch(txn, &identity, asserted, now).await?;
+        }
+        return Ok(Ok(Decision::Session(user.id)));
     }
     let Some(email) = verified_email else {
         return Ok(Err("email_not_verified"));
@@ -147,6 +153,10 @@ pub async fn decide(
                 // An address the provider accepts and Roster would not (too long, say).
                 return Ok(Err("email_not_verified"));
             };
+            if !writes {
+                // The account is made once the frontend proves the flow is its own.
+                return Ok(Ok(Decision::Session(Uuid::nil())));
+            }
             let user = model.insert(txn).await?;
             links::link(
                 txn,
@@ -164,28 +174,27 @@ pub async fn decide(
                 .client(client)
                 .details(serde_json::json!({ "method": "OIDC", "provider": provider.slug }));
             audit::record(txn, event).await?;
-            Ok(Ok((Decision::Session(user.id), user.credentials_version)))
+            Ok(Ok(Decision::Session(user.id)))
         }
         Some(user) if !user.is_active || user.deleted_at.is_some() || !user.email_verified => {
             Ok(Err("account_unavailable"))
         }
         Some(user) if provider.auto_link_verified_email => {
-            links::link(
-                txn,
-                provider,
-                user.id,
-                &asserted.subject,
-                Some(email),
-                client,
-                now,
-            )
-            .await?;
-            Ok(Ok((Decision::Session(user.id), user.credentials_version)))
+            if writes {
+                links::link(
+                    txn,
+                    provider,
+                    user.id,
+                    &asserted.subject,
+                    Some(email),
+                    client,
+                    now,
+                )
+                .await?;
+            }
+            Ok(Ok(Decision::Session(user.id)))
         }
-        Some(user) => Ok(Ok((
-            Decision::LinkRequired(user.id),
-            user.credentials_version,
-        ))),
+        Some(user) => Ok(Ok(Decision::LinkRequired(user.id))),
     }
 }
 

@@ -18,11 +18,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use oauth2::PkceCodeChallenge;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::decisions;
+use super::Asserted;
+use super::decisions::{self, Decision, Phase};
 use super::{Identity, github, links, oidc, providers};
 use crate::auth::tokens;
 use crate::auth::viewer::{ClientInfo, Viewer};
@@ -30,7 +33,7 @@ use crate::db::entities::identity_providers::Kind;
 use crate::db::entities::sessions::Method;
 use crate::db::entities::{identity_providers, oauth_flows, user_identities, users};
 use crate::db::{self};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::{challenges, step_up};
@@ -99,8 +102,11 @@ impl<'a> ProviderCall<'a> {
     }
 }
 
-/// `startOAuth`. SIGN_IN is anonymous; LINK needs a viewer who signed in or reauthenticated
-/// within `--reauthentication-window`.
+/// `startOAuth`. SIGN_IN is anonymous. LINK adds a way into the account, so it asks what a new
+/// second factor asks: a `reauthenticate` within `--reauthentication-window` (a fresh sign-in
+/// is no proof: a stolen token is usually fresh), or, for an account with neither a password
+/// nor a second factor to reauthenticate with, a sign-in within the window. An account the
+/// gates restrict (`--require-verified-email`, `--require-mfa`) links nothing.
 pub async fn start(
     state: &AppState,
     viewer: Option<&Viewer>,
@@ -145,7 +151,17 @@ pub async fn start(
             let viewer = viewer.ok_or(AppError::Unauthenticated(
                 "sign in first: linking a provider needs a session",
             ))?;
-            step_up::require_recent(state, viewer).await?;
+            if viewer.is_unverified_restricted() {
+                return Err(AppError::EmailNotVerified);
+            }
+            if viewer.must_enrol() {
+                return Err(Reason::MfaEnrollmentRequired.into());
+            }
+            if viewer.user.password_hash.is_some() || viewer.user.mfa_enabled {
+                step_up::require_reauthenticated(state, viewer).await?;
+            } else {
+                step_up::require_recent(state, viewer).await?;
+            }
             (Some(viewer.id()), Some(viewer.session_id))
         }
     };
@@ -180,11 +196,8 @@ pub async fn start(
         code_hash: Set(None),
         code_expires_at: Set(None),
         code_used_at: Set(None),
-        outcome: Set(None),
-        outcome_user_id: Set(None),
         subject: Set(None),
         email: Set(None),
-        credentials_version: Set(None),
     })
     .exec_without_returning(&state.db)
     .await?;
@@ -292,29 +305,39 @@ pub async fn callback(
             return Ok(back("provider_error"));
         }
     };
+    // Decided now, so that a refusal is the redirect's `error=`; written nothing yet (see
+    // `decisions`): `completeOAuth` decides again and writes, once the verifier matched.
     let txn = db::begin_write(&state.db).await?;
-    let decided = match decisions::decide(&txn, &provider, &flow, &asserted, client, now).await {
-        Ok(decided) => decided,
-        Err(error) => {
-            // A race lost to another sign-in of the same person (a unique index), or
-            // the database: nothing was written.
-            txn.rollback().await?;
-            tracing::warn!(slug, error = %internal_cause(&error), "a provider sign-in could not be decided");
-            return Ok(back("provider_error"));
-        }
-    };
-    let (decision, credentials_version) = match decided {
-        Ok(decided) => decided,
-        Err(reason) => {
-            txn.rollback().await?;
-            let user = users::Entity::find_by_id(flow.user_id.unwrap_or_default())
-                .one(&state.db)
-                .await?
-                .map(|user| user.id);
+    let decided = decisions::decide(
+        &txn,
+        &provider,
+        &flow,
+        &asserted,
+        Phase::Callback,
+        client,
+        now,
+    )
+    .await;
+    txn.rollback().await?;
+    match decided {
+        Ok(Ok(_)) => {}
+        Ok(Err(reason)) => {
+            let user = match flow.user_id {
+                Some(id) => users::Entity::find_by_id(id)
+                    .one(&state.db)
+                    .await?
+                    .map(|user| user.id),
+                None => None,
+            };
             refused(state, &provider, user, reason, client).await;
             return Ok(back(reason));
         }
-    };
+        Err(error) => {
+            tracing::warn!(slug, error = %internal_cause(&error), "a provider sign-in could not be decided");
+            return Ok(back("provider_error"));
+        }
+    }
+    let verified_email = asserted.email.clone().filter(|_| asserted.email_verified);
     let (code, code_hash) = tokens::new_link_token()?;
     oauth_flows::Entity::update_many()
         .col_expr(oauth_flows::Column::CodeHash, Expr::value(code_hash))
@@ -322,27 +345,14 @@ pub async fn callback(
             oauth_flows::Column::CodeExpiresAt,
             Expr::value(now + CODE_TTL),
         )
-        .col_expr(oauth_flows::Column::Outcome, Expr::value(decision.name()))
-        .col_expr(
-            oauth_flows::Column::OutcomeUserId,
-            Expr::value(decision.user_id()),
-        )
         .col_expr(
             oauth_flows::Column::Subject,
             Expr::value(asserted.subject.clone()),
         )
-        .col_expr(
-            oauth_flows::Column::Email,
-            Expr::value(asserted.email.clone()),
-        )
-        .col_expr(
-            oauth_flows::Column::CredentialsVersion,
-            Expr::value(credentials_version),
-        )
+        .col_expr(oauth_flows::Column::Email, Expr::value(verified_email))
         .filter(oauth_flows::Column::Id.eq(flow.id))
-        .exec(&txn)
+        .exec(&state.db)
         .await?;
-    txn.commit().await?;
     Ok(Landing::Redirect(with_query(
         &flow.redirect_uri,
         "code",
@@ -365,9 +375,14 @@ pub enum Completed {
     Linked(user_identities::Model, identity_providers::Model),
 }
 
-/// `completeOAuth`: the one-time code, with the verifier of the flow's challenge.
+/// `completeOAuth`: the one-time code, with the verifier of the flow's challenge. Only now is
+/// anything written: the decision is made again and applied in the transaction that opens the
+/// session (or the challenge of a second factor, or the link token). A LINK flow completes only
+/// in the session that started it (`viewer`), so one finished in another person's browser links
+/// nothing.
 pub async fn complete(
     state: &AppState,
+    viewer: Option<&Viewer>,
     code: &str,
     code_verifier: &str,
     client: &ClientInfo,
@@ -396,30 +411,80 @@ pub async fn complete(
     if spent != 1 || !verifier_matches(code_verifier, &flow.code_challenge) {
         return Err(invalid());
     }
+    if flow.intent == Intent::Link.name() {
+        let same_session = viewer.is_some_and(|viewer| {
+            Some(viewer.id()) == flow.user_id && Some(viewer.session_id) == flow.session_id
+        });
+        if !same_session {
+            return Err(FieldErrors::single(
+                "code",
+                "belongs to a link started in another session: link the provider again from \
+                 the account page",
+            ));
+        }
+    }
     let provider = identity_providers::Entity::find_by_id(flow.provider_id)
         .one(&state.db)
         .await?
         .filter(|provider| provider.enabled)
         .ok_or_else(invalid)?;
-    let (Some(user_id), Some(subject), Some(version)) = (
-        flow.outcome_user_id,
-        flow.subject.clone(),
-        flow.credentials_version,
-    ) else {
-        return Err(invalid());
+    let subject = flow.subject.clone().ok_or_else(invalid)?;
+    let asserted = Asserted {
+        subject,
+        email_verified: flow.email.is_some(),
+        email: flow.email.clone(),
+        hosted_domain: None,
     };
-    match flow.outcome.as_deref() {
-        Some("SESSION") => {
-            let signed_in = open(state, &provider, user_id, version, client, now)
-                .await?
-                .ok_or_else(invalid)?;
+    let txn = db::begin_write(&state.db).await?;
+    let decided = decisions::decide(
+        &txn,
+        &provider,
+        &flow,
+        &asserted,
+        Phase::Complete,
+        client,
+        now,
+    )
+    .await;
+    let decision = match decided {
+        Ok(Ok(decision)) => decision,
+        Ok(Err(reason)) => {
+            // Something changed since the callback (the account was deactivated, the identity
+            // linked elsewhere): nothing is written.
+            txn.rollback().await?;
+            refused(state, &provider, None, reason, client).await;
+            return Err(FieldErrors::single(
+                "code",
+                format!("this sign-in can no longer finish ({reason}): sign in again"),
+            ));
+        }
+        Err(AppError::Conflict { .. }) => {
+            // Another sign-in of the same person made the account or the link meanwhile.
+            txn.rollback().await?;
+            return Err(FieldErrors::single(
+                "code",
+                "another sign-in finished at the same time: sign in again",
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    match decision {
+        Decision::Session(user_id) => {
+            let signed_in = open(&txn, state, &provider, user_id, client, now).await?;
+            let Some(signed_in) = signed_in else {
+                txn.rollback().await?;
+                return Err(invalid());
+            };
+            txn.commit().await?;
+            if matches!(signed_in, SignIn::Session(..)) {
+                metrics::login("succeeded");
+            }
             Ok(Completed::SignedIn(signed_in))
         }
-        Some("LINK_REQUIRED") => {
-            let email = flow.email.clone().ok_or_else(invalid)?;
-            let txn = db::begin_write(&state.db).await?;
+        Decision::LinkRequired(user_id) => {
+            let email = asserted.email.clone().ok_or_else(invalid)?;
             let (token, expires_at) =
-                links::offer(&txn, &provider, user_id, &subject, &email, now).await?;
+                links::offer(&txn, &provider, user_id, &asserted.subject, &email, now).await?;
             txn.commit().await?;
             Ok(Completed::LinkRequired {
                 token,
@@ -428,66 +493,60 @@ pub async fn complete(
                 expires_at,
             })
         }
-        Some("LINKED") => {
+        Decision::Linked(user_id) => {
             let identity = user_identities::Entity::find()
                 .filter(user_identities::Column::ProviderId.eq(provider.id))
-                .filter(user_identities::Column::Subject.eq(&subject))
+                .filter(user_identities::Column::Subject.eq(&asserted.subject))
                 .filter(user_identities::Column::UserId.eq(user_id))
-                .one(&state.db)
+                .one(&txn)
                 .await?
                 .ok_or_else(invalid)?;
+            txn.commit().await?;
             Ok(Completed::Linked(identity, provider))
         }
-        _ => Err(invalid()),
     }
 }
 
-/// The session of a provider sign-in, or the challenge of an account with a second factor;
-/// `None` when the account changed since the callback (a password change, deactivation or
-/// deletion between the two).
+/// The session of a provider sign-in, or the challenge of an account with a second factor,
+/// inside `txn`; `None` when the account is no longer active (a deactivation or deletion that
+/// committed first: the conditional update waits for it and sees it).
 async fn open(
+    txn: &DatabaseTransaction,
     state: &AppState,
     provider: &identity_providers::Model,
     user_id: Uuid,
-    credentials_version: i64,
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> AppResult<Option<SignIn>> {
-    let txn = db::begin_write(&state.db).await?;
     let unchanged = users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(now))
         .filter(users::Column::Id.eq(user_id))
-        .filter(users::Column::CredentialsVersion.eq(credentials_version))
         .filter(users::Column::IsActive.eq(true))
         .filter(users::Column::DeletedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?
         .rows_affected
         == 1;
     if !unchanged {
-        txn.rollback().await?;
         return Ok(None);
     }
     let user = users::Entity::find_by_id(user_id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("an account vanished inside its transaction"))?;
     if user.mfa_enabled {
         // The provider proved the first factor only.
-        let challenge = challenges::issue_for_provider(&txn, user.id, provider.id, now).await?;
-        txn.commit().await?;
+        let challenge = challenges::issue_for_provider(txn, user.id, provider.id, now).await?;
         return Ok(Some(SignIn::SecondFactor(challenge)));
     }
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, &[Method::Oidc], now).await?;
+    let tokens = sessions::start(txn, &state.keys, user.id, client, &[Method::Oidc], now).await?;
     let event = Event::new(Action::LoginSucceeded)
         .actor(user.id)
         .user(user.id)
         .session(tokens.session_id)
         .client(client)
         .details(serde_json::json!({ "method": "OIDC", "provider": provider.slug }));
-    audit::record(&txn, event).await?;
-    txn.commit().await?;
-    metrics::login("succeeded");
+    audit::record(txn, event).await?;
     Ok(Some(SignIn::Session(Box::new(user), tokens)))
 }
 

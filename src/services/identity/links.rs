@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::tokens;
 use crate::auth::viewer::{ClientInfo, Viewer};
-use crate::db::entities::{user_identities, users};
+use crate::db::entities::user_identities;
 use crate::db::{self, entities::account_links, entities::identity_providers};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::services::audit::{self, Action, Event};
@@ -221,7 +221,9 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     else {
         return Err(AppError::NotFound("no such linked identity"));
     };
-    if user.password_hash.is_none() && count_of(&txn, user.id).await? <= 1 {
+    if user.password_hash.is_none()
+        && other_ways_in(&txn, user.id, |other| other.id != identity.id).await? == 0
+    {
         return Err(last_sign_in_method(
             "this is the account's only way to sign in: set a password or link another \
              provider first",
@@ -245,41 +247,54 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     Ok(true)
 }
 
-async fn count_of(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
-    Ok(user_identities::Entity::find()
-        .filter(user_identities::Column::UserId.eq(user_id))
-        .count(db)
-        .await?)
+/// How many of `user_id`'s identities that `keep` keeps are at an enabled provider: the ways in
+/// that would be left.
+async fn other_ways_in(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: impl Fn(&user_identities::Model) -> bool,
+) -> AppResult<usize> {
+    Ok(of_user(db, user_id)
+        .await?
+        .iter()
+        .filter(|(identity, provider)| keep(identity) && provider.enabled)
+        .count())
 }
 
-/// How many accounts without a password have no identity but one at `provider_id`: those that
-/// deleting the provider would lock out.
+/// Whether any identity is linked through `provider_id`.
+pub async fn any_through(db: &impl ConnectionTrait, provider_id: Uuid) -> AppResult<bool> {
+    Ok(user_identities::Entity::find()
+        .filter(user_identities::Column::ProviderId.eq(provider_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// How many live accounts without a password would have no way in once `provider_id` is gone:
+/// no identity at another enabled provider. Their rows are locked (on PostgreSQL), so that an
+/// unlink at the same moment waits and then counts without this provider.
 pub async fn accounts_only_reached_through(
-    db: &impl ConnectionTrait,
+    txn: &impl ConnectionTrait,
     provider_id: Uuid,
 ) -> AppResult<u64> {
-    let through: Vec<Uuid> = user_identities::Entity::find()
+    let mut through: Vec<Uuid> = user_identities::Entity::find()
         .filter(user_identities::Column::ProviderId.eq(provider_id))
-        .all(db)
+        .all(txn)
         .await?
         .into_iter()
         .map(|identity| identity.user_id)
         .collect();
+    through.sort();
+    through.dedup();
     let mut stranded = 0;
-    for chunk in through.chunks(500) {
-        let passwordless: Vec<Uuid> = users::Entity::find()
-            .filter(users::Column::Id.is_in(chunk.iter().copied()))
-            .filter(users::Column::PasswordHash.is_null())
-            .filter(users::Column::DeletedAt.is_null())
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|user| user.id)
-            .collect();
-        for user_id in passwordless {
-            if count_of(db, user_id).await? <= 1 {
-                stranded += 1;
-            }
+    for user_id in through {
+        let user = lookup::user_locked(txn, user_id).await?;
+        if user.password_hash.is_some() || user.deleted_at.is_some() {
+            continue;
+        }
+        let left = other_ways_in(txn, user_id, |other| other.provider_id != provider_id).await?;
+        if left == 0 {
+            stranded += 1;
         }
     }
     Ok(stranded)

@@ -184,6 +184,8 @@ pub async fn create(
 }
 
 /// `updateIdentityProvider` (ADMIN): every field as given, the client secret only when given.
+/// The kind and issuer cannot change while identities are linked through the provider
+/// (`CONFLICT` on `issuer`): a subject means a person only at the issuer that issued it.
 pub async fn update(
     state: &AppState,
     viewer: &Viewer,
@@ -197,6 +199,16 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("no such identity provider"))?;
+    let moved = current.kind != valid.kind || current.issuer != valid.issuer;
+    if moved && super::links::any_through(&txn, id).await? {
+        // The same subject at another issuer is another person: identities linked through
+        // this provider would sign whoever holds it there in to their accounts.
+        return Err(AppError::conflict(
+            "issuer",
+            "identities are linked through this provider: its kind and issuer stay as they are \
+             (add another provider for the new issuer)",
+        ));
+    }
     let before = described(&current);
     let mut active: identity_providers::ActiveModel = current.into();
     active.slug = Set(valid.slug);

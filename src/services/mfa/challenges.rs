@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::second_factor::{self, SecondFactor};
@@ -232,9 +234,15 @@ async fn attempt_with(
         // The link token's identity, linked now that the account is fully proved. A token
         // spent or expired meanwhile links nothing and costs no sign-in: the person links the
         // provider from their account instead.
-        let txn_link = identity_links::redeem(&txn, link_id, user.id, client, now).await;
-        if let Err(error) = txn_link {
-            tracing::info!(error = %error.message(), "a sign-in's pending link was not made");
+        // Under a savepoint: a link that fails (on PostgreSQL, a unique violation aborts
+        // what it runs in) takes nothing else with it.
+        let savepoint = txn.begin().await?;
+        match identity_links::redeem(&savepoint, link_id, user.id, client, now).await {
+            Ok(_) => savepoint.commit().await?,
+            Err(error) => {
+                savepoint.rollback().await?;
+                tracing::info!(error = %error.message(), "a sign-in's pending link was not made");
+            }
         }
     }
     let tokens = sessions::start(&txn, &state.keys, user.id, client, &proof, now).await?;

@@ -1,7 +1,12 @@
-//! Intent `LINK`: a signed-in person with a recent sign-in links a provider identity to their
+//! Intent `LINK`: a signed-in person who just reauthenticated links a provider identity to their
 //! own account (whatever address the provider reports), the identity then signs in to that
-//! account, and an identity linked to one account cannot be linked to another. Unlinking needs
-//! the same recent proof.
+//! account, and an identity linked to one account cannot be linked to another. A fresh sign-in
+//! alone is no proof for adding a way in (a stolen token is usually fresh); unlinking needs a
+//! recent sign-in.
+//!
+//! From the attacker's side: a LINK flow started by one person and finished in another's
+//! browser links nothing (nothing is written before `completeOAuth`, which a LINK passes only in
+//! the session that started it), and an account the gates restrict links nothing.
 
 use chrono::Duration;
 use serde_json::json;
@@ -37,8 +42,14 @@ async fn a_signed_in_person_links_and_unlinks_an_identity(app: TestApp) {
         "UNAUTHENTICATED",
     );
     age_sign_ins(&app, &henry.user_id, Duration::minutes(10)).await;
-    let stale = app.gql(START_OAUTH, input, Some(&henry.access)).await;
+    let stale = app
+        .gql(START_OAUTH, input.clone(), Some(&henry.access))
+        .await;
     assert_refused(&stale, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+    // Fresh, but only signed in: no proof of who holds the token.
+    let fresh = app.gql(START_OAUTH, input, Some(&frank.access)).await;
+    assert_refused(&fresh, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+    reauthenticate_with_password(&app, &frank.access).await;
 
     let result = flow(&app, &provider, "frank-at-op", "LINK", Some(&frank.access)).await;
     assert_eq!(result["__typename"], "IdentityLinked", "{result}");
@@ -68,6 +79,7 @@ async fn a_signed_in_person_links_and_unlinks_an_identity(app: TestApp) {
     let henry = app
         .login("henry@example.com", crate::support::PASSWORD)
         .await;
+    reauthenticate_with_password(&app, &henry.access).await;
     let reason = refused_flow(&app, &provider, "frank-at-op", "LINK", Some(&henry.access)).await;
     assert_eq!(reason, "identity_in_use");
     assert!(linked_providers(&app, &henry.access).await.is_empty());
@@ -110,4 +122,92 @@ async fn a_signed_in_person_links_and_unlinks_an_identity(app: TestApp) {
         me(&app, &after.access).await["email"],
         "f.r.ank@elsewhere.example"
     );
+}
+
+async fn reauthenticate_with_password(app: &TestApp, access: &str) {
+    let input = json!({ "password": crate::support::PASSWORD });
+    assert_ok(&crate::mfa::reauthenticate(app, access, input).await);
+}
+
+per_backend!(a_link_finished_in_another_browser_links_nothing);
+
+/// Mallory starts a LINK and sends its authorization URL to Frank, who is signed in at the
+/// provider: the provider sends Frank's browser back with a code. Nothing is linked by that;
+/// the code finishes nothing without Mallory's verifier, and with it only in Mallory's own
+/// session, by Mallory.
+async fn a_link_finished_in_another_browser_links_nothing(app: TestApp) {
+    let accounts = [(
+        "frank-at-op",
+        verified("frank-subject", "frank@example.com"),
+    )];
+    let Some(provider) = connect(&app, &accounts, json!({})).await else {
+        return;
+    };
+    let frank = app.register("frank@example.com").await;
+    let mallory = app.register("mallory@example.com").await;
+    reauthenticate_with_password(&app, &mallory.access).await;
+    let started = super::start_oauth(&app, "LINK", Some(&mallory.access)).await;
+    // Frank's browser goes through the provider, as Frank.
+    let returned = super::through_provider(
+        &app,
+        &provider,
+        &started,
+        crate::support::oidc_provider::AtProvider::SignIn("frank-at-op"),
+    )
+    .await;
+    let super::Returned::Code(code) = returned else {
+        panic!("the provider signed Frank in: {returned:?}");
+    };
+    assert!(linked_providers(&app, &mallory.access).await.is_empty());
+    // Frank's page holds no verifier, and Frank's session is not the one that started it.
+    let (other_verifier, _) = pkce_pair();
+    let as_frank =
+        super::complete_oauth_as(&app, &code, &other_verifier, Some(&frank.access)).await;
+    assert_code(&as_frank, "BAD_USER_INPUT");
+    assert!(as_frank["errors"][0]["extensions"]["fields"]["code"].is_array());
+    // Spent: Mallory cannot finish it afterwards even with her own verifier.
+    let late =
+        super::complete_oauth_as(&app, &code, &started.verifier, Some(&mallory.access)).await;
+    assert_code(&late, "BAD_USER_INPUT");
+    assert!(linked_providers(&app, &mallory.access).await.is_empty());
+    assert!(linked_providers(&app, &frank.access).await.is_empty());
+
+    // Even with the code and her verifier, a LINK finishes only in the session that started
+    // it: not anonymously, not from another of Mallory's sessions.
+    let started = super::start_oauth(&app, "LINK", Some(&mallory.access)).await;
+    let super::Returned::Code(code) = super::through_provider(
+        &app,
+        &provider,
+        &started,
+        crate::support::oidc_provider::AtProvider::SignIn("frank-at-op"),
+    )
+    .await
+    else {
+        panic!("a code");
+    };
+    let anonymous = super::complete_oauth_as(&app, &code, &started.verifier, None).await;
+    assert_code(&anonymous, "BAD_USER_INPUT");
+    assert!(linked_providers(&app, &mallory.access).await.is_empty());
+}
+
+per_backend!(settings = |s| s.require_verified_email = true; a_restricted_account_links_nothing);
+
+/// Under `--require-verified-email`, an unverified account's token serves only verifying: it
+/// starts no LINK, reauthenticated or not.
+async fn a_restricted_account_links_nothing(app: TestApp) {
+    let accounts = [(
+        "frank-at-op",
+        verified("frank-subject", "frank@example.com"),
+    )];
+    let Some(_provider) = connect(&app, &accounts, json!({})).await else {
+        return;
+    };
+    let frank = app.register("frank@example.com").await;
+    reauthenticate_with_password(&app, &frank.access).await;
+    let (_, challenge) = pkce_pair();
+    let input = json!({ "input": {
+        "provider": SLUG, "redirectUri": redirect_uri(&app), "codeChallenge": challenge, "intent": "LINK",
+    } });
+    let body = app.gql(START_OAUTH, input, Some(&frank.access)).await;
+    assert_refused(&body, "FORBIDDEN", "EMAIL_NOT_VERIFIED");
 }

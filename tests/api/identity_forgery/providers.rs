@@ -388,3 +388,88 @@ async fn a_provider_decides_who_may_come_in(app: TestApp) {
     let (accounts, _) = accounts_and_sessions(&app).await;
     assert_eq!(accounts, 1, "only the admin");
 }
+
+per_backend!(linked_identities_pin_a_provider_and_keep_their_accounts_reachable);
+
+/// While identities are linked through a provider, its kind and issuer stay (the same subject
+/// at another issuer is another person), and deleting it is refused while an account would be
+/// left with no way in, counted without that provider's identities, however many it holds
+/// there.
+async fn linked_identities_pin_a_provider_and_keep_their_accounts_reachable(app: TestApp) {
+    use super::{COMPLETE_OAUTH, START_OAUTH, authorize, callback, console_redirect_uri};
+    use crate::support::fake_provider::s256;
+    let admin = admin(&app).await;
+    let provider = FakeProvider::start().await;
+    let created = create_provider(&app, &admin, oidc_input("fake", &provider, json!({}))).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let ada = sign_in(&app, "fake").await;
+    let access = ada["accessToken"].as_str().unwrap().to_owned();
+
+    let elsewhere = FakeProvider::start().await;
+    let moved = oidc_input("fake", &elsewhere, json!({}));
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": id, "input": moved }),
+            Some(&admin.access),
+        )
+        .await;
+    refused_on(&body, "CONFLICT", "issuer");
+    let github = oidc_input("fake", &provider, json!({ "kind": "GITHUB" }));
+    let body = app
+        .gql(
+            &update_provider_document(),
+            json!({ "id": id, "input": github }),
+            Some(&admin.access),
+        )
+        .await;
+    refused_on(&body, "CONFLICT", "issuer");
+
+    // Ada (no password) links a second identity at the same provider.
+    provider.set_claims(json!({
+        "sub": "ada-second-subject", "email": "ada@example.com", "email_verified": true,
+    }));
+    let verifier = super::new_verifier();
+    let input = json!({
+        "provider": "fake", "redirectUri": console_redirect_uri(&app),
+        "codeChallenge": s256(&verifier), "intent": "LINK",
+    });
+    let started = app
+        .gql(START_OAUTH, json!({ "input": input }), Some(&access))
+        .await;
+    assert_ok(&started);
+    let started = super::Started {
+        slug: "fake".to_owned(),
+        redirect_uri: console_redirect_uri(&app),
+        verifier: verifier.clone(),
+        authorization_url: started["data"]["startOAuth"]["authorizationUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    };
+    let landing = callback(&authorize(&app, &started).await).await;
+    let code = landing.code.expect("a code");
+    let linked = app
+        .gql(
+            COMPLETE_OAUTH,
+            json!({ "code": code, "verifier": verifier }),
+            Some(&access),
+        )
+        .await;
+    assert_ok(&linked);
+    assert_eq!(
+        linked["data"]["completeOAuth"]["__typename"],
+        "IdentityLinked"
+    );
+
+    // Two identities, both at this provider: deleting it would lock Ada out.
+    let body = app
+        .gql(DELETE_PROVIDER, json!({ "id": id }), Some(&admin.access))
+        .await;
+    assert_code(&body, "CONFLICT");
+    assert_eq!(
+        body["errors"][0]["extensions"]["reason"], "LAST_SIGN_IN_METHOD",
+        "{body}"
+    );
+    assert_eq!(providers(&app, &admin).await.len(), 1);
+}
