@@ -78,6 +78,13 @@ describe("reasons", () => {
       extensions: { code: "UNAUTHENTICATED", reason: "CHALLENGE_EXPIRED" },
     });
     expect(expired.message).toBe("This sign-in has expired. Start again with your password.");
+    const last = fromGraphQLError({
+      message: "this is the account's last way to sign in",
+      extensions: { code: "CONFLICT", reason: "LAST_SIGN_IN_METHOD" },
+    });
+    expect(last.message).toBe(
+      "This is your account's last way to sign in. Set a password or link another provider first.",
+    );
     const unknown = fromGraphQLError({
       message: "something new",
       extensions: { code: "CONFLICT", reason: "SOMETHING_NEW" },

@@ -5,14 +5,15 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { Link, useLocation } from "wouter";
 import { useSignOut } from "../features/sessions/sign-out";
 import { PERMISSIONS, type Codename } from "./permissions";
-import { allowed, useViewer } from "./viewer";
+import { ADMIN_ONLY, allowed, useViewer } from "./viewer";
 
 /** The administration pages, each shown to those who hold its permission. */
-const ADMIN_PAGES: [href: string, label: string, needs: Codename][] = [
+const ADMIN_PAGES: [href: string, label: string, needs: Codename | typeof ADMIN_ONLY][] = [
   ["/admin/users", "Users", PERMISSIONS.USERS_VIEW],
   ["/admin/groups", "Groups", PERMISSIONS.GROUPS_VIEW],
   ["/admin/permissions", "Permissions", PERMISSIONS.PERMISSIONS_VIEW],
   ["/admin/audit", "Audit log", PERMISSIONS.AUDIT_VIEW],
+  ["/admin/identity-providers", "Identity providers", ADMIN_ONLY],
 ];
 
 function NavItem({ href, label }: { href: string; label: string }) {

@@ -1,5 +1,5 @@
 // Which page each path shows, and who may see it: signed-out visitors reach only the sign-in
-// pages and the mailed links' pages; an administration page also needs its permission, as
+// pages, the mailed links' pages and the page a provider sign-in returns to; an administration page also needs its permission, as
 // `me` reports it; an account the API requires to add a second factor first sees only the
 // two-factor page until it has.
 import type { ReactNode } from "react";
@@ -19,11 +19,20 @@ import { GroupsPage } from "../features/groups/groups-page";
 import { PermissionsPage } from "../features/permissions/permissions-page";
 import { UserPage } from "../features/users/user-page";
 import { UsersPage } from "../features/users/users-page";
+import { IdentityProvidersPage } from "../features/identity-providers/identity-providers-page";
+import { OAuthComplete } from "../features/identity/oauth-complete";
+import { COMPLETE_PATH } from "../features/identity/flow";
 import { PERMISSIONS, type Codename } from "./permissions";
-import { allowed, useViewer } from "./viewer";
+import { ADMIN_ONLY, allowed, useViewer } from "./viewer";
 
 /** A page for signed-in viewers only, and of those for holders of `needs` when given. */
-function Private({ needs, children }: { needs?: Codename; children: ReactNode }) {
+function Private({
+  needs,
+  children,
+}: {
+  needs?: Codename | typeof ADMIN_ONLY;
+  children: ReactNode;
+}) {
   const { me, loading, unreachable, enrollmentRequired, refetch } = useViewer();
   const [location] = useLocation();
   if (loading) return <p>Loading…</p>;
@@ -72,6 +81,7 @@ export function Routes() {
       <Route path="/forgot-password" component={ForgotPassword} />
       <Route path="/reset-password" component={ResetPassword} />
       <Route path="/verify-email" component={VerifyEmail} />
+      <Route path={COMPLETE_PATH} component={OAuthComplete} />
       <Route path="/account">
         <Private>
           <AccountPage />
@@ -114,6 +124,11 @@ export function Routes() {
       <Route path="/admin/audit">
         <Private needs={PERMISSIONS.AUDIT_VIEW}>
           <AuditPage />
+        </Private>
+      </Route>
+      <Route path="/admin/identity-providers">
+        <Private needs={ADMIN_ONLY}>
+          <IdentityProvidersPage />
         </Private>
       </Route>
       <Route>

@@ -24,6 +24,7 @@ const VIEWER = graphql(`
     role
     isAdmin
     mfaEnabled
+    hasPassword
     permissions {
       codename
     }
@@ -100,8 +101,12 @@ export function useViewer(): ViewerState {
   return state;
 }
 
+/** What only an ADMIN may use, whatever permissions others hold (identity providers). */
+export const ADMIN_ONLY = "ADMIN";
+
 /** Whether `me` may use what `codename` guards (an ADMIN holds every permission). */
-export function allowed(me: Me | null, codename: Codename): boolean {
+export function allowed(me: Me | null, codename: Codename | typeof ADMIN_ONLY): boolean {
   if (!me) return false;
+  if (codename === ADMIN_ONLY) return me.isAdmin;
   return me.isAdmin || me.permissions.some((p) => p.codename === codename);
 }

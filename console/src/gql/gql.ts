@@ -16,7 +16,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": typeof types.RefreshDocument,
     "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": typeof types.TokensFragmentDoc,
-    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": typeof types.ViewerFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    hasPassword\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": typeof types.ViewerFragmentDoc,
     "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": typeof types.MeDocument,
     "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": typeof types.EventSummaryFragmentDoc,
     "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": typeof types.NextPageFragmentDoc,
@@ -42,6 +42,18 @@ type Documents = {
     "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n": typeof types.GroupDetailDocument,
     "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": typeof types.DeleteGroupDocument,
     "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": typeof types.GroupsDocument,
+    "\n  query IdentityProviders {\n    identityProviders {\n      id\n      slug\n      displayName\n      kind\n      enabled\n      allowSignUp\n      ...ProviderSettings\n    }\n  }\n": typeof types.IdentityProvidersDocument,
+    "\n  mutation CreateIdentityProvider($input: IdentityProviderInput!) {\n    createIdentityProvider(input: $input) {\n      id\n      slug\n      displayName\n    }\n  }\n": typeof types.CreateIdentityProviderDocument,
+    "\n  mutation UpdateIdentityProvider($id: ID!, $input: IdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) {\n      id\n      displayName\n      ...ProviderSettings\n    }\n  }\n": typeof types.UpdateIdentityProviderDocument,
+    "\n  mutation DeleteIdentityProvider($id: ID!) {\n    deleteIdentityProvider(id: $id)\n  }\n": typeof types.DeleteIdentityProviderDocument,
+    "\n  fragment ProviderSettings on IdentityProvider {\n    id\n    slug\n    displayName\n    kind\n    issuer\n    clientId\n    scopes\n    allowedEmailDomains\n    allowSignUp\n    autoLinkVerifiedEmail\n    enabled\n  }\n": typeof types.ProviderSettingsFragmentDoc,
+    "\n  fragment LinkRequired on AccountLinkRequired {\n    linkToken\n    email\n    expiresAt\n    provider {\n      slug\n      displayName\n    }\n  }\n": typeof types.LinkRequiredFragmentDoc,
+    "\n  mutation CompleteOAuth($code: String!, $codeVerifier: String!) {\n    completeOAuth(code: $code, codeVerifier: $codeVerifier) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n      ... on AccountLinkRequired {\n        ...LinkRequired\n      }\n      ... on IdentityLinked {\n        identity {\n          id\n          provider {\n            slug\n          }\n        }\n      }\n    }\n  }\n": typeof types.CompleteOAuthDocument,
+    "\n  query SignInMethods {\n    me {\n      id\n      hasPassword\n      identities {\n        id\n        provider {\n          slug\n          displayName\n          kind\n        }\n        email\n        linkedAt\n        lastUsedAt\n      }\n    }\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": typeof types.SignInMethodsDocument,
+    "\n  mutation UnlinkIdentity($id: ID!) {\n    unlinkIdentity(id: $id)\n  }\n": typeof types.UnlinkIdentityDocument,
+    "\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": typeof types.SetPasswordDocument,
+    "\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": typeof types.SignInProvidersDocument,
+    "\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n": typeof types.StartOAuthDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": typeof types.DeletePermissionDocument,
@@ -79,7 +91,7 @@ type Documents = {
 const documents: Documents = {
     "\n  mutation Refresh($refreshToken: String!) {\n    refreshToken(refreshToken: $refreshToken) {\n      accessToken\n      refreshToken\n      expiresIn\n    }\n  }\n": types.RefreshDocument,
     "\n  fragment Tokens on AuthPayload {\n    accessToken\n    refreshToken\n    expiresIn\n  }\n": types.TokensFragmentDoc,
-    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": types.ViewerFragmentDoc,
+    "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    hasPassword\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n": types.ViewerFragmentDoc,
     "\n  query Me {\n    me {\n      ...Viewer\n    }\n  }\n": types.MeDocument,
     "\n  fragment EventSummary on AuditEvent {\n    id\n    occurredAt\n    action\n    ipAddress\n    details\n    actor {\n      email\n    }\n  }\n": types.EventSummaryFragmentDoc,
     "\n  fragment NextPage on PageInfo {\n    hasNextPage\n    endCursor\n  }\n": types.NextPageFragmentDoc,
@@ -105,6 +117,18 @@ const documents: Documents = {
     "\n  query GroupDetail($id: ID!, $members: Boolean!, $permissions: Boolean!) {\n    group(id: $id) {\n      id\n      name\n      ...GroupForm\n      ...GroupMembers\n    }\n    permissions @include(if: $permissions) {\n      id\n      codename\n    }\n  }\n": types.GroupDetailDocument,
     "\n  mutation DeleteGroup($id: ID!) {\n    deleteGroup(id: $id)\n  }\n": types.DeleteGroupDocument,
     "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n": types.GroupsDocument,
+    "\n  query IdentityProviders {\n    identityProviders {\n      id\n      slug\n      displayName\n      kind\n      enabled\n      allowSignUp\n      ...ProviderSettings\n    }\n  }\n": types.IdentityProvidersDocument,
+    "\n  mutation CreateIdentityProvider($input: IdentityProviderInput!) {\n    createIdentityProvider(input: $input) {\n      id\n      slug\n      displayName\n    }\n  }\n": types.CreateIdentityProviderDocument,
+    "\n  mutation UpdateIdentityProvider($id: ID!, $input: IdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) {\n      id\n      displayName\n      ...ProviderSettings\n    }\n  }\n": types.UpdateIdentityProviderDocument,
+    "\n  mutation DeleteIdentityProvider($id: ID!) {\n    deleteIdentityProvider(id: $id)\n  }\n": types.DeleteIdentityProviderDocument,
+    "\n  fragment ProviderSettings on IdentityProvider {\n    id\n    slug\n    displayName\n    kind\n    issuer\n    clientId\n    scopes\n    allowedEmailDomains\n    allowSignUp\n    autoLinkVerifiedEmail\n    enabled\n  }\n": types.ProviderSettingsFragmentDoc,
+    "\n  fragment LinkRequired on AccountLinkRequired {\n    linkToken\n    email\n    expiresAt\n    provider {\n      slug\n      displayName\n    }\n  }\n": types.LinkRequiredFragmentDoc,
+    "\n  mutation CompleteOAuth($code: String!, $codeVerifier: String!) {\n    completeOAuth(code: $code, codeVerifier: $codeVerifier) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n      ... on AccountLinkRequired {\n        ...LinkRequired\n      }\n      ... on IdentityLinked {\n        identity {\n          id\n          provider {\n            slug\n          }\n        }\n      }\n    }\n  }\n": types.CompleteOAuthDocument,
+    "\n  query SignInMethods {\n    me {\n      id\n      hasPassword\n      identities {\n        id\n        provider {\n          slug\n          displayName\n          kind\n        }\n        email\n        linkedAt\n        lastUsedAt\n      }\n    }\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": types.SignInMethodsDocument,
+    "\n  mutation UnlinkIdentity($id: ID!) {\n    unlinkIdentity(id: $id)\n  }\n": types.UnlinkIdentityDocument,
+    "\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": types.SetPasswordDocument,
+    "\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": types.SignInProvidersDocument,
+    "\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n": types.StartOAuthDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": types.DeletePermissionDocument,
@@ -165,7 +189,7 @@ export function graphql(source: "\n  fragment Tokens on AuthPayload {\n    acces
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"];
+export function graphql(source: "\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    hasPassword\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"): (typeof documents)["\n  fragment Viewer on User {\n    id\n    email\n    emailVerified\n    fullName\n    role\n    isAdmin\n    mfaEnabled\n    hasPassword\n    permissions {\n      codename\n    }\n    ...ProfileFields\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -266,6 +290,54 @@ export function graphql(source: "\n  mutation DeleteGroup($id: ID!) {\n    delet
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query Groups($search: String, $after: String) {\n    groups(first: 20, after: $after, search: $search) {\n      totalCount\n      nodes {\n        id\n        name\n        description\n        memberCount\n      }\n      pageInfo {\n        ...NextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query IdentityProviders {\n    identityProviders {\n      id\n      slug\n      displayName\n      kind\n      enabled\n      allowSignUp\n      ...ProviderSettings\n    }\n  }\n"): (typeof documents)["\n  query IdentityProviders {\n    identityProviders {\n      id\n      slug\n      displayName\n      kind\n      enabled\n      allowSignUp\n      ...ProviderSettings\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateIdentityProvider($input: IdentityProviderInput!) {\n    createIdentityProvider(input: $input) {\n      id\n      slug\n      displayName\n    }\n  }\n"): (typeof documents)["\n  mutation CreateIdentityProvider($input: IdentityProviderInput!) {\n    createIdentityProvider(input: $input) {\n      id\n      slug\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateIdentityProvider($id: ID!, $input: IdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) {\n      id\n      displayName\n      ...ProviderSettings\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateIdentityProvider($id: ID!, $input: IdentityProviderInput!) {\n    updateIdentityProvider(id: $id, input: $input) {\n      id\n      displayName\n      ...ProviderSettings\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteIdentityProvider($id: ID!) {\n    deleteIdentityProvider(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeleteIdentityProvider($id: ID!) {\n    deleteIdentityProvider(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ProviderSettings on IdentityProvider {\n    id\n    slug\n    displayName\n    kind\n    issuer\n    clientId\n    scopes\n    allowedEmailDomains\n    allowSignUp\n    autoLinkVerifiedEmail\n    enabled\n  }\n"): (typeof documents)["\n  fragment ProviderSettings on IdentityProvider {\n    id\n    slug\n    displayName\n    kind\n    issuer\n    clientId\n    scopes\n    allowedEmailDomains\n    allowSignUp\n    autoLinkVerifiedEmail\n    enabled\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment LinkRequired on AccountLinkRequired {\n    linkToken\n    email\n    expiresAt\n    provider {\n      slug\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment LinkRequired on AccountLinkRequired {\n    linkToken\n    email\n    expiresAt\n    provider {\n      slug\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CompleteOAuth($code: String!, $codeVerifier: String!) {\n    completeOAuth(code: $code, codeVerifier: $codeVerifier) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n      ... on AccountLinkRequired {\n        ...LinkRequired\n      }\n      ... on IdentityLinked {\n        identity {\n          id\n          provider {\n            slug\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CompleteOAuth($code: String!, $codeVerifier: String!) {\n    completeOAuth(code: $code, codeVerifier: $codeVerifier) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n      ... on AccountLinkRequired {\n        ...LinkRequired\n      }\n      ... on IdentityLinked {\n        identity {\n          id\n          provider {\n            slug\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignInMethods {\n    me {\n      id\n      hasPassword\n      identities {\n        id\n        provider {\n          slug\n          displayName\n          kind\n        }\n        email\n        linkedAt\n        lastUsedAt\n      }\n    }\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n"): (typeof documents)["\n  query SignInMethods {\n    me {\n      id\n      hasPassword\n      identities {\n        id\n        provider {\n          slug\n          displayName\n          kind\n        }\n        email\n        linkedAt\n        lastUsedAt\n      }\n    }\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnlinkIdentity($id: ID!) {\n    unlinkIdentity(id: $id)\n  }\n"): (typeof documents)["\n  mutation UnlinkIdentity($id: ID!) {\n    unlinkIdentity(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n"): (typeof documents)["\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n"): (typeof documents)["\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,8 +1,9 @@
-// The account holder's own page: profile, password, two-factor authentication, sessions,
-// recent activity, deletion.
+// The account holder's own page: profile, password, sign-in methods (identities at providers),
+// two-factor authentication, sessions, recent activity, deletion.
 import { useState } from "react";
 import { useSearch } from "wouter";
 import { useViewer } from "../../app/viewer";
+import { SignInMethods } from "../identity/sign-in-methods";
 import { TwoFactor } from "../two-factor/two-factor";
 import { Notice } from "../../components/form";
 import { Sessions } from "../sessions/sessions";
@@ -23,7 +24,8 @@ export function AccountPage() {
       <h1>Your account</h1>
       {reset && <Notice>Your new password is set, and every other device was signed out.</Notice>}
       <Profile me={me} />
-      <ChangePassword onChanged={() => setSessionChanges((n) => n + 1)} />
+      {me.hasPassword && <ChangePassword onChanged={() => setSessionChanges((n) => n + 1)} />}
+      <SignInMethods onChanged={() => setSessionChanges((n) => n + 1)} />
       <TwoFactor
         onChanged={() => {
           setSessionChanges((n) => n + 1);
@@ -32,7 +34,7 @@ export function AccountPage() {
       />
       <Sessions key={sessionChanges} />
       <Activity />
-      <DeleteAccount />
+      <DeleteAccount hasPassword={me.hasPassword} />
     </>
   );
 }

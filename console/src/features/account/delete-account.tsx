@@ -1,4 +1,5 @@
-// Deleting one's own account, confirmed with the password: signed out everywhere at once.
+// Deleting one's own account, confirmed with the password: signed out everywhere at once. An
+// account a provider sign-in made sets a password first (`deleteAccount` takes one).
 import { graphql } from "../../gql";
 import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
@@ -10,7 +11,7 @@ const DELETE_ACCOUNT = graphql(`
   }
 `);
 
-export function DeleteAccount() {
+export function DeleteAccount({ hasPassword }: { hasPassword: boolean }) {
   const session = useSession();
   const remove = useAction(DELETE_ACCOUNT);
   async function submit(form: HTMLFormElement) {
@@ -24,11 +25,19 @@ export function DeleteAccount() {
         You will be signed out everywhere and cannot sign in again. An administrator can restore the
         account.
       </p>
-      <Form onSubmit={submit}>
-        <Outcome of={[remove]} />
-        <PasswordField label="Your password, to confirm" name="password" problem={remove.problem} />
-        <Submit busy={remove.busy}>Delete my account</Submit>
-      </Form>
+      {hasPassword ? (
+        <Form onSubmit={submit}>
+          <Outcome of={[remove]} />
+          <PasswordField
+            label="Your password, to confirm"
+            name="password"
+            problem={remove.problem}
+          />
+          <Submit busy={remove.busy}>Delete my account</Submit>
+        </Form>
+      ) : (
+        <p className="hint">Deleting is confirmed with the password: set one above first.</p>
+      )}
     </section>
   );
 }

@@ -27,8 +27,9 @@ export function Profile({ me }: { me: Me }) {
   const update = useAction(UPDATE_PROFILE, { onSuccess: refetch });
   const [emailDraft, setEmailDraft] = useState(me.email);
   const emailChanges = emailDraft.trim().toLowerCase() !== me.email;
-  // The password alone is not proof enough for an account with a second factor.
-  const askPassword = emailChanges && !me.mfaEnabled;
+  // The password alone is not proof enough for an account with a second factor; an account
+  // without one proves itself by a recent sign-in (or is asked to confirm it is you).
+  const askPassword = emailChanges && !me.mfaEnabled && me.hasPassword;
   async function submit(form: HTMLFormElement) {
     const input = profileInput(form);
     if (askPassword) input.currentPassword = fieldText(form, "currentPassword");

@@ -1,15 +1,18 @@
 // Signing in with an email or username and the password, then, for an account with a second
-// factor, its code (`signIn` answers `SecondFactorRequired` instead of tokens).
+// factor, its code (`signIn` answers `SecondFactorRequired` instead of tokens); or with one of
+// the identity providers an administrator turned on.
 import { useState } from "react";
 import { Link, useSearch } from "wouter";
 import { graphql, type FragmentType } from "../../gql";
 import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
 import { Field, Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
+import { SignInProviders } from "../identity/sign-in-providers";
 import { returnTo } from "./return-to";
 import { SecondStep, type CHALLENGE } from "./second-step";
 
-const SIGN_IN = graphql(`
+/** Also the account-link step's: the same sign-in, with the pending identity's `linkToken`. */
+export const SIGN_IN = graphql(`
   mutation SignIn($input: LoginInput!) {
     signIn(input: $input) {
       __typename
@@ -68,6 +71,7 @@ export function SignIn() {
             <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
             <Link href="/register">Create an account</Link>
           </p>
+          <SignInProviders next={returnTo(next)} />
         </>
       )}
     </section>

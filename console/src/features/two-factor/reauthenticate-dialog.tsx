@@ -1,13 +1,14 @@
 // The dialog that asks the viewer to confirm it is you when an action needs a recent sign-in
 // (`REAUTHENTICATION_REQUIRED`): the password, or for an account with a second factor its
-// authenticator code or a recovery code, as the refusal's `methods` say. Confirmed, the action
-// that asked runs once more; cancelled, it shows why it did not happen.
+// authenticator code or a recovery code, as the refusal's `methods` say (an account with
+// neither, made by a provider sign-in, is told to sign in again). Confirmed, the action that
+// asked runs once more; cancelled, it shows why it did not happen.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { graphql } from "../../gql";
 import { StepUpContext, type Reauthenticate } from "../../app/step-up";
 import { useAction } from "../../app/use-action";
 import { Form, PasswordField, ProblemNote, Submit, fieldText } from "../../components/form";
-import { withCodeFields } from "./second-factor";
+import { firstMethod, withCodeFields } from "./second-factor";
 import { SecondFactorFields, blankCode, codeInput } from "./second-factor-fields";
 
 const REAUTHENTICATE = graphql(`
@@ -69,6 +70,10 @@ function ReauthenticateDialog({ methods, onConfirmed, onCancel }: Reauthenticate
   const dialog = useRef<HTMLDialogElement>(null);
   const reauthenticate = useAction(REAUTHENTICATE);
   const withPassword = methods.includes("PASSWORD");
+  // An account a provider sign-in made, without a password or second factor, proves itself by
+  // signing in again, which this dialog cannot do for it.
+  const signInAgain =
+    !withPassword && firstMethod(methods) === null && !methods.includes("PASSKEY");
   useEffect(() => {
     const element = dialog.current;
     element?.showModal();
@@ -99,24 +104,38 @@ function ReauthenticateDialog({ methods, onConfirmed, onCancel }: Reauthenticate
       }}
     >
       <h2 id="reauthenticate-heading">Confirm it is you</h2>
-      <p>
-        This change needs a recent proof that it is you.{" "}
-        {withPassword
-          ? "Enter your password and it goes ahead."
-          : "Enter a code of your second factor and it goes ahead."}
-      </p>
-      <Form onSubmit={submit}>
-        <ProblemNote problem={problem} />
-        {withPassword ? (
-          <PasswordField label="Your password" name="password" autoFocus problem={problem} />
-        ) : (
-          <SecondFactorFields methods={methods} problem={problem} />
-        )}
-        <Submit busy={reauthenticate.busy}>Confirm</Submit>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </Form>
+      {signInAgain ? (
+        <>
+          <p>
+            This change needs a recent sign-in. Sign out, sign in again with your provider, and try
+            once more.
+          </p>
+          <button type="button" onClick={onCancel}>
+            Close
+          </button>
+        </>
+      ) : (
+        <>
+          <p>
+            This change needs a recent proof that it is you.{" "}
+            {withPassword
+              ? "Enter your password and it goes ahead."
+              : "Enter a code of your second factor and it goes ahead."}
+          </p>
+          <Form onSubmit={submit}>
+            <ProblemNote problem={problem} />
+            {withPassword ? (
+              <PasswordField label="Your password" name="password" autoFocus problem={problem} />
+            ) : (
+              <SecondFactorFields methods={methods} problem={problem} />
+            )}
+            <Submit busy={reauthenticate.busy}>Confirm</Submit>
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          </Form>
+        </>
+      )}
     </dialog>
   );
 }

@@ -1,0 +1,52 @@
+// A provider's refusal reads as what happened, and an unknown reason as a general message.
+import { describe, expect, it } from "vitest";
+import { oauthErrorMessage } from "./reasons";
+
+describe("oauthErrorMessage", () => {
+  it("says what each reason of API.md means", () => {
+    expect(oauthErrorMessage("access_denied")).toBe(
+      "The sign-in was cancelled at the provider, or the provider refused it.",
+    );
+    expect(oauthErrorMessage("expired")).toBe(
+      "The sign-in took too long and has expired. Start again.",
+    );
+    expect(oauthErrorMessage("provider_error")).toBe(
+      "The provider could not be reached or answered with an error. Try again later.",
+    );
+    expect(oauthErrorMessage("email_not_verified")).toMatch(
+      /^The provider did not vouch for your email address/,
+    );
+    expect(oauthErrorMessage("email_domain_not_allowed")).toBe(
+      "Accounts with your email address's domain may not sign in with this provider here.",
+    );
+    expect(oauthErrorMessage("sign_up_disabled")).toMatch(
+      /^No account here is linked to that identity, and this provider may not create new accounts/,
+    );
+    expect(oauthErrorMessage("account_unavailable")).toMatch(
+      /^The account linked to that identity is deactivated or deleted/,
+    );
+    expect(oauthErrorMessage("identity_in_use")).toBe(
+      "That identity at the provider is already linked to another account.",
+    );
+  });
+
+  it("gives each reason its own message", () => {
+    const reasons = [
+      "access_denied",
+      "expired",
+      "provider_error",
+      "email_not_verified",
+      "email_domain_not_allowed",
+      "sign_up_disabled",
+      "account_unavailable",
+      "identity_in_use",
+    ];
+    expect(new Set(reasons.map(oauthErrorMessage)).size).toBe(reasons.length);
+  });
+
+  it("never repeats the address bar's text", () => {
+    const message = oauthErrorMessage("<b>call 555-0100 for help</b>");
+    expect(message).toBe("Signing in with the provider did not work. Try again.");
+    expect(oauthErrorMessage("toString")).toBe(message);
+  });
+});
