@@ -178,8 +178,8 @@ export function ProviderForm({
           checked={provider?.autoLinkVerifiedEmail ?? false}
           problem={problem}
         >
-          Link it to an existing account with the same verified email, without asking for that
-          account&apos;s password
+          Sign in to an existing account whose verified email it vouches for, without asking for
+          that account&apos;s password
         </Check>
       </fieldset>
       <p>
