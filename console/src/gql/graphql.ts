@@ -111,34 +111,49 @@ export type GroupInput = {
   permissionIds?: Array<string | number> | null | undefined;
 };
 
+/** A provider's settings. */
 export type IdentityProviderInput = {
-  allowSignUp?: boolean | null | undefined;
+  allowSignUp?: boolean;
   allowedEmailDomains?: Array<string> | null | undefined;
-  autoLinkVerifiedEmail?: boolean | null | undefined;
+  autoLinkVerifiedEmail?: boolean;
   clientId: string;
+  /** Write-only; left out of an update: unchanged. */
   clientSecret?: string | null | undefined;
   displayName: string;
-  enabled?: boolean | null | undefined;
+  enabled?: boolean;
+  /** An `https://` URL (`http://` only to a loopback address, outside production). */
   issuer?: string | null | undefined;
   kind: IdentityProviderKind;
   scopes?: Array<string> | null | undefined;
+  /** 2 to 40 of `a-z`, `0-9` and `-`; unique. */
   slug: string;
 };
 
+/** What protocol a provider speaks. */
 export type IdentityProviderKind =
+  /** GitHub or a GitHub Enterprise Server (OAuth 2 and its REST API). */
   | 'GITHUB'
+  /** Google (OpenID Connect; `hd` checked against `allowedEmailDomains`). */
   | 'GOOGLE'
+  /** Any OpenID Connect issuer, by discovery. */
   | 'OIDC';
 
 /** `login` is an email (contains `@`) or a username. */
 export type LoginInput = {
+  /**
+   * From `AccountLinkRequired`: this sign-in also links the provider identity waiting under
+   * it (after the second factor, for an account with one).
+   */
   linkToken?: string | null | undefined;
   login: string;
   password: string;
 };
 
+/** Why a provider round trip is started. */
 export type OAuthIntent =
+  /** Link the provider to the signed-in account. */
   | 'LINK'
+  /** Sign in (or sign up) with the provider. */
   | 'SIGN_IN';
 
 export type OrderDirection =
@@ -198,10 +213,17 @@ export type SecondFactorMethod =
   | 'RECOVERY_CODE'
   | 'TOTP';
 
+/** `startOAuth`'s input. */
 export type StartOAuthInput = {
+  /**
+   * BASE64URL(SHA-256(codeVerifier)) of a verifier (43 to 128 characters) the frontend
+   * keeps for `completeOAuth`.
+   */
   codeChallenge: string;
-  intent?: OAuthIntent | null | undefined;
+  intent?: OAuthIntent;
+  /** The provider's slug. */
   provider: string;
+  /** Exactly one of `--oauth-redirect-uris` (default `{public-url}/oauth/complete`). */
   redirectUri: string;
 };
 

@@ -47,6 +47,12 @@ export const ACTIONS: AuditAction[] = [
   "RECOVERY_CODE_USED",
   "MFA_RESET",
   "SECOND_FACTOR_FAILED",
+  "IDENTITY_LINKED",
+  "IDENTITY_UNLINKED",
+  "PASSWORD_SET",
+  "IDENTITY_PROVIDER_CREATED",
+  "IDENTITY_PROVIDER_UPDATED",
+  "IDENTITY_PROVIDER_DELETED",
 ];
 
 /** The filter controls as the page holds them (text from the inputs). */
