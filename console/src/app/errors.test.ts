@@ -78,12 +78,12 @@ describe("reasons", () => {
       extensions: { code: "UNAUTHENTICATED", reason: "CHALLENGE_EXPIRED" },
     });
     expect(expired.message).toBe("This sign-in has expired. Start again with your password.");
-    const last = fromGraphQLError({
-      message: "this is the account's last way to sign in",
-      extensions: { code: "CONFLICT", reason: "LAST_SIGN_IN_METHOD" },
+    const inUse = fromGraphQLError({
+      message: "that identity is linked to another account",
+      extensions: { code: "CONFLICT", reason: "IDENTITY_IN_USE" },
     });
-    expect(last.message).toBe(
-      "This is your account's last way to sign in. Set a password or link another provider first.",
+    expect(inUse.message).toBe(
+      "That identity at the provider is already linked to another account.",
     );
     const unknown = fromGraphQLError({
       message: "something new",

@@ -23,8 +23,6 @@ const REASON_MESSAGES: Record<string, string> = {
     "Your account must keep two-factor authentication: add an authenticator app first.",
   INVALID_SECOND_FACTOR: "That code is not right, or was used already.",
   CHALLENGE_EXPIRED: "This sign-in has expired. Start again with your password.",
-  LAST_SIGN_IN_METHOD:
-    "This is your account's last way to sign in. Set a password or link another provider first.",
   IDENTITY_IN_USE: "That identity at the provider is already linked to another account.",
 };
 

@@ -1,6 +1,7 @@
 // A provider's refusal reads as what happened, and an unknown reason as a general message.
 import { describe, expect, it } from "vitest";
-import { oauthErrorMessage } from "./reasons";
+import { fromGraphQLError } from "../../app/errors";
+import { oauthErrorMessage, unlinkProblem } from "./reasons";
 
 describe("oauthErrorMessage", () => {
   it("says what each reason of API.md means", () => {
@@ -48,5 +49,29 @@ describe("oauthErrorMessage", () => {
     const message = oauthErrorMessage("<b>call 555-0100 for help</b>");
     expect(message).toBe("Signing in with the provider did not work. Try again.");
     expect(oauthErrorMessage("toString")).toBe(message);
+  });
+});
+
+describe("unlinkProblem", () => {
+  it("says what to do when the identity is the last way in", () => {
+    const problem = unlinkProblem(
+      fromGraphQLError({
+        message: "this is the account's only way to sign in",
+        extensions: { code: "CONFLICT", reason: "LAST_SIGN_IN_METHOD" },
+      }),
+    );
+    expect(problem?.message).toBe(
+      "This is your account's only way to sign in, so it stays linked. Set a password or link another provider first.",
+    );
+    expect(problem?.code).toBe("CONFLICT");
+  });
+
+  it("leaves any other problem as it is", () => {
+    const notFound = fromGraphQLError({
+      message: "no such linked identity",
+      extensions: { code: "NOT_FOUND" },
+    });
+    expect(unlinkProblem(notFound)).toBe(notFound);
+    expect(unlinkProblem(null)).toBeNull();
   });
 });

@@ -1,5 +1,7 @@
 // What the console says when Roster sends the browser back from a provider with
-// `?error=<reason>` (API.md's list) instead of a one-time code.
+// `?error=<reason>` (API.md's list) instead of a one-time code, and when it refuses to unlink
+// the account's last way in.
+import type { Problem } from "../../app/errors";
 
 const REASON_MESSAGES: Record<string, string> = {
   access_denied: "The sign-in was cancelled at the provider, or the provider refused it.",
@@ -22,4 +24,16 @@ export function oauthErrorMessage(reason: string): string {
   return Object.hasOwn(REASON_MESSAGES, reason)
     ? REASON_MESSAGES[reason]
     : "Signing in with the provider did not work. Try again.";
+}
+
+/** An unlink refused because it would leave the account no way to sign in
+ * (`LAST_SIGN_IN_METHOD`), said as what to do instead; any other problem as it is. (An ADMIN
+ * deleting a provider gets the server's own message, which counts the accounts.) */
+export function unlinkProblem(problem: Problem | null): Problem | null {
+  if (problem?.reason !== "LAST_SIGN_IN_METHOD") return problem;
+  return {
+    ...problem,
+    message:
+      "This is your account's only way to sign in, so it stays linked. Set a password or link another provider first.",
+  };
 }

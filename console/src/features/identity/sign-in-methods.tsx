@@ -21,6 +21,7 @@ import {
 } from "../../components/form";
 import { when } from "../../components/format";
 import { Hidden, Table } from "../../components/table";
+import { unlinkProblem } from "./reasons";
 import { useStartOAuth } from "./start-oauth";
 
 const SIGN_IN_METHODS = graphql(`
@@ -93,7 +94,7 @@ export function SignInMethods({ onChanged }: SignInMethodsProps) {
         <Notice>{justLinked.provider.displayName} is linked: you can sign in with it.</Notice>
       )}
       {passwordSet && <Notice>Your password is set: you can sign in with it too.</Notice>}
-      <Outcome of={[unlink]} />
+      <Outcome of={[{ ...unlink, problem: unlinkProblem(unlink.problem) }]} />
       <ProblemNote problem={start.problem} />
       {me && (
         <p>
