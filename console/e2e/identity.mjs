@@ -163,7 +163,9 @@ async function main() {
         await methods.getByText("Your account has no password").waitFor();
         await methods.getByRole("form", { name: "Set a password" }).waitFor();
         check(
-          (await methods.getByRole("button", { name: `Link ${PROVIDER_NAME}` }).count()) === 0,
+          (await methods
+            .getByRole("button", { name: `Link ${PROVIDER_NAME}`, exact: true })
+            .count()) === 0,
           "a linked provider is offered for linking",
         );
       });

@@ -112,6 +112,8 @@ export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
     reload();
   }
   const factors = account?.totpFactors ?? [];
+  // An account a provider sign-in made has no password: its first step is the provider.
+  const firstStep = me?.hasPassword === false ? "your provider's sign-in" : "the password";
   return (
     <section aria-labelledby={heading ? "two-factor-heading" : undefined}>
       {heading && <h2 id="two-factor-heading">Two-factor authentication</h2>}
@@ -121,12 +123,12 @@ export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
           {account.mfaEnabled ? (
             <>
               Two-factor authentication is <strong>on</strong>: signing in asks for a code from your
-              authenticator app after the password.
+              authenticator app after {firstStep}.
             </>
           ) : (
             <>
-              Two-factor authentication is <strong>off</strong>: signing in asks only for your
-              password. Add an authenticator app to turn it on.
+              Two-factor authentication is <strong>off</strong>: signing in asks only for{" "}
+              {firstStep}. Add an authenticator app to turn it on.
             </>
           )}
         </p>
