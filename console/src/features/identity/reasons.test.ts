@@ -24,7 +24,7 @@ describe("oauthErrorMessage", () => {
       /^No account here is linked to that identity, and this provider may not create new accounts/,
     );
     expect(oauthErrorMessage("account_unavailable")).toMatch(
-      /^The account linked to that identity is deactivated or deleted/,
+      /^The account for that identity is deactivated or deleted, or has not confirmed its email/,
     );
     expect(oauthErrorMessage("identity_in_use")).toBe(
       "That identity at the provider is already linked to another account.",

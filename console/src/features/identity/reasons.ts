@@ -14,7 +14,7 @@ const REASON_MESSAGES: Record<string, string> = {
   sign_up_disabled:
     "No account here is linked to that identity, and this provider may not create new accounts. Sign in another way, or ask an administrator.",
   account_unavailable:
-    "The account linked to that identity is deactivated or deleted. Ask an administrator.",
+    "The account for that identity is deactivated or deleted, or has not confirmed its email address. Sign in with its password, or ask an administrator.",
   identity_in_use: "That identity at the provider is already linked to another account.",
 };
 
