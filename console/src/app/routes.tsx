@@ -1,7 +1,7 @@
 // Which page each path shows, and who may see it: signed-out visitors reach only the sign-in
-// pages, the mailed links' pages and the page a provider sign-in returns to; an administration page also needs its permission, as
-// `me` reports it; an account the API requires to add a second factor first sees only the
-// two-factor page until it has.
+// pages, the mailed links' pages and the page a provider sign-in returns to; an administration
+// page also needs its permission (or to be an ADMIN), as `me` reports it; an account the API
+// requires to add a second factor first sees only the two-factor page until it has.
 import type { ReactNode } from "react";
 import { Link, Redirect, Route, Switch, useLocation } from "wouter";
 import { Forbidden } from "../components/forbidden";
