@@ -88,8 +88,14 @@ export function OAuthComplete() {
   const next = flow?.next ?? "/account";
 
   useEffect(() => {
-    if (!code || error || !flow || sentCodes.has(code)) return;
+    if (!code || error || sentCodes.has(code)) return;
     sentCodes.add(code);
+    if (!flow) {
+      // A code this tab did not ask for (a flow someone else started and sent here): spent
+      // with a verifier that cannot match, so that nobody can finish it with the right one.
+      void complete.run({ code, codeVerifier: "" });
+      return;
+    }
     void complete.run({ code, codeVerifier: flow.codeVerifier }).then((data) => {
       const result = data?.completeOAuth;
       if (!result) return;
