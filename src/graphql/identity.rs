@@ -5,7 +5,6 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::error::AppError;
 use crate::graphql::context::ContextExt;
 use crate::graphql::guards::{Admin, Authenticated};
 use crate::graphql::types::{
@@ -43,10 +42,10 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Starts a round trip through a provider: send the browser to `authorizationUrl`. SIGN_IN
-    /// needs no session; LINK needs one signed in or reauthenticated within
-    /// `--reauthentication-window` (else `FORBIDDEN` `REAUTHENTICATION_REQUIRED`). An unknown or
-    /// disabled provider, a `redirectUri` not allowed exactly, or a malformed `codeChallenge`:
-    /// `BAD_USER_INPUT` on that field.
+    /// needs no session. LINK needs a `reauthenticate` within `--reauthentication-window` (an
+    /// account with neither a password nor a second factor: a sign-in within it), else
+    /// `FORBIDDEN` `REAUTHENTICATION_REQUIRED`. An unknown or disabled provider, a `redirectUri`
+    /// not allowed exactly, or a malformed `codeChallenge`: `BAD_USER_INPUT` on that field.
     #[graphql(name = "startOAuth")]
     async fn start_oauth(&self, ctx: &Context<'_>, input: StartOAuthInput) -> Result<OAuthStart> {
         // Only a LINK reads the token: a stale one sent along with a sign-in harms nothing.
@@ -124,8 +123,7 @@ impl IdentityMutation {
     #[graphql(guard = "Authenticated")]
     async fn unlink_identity(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;
-        let id =
-            validation::id("id", &id).map_err(|_| AppError::NotFound("no such linked identity"))?;
+        let id = validation::id("id", &id)?;
         Ok(links::unlink(ctx.state(), &viewer, id).await?)
     }
 
@@ -172,8 +170,9 @@ impl IdentityMutation {
         Ok(IdentityProvider(updated))
     }
 
-    /// Removes a provider and the identities linked through it (ADMIN); `false` when there was
-    /// none. While an account signs in only through it: `CONFLICT` `LAST_SIGN_IN_METHOD`.
+    /// Removes a provider and the identities linked through it (ADMIN); an unknown id is
+    /// `NOT_FOUND`. While an account signs in only through it: `CONFLICT`
+    /// `LAST_SIGN_IN_METHOD` (disable it instead).
     #[graphql(guard = "Admin")]
     async fn delete_identity_provider(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;

@@ -8,8 +8,8 @@ use crate::services::mfa::step_up;
 use crate::state::AppState;
 
 /// `deleteAccount`: soft-deletes the viewer after checking their password. An account made by
-/// a provider sign-in has none to give: a sign-in or reauthentication within
-/// `--reauthentication-window` proves it instead (else `FORBIDDEN`
+/// a provider sign-in has none to give: a sign-in within `--reauthentication-window` proves it
+/// instead, or a `reauthenticate` for one with a second factor (else `FORBIDDEN`
 /// `REAUTHENTICATION_REQUIRED`). The email stays reserved; an administrator can restore the
 /// account.
 pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -> AppResult<()> {
@@ -21,7 +21,7 @@ pub async fn delete_account(state: &AppState, viewer: &Viewer, password: &str) -
             }
         }
         None => {
-            step_up::require_recent(state, viewer).await?;
+            step_up::require_presence(state, viewer).await?;
         }
     }
     administration::delete(state, viewer, viewer.id(), false).await

@@ -79,7 +79,8 @@ pub async fn change_password(
 }
 
 /// `setPassword`: an account without a password (made by a provider sign-in) sets its first,
-/// after a sign-in or reauthentication within `--reauthentication-window`. Like a change, it
+/// after a sign-in within `--reauthentication-window` (a `reauthenticate`, for an account with
+/// a second factor). Like a change, it
 /// ends every other session and returns a pair for a new one. An account that has a password
 /// is `CONFLICT` (use `changePassword`); of two at once, one sets it (a conditional update).
 pub async fn set_password(
@@ -97,7 +98,7 @@ pub async fn set_password(
     if user.password_hash.is_some() {
         return Err(has_password());
     }
-    crate::services::mfa::step_up::require_recent(state, viewer).await?;
+    crate::services::mfa::step_up::require_presence(state, viewer).await?;
     let mut errors = FieldErrors::default();
     password::check_policy(
         &mut errors,

@@ -27,10 +27,11 @@ use super::links;
 use super::providers;
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::identity_providers::Kind;
-use crate::db::entities::{identity_providers, oauth_flows, sessions, user_identities, users};
-use crate::error::AppResult;
+use crate::db::entities::{identity_providers, oauth_flows, user_identities, users};
+use crate::error::{AppError, AppResult};
 use crate::services::audit::{self, Action, Event};
 use crate::services::rules::profile_fields;
+use crate::services::sessions;
 
 /// What the callback hands to `completeOAuth`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,17 +89,15 @@ pub async fn decide(
         let Some(user) = live_account(txn, viewer_id).await? else {
             return Ok(Err("account_unavailable"));
         };
-        // The session that asked must still be live: a LINK started before a logout or a
-        // password change links nothing.
-        let session_live = match flow.session_id {
-            Some(id) => sessions::Entity::find_by_id(id)
-                .one(txn)
-                .await?
-                .is_some_and(|session| session.revoked_at.is_none() && session.expires_at > now),
-            None => false,
-        };
-        if !session_live {
+        // The session that asked must still be live, and stays so while this links (its row
+        // locked): a LINK started before a logout or a password change links nothing.
+        let Some(session_id) = flow.session_id else {
             return Ok(Err("account_unavailable"));
+        };
+        match sessions::lock_live(txn, session_id, user.id, now).await {
+            Ok(_) => {}
+            Err(AppError::Unauthenticated(_)) => return Ok(Err("account_unavailable")),
+            Err(error) => return Err(error),
         }
         return match linked {
             Some(identity) if identity.user_id == user.id => {

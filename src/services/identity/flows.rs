@@ -20,6 +20,7 @@ use oauth2::PkceCodeChallenge;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -44,6 +45,8 @@ use crate::state::AppState;
 pub const FLOW_TTL: Duration = Duration::minutes(10);
 /// How long the one-time code waits for `completeOAuth`.
 pub const CODE_TTL: Duration = Duration::seconds(60);
+/// Longer than any token Roster hands out (43 characters): refused before it is hashed.
+pub const MAX_TOKEN_LEN: usize = 100;
 
 /// Why a flow was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,11 +160,7 @@ pub async fn start(
             if viewer.must_enrol() {
                 return Err(Reason::MfaEnrollmentRequired.into());
             }
-            if viewer.user.password_hash.is_some() || viewer.user.mfa_enabled {
-                step_up::require_reauthenticated(state, viewer).await?;
-            } else {
-                step_up::require_recent(state, viewer).await?;
-            }
+            step_up::require_presence(state, viewer).await?;
             (Some(viewer.id()), Some(viewer.session_id))
         }
     };
@@ -233,11 +232,15 @@ pub async fn callback(
     client: &ClientInfo,
 ) -> AppResult<Landing> {
     state.rate_limits.address(client.ip)?;
-    let Some(flow_state) = params.state.as_deref().filter(|s| s.len() <= 100) else {
+    let Some(flow_state) = params
+        .state
+        .clone()
+        .filter(|state| state.len() <= MAX_TOKEN_LEN)
+    else {
         return Ok(Landing::UnknownState);
     };
     let Some(flow) = oauth_flows::Entity::find()
-        .filter(oauth_flows::Column::StateHash.eq(tokens::hash_token(flow_state)))
+        .filter(oauth_flows::Column::StateHash.eq(tokens::hash_token(&flow_state)))
         .one(&state.db)
         .await?
     else {
@@ -257,6 +260,29 @@ pub async fn callback(
     if spent != 1 {
         return Ok(back("expired"));
     }
+    // From here on the flow is spent: whatever fails, the browser goes back to the frontend,
+    // which hears `provider_error` (the cause is in the log).
+    match finish(state, slug, &flow, &flow_state, params, client, now).await {
+        Ok(landing) => Ok(landing),
+        Err(error) => {
+            tracing::error!(slug, error = %internal_cause(&error), "a provider callback failed");
+            Ok(back("provider_error"))
+        }
+    }
+}
+
+/// The callback once its flow is spent: the provider checked, its code redeemed, the decision
+/// made (without writing), and the one-time code handed out.
+async fn finish(
+    state: &AppState,
+    slug: &str,
+    flow: &oauth_flows::Model,
+    flow_state: &str,
+    params: CallbackParams,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> AppResult<Landing> {
+    let back = |error: &str| Landing::Redirect(with_query(&flow.redirect_uri, "error", error));
     let provider = identity_providers::Entity::find_by_id(flow.provider_id)
         .one(&state.db)
         .await?
@@ -298,6 +324,13 @@ pub async fn callback(
         Kind::Github => github::redeem(&call, code, verifier).await,
     };
     let asserted = match redeemed {
+        // A subject is what identities are keyed by: one that is empty or longer than the
+        // column is no identity Roster can keep.
+        Ok(asserted) if asserted.subject.is_empty() || asserted.subject.chars().count() > 255 => {
+            tracing::warn!(slug, "a provider asserted an empty or overlong subject");
+            refused(state, &provider, None, "provider_error", client).await;
+            return Ok(back("provider_error"));
+        }
         Ok(asserted) => asserted,
         Err(error) => {
             tracing::warn!(slug, error = %internal_cause(&error), "a provider sign-in failed");
@@ -307,11 +340,12 @@ pub async fn callback(
     };
     // Decided now, so that a refusal is the redirect's `error=`; written nothing yet (see
     // `decisions`): `completeOAuth` decides again and writes, once the verifier matched.
-    let txn = db::begin_write(&state.db).await?;
+    // A plain transaction: the decision only reads here (and is rolled back).
+    let txn = state.db.begin().await?;
     let decided = decisions::decide(
         &txn,
         &provider,
-        &flow,
+        flow,
         &asserted,
         Phase::Callback,
         client,
@@ -394,6 +428,9 @@ pub async fn complete(
             "is invalid, expired or used, or the code verifier does not match",
         )
     };
+    if code.len() > MAX_TOKEN_LEN || code_verifier.len() > 128 {
+        return Err(invalid());
+    }
     let now = db::now();
     let flow = oauth_flows::Entity::find()
         .filter(oauth_flows::Column::CodeHash.eq(tokens::hash_token(code)))

@@ -61,8 +61,8 @@ pub async fn of_user(
 }
 
 /// Links `subject` at `provider` to `user_id` and records it, inside the caller's transaction.
-/// The identity already linked elsewhere is a unique violation, which the caller's answer
-/// decides.
+/// The identity linked meanwhile by another sign-in is `CONFLICT` (the unique index on provider
+/// and subject), which the caller's answer decides.
 pub async fn link(
     txn: &impl ConnectionTrait,
     provider: &identity_providers::Model,
@@ -81,7 +81,7 @@ pub async fn link(
         linked_at: now,
         last_used_at: Some(now),
     };
-    user_identities::Entity::insert(user_identities::ActiveModel {
+    let inserted = user_identities::Entity::insert(user_identities::ActiveModel {
         id: Set(identity.id),
         user_id: Set(identity.user_id),
         provider_id: Set(identity.provider_id),
@@ -91,7 +91,18 @@ pub async fn link(
         last_used_at: Set(identity.last_used_at),
     })
     .exec_without_returning(txn)
-    .await?;
+    .await;
+    if let Err(error) = inserted {
+        return Err(match error.sql_err() {
+            // Linked by a sign-in that committed first (the unique index on provider and
+            // subject decides).
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict {
+                message: "this identity was linked meanwhile".to_owned(),
+                field: None,
+            },
+            _ => error.into(),
+        });
+    }
     let event = Event::new(Action::IdentityLinked)
         .actor(user_id)
         .user(user_id)
@@ -190,18 +201,20 @@ pub async fn redeem(
     match taken {
         Some(identity) if identity.user_id == user_id => Ok(identity),
         Some(_) => Err(bad_link_token()),
-        None => {
-            link(
-                txn,
-                &provider,
-                user_id,
-                &pending.subject,
-                Some(&pending.email),
-                client,
-                now,
-            )
-            .await
-        }
+        None => link(
+            txn,
+            &provider,
+            user_id,
+            &pending.subject,
+            Some(&pending.email),
+            client,
+            now,
+        )
+        .await
+        .map_err(|error| match error {
+            AppError::Conflict { .. } => bad_link_token(),
+            other => other,
+        }),
     }
 }
 

@@ -91,6 +91,12 @@ impl Identity {
         } else {
             configured_redirect_uris.to_vec()
         };
+        tracing::info!(
+            callback = %format!("{public_url}/oauth/{{slug}}/callback"),
+            redirect_uris = %redirect_uris.join(","),
+            "identity providers send the browser back to the callback; sign-ins then return to \
+             one of the redirect URIs"
+        );
         let _ = self.endpoints.set(Endpoints {
             public_url,
             redirect_uris,

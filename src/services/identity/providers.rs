@@ -199,7 +199,15 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound("no such identity provider"))?;
-    let moved = current.kind != valid.kind || current.issuer != valid.issuer;
+    let effective = |kind: Kind, configured: &Option<String>| {
+        issuer(&identity_providers::Model {
+            kind,
+            issuer: configured.clone(),
+            ..current.clone()
+        })
+    };
+    let moved = current.kind != valid.kind
+        || effective(current.kind, &current.issuer) != effective(valid.kind, &valid.issuer);
     if moved && super::links::any_through(&txn, id).await? {
         // The same subject at another issuer is another person: identities linked through
         // this provider would sign whoever holds it there in to their accounts.
@@ -243,14 +251,15 @@ pub async fn update(
 }
 
 /// `deleteIdentityProvider` (ADMIN): the provider, its pending sign-ins and the identities
-/// linked through it. Refused with `CONFLICT` `LAST_SIGN_IN_METHOD` while an account has no
+/// linked through it (an unknown id: `NOT_FOUND`). Refused with `CONFLICT` `LAST_SIGN_IN_METHOD` while an account has no
 /// other way in (disable the provider instead, or let those accounts set a password first).
 pub async fn delete(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
     viewer.require_admin("only an ADMIN can configure identity providers")?;
     let txn = db::begin_write(&state.db).await?;
-    let Some(provider) = identity_providers::Entity::find_by_id(id).one(&txn).await? else {
-        return Ok(false);
-    };
+    let provider = identity_providers::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("no such identity provider"))?;
     let stranded = super::links::accounts_only_reached_through(&txn, id).await?;
     if stranded > 0 {
         return Err(super::links::last_sign_in_method(&format!(

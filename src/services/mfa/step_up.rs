@@ -49,6 +49,18 @@ pub async fn require_reauthenticated(
     Err(required(&state.db, &viewer.user).await?)
 }
 
+/// For what adds or removes a way into the account (linking a provider, a first password,
+/// deleting an account without a password): `require_reauthenticated` for an account that can
+/// reauthenticate (it has a password or a second factor), else `require_recent` (a sign-in
+/// within the window is all such an account can show).
+pub async fn require_presence(state: &AppState, viewer: &Viewer) -> AppResult<sessions::Model> {
+    if viewer.user.password_hash.is_some() || viewer.user.mfa_enabled {
+        require_reauthenticated(state, viewer).await
+    } else {
+        require_recent(state, viewer).await
+    }
+}
+
 /// `REAUTHENTICATION_REQUIRED`, naming what `user` can reauthenticate with.
 pub async fn required(db: &impl ConnectionTrait, user: &users::Model) -> AppResult<AppError> {
     Ok(Reason::ReauthenticationRequired {

@@ -58,6 +58,9 @@ pub async fn login(
     errors.into_result()?;
     state.rate_limits.address(client.ip)?;
     let link = match link_token {
+        Some(token) if token.len() > crate::services::identity::flows::MAX_TOKEN_LEN => {
+            return Err(identity_links::bad_link_token());
+        }
         Some(token) => Some(identity_links::pending(&state.db, token, db::now()).await?),
         None => None,
     };

@@ -473,3 +473,31 @@ async fn linked_identities_pin_a_provider_and_keep_their_accounts_reachable(app:
     );
     assert_eq!(providers(&app, &admin).await.len(), 1);
 }
+
+per_backend!(malformed_and_unknown_ids_are_told_apart);
+
+/// A malformed id is `BAD_USER_INPUT` on `id`; a well-formed one that names nothing is
+/// `NOT_FOUND`, as for every other mutation.
+async fn malformed_and_unknown_ids_are_told_apart(app: TestApp) {
+    let admin = admin(&app).await;
+    let unknown = json!({ "id": uuid::Uuid::new_v4() });
+    let body = app
+        .gql(DELETE_PROVIDER, unknown.clone(), Some(&admin.access))
+        .await;
+    assert_code(&body, "NOT_FOUND");
+    let body = app
+        .gql(
+            DELETE_PROVIDER,
+            json!({ "id": "nope" }),
+            Some(&admin.access),
+        )
+        .await;
+    refused_on(&body, "BAD_USER_INPUT", "id");
+    let unlink = "mutation($id: ID!) { unlinkIdentity(id: $id) }";
+    let body = app.gql(unlink, unknown, Some(&admin.access)).await;
+    assert_code(&body, "NOT_FOUND");
+    let body = app
+        .gql(unlink, json!({ "id": "nope" }), Some(&admin.access))
+        .await;
+    refused_on(&body, "BAD_USER_INPUT", "id");
+}
