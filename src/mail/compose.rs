@@ -98,6 +98,33 @@ pub fn mfa_reset(to: &str) -> Mail {
     .to(to)
 }
 
+pub fn identity_linked(to: &str) -> Mail {
+    Parts {
+        subject: "A new way to sign in was added",
+        intro: "An account at an identity provider (such as Google or GitHub) was linked to \
+                your account: it can now sign in to it. The account page lists your sign-in \
+                methods.",
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If this was not you, unlink it on your account page at once and change your \
+                 password.",
+    }
+    .to(to)
+}
+
+pub fn identity_unlinked(to: &str) -> Mail {
+    Parts {
+        subject: "A way to sign in was removed",
+        intro: "An account at an identity provider was unlinked from your account: it no \
+                longer signs in to it.",
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If this was not you, sign in, check your sign-in methods and change your \
+                 password.",
+    }
+    .to(to)
+}
+
 /// What every mail says, in this order.
 struct Parts<'a> {
     subject: &'a str,

@@ -217,6 +217,8 @@ async fn deliver(
         }
         // To the address the account had when it happened, not one changed since.
         MailKind::MfaReset => compose::mfa_reset(&row.recipient),
+        MailKind::IdentityLinked => compose::identity_linked(&row.recipient),
+        MailKind::IdentityUnlinked => compose::identity_unlinked(&row.recipient),
     };
     send(mailer, row, &mail).await?;
     Ok(Delivered::Sent(Some(user.id)))

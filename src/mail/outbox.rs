@@ -34,6 +34,10 @@ pub enum MailKind {
     RecoveryCodeUsed,
     /// A notice that an administrator removed the account's second factors.
     MfaReset,
+    /// A notice that an identity provider was linked to the account (a new way in).
+    IdentityLinked,
+    /// A notice that an identity provider was unlinked from the account.
+    IdentityUnlinked,
 }
 
 impl MailKind {
@@ -44,6 +48,8 @@ impl MailKind {
             Self::EmailChanged => "email_changed",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::MfaReset => "mfa_reset",
+            Self::IdentityLinked => "identity_linked",
+            Self::IdentityUnlinked => "identity_unlinked",
         }
     }
 
@@ -54,6 +60,8 @@ impl MailKind {
             Self::EmailChanged,
             Self::RecoveryCodeUsed,
             Self::MfaReset,
+            Self::IdentityLinked,
+            Self::IdentityUnlinked,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -309,6 +317,8 @@ mod tests {
             MailKind::EmailChanged,
             MailKind::RecoveryCodeUsed,
             MailKind::MfaReset,
+            MailKind::IdentityLinked,
+            MailKind::IdentityUnlinked,
         ] {
             assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
         }

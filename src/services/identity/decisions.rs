@@ -157,7 +157,8 @@ pub async fn decide(
                 return Ok(Ok(Decision::Session(Uuid::nil())));
             }
             let user = model.insert(txn).await?;
-            links::link(
+            // The identity that made the account: nothing to tell its owner.
+            links::link_notifying(
                 txn,
                 provider,
                 user.id,
@@ -165,6 +166,7 @@ pub async fn decide(
                 Some(email),
                 client,
                 now,
+                false,
             )
             .await?;
             let event = Event::new(Action::Registered)

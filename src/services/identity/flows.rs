@@ -513,6 +513,7 @@ pub async fn complete(
                 return Err(invalid());
             };
             txn.commit().await?;
+            state.mail.wake();
             if matches!(signed_in, SignIn::Session(..)) {
                 metrics::login("succeeded");
             }
@@ -539,6 +540,7 @@ pub async fn complete(
                 .await?
                 .ok_or_else(invalid)?;
             txn.commit().await?;
+            state.mail.wake();
             Ok(Completed::Linked(identity, provider))
         }
     }

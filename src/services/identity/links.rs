@@ -15,6 +15,7 @@ use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::entities::user_identities;
 use crate::db::{self, entities::account_links, entities::identity_providers};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
+use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::step_up;
 use crate::services::rows::lookup;
@@ -72,6 +73,22 @@ pub async fn link(
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> AppResult<user_identities::Model> {
+    link_notifying(txn, provider, user_id, subject, email, client, now, true).await
+}
+
+/// `link`, mailing the account's owner a notice when `notify` (not for the identity that made
+/// the account).
+#[allow(clippy::too_many_arguments)]
+pub async fn link_notifying(
+    txn: &impl ConnectionTrait,
+    provider: &identity_providers::Model,
+    user_id: Uuid,
+    subject: &str,
+    email: Option<&str>,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+    notify: bool,
+) -> AppResult<user_identities::Model> {
     let identity = user_identities::Model {
         id: Uuid::new_v4(),
         user_id,
@@ -109,6 +126,18 @@ pub async fn link(
         .client(client)
         .details(serde_json::json!({ "provider": provider.slug, "email": email }));
     audit::record(txn, event).await?;
+    if notify {
+        // A new way into an existing account: its owner hears of it.
+        let user = lookup::existing_user(txn, user_id).await?;
+        outbox::enqueue(
+            txn,
+            MailKind::IdentityLinked,
+            Some(user_id),
+            &user.email,
+            now,
+        )
+        .await?;
+    }
     Ok(identity)
 }
 
@@ -225,6 +254,7 @@ pub async fn redeem(
 pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bool> {
     state.rate_limits.user(viewer.id())?;
     step_up::require_recent(state, viewer).await?;
+    let now = db::now();
     let txn = db::begin_write(&state.db).await?;
     let user = lookup::user_locked(&txn, viewer.id()).await?;
     let Some(identity) = user_identities::Entity::find_by_id(id)
@@ -256,7 +286,16 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
             "email": identity.email,
         }));
     audit::record(&txn, event).await?;
+    outbox::enqueue(
+        &txn,
+        MailKind::IdentityUnlinked,
+        Some(user.id),
+        &user.email,
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    state.mail.wake();
     Ok(true)
 }
 

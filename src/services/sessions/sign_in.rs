@@ -99,6 +99,10 @@ pub async fn login(
     match check_and_open(state, candidate, password, link.as_ref(), client).await {
         Ok(opened) => {
             metrics::login("succeeded");
+            if link.is_some() {
+                // The notice of the identity linked.
+                state.mail.wake();
+            }
             if let Err(error) = attempt.succeeded(&state.db).await {
                 // The session is open; the counter merely stays a failure too many.
                 tracing::warn!(error = %error.message(), "could not reset the login throttle");

@@ -490,7 +490,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
 
     // Identity providers: an ADMIN adds and edits one; Dora signs up through it (no password),
     // sets a password, unlinks the provider; the ADMIN removes it.
-    let provider_secrets = identity_providers(&app, &admin).await;
+    let provider_secrets = identity_providers(&app, &admin, &mail).await;
 
     // Signing keys change by command or on a replica's schedule, with no account acting.
     signing_key_changes(&app).await;
@@ -665,7 +665,7 @@ async fn second_factors(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
 
 /// The identity-provider actions, each checked as it is recorded; returns the client secret,
 /// the flow's verifier and the password set, which no event may hold.
-async fn identity_providers(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
+async fn identity_providers(app: &TestApp, admin: &Admin<'_>, mail: &MailServer) -> Vec<String> {
     use crate::identity_forgery::{
         DELETE_PROVIDER, callback, complete, create_provider_document, oidc_input, signed_in_user,
         start_to, update_provider_document, visit,
@@ -760,6 +760,10 @@ async fn identity_providers(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
         .await;
     assert_ok(&unlinked);
     expect(app, "IDENTITY_UNLINKED", dora_id, dora_id, linked).await;
+    // Dora hears of it (and heard nothing of the identity that made her account).
+    let notices = mail.wait_for("dora@example.com", 1).await;
+    let subjects: Vec<String> = notices.iter().map(|notice| notice.subject()).collect();
+    assert_eq!(subjects, ["A way to sign in was removed"]);
 
     admin
         .ok(DELETE_PROVIDER, json!({ "id": provider_id }))

@@ -70,6 +70,11 @@ async fn a_signed_in_person_links_and_unlinks_an_identity(app: TestApp) {
             .len(),
         1
     );
+    // A new way into his account: Frank is told, at his own address.
+    assert_eq!(
+        notices(&app, "identity_linked").await,
+        ["frank@example.com"]
+    );
 
     // The identity now signs in to frank's account.
     let via = session_of(&sign_in_via(&app, &provider, "frank-at-op").await);
@@ -210,4 +215,18 @@ async fn a_restricted_account_links_nothing(app: TestApp) {
     } });
     let body = app.gql(START_OAUTH, input, Some(&frank.access)).await;
     assert_refused(&body, "FORBIDDEN", "EMAIL_NOT_VERIFIED");
+}
+
+/// The recipients of the mails of `kind` queued so far.
+async fn notices(app: &TestApp, kind: &str) -> Vec<String> {
+    use roster::db::entities::mail_outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Kind.eq(kind))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.recipient)
+        .collect()
 }
