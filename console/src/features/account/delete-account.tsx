@@ -1,5 +1,6 @@
 // Deleting one's own account, confirmed with the password: signed out everywhere at once. An
-// account a provider sign-in made sets a password first (`deleteAccount` takes one).
+// account a provider sign-in made has none: a recent sign-in confirms it instead (the server
+// answers REAUTHENTICATION_REQUIRED when the sign-in is too old, which the page shows).
 import { graphql } from "../../gql";
 import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
@@ -15,7 +16,7 @@ export function DeleteAccount({ hasPassword }: { hasPassword: boolean }) {
   const session = useSession();
   const remove = useAction(DELETE_ACCOUNT);
   async function submit(form: HTMLFormElement) {
-    const data = await remove.run({ password: fieldText(form, "password") });
+    const data = await remove.run({ password: hasPassword ? fieldText(form, "password") : "" });
     if (data?.deleteAccount) session.end();
   }
   return (
@@ -36,7 +37,14 @@ export function DeleteAccount({ hasPassword }: { hasPassword: boolean }) {
           <Submit busy={remove.busy}>Delete my account</Submit>
         </Form>
       ) : (
-        <p className="hint">Deleting is confirmed with the password: set one above first.</p>
+        <Form onSubmit={submit}>
+          <Outcome of={[remove]} />
+          <p className="hint">
+            Your account has no password: a sign-in within the last few minutes confirms it is you.
+            If it is older, sign out and sign in again with your provider first.
+          </p>
+          <Submit busy={remove.busy}>Delete my account</Submit>
+        </Form>
       )}
     </section>
   );
