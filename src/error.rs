@@ -196,6 +196,15 @@ impl AppError {
         }
     }
 
+    /// What a log line says of the error: the cause of an internal one (never shown to a
+    /// client), else the client-safe message.
+    pub fn cause(&self) -> String {
+        match self {
+            Self::Internal(cause) => cause.to_string(),
+            other => other.message(),
+        }
+    }
+
     /// The client-safe message.
     pub fn message(&self) -> String {
         match self {

@@ -53,7 +53,7 @@ pub async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
             ("outbox rows", outbox::prune(&db, now).await),
             (
                 "provider sign-ins and link tokens",
-                crate::services::identity::links::prune(&db, now).await,
+                crate::services::identity::prune(&db, now).await,
             ),
             (
                 "audit events",

@@ -12,7 +12,8 @@ use crate::graphql::types::{
     LinkedIdentity, OAuthResult, OAuthStart, SignInProvider, StartOAuthInput,
 };
 use crate::services::account;
-use crate::services::identity::flows::{self, Completed, Intent};
+use crate::services::identity::Intent;
+use crate::services::identity::flows::{self, Completed};
 use crate::services::identity::{links, providers};
 use crate::services::rules::validation;
 use crate::services::sessions::SignIn;

@@ -26,10 +26,7 @@ pub enum IdentityProviderKind {
 
 /// Why a provider round trip is started.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(
-    name = "OAuthIntent",
-    remote = "crate::services::identity::flows::Intent"
-)]
+#[graphql(name = "OAuthIntent", remote = "crate::services::identity::Intent")]
 pub enum OAuthIntent {
     /// Sign in (or sign up) with the provider.
     SignIn,

@@ -22,9 +22,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::Asserted;
 use super::links;
 use super::providers;
+use super::{Asserted, Intent};
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::identity_providers::Kind;
 use crate::db::entities::{identity_providers, oauth_flows, user_identities, users};
@@ -82,7 +82,7 @@ pub async fn decide(
         .email
         .as_deref()
         .filter(|_| asserted.email_verified);
-    if flow.intent == "LINK" {
+    if flow.intent == Intent::Link.name() {
         let Some(viewer_id) = flow.user_id else {
             return Ok(Err("account_unavailable"));
         };

@@ -27,7 +27,7 @@ use uuid::Uuid;
 
 use super::Asserted;
 use super::decisions::{self, Decision, Phase};
-use super::{Identity, github, links, oidc, providers};
+use super::{Intent, ProviderCall, github, links, oidc, providers};
 use crate::auth::tokens;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::entities::identity_providers::Kind;
@@ -48,61 +48,10 @@ pub const CODE_TTL: Duration = Duration::seconds(60);
 /// Longer than any token Roster hands out (43 characters): refused before it is hashed.
 pub const MAX_TOKEN_LEN: usize = 100;
 
-/// Why a flow was started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
-    SignIn,
-    Link,
-}
-
-impl Intent {
-    fn name(self) -> &'static str {
-        match self {
-            Intent::SignIn => "SIGN_IN",
-            Intent::Link => "LINK",
-        }
-    }
-}
-
 /// What `startOAuth` returns.
 pub struct Started {
     pub authorization_url: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// What one call to a provider needs: its settings, where it sends the browser back, and this
-/// flow's values.
-pub struct ProviderCall<'a> {
-    pub identity: &'a Identity,
-    pub kind: Kind,
-    pub issuer: String,
-    pub client_id: String,
-    pub client_secret: Option<String>,
-    pub scopes: Vec<String>,
-    pub callback: String,
-    pub state: &'a str,
-    pub nonce: &'a str,
-}
-
-impl<'a> ProviderCall<'a> {
-    fn new(
-        state: &'a AppState,
-        provider: &identity_providers::Model,
-        flow_state: &'a str,
-        nonce: &'a str,
-    ) -> AppResult<Self> {
-        Ok(Self {
-            identity: &state.identity,
-            kind: provider.kind,
-            issuer: providers::issuer(provider),
-            client_id: provider.client_id.clone(),
-            client_secret: providers::client_secret(&state.encryption, provider)?,
-            scopes: providers::scopes(provider),
-            callback: state.identity.callback_url(&provider.slug)?,
-            state: flow_state,
-            nonce,
-        })
-    }
 }
 
 /// `startOAuth`. SIGN_IN is anonymous. LINK adds a way into the account, so it asks what a new
@@ -265,7 +214,7 @@ pub async fn callback(
     match finish(state, slug, &flow, &flow_state, params, client, now).await {
         Ok(landing) => Ok(landing),
         Err(error) => {
-            tracing::error!(slug, error = %internal_cause(&error), "a provider callback failed");
+            tracing::error!(slug, error = %error.cause(), "a provider callback failed");
             Ok(back("provider_error"))
         }
     }
@@ -333,7 +282,7 @@ async fn finish(
         }
         Ok(asserted) => asserted,
         Err(error) => {
-            tracing::warn!(slug, error = %internal_cause(&error), "a provider sign-in failed");
+            tracing::warn!(slug, error = %error.cause(), "a provider sign-in failed");
             refused(state, &provider, None, "provider_error", client).await;
             return Ok(back("provider_error"));
         }
@@ -367,7 +316,7 @@ async fn finish(
             return Ok(back(reason));
         }
         Err(error) => {
-            tracing::warn!(slug, error = %internal_cause(&error), "a provider sign-in could not be decided");
+            tracing::warn!(slug, error = %error.cause(), "a provider sign-in could not be decided");
             return Ok(back("provider_error"));
         }
     }
@@ -611,14 +560,6 @@ async fn refused(
     }
     if let Err(error) = audit::record(&state.db, event).await {
         tracing::warn!(error = %error.message(), "could not record a refused provider sign-in");
-    }
-}
-
-/// The cause behind an error, for the log (providers' errors are internal ones).
-fn internal_cause(error: &AppError) -> String {
-    match error {
-        AppError::Internal(cause) => cause.to_string(),
-        other => other.message(),
     }
 }
 

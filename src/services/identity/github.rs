@@ -12,7 +12,7 @@ use oauth2::{
 use serde::Deserialize;
 
 use super::Asserted;
-use super::flows::ProviderCall;
+use super::ProviderCall;
 use super::providers::GITHUB_BASE;
 use crate::error::{AppError, AppResult};
 

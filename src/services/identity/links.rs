@@ -352,14 +352,11 @@ pub async fn accounts_only_reached_through(
     Ok(stranded)
 }
 
-/// Deletes link tokens and flows that expired before `before`. Returns how many.
+/// Deletes link tokens that expired before `before`. Returns how many.
 pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> AppResult<u64> {
-    let links = account_links::Entity::delete_many()
+    Ok(account_links::Entity::delete_many()
         .filter(account_links::Column::ExpiresAt.lt(before))
         .exec(db)
         .await?
-        .rows_affected;
-    // A code handed out just before its flow expired stays redeemable for its own minute.
-    let flows = super::flows::prune(db, before - super::flows::CODE_TTL).await?;
-    Ok(links + flows)
+        .rows_affected)
 }

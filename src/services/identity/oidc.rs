@@ -17,7 +17,7 @@ use openidconnect::{
 };
 
 use super::Asserted;
-use super::flows::ProviderCall;
+use super::ProviderCall;
 use crate::db::entities::identity_providers::Kind;
 use crate::error::{AppError, AppResult};
 

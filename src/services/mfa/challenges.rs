@@ -241,7 +241,7 @@ async fn attempt_with(
             Ok(_) => savepoint.commit().await?,
             Err(error) => {
                 savepoint.rollback().await?;
-                tracing::info!(error = %error.message(), "a sign-in's pending link was not made");
+                tracing::info!(error = %error.cause(), "a sign-in's pending link was not made");
             }
         }
     }
