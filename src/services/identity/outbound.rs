@@ -149,6 +149,24 @@ impl Identity {
             .map_err(|e| {
                 AppError::internal(format!("OpenID Connect discovery of {issuer} failed: {e}"))
             })?;
+        // The client secret and the code go where the document says: never in clear over a
+        // network (https, or http to this machine in development).
+        let named = [
+            Some(metadata.authorization_endpoint().url()),
+            metadata.token_endpoint().map(|endpoint| endpoint.url()),
+            Some(metadata.jwks_uri().url()),
+            metadata.userinfo_endpoint().map(|endpoint| endpoint.url()),
+        ];
+        if let Some(url) = named
+            .into_iter()
+            .flatten()
+            .find(|url| !super::providers::is_callable(url, self.allow_loopback_http))
+        {
+            return Err(AppError::internal(format!(
+                "the discovery document of {issuer} names an endpoint Roster will not call: {url} \
+                 (https only, or http to this machine in development)"
+            )));
+        }
         let metadata = Arc::new(metadata);
         self.discovery
             .lock()
@@ -218,6 +236,19 @@ mod tests {
             1,
             "one request, not followed"
         );
+    }
+
+    #[test]
+    fn endpoints_are_https_or_loopback_in_development() {
+        use crate::services::identity::providers::is_callable;
+        let url = |text: &str| url::Url::parse(text).unwrap();
+        assert!(is_callable(&url("https://idp.example.com/token"), false));
+        assert!(is_callable(&url("http://127.0.0.1:9000/token"), true));
+        assert!(is_callable(&url("http://[::1]:9000/token"), true));
+        assert!(!is_callable(&url("http://127.0.0.1:9000/token"), false));
+        assert!(!is_callable(&url("http://idp.example.com/token"), true));
+        assert!(!is_callable(&url("http://169.254.169.254/latest"), true));
+        assert!(!is_callable(&url("file:///etc/passwd"), true));
     }
 
     #[test]

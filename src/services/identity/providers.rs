@@ -467,6 +467,16 @@ fn check_issuer(errors: &mut FieldErrors, issuer: &str, allow_loopback_http: boo
     }
 }
 
+/// Whether Roster may call `url`: `https://`, or `http://` to a loopback address outside
+/// production. For the endpoints a discovery document names as much as for the issuer.
+pub fn is_callable(url: &url::Url, allow_loopback_http: bool) -> bool {
+    match url.scheme() {
+        "https" => url.host().is_some(),
+        "http" => allow_loopback_http && is_loopback(url),
+        _ => false,
+    }
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
