@@ -169,6 +169,20 @@ async function main() {
           "a linked provider is offered for linking",
         );
       });
+
+      await run.step("an admin sees the person's sign-in methods on their user page", async () => {
+        const { page: admin } = await run.device();
+        await admin.goto(`${base}/sign-in`);
+        await admin.getByLabel("Email or username").fill(ADMIN);
+        await admin.getByLabel("Password").fill(PASSWORD);
+        await admin.getByRole("button", { name: "Sign in" }).click();
+        await admin.getByRole("link", { name: "Users" }).click();
+        await admin.getByRole("link", { name: GRACE.email }).click();
+        const methods = admin.getByRole("region", { name: "Sign-in methods" });
+        await methods.getByText("Password: none (signs in through a provider)").waitFor();
+        const row = methods.getByRole("row", { name: new RegExp(PROVIDER_NAME) });
+        await row.getByRole("cell", { name: GRACE.email }).waitFor();
+      });
     } finally {
       await provider.stop();
     }

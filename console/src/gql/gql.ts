@@ -80,6 +80,7 @@ type Documents = {
     "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": typeof types.UserEventsDocument,
     "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": typeof types.UserGroupsFragmentDoc,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": typeof types.SetUserGroupsDocument,
+    "\n  query UserIdentities($id: ID!) {\n    user(id: $id) {\n      id\n      hasPassword\n      identities {\n        id\n        email\n        linkedAt\n        lastUsedAt\n        provider {\n          slug\n          displayName\n        }\n      }\n    }\n  }\n": typeof types.UserIdentitiesDocument,
     "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": typeof types.UserDetailDocument,
     "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": typeof types.UserPermissionsFragmentDoc,
     "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": typeof types.PermissionChoicesDocument,
@@ -155,6 +156,7 @@ const documents: Documents = {
     "\n  query UserEvents($userId: ID!) {\n    auditEvents(first: 10, filter: { userId: $userId }) {\n      nodes {\n        ...EventSummary\n      }\n    }\n  }\n": types.UserEventsDocument,
     "\n  fragment UserGroups on User {\n    id\n    groups {\n      id\n    }\n  }\n": types.UserGroupsFragmentDoc,
     "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n": types.SetUserGroupsDocument,
+    "\n  query UserIdentities($id: ID!) {\n    user(id: $id) {\n      id\n      hasPassword\n      identities {\n        id\n        email\n        linkedAt\n        lastUsedAt\n        provider {\n          slug\n          displayName\n        }\n      }\n    }\n  }\n": types.UserIdentitiesDocument,
     "\n  query UserDetail($id: ID!) {\n    user(id: $id) {\n      id\n      email\n      emailVerified\n      role\n      isActive\n      isDeleted\n      mfaEnabled\n      deletedAt\n      lastLoginAt\n      createdAt\n      ...UserProfile\n      ...UserAccess\n      ...UserGroups\n      ...UserPermissions\n    }\n  }\n": types.UserDetailDocument,
     "\n  fragment UserPermissions on User {\n    id\n    directPermissions {\n      id\n    }\n  }\n": types.UserPermissionsFragmentDoc,
     "\n  query PermissionChoices {\n    permissions {\n      id\n      codename\n      name\n    }\n  }\n": types.PermissionChoicesDocument,
@@ -442,6 +444,10 @@ export function graphql(source: "\n  fragment UserGroups on User {\n    id\n    
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SetUserGroups($userId: ID!, $groupIds: [ID!]!) {\n    setUserGroups(userId: $userId, groupIds: $groupIds) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query UserIdentities($id: ID!) {\n    user(id: $id) {\n      id\n      hasPassword\n      identities {\n        id\n        email\n        linkedAt\n        lastUsedAt\n        provider {\n          slug\n          displayName\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query UserIdentities($id: ID!) {\n    user(id: $id) {\n      id\n      hasPassword\n      identities {\n        id\n        email\n        linkedAt\n        lastUsedAt\n        provider {\n          slug\n          displayName\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,5 +1,6 @@
 // One account, as an administrator sees and changes it: its profile, its access, its groups,
-// its direct permissions and its recent events, each shown to those who may see it.
+// its direct permissions, its sign-in methods and its recent events, each shown to those who
+// may see it.
 import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { problemOf } from "../../app/errors";
@@ -10,6 +11,7 @@ import { ProblemNote } from "../../components/form";
 import { UserAccess } from "./user-access";
 import { UserEvents } from "./user-events";
 import { UserGroups } from "./user-groups";
+import { UserIdentities } from "./user-identities";
 import { UserPermissions } from "./user-permissions";
 import { UserProfile } from "./user-profile";
 
@@ -65,6 +67,7 @@ export function UserPage({ id }: { id: string }) {
       <UserAccess user={user} onChanged={reload} />
       {allowed(me, PERMISSIONS.GROUPS_VIEW) && <UserGroups user={user} onSaved={reload} />}
       {me?.isAdmin && <UserPermissions user={user} onSaved={reload} />}
+      {me?.isAdmin && <UserIdentities id={id} />}
       {allowed(me, PERMISSIONS.AUDIT_VIEW) && <UserEvents userId={id} />}
     </>
   );
