@@ -73,7 +73,9 @@ fn is_background(sql: &str) -> bool {
                 || sql.contains("login_address_failures")
                 || sql.contains("login_known_addresses")
                 || sql.contains("sign_in_challenges")
-                || sql.contains("totp_enrollments")))
+                || sql.contains("totp_enrollments")
+                || sql.contains("oauth_flows")
+                || sql.contains("account_links")))
         // The pruning of long-ended sessions (requests ask for `revoked_at IS NULL`).
         || sql.contains("\"revoked_at\" <")
         || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
