@@ -119,21 +119,14 @@ pub fn personal_inputs(user: &users::Model) -> Vec<&str> {
     inputs
 }
 
-/// Validates and hashes a new account; the row is not written yet.
-pub async fn prepare_account(
-    passwords: &Passwords,
-    account: NewAccount,
-) -> AppResult<users::ActiveModel> {
-    let mut errors = FieldErrors::default();
-    if account.profile.email.is_none() {
-        errors.add("email", "is required");
-    }
+/// A new account's row with every profile field empty, created now: what `apply` fills in.
+fn blank(role: users::Role, is_active: bool, email_verified: bool) -> users::ActiveModel {
     let now = db::now();
-    let mut model = users::ActiveModel {
+    users::ActiveModel {
         id: Set(Uuid::now_v7()),
-        role: Set(account.role),
-        is_active: Set(account.is_active),
-        email_verified: Set(account.email_verified),
+        role: Set(role),
+        is_active: Set(is_active),
+        email_verified: Set(email_verified),
         deleted_at: Set(None),
         last_login_at: Set(None),
         created_at: Set(now),
@@ -147,7 +140,19 @@ pub async fn prepare_account(
         company: Set(None),
         designation: Set(None),
         ..Default::default()
-    };
+    }
+}
+
+/// Validates and hashes a new account; the row is not written yet.
+pub async fn prepare_account(
+    passwords: &Passwords,
+    account: NewAccount,
+) -> AppResult<users::ActiveModel> {
+    let mut errors = FieldErrors::default();
+    if account.profile.email.is_none() {
+        errors.add("email", "is required");
+    }
+    let mut model = blank(account.role, account.is_active, account.email_verified);
     apply(&mut errors, &mut model, account.profile);
     let personal: Vec<String> = [
         model.email.try_as_ref().cloned(),
@@ -177,27 +182,9 @@ pub async fn prepare_account(
 /// it), no password, role USER. The row is not written yet.
 pub fn provider_account(email: &str) -> AppResult<users::ActiveModel> {
     let mut errors = FieldErrors::default();
-    let now = db::now();
-    let mut model = users::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        role: Set(users::Role::User),
-        is_active: Set(true),
-        email_verified: Set(true),
-        password_hash: Set(None),
-        deleted_at: Set(None),
-        last_login_at: Set(Some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        username: Set(None),
-        username_key: Set(None),
-        first_name: Set(None),
-        last_name: Set(None),
-        phone_number: Set(None),
-        address: Set(None),
-        company: Set(None),
-        designation: Set(None),
-        ..Default::default()
-    };
+    let mut model = blank(users::Role::User, true, true);
+    model.password_hash = Set(None);
+    model.last_login_at = Set(Some(db::now()));
     let changes = ProfileChanges {
         email: Some(email.to_owned()),
         ..Default::default()
