@@ -35,6 +35,8 @@ pub struct AppState {
     pub encryption: EncryptionKeys,
     /// Identity providers: the outbound HTTP client, discovery cache and callback URLs.
     pub identity: Arc<crate::services::identity::Identity>,
+    /// Passkeys: the relying party (decided when the server listens) and the fake ids.
+    pub passkeys: Arc<crate::services::passkeys::Passkeys>,
     /// Under ES256 or EdDSA, what keeps the key pairs as the database says.
     pub key_pairs: Option<crate::app::signing_keys::KeyPairs>,
 }

@@ -23,6 +23,7 @@ mod m20261206_000015_signing_key_lifecycle;
 mod m20261206_000016_add_session_assurance;
 mod m20261206_000017_create_second_factors;
 mod m20261207_000018_create_identity_providers;
+mod m20261208_000019_create_passkeys;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000016_add_session_assurance::Migration),
             Box::new(m20261206_000017_create_second_factors::Migration),
             Box::new(m20261207_000018_create_identity_providers::Migration),
+            Box::new(m20261208_000019_create_passkeys::Migration),
         ]
     }
 }

@@ -52,6 +52,10 @@ pub async fn prune_periodically(db: DatabaseConnection, retention: Retention) {
             ),
             ("outbox rows", outbox::prune(&db, now).await),
             (
+                "passkey ceremonies",
+                crate::services::passkeys::ceremonies::prune(&db, now).await,
+            ),
+            (
                 "provider sign-ins and link tokens",
                 crate::services::identity::prune(&db, now).await,
             ),

@@ -145,6 +145,9 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
     let mailer = Mailer::from_settings(settings).map_err(StartupError::Config)?;
     let identity = crate::services::identity::Identity::from_settings(settings)
         .map_err(StartupError::Config)?;
+    let fake_key = stored::passkey_fake_key(&db, &encryption_keys).await?;
+    let passkeys = crate::services::passkeys::Passkeys::new(settings, &fake_key)
+        .map_err(StartupError::Config)?;
     Ok(AppState {
         db,
         keys,
@@ -157,6 +160,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         totp_issuer: settings.totp_issuer.clone(),
         encryption: encryption_keys,
         identity,
+        passkeys,
         key_pairs,
     })
 }
@@ -192,6 +196,10 @@ pub async fn serve(
     state
         .identity
         .listening_at(&options.public_url, &settings.oauth_redirect_uris);
+    state
+        .passkeys
+        .listening_at(&options.public_url)
+        .map_err(StartupError::Config)?;
     let pruning = tokio::spawn(prune_periodically(
         state.db.clone(),
         Retention::from_settings(settings),

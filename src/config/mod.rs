@@ -448,6 +448,33 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_EXTRA_CA_FILE", global = true)]
     pub extra_ca_file: Option<std::path::PathBuf>,
 
+    /// The WebAuthn relying-party ID passkeys are bound to: a domain name, the host of every
+    /// origin or a parent of it (`example.com` serves `app.example.com` and
+    /// `auth.example.com`). Default: the host of `--public-url` (`localhost` when that is a
+    /// loopback address: WebAuthn refuses IP addresses). Passkeys cannot move to another RP ID.
+    #[arg(long, env = "ROSTER_WEBAUTHN_RP_ID", global = true)]
+    pub webauthn_rp_id: Option<String>,
+
+    /// The name browsers show when they create a passkey.
+    #[arg(
+        long,
+        env = "ROSTER_WEBAUTHN_RP_NAME",
+        default_value = "Roster",
+        global = true
+    )]
+    pub webauthn_rp_name: String,
+
+    /// The origins passkey ceremonies may come from (the pages that call
+    /// `navigator.credentials`), comma-separated. Default: the origin of `--public-url`. Each
+    /// must be inside the RP ID, and `https://` (`http://` only for `localhost`).
+    #[arg(
+        long,
+        env = "ROSTER_WEBAUTHN_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub webauthn_origins: Vec<String>,
+
     /// Log filter, in `tracing` syntax (`info`, `roster=debug,tower_http=debug`).
     #[arg(long, env = "ROSTER_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -9,7 +9,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::guards::Authenticated;
 use crate::graphql::limits;
 use crate::graphql::types::{
-    AuthPayload, ProfileInput, SecondFactorInput, Session, SignInResult, User,
+    AuthPayload, PasskeyAssertionInput, ProfileInput, SecondFactorInput, Session, SignInResult,
+    User,
 };
 use crate::services::account::reauthentication::{self, Proof};
 use crate::services::admin::users as user_service;
@@ -59,18 +60,26 @@ pub struct ReauthenticateInput {
     pub totp_code: Option<String>,
     /// One of the viewer's recovery codes (used up).
     pub recovery_code: Option<String>,
+    /// A passkey's answer to the ceremony `startPasskeyReauthentication` started.
+    pub passkey: Option<PasskeyAssertionInput>,
 }
 
 impl ReauthenticateInput {
     /// The one secret given, or `BAD_USER_INPUT` on `input`.
     fn proof(&self) -> AppResult<Proof<'_>> {
-        match (&self.password, &self.totp_code, &self.recovery_code) {
-            (Some(password), None, None) => Ok(Proof::Password(password)),
-            (None, Some(code), None) => Ok(Proof::TotpCode(code)),
-            (None, None, Some(code)) => Ok(Proof::RecoveryCode(code)),
+        match (
+            &self.password,
+            &self.totp_code,
+            &self.recovery_code,
+            &self.passkey,
+        ) {
+            (Some(password), None, None, None) => Ok(Proof::Password(password)),
+            (None, Some(code), None, None) => Ok(Proof::TotpCode(code)),
+            (None, None, Some(code), None) => Ok(Proof::RecoveryCode(code)),
+            (None, None, None, Some(passkey)) => Ok(Proof::Passkey(passkey.answer())),
             _ => Err(FieldErrors::single(
                 "input",
-                "give exactly one of password, totpCode and recoveryCode",
+                "give exactly one of password, totpCode, recoveryCode and passkey",
             )),
         }
     }

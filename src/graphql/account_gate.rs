@@ -35,6 +35,10 @@ const TOKENLESS: &[&str] = &[
     "signInProviders",
     "startOAuth",
     "completeOAuth",
+    // Passkey sign-in, and a passkey as a sign-in's second factor.
+    "startPasskeySignIn",
+    "finishPasskeySignIn",
+    "startPasskeyChallenge",
     "__typename",
     "__schema",
     "__type",
@@ -64,6 +68,8 @@ const ENROLLING_ALLOWED: &[&str] = &[
     "reauthenticate",
     "startTotpEnrollment",
     "confirmTotpEnrollment",
+    "startPasskeyRegistration",
+    "finishPasskeyRegistration",
     "sendVerificationEmail",
 ];
 

@@ -238,6 +238,7 @@ mod tests {
                 "Query.user",
                 "User.directPermissions",
                 "User.identities",
+                "User.passkeys",
                 "User.totpFactors"
             ],
             "a new nullable object field: answer it through ContextExt::or_null (or \

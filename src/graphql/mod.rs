@@ -30,6 +30,7 @@ pub mod identity;
 pub mod limits;
 pub mod loaders;
 pub mod mfa;
+pub mod passkeys;
 pub mod permissions;
 pub mod types;
 pub mod users;
@@ -62,6 +63,7 @@ pub struct Mutation(
     groups::GroupsMutation,
     permissions::PermissionsMutation,
     identity::IdentityMutation,
+    passkeys::PasskeyMutation,
 );
 
 pub type RosterSchema = Schema<Query, Mutation, EmptySubscription>;

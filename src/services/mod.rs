@@ -8,6 +8,9 @@
 //!   permissions and membership, `create-superuser`
 //! - `identity`: sign-in with identity providers (OpenID Connect, Google, GitHub), linked
 //!   identities, and the providers an ADMIN configures
+//! - `mfa`: second factors (authenticator apps, recovery codes) and step-up
+//! - `passkeys`: WebAuthn passkeys, to sign in without a password, as a second factor and to
+//!   reauthenticate
 //! - `audit`: the events every change records in its own transaction, and who reads what
 //! - `keys`: the JWT secret, the encryption key and the signing key pairs, kept in the database
 //! - `rules`: rules shared by the domains (input validation, profile fields, what a caller may
@@ -23,6 +26,7 @@ pub mod audit;
 pub mod identity;
 pub mod keys;
 pub mod mfa;
+pub mod passkeys;
 pub mod recovery;
 pub mod rows;
 pub mod rules;

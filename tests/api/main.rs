@@ -25,6 +25,7 @@ mod keys;
 mod mfa;
 mod operations;
 mod pagination;
+mod passkeys;
 mod recovery;
 mod schema;
 mod throttle;

@@ -70,6 +70,9 @@ pub enum AuditAction {
     IdentityProviderCreated,
     IdentityProviderUpdated,
     IdentityProviderDeleted,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyRejected,
 }
 
 /// One recorded action, sharing with the rest of its page the accounts the page names.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::entities::totp_factors;
 use crate::error::{AppResult, Challenge, FieldErrors};
-use crate::graphql::types::AuthPayload;
+use crate::graphql::types::{AuthPayload, PasskeyAssertionInput};
 use crate::services::mfa::SecondFactor;
 
 /// A second factor a sign-in can be finished with.
@@ -70,17 +70,20 @@ pub struct SecondFactorInput {
     pub totp_code: Option<String>,
     /// One of the recovery codes (`xxxxx-xxxxx`, any case, hyphen optional); used up.
     pub recovery_code: Option<String>,
+    /// A passkey's answer to the ceremony `startPasskeyChallenge` started for this challenge.
+    pub passkey: Option<PasskeyAssertionInput>,
 }
 
 impl SecondFactorInput {
     /// The one factor given, or `BAD_USER_INPUT` on `input`.
     pub fn factor(&self) -> AppResult<SecondFactor<'_>> {
-        match (&self.totp_code, &self.recovery_code) {
-            (Some(code), None) => Ok(SecondFactor::TotpCode(code)),
-            (None, Some(code)) => Ok(SecondFactor::RecoveryCode(code)),
+        match (&self.totp_code, &self.recovery_code, &self.passkey) {
+            (Some(code), None, None) => Ok(SecondFactor::TotpCode(code)),
+            (None, Some(code), None) => Ok(SecondFactor::RecoveryCode(code)),
+            (None, None, Some(passkey)) => Ok(SecondFactor::Passkey(passkey.answer())),
             _ => Err(FieldErrors::single(
                 "input",
-                "give exactly one of totpCode and recoveryCode",
+                "give exactly one of totpCode, recoveryCode and passkey",
             )),
         }
     }

@@ -12,6 +12,7 @@ mod connection;
 mod group;
 pub(crate) mod identity;
 mod mfa;
+mod passkey;
 mod profile;
 mod session;
 mod user;
@@ -30,6 +31,7 @@ pub use mfa::{
     RecoveryCodes, SecondFactorInput, SecondFactorRequired, SignInResult, TotpEnrollment,
     TotpEnrollmentResult, TotpFactor,
 };
+pub use passkey::{Passkey, PasskeyAssertionInput, PasskeyCeremony};
 pub use profile::ProfileInput;
 pub use session::{AuthPayload, Session};
 pub use user::{Role, User};

@@ -13,9 +13,10 @@ use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{Admin, Rule};
 use crate::graphql::limits;
 use crate::graphql::loaders::{SharedError, UserBatch};
-use crate::graphql::types::{Group, LinkedIdentity, Permission, TotpFactor};
+use crate::graphql::types::{Group, LinkedIdentity, Passkey, Permission, TotpFactor};
 use crate::services::identity::links;
 use crate::services::mfa::{factors, recovery_codes};
+use crate::services::passkeys::store as passkey_store;
 
 /// What an account may do beyond its permissions: an ADMIN holds every permission.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -78,6 +79,15 @@ impl User {
     /// `FORBIDDEN` unless the user is shown to an ADMIN.
     async fn shown_to_admin(&self, ctx: &Context<'_>) -> AppResult<()> {
         Admin.allows(&*self.viewed_by.viewer(ctx).await?).await
+    }
+
+    /// `FORBIDDEN` unless the user is shown to themselves or to an ADMIN.
+    async fn owner_or_admin(&self, ctx: &Context<'_>) -> AppResult<()> {
+        let viewer = self.viewed_by.viewer(ctx).await?;
+        if viewer.id() == self.model.id {
+            return Ok(());
+        }
+        Admin.allows(&viewer).await
     }
 }
 
@@ -159,10 +169,7 @@ impl User {
     #[graphql(complexity = "limits::list_cost(limits::IDENTITIES_PER_USER, child_complexity)")]
     async fn identities(&self, ctx: &Context<'_>) -> Option<Vec<LinkedIdentity>> {
         let found = async {
-            let viewer = self.viewed_by.viewer(ctx).await?;
-            if viewer.id() != self.model.id {
-                Admin.allows(&viewer).await?;
-            }
+            self.owner_or_admin(ctx).await?;
             let linked = links::of_user(&ctx.state().db, self.model.id).await?;
             AppResult::Ok(Some(
                 linked
@@ -173,19 +180,27 @@ impl User {
         };
         ctx.or_null(found.await)
     }
-    /// Whether the account holds a second factor (an authenticator app).
+    /// Whether the account holds a second factor (an authenticator app or a passkey).
     async fn mfa_enabled(&self) -> bool {
         self.model.mfa_enabled
+    }
+    /// The account's passkeys, oldest first. Yourself or an ADMIN (others: null and
+    /// `FORBIDDEN`).
+    #[graphql(complexity = "limits::list_cost(limits::PASSKEYS_PER_USER, child_complexity)")]
+    async fn passkeys(&self, ctx: &Context<'_>) -> Option<Vec<Passkey>> {
+        let found = async {
+            self.owner_or_admin(ctx).await?;
+            let list = passkey_store::list(&ctx.state().db, self.model.id).await?;
+            AppResult::Ok(Some(list.into_iter().map(Passkey::from).collect()))
+        };
+        ctx.or_null(found.await)
     }
     /// The account's authenticator apps, oldest first. Yourself or an ADMIN (others: null and
     /// `FORBIDDEN`).
     #[graphql(complexity = "limits::list_cost(limits::TOTP_FACTORS_PER_USER, child_complexity)")]
     async fn totp_factors(&self, ctx: &Context<'_>) -> Option<Vec<TotpFactor>> {
         let found = async {
-            let viewer = self.viewed_by.viewer(ctx).await?;
-            if viewer.id() != self.model.id {
-                Admin.allows(&viewer).await?;
-            }
+            self.owner_or_admin(ctx).await?;
             let list = factors::list(&ctx.state().db, self.model.id).await?;
             AppResult::Ok(Some(list.into_iter().map(TotpFactor::from).collect()))
         };

@@ -14,6 +14,8 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::challenges;
 use crate::services::mfa::second_factor::{self, SecondFactor};
+use crate::services::passkeys::ceremonies::Binding;
+use crate::services::passkeys::second_factor::Answer;
 use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self as sessions_service};
 use crate::state::AppState;
@@ -24,6 +26,8 @@ pub enum Proof<'a> {
     Password(&'a str),
     TotpCode(&'a str),
     RecoveryCode(&'a str),
+    /// A passkey's answer to a `startPasskeyReauthentication` ceremony of this session.
+    Passkey(Answer<'a>),
 }
 
 impl Proof<'_> {
@@ -33,6 +37,7 @@ impl Proof<'_> {
             Proof::Password(_) => "password",
             Proof::TotpCode(_) => "totpCode",
             Proof::RecoveryCode(_) => "recoveryCode",
+            Proof::Passkey(_) => "passkey",
         }
     }
 }
@@ -54,7 +59,8 @@ pub async fn reauthenticate(
                 // needs the second factor again.
                 return Err(FieldErrors::single(
                     proof.field(),
-                    "this account has a second factor: confirm with totpCode or recoveryCode",
+                    "this account has a second factor: confirm with it (totpCode, recoveryCode \
+                     or passkey)",
                 ));
             }
             let proved = password.chars().count() <= MAX_PASSWORD_CHARS
@@ -69,6 +75,7 @@ pub async fn reauthenticate(
         }
         Proof::TotpCode(code) => Some(SecondFactor::TotpCode(code)),
         Proof::RecoveryCode(code) => Some(SecondFactor::RecoveryCode(code)),
+        Proof::Passkey(answer) => Some(SecondFactor::Passkey(answer)),
     };
     if second_factor.is_some() && !user.mfa_enabled {
         return Err(FieldErrors::single(
@@ -122,13 +129,19 @@ async fn record(
     let session = sessions_service::lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
     if let Some(factor) = second_factor {
         let used = Event::new(Action::RecoveryCodeUsed).by(viewer);
-        if !second_factor::prove(&txn, state, user, factor, used, now).await? {
-            txn.rollback().await?;
+        let bound = Binding {
+            user_id: Some(user.id),
+            session_id: Some(viewer.session_id),
+            challenge_id: None,
+        };
+        if !second_factor::prove(&txn, state, user, factor, used, bound, now).await? {
+            // Committed: a wrong answer spends a passkey ceremony, and is recorded.
             let failed = Event::new(Action::SecondFactorFailed)
                 .by(viewer)
                 .user(user.id)
                 .details(serde_json::json!({ "method": method.name() }));
-            audit::record(&state.db, failed).await?;
+            audit::record(&txn, failed).await?;
+            txn.commit().await?;
             return Err(FieldErrors::single(proof.field(), "is incorrect"));
         }
     }

@@ -77,4 +77,7 @@ actions! {
     IdentityProviderCreated => "IDENTITY_PROVIDER_CREATED",
     IdentityProviderUpdated => "IDENTITY_PROVIDER_UPDATED",
     IdentityProviderDeleted => "IDENTITY_PROVIDER_DELETED",
+    PasskeyAdded => "PASSKEY_ADDED",
+    PasskeyRemoved => "PASSKEY_REMOVED",
+    PasskeyRejected => "PASSKEY_REJECTED",
 }

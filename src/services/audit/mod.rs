@@ -51,6 +51,12 @@ impl Event {
         }
     }
 
+    /// The same event, recording `action` instead.
+    pub fn with_action(mut self, action: Action) -> Self {
+        self.action = action;
+        self
+    }
+
     /// Acted by `viewer`, in the session and from the client of its request.
     pub fn by(self, viewer: &Viewer) -> Self {
         self.actor(viewer.id())

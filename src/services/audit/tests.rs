@@ -5,7 +5,7 @@ use super::*;
 
 #[test]
 fn every_action_round_trips_by_its_api_name() {
-    assert_eq!(Action::ALL.len(), 49);
+    assert_eq!(Action::ALL.len(), 52);
     for action in Action::ALL {
         assert_eq!(Action::parse(action.as_str()), Some(*action));
     }

@@ -18,6 +18,7 @@ use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::step_up;
+use crate::services::passkeys::store as passkey_store;
 use crate::services::rows::lookup;
 use crate::state::AppState;
 
@@ -268,8 +269,8 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
         && other_ways_in(&txn, user.id, |other| other.id != identity.id).await? == 0
     {
         return Err(last_sign_in_method(
-            "this is the account's only way to sign in: set a password or link another \
-             provider first",
+            "this is the account's only way to sign in: set a password, link another provider \
+             or add a passkey first",
         ));
     }
     user_identities::Entity::delete_by_id(identity.id)
@@ -299,18 +300,29 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     Ok(true)
 }
 
-/// How many of `user_id`'s identities that `keep` keeps are at an enabled provider: the ways in
-/// that would be left.
+/// The ways into `user_id` besides a password that would be left: its passkeys, and those of
+/// its identities that `keep` keeps at an enabled provider.
 async fn other_ways_in(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     keep: impl Fn(&user_identities::Model) -> bool,
-) -> AppResult<usize> {
-    Ok(of_user(db, user_id)
+) -> AppResult<u64> {
+    let identities = of_user(db, user_id)
         .await?
         .iter()
         .filter(|(identity, provider)| keep(identity) && provider.enabled)
-        .count())
+        .count() as u64;
+    Ok(identities + passkey_store::count(db, user_id).await?)
+}
+
+/// How many of `user_id`'s identities are at an enabled provider: its ways in through
+/// providers.
+pub async fn ways_in_through_providers(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
+    Ok(of_user(db, user_id)
+        .await?
+        .iter()
+        .filter(|(_, provider)| provider.enabled)
+        .count() as u64)
 }
 
 /// Whether any identity is linked through `provider_id`.

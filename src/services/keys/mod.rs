@@ -27,6 +27,13 @@ const SEALING_KEY_ID_KEY: &str = "encryption_key_id";
 /// The stored key `rotate-encryption-key` replaced (development), still opening what a server
 /// that held it sealed meanwhile.
 const PREVIOUS_ENCRYPTION_KEY_KEY: &str = "encryption_key_previous";
+/// The key the fake passkey credential ids of unknown logins derive from, sealed.
+const PASSKEY_FAKE_KEY_KEY: &str = "passkey_fake_credential_key";
+
+/// What the passkey fake-credential key is sealed for.
+pub fn passkey_fake_key_context() -> &'static str {
+    "settings.passkey_fake_credential_key"
+}
 
 /// Where a key came from, for the start-up log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +109,23 @@ async fn replaced_key(db: &impl ConnectionTrait) -> AppResult<Vec<EncryptionKey>
         .map(|stored| EncryptionKey::from_base64(&stored.value).map_err(AppError::internal))
         .into_iter()
         .collect()
+}
+
+/// The secret the fake passkey credential ids of logins without passkeys derive from: generated
+/// on first start and stored sealed, so that every replica and every restart answers a login
+/// with the same ids (ids that changed would tell a fake from a real account).
+pub async fn passkey_fake_key(
+    db: &impl ConnectionTrait,
+    keys: &EncryptionKeys,
+) -> AppResult<Vec<u8>> {
+    let context = passkey_fake_key_context();
+    let (sealed, _) = stored_or_generated(db, PASSKEY_FAKE_KEY_KEY, || {
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| AppError::internal(e.to_string()))?;
+        keys.seal(&random, context)
+    })
+    .await?;
+    keys.open(&sealed, context)
 }
 
 /// Refuses to seal with `keys` when `rotate-encryption-key` moved the database's values to

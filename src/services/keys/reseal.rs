@@ -157,6 +157,21 @@ async fn reseal_all(db: &impl ConnectionTrait, keys: &EncryptionKeys) -> AppResu
             .await?;
         resealed.count(updated.rows_affected);
     }
+    if let Some(row) = settings::Entity::find_by_id(super::PASSKEY_FAKE_KEY_KEY)
+        .one(db)
+        .await?
+    {
+        let context = super::passkey_fake_key_context();
+        if let Some(sealed) = moved(keys, &row.value, context)? {
+            let updated = settings::Entity::update_many()
+                .col_expr(settings::Column::Value, Expr::value(sealed))
+                .filter(settings::Column::Key.eq(row.key))
+                .filter(settings::Column::Value.eq(row.value))
+                .exec(db)
+                .await?;
+            resealed.count(updated.rows_affected);
+        }
+    }
     for row in oauth_flows::Entity::find()
         .filter(oauth_flows::Column::StateUsedAt.is_null())
         .all(db)

@@ -23,6 +23,7 @@ use crate::error::{AppError, AppResult, Challenge, Reason};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
 use crate::services::identity::links as identity_links;
+use crate::services::passkeys::ceremonies::Binding;
 use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -115,19 +116,8 @@ pub async fn verify(
     client: &ClientInfo,
 ) -> AppResult<(users::Model, IssuedTokens)> {
     state.rate_limits.address(client.ip)?;
-    let expired = || AppError::from(Reason::ChallengeExpired);
     let now = db::now();
-    let challenge = sign_in_challenges::Entity::find()
-        .filter(sign_in_challenges::Column::TokenHash.eq(tokens::hash_token(token)))
-        .one(&state.db)
-        .await?
-        .filter(|challenge| is_open(challenge, now))
-        .ok_or_else(expired)?;
-    let user = users::Entity::find_by_id(challenge.user_id)
-        .one(&state.db)
-        .await?
-        .filter(|user| still_the_account(user, &challenge))
-        .ok_or_else(expired)?;
+    let (challenge, user) = open_challenge(&state.db, token, now).await?;
     let throttle_key = throttle_key(user.id);
     let attempt = match login_throttle::begin(
         &state.db,
@@ -164,6 +154,28 @@ pub async fn verify(
     outcome
 }
 
+/// The live challenge `token` names, with its account as the challenge found it; else
+/// `CHALLENGE_EXPIRED`.
+pub async fn open_challenge(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(sign_in_challenges::Model, users::Model)> {
+    let expired = || AppError::from(Reason::ChallengeExpired);
+    let challenge = sign_in_challenges::Entity::find()
+        .filter(sign_in_challenges::Column::TokenHash.eq(tokens::hash_token(token)))
+        .one(db)
+        .await?
+        .filter(|challenge| is_open(challenge, now))
+        .ok_or_else(expired)?;
+    let user = users::Entity::find_by_id(challenge.user_id)
+        .one(db)
+        .await?
+        .filter(|user| still_the_account(user, &challenge))
+        .ok_or_else(expired)?;
+    Ok((challenge, user))
+}
+
 /// One attempt at `challenge`, in one transaction: the attempt counted, the factor checked, and
 /// either the session opened and the challenge spent, or the failure recorded.
 async fn attempt_with(
@@ -194,7 +206,12 @@ async fn attempt_with(
     let used = Event::new(Action::RecoveryCodeUsed)
         .actor(user.id)
         .client(client);
-    if !second_factor::prove(&txn, state, user, factor, used, now).await? {
+    let bound = Binding {
+        user_id: Some(user.id),
+        session_id: None,
+        challenge_id: Some(challenge.id),
+    };
+    if !second_factor::prove(&txn, state, user, factor, used, bound, now).await? {
         let event = Event::new(Action::SecondFactorFailed)
             .user(user.id)
             .client(client)

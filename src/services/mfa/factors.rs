@@ -19,6 +19,8 @@ use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::services::audit::{self, Action, Event};
 use crate::services::keys;
+use crate::services::passkeys::store as passkey_store;
+use crate::services::rules::validation;
 use crate::services::sessions::{RevokeReason, lock_live, record_proof, revoke_others};
 use crate::state::AppState;
 
@@ -30,7 +32,6 @@ pub const ENROLLMENT_TTL: Duration = Duration::minutes(10);
 const OPEN_ENROLLMENTS: u64 = 5;
 /// A factor's label when none is given.
 pub const DEFAULT_LABEL: &str = "Authenticator";
-const MAX_LABEL: usize = 100;
 
 /// A secret waiting for its confirming code, as shown once.
 pub struct Enrollment {
@@ -115,22 +116,7 @@ pub async fn confirm_enrollment(
 ) -> AppResult<Confirmed> {
     state.rate_limits.user(viewer.id())?;
     let mut errors = FieldErrors::default();
-    let label = match label.map(str::trim) {
-        None => DEFAULT_LABEL.to_owned(),
-        Some("") => {
-            errors.add("label", "must not be empty");
-            String::new()
-        }
-        Some(label) if label.chars().count() > MAX_LABEL => {
-            errors.add("label", format!("must be at most {MAX_LABEL} characters"));
-            String::new()
-        }
-        Some(label) if label.chars().any(char::is_control) => {
-            errors.add("label", "must not contain control characters");
-            String::new()
-        }
-        Some(label) => label.to_owned(),
-    };
+    let label = validation::label(&mut errors, label, DEFAULT_LABEL);
     let unknown = || FieldErrors::single("enrollmentId", "unknown or expired enrollment");
     let Ok(id) = Uuid::parse_str(enrollment_id.trim()) else {
         errors.add("enrollmentId", "unknown or expired enrollment");
@@ -260,7 +246,7 @@ pub async fn remove(state: &AppState, viewer: &Viewer, factor_id: &str) -> AppRe
         .filter(totp_factors::Column::Id.ne(id))
         .count(&txn)
         .await?;
-    let last = others == 0;
+    let last = others == 0 && passkey_store::count(&txn, viewer.id()).await? == 0;
     if last && state.require_mfa.covers(user.role) {
         return Err(Reason::MfaEnrollmentRequired.into());
     }

@@ -11,6 +11,7 @@ use crate::db::{self};
 use crate::error::{AppError, AppResult};
 use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
+use crate::services::passkeys::store as passkey_store;
 use crate::services::rows::lookup;
 use crate::services::sessions::{RevokeReason, revoke_all};
 use crate::state::AppState;
@@ -44,7 +45,9 @@ pub async fn regenerate_recovery_codes(
     Ok((codes, now))
 }
 
-/// `resetUserMfa`: removes every TOTP factor and the recovery codes of `user_id`, ends its
+/// `resetUserMfa`: removes every TOTP factor, passkey and the recovery codes of `user_id`
+/// (someone who lost the device signs in with the password, a provider, or a reset link and
+/// adds new ones), ends its
 /// sessions (and any sign-in waiting for a second factor), and mails its owner. ADMIN only, and
 /// never on oneself: an administrator who lost their factors asks another.
 pub async fn reset_user_mfa(
@@ -63,6 +66,7 @@ pub async fn reset_user_mfa(
     let txn = db::begin_write(&state.db).await?;
     let user = lookup::user_locked(&txn, id).await?;
     let removed = factors::remove_all(&txn, id).await?;
+    let passkeys_removed = passkey_store::remove_all(&txn, id).await?;
     recovery_codes::discard(&txn, id).await?;
     account::set_mfa_enabled(&txn, id, false).await?;
     let ended = revoke_all(&txn, id, RevokeReason::MfaReset).await?;
@@ -72,6 +76,7 @@ pub async fn reset_user_mfa(
         .user(id)
         .details(serde_json::json!({
             "totpFactorsRemoved": removed,
+            "passkeysRemoved": passkeys_removed,
             "sessionsEnded": ended,
         }));
     audit::record(&txn, event).await?;

@@ -12,7 +12,7 @@
 //! - `management`: new recovery codes, and an administrator's reset of an account's factors.
 //! - `account`: the account row's lock and `mfa_enabled` flag.
 
-mod account;
+pub mod account;
 pub mod challenges;
 pub mod factors;
 pub mod management;

@@ -1,6 +1,7 @@
 //! Proving a second factor, the one check behind `verifySecondFactor` and `reauthenticate`: a
-//! TOTP code (each step once per factor) or a recovery code (each code once). Using a recovery
-//! code is recorded and mailed to the account's owner.
+//! TOTP code (each step once per factor), a recovery code (each code once) or a passkey's
+//! answer to a ceremony started for this very challenge or session. Using a recovery code is
+//! recorded and mailed to the account's owner.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -10,7 +11,9 @@ use crate::db::entities::sessions::Method;
 use crate::db::entities::users;
 use crate::error::AppResult;
 use crate::mail::outbox::{self, MailKind};
-use crate::services::audit::{self, Event};
+use crate::services::audit::{self, Action, Event};
+use crate::services::passkeys::ceremonies::Binding;
+use crate::services::passkeys::second_factor::{self as passkey_factor, Answer};
 use crate::state::AppState;
 
 /// A second factor as typed.
@@ -18,6 +21,8 @@ use crate::state::AppState;
 pub enum SecondFactor<'a> {
     TotpCode(&'a str),
     RecoveryCode(&'a str),
+    /// A passkey's answer to a ceremony.
+    Passkey(Answer<'a>),
 }
 
 impl SecondFactor<'_> {
@@ -26,6 +31,7 @@ impl SecondFactor<'_> {
         match self {
             Self::TotpCode(_) => "totpCode",
             Self::RecoveryCode(_) => "recoveryCode",
+            Self::Passkey(_) => "passkey",
         }
     }
 
@@ -33,6 +39,7 @@ impl SecondFactor<'_> {
         match self {
             Self::TotpCode(_) => Method::Totp,
             Self::RecoveryCode(_) => Method::RecoveryCode,
+            Self::Passkey(_) => Method::Passkey,
         }
     }
 }
@@ -41,16 +48,22 @@ impl SecondFactor<'_> {
 /// once (of concurrent uses, exactly one). A recovery code used is recorded (`used`, a
 /// `RECOVERY_CODE_USED` event naming who and from where, completed with the codes left) and a
 /// notice mailed; the caller wakes the mail queue after committing. Call inside the transaction
-/// that acts on the proof.
+/// that acts on the proof, and commit it whatever the answer: a passkey's ceremony (bound to
+/// `bound`: the challenge or the session) is spent by its first use, right or wrong.
 pub async fn prove(
     db: &impl ConnectionTrait,
     state: &AppState,
     user: &users::Model,
     factor: SecondFactor<'_>,
     used: Event,
+    bound: Binding,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     match factor {
+        SecondFactor::Passkey(answer) => {
+            let refused = used.with_action(Action::PasskeyRejected).user(user.id);
+            passkey_factor::prove(db, state, user, answer, bound, refused, now).await
+        }
         SecondFactor::TotpCode(code) => factors::accept_code(db, state, user.id, code, now).await,
         SecondFactor::RecoveryCode(code) => {
             if !recovery_codes::redeem(db, &state.encryption, user.id, code, now).await? {

@@ -11,6 +11,7 @@ use crate::db::entities::{sessions, users};
 use crate::db::{self};
 use crate::error::{AppError, AppResult, Reason};
 use crate::services::account::reauthentication::recently_reauthenticated;
+use crate::services::passkeys;
 use crate::services::sessions::find;
 use crate::state::AppState;
 
@@ -97,6 +98,9 @@ pub async fn second_factor_methods(
     }
     if recovery_codes::remaining(db, user.id).await?.unwrap_or(0) > 0 {
         methods.push("RECOVERY_CODE");
+    }
+    if passkeys::store::count(db, user.id).await? > 0 {
+        methods.push("PASSKEY");
     }
     Ok(methods)
 }

@@ -84,6 +84,30 @@ pub fn username(errors: &mut FieldErrors, field: &str, value: &str) -> (String, 
     (value.to_owned(), key(errors, field, value, MAX_NAME))
 }
 
+/// Characters of a second factor's `label`.
+pub const MAX_LABEL: usize = 100;
+
+/// The `label` of a second factor (an authenticator app, a passkey), trimmed: 1 to
+/// `MAX_LABEL` characters without control characters; `default` when omitted.
+pub fn label(errors: &mut FieldErrors, value: Option<&str>, default: &str) -> String {
+    match value.map(str::trim) {
+        None => default.to_owned(),
+        Some("") => {
+            errors.add("label", "must not be empty");
+            String::new()
+        }
+        Some(label) if label.chars().count() > MAX_LABEL => {
+            errors.add("label", format!("must be at most {MAX_LABEL} characters"));
+            String::new()
+        }
+        Some(label) if label.chars().any(char::is_control) => {
+            errors.add("label", "must not contain control characters");
+            String::new()
+        }
+        Some(label) => label.to_owned(),
+    }
+}
+
 /// Whether `value` could name an account at `login`: a valid email address when it holds an
 /// `@`, else a valid username (what `email` and `username` accept).
 pub fn is_login_name(value: &str) -> bool {

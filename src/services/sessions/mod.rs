@@ -25,4 +25,4 @@ pub use open::{
 };
 pub use refresh::refresh;
 pub use revoke::{logout, prune, revoke_all, revoke_others, revoke_own};
-pub use sign_in::{SignIn, login};
+pub use sign_in::{SignIn, account_named, login};

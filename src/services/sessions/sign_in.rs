@@ -64,21 +64,7 @@ pub async fn login(
         Some(token) => Some(identity_links::pending(&state.db, token, db::now()).await?),
         None => None,
     };
-    // Nothing stored is empty or holds control characters (which PostgreSQL would refuse to
-    // compare): such a login names nobody.
-    let candidate = if login.is_empty() || login.chars().any(char::is_control) {
-        None
-    } else {
-        let column = if login.contains('@') {
-            users::Column::Email
-        } else {
-            users::Column::UsernameKey
-        };
-        users::Entity::find()
-            .filter(column.eq(login.to_lowercase()))
-            .one(&state.db)
-            .await?
-    };
+    let candidate = account_named(&state.db, login).await?;
     let account = match &candidate {
         Some(user) => Account::User(user.id),
         None => Account::Unknown(login),
@@ -121,6 +107,28 @@ pub async fn login(
             Err(error)
         }
     }
+}
+
+/// The account `login` names: the one with that email (it contains `@`) or username, in any
+/// case, deleted and deactivated ones included.
+pub async fn account_named(
+    db: &impl sea_orm::ConnectionTrait,
+    login: &str,
+) -> AppResult<Option<users::Model>> {
+    // Nothing stored is empty or holds control characters (which PostgreSQL would refuse to
+    // compare): such a login names nobody.
+    if login.is_empty() || login.chars().any(char::is_control) {
+        return Ok(None);
+    }
+    let column = if login.contains('@') {
+        users::Column::Email
+    } else {
+        users::Column::UsernameKey
+    };
+    Ok(users::Entity::find()
+        .filter(column.eq(login.to_lowercase()))
+        .one(db)
+        .await?)
 }
 
 /// What a right password leads to.

@@ -492,6 +492,9 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     // sets a password, unlinks the provider; the ADMIN removes it.
     let provider_secrets = identity_providers(&app, &admin, &mail).await;
 
+    // Passkeys: Erin adds one, a forged answer is refused, Erin removes it.
+    let passkey_secrets = passkeys(&app).await;
+
     // Signing keys change by command or on a replica's schedule, with no account acting.
     signing_key_changes(&app).await;
 
@@ -535,6 +538,7 @@ async fn every_action_is_recorded_with_its_actor_target_and_details(
     for secret in second_factor_secrets
         .iter()
         .chain(&provider_secrets)
+        .chain(&passkey_secrets)
         .filter(|s| s.len() >= 10)
     {
         assert!(
@@ -638,7 +642,7 @@ async fn second_factors(app: &TestApp, admin: &Admin<'_>) -> Vec<String> {
         "MFA_RESET",
         Some(uuid(admin.id())),
         carol_id,
-        json!({ "totpFactorsRemoved": 1, "sessionsEnded": 1 }),
+        json!({ "totpFactorsRemoved": 1, "passkeysRemoved": 0, "sessionsEnded": 1 }),
     )
     .await;
 
@@ -782,6 +786,86 @@ async fn identity_providers(app: &TestApp, admin: &Admin<'_>, mail: &MailServer)
         started.verifier,
         code,
     ]
+}
+
+/// The passkey actions, each checked as it is recorded; returns the ceremonies' challenges and
+/// the answers' signatures, which no event may hold.
+async fn passkeys(app: &TestApp) -> Vec<String> {
+    use crate::passkeys::{
+        DELETE, START_REAUTHENTICATION, add_passkey, ceremony, device, finish_sign_in,
+        start_sign_in,
+    };
+    let erin = app.register("erin@example.com").await;
+    let erin_id = Some(uuid(&erin.user_id));
+    let mut laptop = device(app);
+    let passkey = add_passkey(app, &erin.access, &mut laptop).await;
+    let id = passkey["id"].as_str().unwrap().to_owned();
+    expect(
+        app,
+        "PASSKEY_ADDED",
+        erin_id,
+        erin_id,
+        json!({ "passkeyId": id, "label": "Passkey", "backupEligible": false, "sessionsEnded": 0 }),
+    )
+    .await;
+    let mut secrets = Vec::new();
+    // An answer from another origin: refused, and recorded without the actor it never proved.
+    let started = ceremony(&start_sign_in(app, None).await, "startPasskeySignIn");
+    secrets.push(
+        started.options["publicKey"]["challenge"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    laptop.origin = "https://evil.example".to_owned();
+    let forged = laptop.get(&started.options);
+    secrets.push(forged["response"]["signature"].as_str().unwrap().to_owned());
+    assert_code(
+        &finish_sign_in(app, &started.id, forged).await,
+        "UNAUTHENTICATED",
+    );
+    expect(
+        app,
+        "PASSKEY_REJECTED",
+        None,
+        erin_id,
+        json!({ "reason": "origin", "purpose": "SIGN_IN" }),
+    )
+    .await;
+    laptop.origin = crate::passkeys::origin(app);
+    let started = ceremony(
+        &app.gql(START_REAUTHENTICATION, json!({}), Some(&erin.access))
+            .await,
+        "startPasskeyReauthentication",
+    );
+    secrets.push(
+        started.options["publicKey"]["challenge"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let answer = laptop.get(&started.options);
+    secrets.push(answer["response"]["signature"].as_str().unwrap().to_owned());
+    let proof = json!({ "passkey": { "ceremonyId": started.id, "credential": answer } });
+    assert_ok(&crate::mfa::reauthenticate(app, &erin.access, proof).await);
+    assert_ok(
+        &app.gql(DELETE, json!({ "id": id }), Some(&erin.access))
+            .await,
+    );
+    expect(
+        app,
+        "PASSKEY_REMOVED",
+        erin_id,
+        erin_id,
+        json!({
+            "passkeyId": id,
+            "label": "Passkey",
+            "lastSecondFactor": true,
+            "sessionsEnded": 0,
+        }),
+    )
+    .await;
+    secrets
 }
 
 /// No change without its event, no event without its change: a refused or conflicting change

@@ -52,7 +52,7 @@ async fn development_rotates_the_stored_key(app: TestApp) {
     let rotated = run_command(&url, &["rotate-encryption-key"], &env).await;
     assert!(rotated.status.success(), "{}", rotated.stderr);
     assert!(
-        rotated.stdout.contains("2 values re-encrypted"),
+        rotated.stdout.contains("3 values re-encrypted"),
         "{}",
         rotated.stdout
     );
@@ -63,6 +63,12 @@ async fn development_rotates_the_stored_key(app: TestApp) {
         Some(old.as_str())
     );
     assert_eq!(sealed_under(&app).await, [id_of(&new), id_of(&new)]);
+    // So is the key of the passkey fake credential ids (the third value).
+    let fake_key = stored(&app, "passkey_fake_credential_key").await.unwrap();
+    assert!(
+        fake_key.starts_with(&format!("{}.", id_of(&new))),
+        "{fake_key}"
+    );
     // Neither key appears in what the command printed.
     for key in [&old, &new] {
         assert!(!rotated.stdout.contains(key.as_str()) && !rotated.stderr.contains(key.as_str()));
@@ -84,7 +90,7 @@ async fn development_rotates_the_stored_key(app: TestApp) {
     // A second run has nothing left under the old key... but seals under a newer one.
     let second = run_command(&url, &["rotate-encryption-key"], &env).await;
     assert!(
-        second.stdout.contains("2 values re-encrypted"),
+        second.stdout.contains("3 values re-encrypted"),
         "{}",
         second.stdout
     );
@@ -138,7 +144,7 @@ async fn a_configured_key_moves_to_the_new_key(backend: Backend) {
     let rotated = run_command(&url, &["rotate-encryption-key"], &both).await;
     assert!(rotated.status.success(), "{}", rotated.stderr);
     assert!(
-        rotated.stdout.contains("1 values re-encrypted"),
+        rotated.stdout.contains("2 values re-encrypted"),
         "{}",
         rotated.stdout
     );

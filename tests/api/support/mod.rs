@@ -36,6 +36,7 @@ pub mod proxy;
 pub mod services;
 pub mod smtp;
 pub mod totp;
+pub mod webauthn;
 
 pub use database::{Backend, PostgresDatabase, TestDatabase};
 

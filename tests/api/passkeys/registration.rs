@@ -1,0 +1,333 @@
+//! Adding, listing, renaming and removing passkeys: what registration asks of the browser, the
+//! reauthentication it needs (a stolen fresh token leaves no passkey behind), what it refuses,
+//! and what the account's first passkey changes.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::mfa::{assert_refused, reason};
+use crate::support::auth::{me, set_user_column};
+use crate::support::webauthn::unb64;
+use crate::support::{PASSWORD, TestApp, assert_code, error_fields};
+use roster::db::entities::users;
+use sea_orm::sea_query::Expr;
+
+per_backend!(
+    a_passkey_is_added_after_a_reauthentication,
+    the_first_passkey_ends_the_other_sessions,
+    what_registration_refuses,
+    an_account_holds_at_most_ten_passkeys,
+    one_credential_is_one_accounts,
+    passkeys_are_renamed_and_removed,
+    the_last_way_in_is_not_removed,
+);
+
+async fn a_passkey_is_added_after_a_reauthentication(app: TestApp) {
+    let tokens = app.register("ada@example.com").await;
+    // A fresh sign-in is what a stolen token usually is: not enough to add a way in.
+    let refused = start_registration(&app, &tokens.access).await;
+    assert_refused(&refused, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+    confirm_password(&app, &tokens.access).await;
+    let started = ceremony(
+        &start_registration(&app, &tokens.access).await,
+        "startPasskeyRegistration",
+    );
+    let options = &started.options["publicKey"];
+    assert_eq!(options["rp"]["id"], "localhost", "{options}");
+    assert_eq!(options["rp"]["name"], "Roster");
+    assert_eq!(options["user"]["name"], "ada@example.com");
+    assert_eq!(options["attestation"], "none");
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        "required"
+    );
+    assert_eq!(
+        options["authenticatorSelection"]["residentKey"],
+        "preferred"
+    );
+    assert_eq!(options["excludeCredentials"], json!([]));
+    // The user handle is random, never the account's id.
+    let handle = unb64(options["user"]["id"].as_str().unwrap());
+    assert_eq!(handle.len(), 16);
+    assert_ne!(handle, uuid(&tokens.user_id).as_bytes());
+    assert!(started.options.get("mediation").is_none());
+
+    let mut device = device(&app);
+    let credential = device.create(&started.options);
+    let body = finish_registration(&app, &tokens.access, &started.id, credential, None).await;
+    assert_ok(&body);
+    let passkey = &body["data"]["finishPasskeyRegistration"];
+    assert_eq!(passkey["label"], "Passkey");
+    assert_eq!(passkey["lastUsedAt"], Value::Null);
+    assert_eq!(passkey["backupEligible"], false);
+
+    let shown = app.gql(MY_PASSKEYS, json!({}), Some(&tokens.access)).await;
+    assert_ok(&shown);
+    assert_eq!(shown["data"]["me"]["mfaEnabled"], true);
+    assert_eq!(shown["data"]["me"]["passkeys"][0]["id"], passkey["id"]);
+    let rows = passkey_rows(&app, &tokens.user_id).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].credential_id, device.credentials[0].id_text());
+    let event = last_event(&app, "PASSKEY_ADDED", Some(&tokens.user_id)).await;
+    assert_eq!(event["passkeyId"], passkey["id"]);
+    assert_eq!(event["label"], "Passkey");
+
+    // A second one excludes the first, and a synced one says so.
+    let again = ceremony(
+        &start_registration(&app, &tokens.access).await,
+        "startPasskeyRegistration",
+    );
+    let excluded = &again.options["publicKey"]["excludeCredentials"];
+    assert_eq!(excluded[0]["id"], json!(device.credentials[0].id_text()));
+    assert_eq!(
+        again.options["publicKey"]["user"]["id"],
+        options["user"]["id"]
+    );
+    let mut phone = super::device(&app);
+    phone.synced = true;
+    let credential = phone.create(&again.options);
+    let body =
+        finish_registration(&app, &tokens.access, &again.id, credential, Some(" Phone ")).await;
+    assert_ok(&body);
+    let synced = &body["data"]["finishPasskeyRegistration"];
+    assert_eq!(synced["label"], "Phone");
+    assert_eq!(synced["backupEligible"], true);
+    assert_eq!(synced["backedUp"], true);
+}
+
+async fn the_first_passkey_ends_the_other_sessions(app: TestApp) {
+    let first = app.register("grace@example.com").await;
+    let second = app.login("grace@example.com", PASSWORD).await;
+    let mut device = device(&app);
+    add_passkey(&app, &first.access, &mut device).await;
+    assert_code(&me(&app, &second.access).await, "UNAUTHENTICATED");
+    let sessions = crate::mfa::current_session(&app, &first.access).await;
+    assert_eq!(sessions["assuranceLevel"], "AAL2", "{sessions}");
+    assert_eq!(
+        sessions["authenticationMethods"],
+        json!(["PASSWORD", "PASSKEY"])
+    );
+    let event = last_event(&app, "PASSKEY_ADDED", Some(&first.user_id)).await;
+    assert_eq!(event["sessionsEnded"], 1);
+}
+
+async fn what_registration_refuses(app: TestApp) {
+    let tokens = app.register("edsger@example.com").await;
+    let other = app.login("edsger@example.com", PASSWORD).await;
+    confirm_password(&app, &tokens.access).await;
+    confirm_password(&app, &other.access).await;
+    let mut device = device(&app);
+    let start = || async {
+        ceremony(
+            &start_registration(&app, &tokens.access).await,
+            "startPasskeyRegistration",
+        )
+    };
+
+    // An unknown ceremony.
+    let started = start().await;
+    let credential = device.create(&started.options);
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let body = finish_registration(&app, &tokens.access, unknown, credential.clone(), None).await;
+    assert_code(&body, "BAD_USER_INPUT");
+    assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
+    // Another session's ceremony is not this one's.
+    let body =
+        finish_registration(&app, &other.access, &started.id, credential.clone(), None).await;
+    assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
+    // JSON that is no credential, and a label too long: per field, nothing spent.
+    let body = finish_registration(
+        &app,
+        &tokens.access,
+        &started.id,
+        json!({ "id": "x" }),
+        Some(&"x".repeat(101)),
+    )
+    .await;
+    assert_code(&body, "BAD_USER_INPUT");
+    assert!(error_fields(&body)["credential"].is_array(), "{body}");
+    assert!(error_fields(&body)["label"].is_array(), "{body}");
+    // The right answer: kept; then the ceremony is spent.
+    let body =
+        finish_registration(&app, &tokens.access, &started.id, credential.clone(), None).await;
+    assert_ok(&body);
+    let body = finish_registration(&app, &tokens.access, &started.id, credential, None).await;
+    assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
+
+    // What WebAuthn refuses is "passkey not accepted" on credential, and spends the ceremony.
+    for forge in [
+        |d: &mut crate::support::webauthn::Authenticator| d.user_verification = false,
+        |d: &mut crate::support::webauthn::Authenticator| d.origin = "https://evil.example".into(),
+        |d: &mut crate::support::webauthn::Authenticator| {
+            d.rp_id_hash_of = Some("evil.example".into())
+        },
+    ] {
+        let started = start().await;
+        let mut forger = super::device(&app);
+        forge(&mut forger);
+        let credential = forger.create(&started.options);
+        let body = finish_registration(&app, &tokens.access, &started.id, credential, None).await;
+        assert_code(&body, "BAD_USER_INPUT");
+        assert_eq!(
+            error_fields(&body)["credential"],
+            json!(["passkey not accepted"]),
+            "{body}"
+        );
+        let honest = super::device(&app).create(&started.options);
+        let body = finish_registration(&app, &tokens.access, &started.id, honest, None).await;
+        assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
+    }
+    // An answer to another ceremony (its challenge) is refused.
+    let first = start().await;
+    let second = start().await;
+    let credential = super::device(&app).create(&first.options);
+    let body = finish_registration(&app, &tokens.access, &second.id, credential, None).await;
+    assert_eq!(
+        error_fields(&body)["credential"],
+        json!(["passkey not accepted"]),
+        "{body}"
+    );
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
+}
+
+async fn an_account_holds_at_most_ten_passkeys(app: TestApp) {
+    let tokens = app.register("barbara@example.com").await;
+    confirm_password(&app, &tokens.access).await;
+    for _ in 0..10 {
+        add_passkey_now(&app, &tokens.access, &mut device(&app)).await;
+    }
+    let refused = start_registration(&app, &tokens.access).await;
+    assert_refused(&refused, "CONFLICT", "LIMIT_REACHED");
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 10);
+}
+
+async fn one_credential_is_one_accounts(app: TestApp) {
+    let (alice, device, _) = with_passkey(&app, "alice@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    confirm_password(&app, &bob.access).await;
+    let started = ceremony(
+        &start_registration(&app, &bob.access).await,
+        "startPasskeyRegistration",
+    );
+    // A device that makes Bob's credential under the id of Alice's.
+    let mut copier = super::device(&app);
+    copier.next_credential_id = Some(device.credentials[0].id.clone());
+    let credential = copier.create(&started.options);
+    let body = finish_registration(&app, &bob.access, &started.id, credential, None).await;
+    assert_code(&body, "CONFLICT");
+    assert_eq!(passkey_rows(&app, &bob.user_id).await.len(), 0);
+    assert_eq!(passkey_rows(&app, &alice.user_id).await.len(), 1);
+}
+
+async fn passkeys_are_renamed_and_removed(app: TestApp) {
+    let (tokens, mut device, passkey) = with_passkey(&app, "hopper@example.com").await;
+    let id = passkey["id"].as_str().unwrap();
+    let renamed = app
+        .gql(
+            RENAME,
+            json!({ "id": id, "label": "Laptop" }),
+            Some(&tokens.access),
+        )
+        .await;
+    assert_ok(&renamed);
+    assert_eq!(renamed["data"]["renamePasskey"]["label"], "Laptop");
+    let body = app
+        .gql(
+            RENAME,
+            json!({ "id": id, "label": "" }),
+            Some(&tokens.access),
+        )
+        .await;
+    assert!(error_fields(&body)["label"].is_array(), "{body}");
+    // Another account's passkey is no passkey of this one.
+    let other = app.register("other@example.com").await;
+    let body = app
+        .gql(
+            RENAME,
+            json!({ "id": id, "label": "Mine" }),
+            Some(&other.access),
+        )
+        .await;
+    assert_code(&body, "NOT_FOUND");
+    confirm_password(&app, &other.access).await;
+    let body = app
+        .gql(DELETE, json!({ "id": id }), Some(&other.access))
+        .await;
+    assert_code(&body, "NOT_FOUND");
+
+    // Removing needs a recent reauthentication (a passkey sign-in alone is fresh, not that).
+    let signed_in = passkey_sign_in(&app, &mut device, None).await;
+    let fresh = Tokens::from_payload(&signed_in, "finishPasskeySignIn");
+    let body = app
+        .gql(DELETE, json!({ "id": id }), Some(&fresh.access))
+        .await;
+    assert_refused(&body, "FORBIDDEN", "REAUTHENTICATION_REQUIRED");
+    assert_eq!(
+        body["errors"][0]["extensions"]["methods"],
+        json!(["PASSKEY"]),
+        "{body}"
+    );
+    // The account's last second factor: removed, and the account is back to its password.
+    let started = ceremony(
+        &app.gql(START_REAUTHENTICATION, json!({}), Some(&fresh.access))
+            .await,
+        "startPasskeyReauthentication",
+    );
+    let answer = device.get(&started.options);
+    let proof = json!({ "passkey": { "ceremonyId": started.id, "credential": answer } });
+    assert_ok(&reauthenticate(&app, &fresh.access, proof).await);
+    let body = app
+        .gql(DELETE, json!({ "id": id }), Some(&fresh.access))
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["deletePasskey"], true);
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 0);
+    let shown = app.gql(MY_PASSKEYS, json!({}), Some(&fresh.access)).await;
+    assert_eq!(shown["data"]["me"]["mfaEnabled"], false, "{shown}");
+    assert_eq!(shown["data"]["me"]["passkeys"], json!([]));
+    // The session that added it is gone with the passkey that may have opened it.
+    assert_code(&me(&app, &tokens.access).await, "UNAUTHENTICATED");
+    let event = last_event(&app, "PASSKEY_REMOVED", Some(&tokens.user_id)).await;
+    assert_eq!(event["lastSecondFactor"], true);
+    // The credential signs nobody in any more.
+    let body = passkey_sign_in(&app, &mut device, None).await;
+    assert_eq!(
+        body["errors"][0]["message"], "passkey not accepted",
+        "{body}"
+    );
+}
+
+async fn the_last_way_in_is_not_removed(app: TestApp) {
+    let (tokens, mut device, passkey) = with_passkey(&app, "lovelace@example.com").await;
+    // The account's password goes, as for an account a provider made.
+    set_user_column(
+        &app,
+        &tokens.user_id,
+        users::Column::PasswordHash,
+        Expr::value(Option::<String>::None),
+    )
+    .await;
+    let signed_in = passkey_sign_in(&app, &mut device, Some("lovelace@example.com")).await;
+    let session = Tokens::from_payload(&signed_in, "finishPasskeySignIn");
+    let started = ceremony(
+        &app.gql(START_REAUTHENTICATION, json!({}), Some(&session.access))
+            .await,
+        "startPasskeyReauthentication",
+    );
+    let answer = device.get(&started.options);
+    let proof = json!({ "passkey": { "ceremonyId": started.id, "credential": answer } });
+    assert_ok(&reauthenticate(&app, &session.access, proof).await);
+    let id = passkey["id"].as_str().unwrap();
+    let body = app
+        .gql(DELETE, json!({ "id": id }), Some(&session.access))
+        .await;
+    assert_refused(&body, "CONFLICT", "LAST_SIGN_IN_METHOD");
+    assert_eq!(reason(&body), "LAST_SIGN_IN_METHOD");
+    // With a second passkey, the first may go.
+    add_passkey_now(&app, &session.access, &mut super::device(&app)).await;
+    assert_ok(
+        &app.gql(DELETE, json!({ "id": id }), Some(&session.access))
+            .await,
+    );
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
+}
