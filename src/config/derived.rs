@@ -88,6 +88,13 @@ impl Settings {
                 );
             }
         }
+        // Passkey settings that cannot work refuse the start here, before the database; the
+        // port of an unset public URL is not known yet and matters to none of the checks.
+        let public_url = self
+            .public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8000");
+        super::webauthn::relying_party(self, public_url)?;
         if let Some(path) = &self.extra_ca_file
             && !path.is_file()
         {

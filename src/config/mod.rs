@@ -5,6 +5,7 @@
 //! - `derived`: the checks clap cannot make, and values derived from several settings
 //! - `secret`: `Secret`, and secrets given in files (`NAME_FILE`)
 //! - `smtp_url`: `--smtp-url` parsed (how the connection to the mail server is protected)
+//! - `webauthn`: the passkey relying party (RP ID and origins) the settings make
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ mod secret;
 mod smtp_url;
 #[cfg(test)]
 mod tests;
+pub mod webauthn;
 
 use parse::{parse_header_name, parse_network};
 use secret::secret_or_file;

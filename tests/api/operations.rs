@@ -451,6 +451,56 @@ async fn metrics_can_be_turned_off() {
     assert_eq!(health.status(), 200);
 }
 
+/// Passkey settings that could never finish a ceremony refuse to start, saying which setting
+/// to change: an origin outside the RP ID, `http://` to a host other than localhost, an IP
+/// address as RP ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_settings_outside_the_rp_id_refuse_to_start() {
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    for (rp_id, origins, says) in [
+        (
+            "example.com",
+            "https://app.example.org",
+            "is outside the RP ID",
+        ),
+        (
+            "example.com",
+            "https://notexample.com",
+            "is outside the RP ID",
+        ),
+        ("example.com", "http://app.example.com", "must be https://"),
+        ("10.0.0.5", "https://10.0.0.5", "must be a domain name"),
+    ] {
+        let (status, log) = Launch::new(&database.url())
+            .set("ROSTER_WEBAUTHN_RP_ID", rp_id)
+            .set("ROSTER_WEBAUTHN_ORIGINS", origins)
+            .refused()
+            .await;
+        assert!(!status.success(), "{status}; log:\n{log}");
+        assert!(log.contains(says), "{rp_id} {origins}: {log}");
+        assert!(log.contains("ROSTER_WEBAUTHN_"), "{log}");
+        assert!(!log.contains("Roster listening"), "{log}");
+    }
+    // A split deployment's settings start, and say what passkeys are bound to.
+    let roster = Launch::new(&database.url())
+        .set("ROSTER_PUBLIC_URL", "https://auth.example.com")
+        .set("ROSTER_WEBAUTHN_RP_ID", "example.com")
+        .set(
+            "ROSTER_WEBAUTHN_ORIGINS",
+            "https://app.example.com,https://auth.example.com",
+        )
+        .start()
+        .await;
+    let bound = roster
+        .line_with("passkeys are bound to", Duration::from_secs(10))
+        .await;
+    assert!(bound.contains("example.com"), "{bound}");
+    assert!(
+        bound.contains("https://app.example.com,https://auth.example.com"),
+        "{bound}"
+    );
+}
+
 /// A management address the operator chose must bind: taken, the binary refuses to start and
 /// says which setting to change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

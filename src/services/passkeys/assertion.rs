@@ -107,6 +107,13 @@ pub async fn check(
     if !result.user_verified() {
         return rejected(Some(row.user_id), "user_verification");
     }
+    // The library compares the counter with the credential as the ceremony's start listed it;
+    // the row may have moved on since (the real key used meanwhile): compare with that too, so
+    // a copy of the key answering an older ceremony is caught.
+    let counter = i64::from(result.counter());
+    if (counter > 0 || row.sign_count > 0) && counter <= row.sign_count {
+        return rejected(Some(row.user_id), "counter");
+    }
     match store::record_use(db, &row, &result, now).await? {
         Some(used) => Ok(Verdict::Accepted(used)),
         None => rejected(Some(row.user_id), "counter"),

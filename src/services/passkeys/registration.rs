@@ -98,6 +98,10 @@ pub async fn finish(
     }
     errors.into_result()?;
     let answer = answer?;
+    // Each answer costs from the account's allowance: a registration that collides with a
+    // credential already registered (`CONFLICT`) tells that it exists, so such probes must be
+    // few and slow.
+    state.rate_limits.user(viewer.id())?;
     let now = db::now();
     let binding = Binding {
         user_id: Some(viewer.id()),
@@ -135,8 +139,10 @@ pub async fn finish(
         .filter(passkeys::Column::CredentialId.eq(&credential_id))
         .one(&txn)
         .await?;
-    if registered.is_some() {
-        return Err(already_registered());
+    if let Some(registered) = registered {
+        // Out of the transaction first: the event is written on its own.
+        txn.rollback().await?;
+        return Err(collided(state, viewer, registered.user_id).await);
     }
     if store::count(&txn, user.id).await? >= MAX_PASSKEYS {
         return Err(limit_reached());
@@ -192,6 +198,24 @@ pub async fn finish(
 
 fn limit_reached() -> AppError {
     Reason::LimitReached("an account holds at most 10 passkeys").into()
+}
+
+/// A credential id registered already: recorded (`PASSKEY_REJECTED`, `credential_collision`:
+/// a real authenticator never makes an id twice, so this is a copy or a probe), then
+/// `CONFLICT`.
+async fn collided(state: &AppState, viewer: &Viewer, owner: uuid::Uuid) -> AppError {
+    let event = Event::new(Action::PasskeyRejected)
+        .by(viewer)
+        .user(viewer.id())
+        .details(serde_json::json!({
+            "reason": "credential_collision",
+            "purpose": "REGISTRATION",
+            "sameAccount": owner == viewer.id(),
+        }));
+    if let Err(error) = audit::record(&state.db, event).await {
+        tracing::warn!(error = %error.message(), "could not record a passkey collision");
+    }
+    already_registered()
 }
 
 fn already_registered() -> AppError {

@@ -9,6 +9,7 @@
 //! account exists. Without a login name, the browser offers every discoverable passkey it holds
 //! for this RP ID, and the credential the person picks names the account.
 
+use uuid::Uuid;
 use webauthn_rs::prelude::PublicKeyCredential;
 use webauthn_rs_proto::AllowCredentials;
 
@@ -58,10 +59,16 @@ pub async fn start(
             let account = sessions::account_named(&state.db, login)
                 .await?
                 .filter(|user| user.is_active && user.deleted_at.is_none());
-            let held = match &account {
-                Some(user) => store::list(&state.db, user.id).await?,
-                None => Vec::new(),
-            };
+            // The same work whether or not the account exists or holds passkeys: a query for
+            // its passkeys, and the fake ids. Those of an existing account are its own (the
+            // same for its email and its username, as real ones are).
+            let held =
+                store::list(&state.db, account.as_ref().map_or(Uuid::nil(), |u| u.id)).await?;
+            let fake_ids = state.passkeys.fake_credential_ids(
+                &account
+                    .as_ref()
+                    .map_or_else(|| login.to_lowercase(), |user| user.id.to_string()),
+            )?;
             match account {
                 Some(user) if !held.is_empty() => {
                     let passkeys = held
@@ -83,9 +90,7 @@ pub async fn start(
                         .start_discoverable_authentication()
                         .map_err(cannot_start)?;
                     options.public_key.extensions = None;
-                    options.public_key.allow_credentials = state
-                        .passkeys
-                        .fake_credential_ids(login)?
+                    options.public_key.allow_credentials = fake_ids
                         .into_iter()
                         .map(|id| AllowCredentials {
                             type_: "public-key".to_owned(),

@@ -215,6 +215,20 @@ async fn a_counter_going_backwards_is_refused(app: TestApp) {
     );
     // The device itself goes on.
     assert_ok(&passkey_sign_in(&app, &mut device, None).await);
+    // A ceremony started by name lists the credential as it was then; the real key used
+    // meanwhile moved the stored counter on, and a copy answering the old ceremony with a
+    // counter above the listed one but not above the stored one is still refused.
+    let old = ceremony(
+        &start_sign_in(&app, Some("hopper@example.com")).await,
+        "startPasskeySignIn",
+    );
+    let listed = device.credentials[0].counter;
+    assert_ok(&passkey_sign_in(&app, &mut device, None).await);
+    assert_ok(&passkey_sign_in(&app, &mut device, None).await);
+    clone.credentials[0].counter = listed;
+    let answer = clone.get(&old.options);
+    let body = finish_sign_in(&app, &old.id, answer).await;
+    assert_not_accepted(&app, &body, Some(&tokens.user_id), "counter").await;
 }
 
 async fn another_accounts_credential_opens_nothing(app: TestApp) {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::mfa::{assert_refused, reason};
 use crate::support::auth::{me, set_user_column};
-use crate::support::webauthn::unb64;
+use crate::support::webauthn::{Authenticator, unb64};
 use crate::support::{PASSWORD, TestApp, assert_code, error_fields};
 use roster::db::entities::users;
 use sea_orm::sea_query::Expr;
@@ -154,19 +154,24 @@ async fn what_registration_refuses(app: TestApp) {
     let body = finish_registration(&app, &tokens.access, &started.id, credential, None).await;
     assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
 
-    // What WebAuthn refuses is "passkey not accepted" on credential, and spends the ceremony.
-    for forge in [
-        |d: &mut crate::support::webauthn::Authenticator| d.user_verification = false,
-        |d: &mut crate::support::webauthn::Authenticator| d.origin = "https://evil.example".into(),
-        |d: &mut crate::support::webauthn::Authenticator| {
-            d.rp_id_hash_of = Some("evil.example".into())
-        },
-    ] {
-        let started = start().await;
+    // What WebAuthn refuses is "passkey not accepted" on credential, and spends the ceremony
+    // (each in an account of its own: every answer costs from the account's allowance).
+    let forgeries: [fn(&mut Authenticator); 3] = [
+        |d| d.user_verification = false,
+        |d| d.origin = "https://evil.example".into(),
+        |d| d.rp_id_hash_of = Some("evil.example".into()),
+    ];
+    for (n, forge) in forgeries.into_iter().enumerate() {
+        let forged = app.register(&format!("forged{n}@example.com")).await;
+        confirm_password(&app, &forged.access).await;
+        let started = ceremony(
+            &start_registration(&app, &forged.access).await,
+            "startPasskeyRegistration",
+        );
         let mut forger = super::device(&app);
         forge(&mut forger);
         let credential = forger.create(&started.options);
-        let body = finish_registration(&app, &tokens.access, &started.id, credential, None).await;
+        let body = finish_registration(&app, &forged.access, &started.id, credential, None).await;
         assert_code(&body, "BAD_USER_INPUT");
         assert_eq!(
             error_fields(&body)["credential"],
@@ -174,8 +179,9 @@ async fn what_registration_refuses(app: TestApp) {
             "{body}"
         );
         let honest = super::device(&app).create(&started.options);
-        let body = finish_registration(&app, &tokens.access, &started.id, honest, None).await;
+        let body = finish_registration(&app, &forged.access, &started.id, honest, None).await;
         assert!(error_fields(&body)["ceremonyId"].is_array(), "{body}");
+        assert_eq!(passkey_rows(&app, &forged.user_id).await.len(), 0);
     }
     // An answer to another ceremony (its challenge) is refused.
     let first = start().await;
@@ -190,12 +196,43 @@ async fn what_registration_refuses(app: TestApp) {
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
 }
 
-async fn an_account_holds_at_most_ten_passkeys(app: TestApp) {
-    let tokens = app.register("barbara@example.com").await;
-    confirm_password(&app, &tokens.access).await;
-    for _ in 0..10 {
-        add_passkey_now(&app, &tokens.access, &mut device(&app)).await;
+/// Copies of `user_id`'s first passkey under new ids until it holds `count` (registering ten
+/// through the API would outrun the account's allowance of answers).
+async fn hold(app: &TestApp, user_id: &str, count: usize) {
+    use roster::db::entities::passkeys;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let rows = passkey_rows(app, user_id).await;
+    for n in rows.len()..count {
+        let copy = passkeys::Model {
+            id: uuid::Uuid::new_v4(),
+            credential_id: format!("copy-{n}"),
+            ..rows[0].clone()
+        };
+        copy.into_active_model()
+            .reset_all()
+            .insert(app.db())
+            .await
+            .unwrap();
     }
+}
+
+async fn an_account_holds_at_most_ten_passkeys(app: TestApp) {
+    let (tokens, _, _) = with_passkey(&app, "barbara@example.com").await;
+    hold(&app, &tokens.user_id, 9).await;
+    // The tenth is started; an eleventh is refused at the finish as at the start.
+    let started = ceremony(
+        &start_registration(&app, &tokens.access).await,
+        "startPasskeyRegistration",
+    );
+    let eleventh = ceremony(
+        &start_registration(&app, &tokens.access).await,
+        "startPasskeyRegistration",
+    );
+    let credential = device(&app).create(&started.options);
+    assert_ok(&finish_registration(&app, &tokens.access, &started.id, credential, None).await);
+    let credential = device(&app).create(&eleventh.options);
+    let refused = finish_registration(&app, &tokens.access, &eleventh.id, credential, None).await;
+    assert_refused(&refused, "CONFLICT", "LIMIT_REACHED");
     let refused = start_registration(&app, &tokens.access).await;
     assert_refused(&refused, "CONFLICT", "LIMIT_REACHED");
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 10);
@@ -216,6 +253,12 @@ async fn one_credential_is_one_accounts(app: TestApp) {
     let body = finish_registration(&app, &bob.access, &started.id, credential, None).await;
     assert_code(&body, "CONFLICT");
     assert_eq!(passkey_rows(&app, &bob.user_id).await.len(), 0);
+    // A real authenticator never makes an id twice: the attempt is on record.
+    let event = last_event(&app, "PASSKEY_REJECTED", Some(&bob.user_id)).await;
+    assert_eq!(
+        event,
+        json!({ "reason": "credential_collision", "purpose": "REGISTRATION", "sameAccount": false })
+    );
     assert_eq!(passkey_rows(&app, &alice.user_id).await.len(), 1);
 }
 

@@ -17,6 +17,31 @@ per_backend!(
     an_account_that_may_not_sign_in_is_not_signed_in,
     a_synced_passkey_without_a_counter_signs_in_again_and_again,
 );
+per_backend!(settings = behind_an_ip_address; passkeys_are_off_behind_an_ip_address);
+
+/// A public URL that is an IP address other than loopback, with no RP ID configured.
+fn behind_an_ip_address(settings: &mut roster::config::Settings) {
+    settings.public_url = Some("http://10.0.0.5:8000".to_owned());
+}
+
+/// WebAuthn takes no IP address: the server starts with passkeys off and says so to whoever
+/// asks for a ceremony; everything else works.
+async fn passkeys_are_off_behind_an_ip_address(app: TestApp) {
+    assert!(app.state.passkeys.relying_party().is_none());
+    let body = start_sign_in(&app, None).await;
+    assert_code(&body, "FORBIDDEN");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--webauthn-rp-id"),
+        "{body}"
+    );
+    let tokens = app.register("ada@example.com").await;
+    confirm_password(&app, &tokens.access).await;
+    assert_code(&start_registration(&app, &tokens.access).await, "FORBIDDEN");
+    assert_me_is(&me(&app, &tokens.access).await, &tokens.user_id);
+}
 
 /// Asserts `body` opened an `AAL2` passkey session for `user_id`; returns its tokens.
 #[track_caller]
