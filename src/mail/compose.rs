@@ -125,6 +125,31 @@ pub fn identity_unlinked(to: &str) -> Mail {
     .to(to)
 }
 
+pub fn passkey_added(to: &str) -> Mail {
+    Parts {
+        subject: "A passkey was added to your account",
+        intro: "A passkey was added to your account: the device or password manager that holds \
+                it can now sign in to it. The account page lists your passkeys.",
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If this was not you, remove it on your account page at once and change your \
+                 password.",
+    }
+    .to(to)
+}
+
+pub fn passkey_removed(to: &str) -> Mail {
+    Parts {
+        subject: "A passkey was removed from your account",
+        intro: "A passkey was removed from your account: it no longer signs in to it.",
+        action: None,
+        expiry: "No link to open: this is a notice.",
+        ignore: "If this was not you, sign in, check your passkeys and sign-in methods and \
+                 change your password.",
+    }
+    .to(to)
+}
+
 /// What every mail says, in this order.
 struct Parts<'a> {
     subject: &'a str,

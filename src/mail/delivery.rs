@@ -219,6 +219,8 @@ async fn deliver(
         MailKind::MfaReset => compose::mfa_reset(&row.recipient),
         MailKind::IdentityLinked => compose::identity_linked(&row.recipient),
         MailKind::IdentityUnlinked => compose::identity_unlinked(&row.recipient),
+        MailKind::PasskeyAdded => compose::passkey_added(&row.recipient),
+        MailKind::PasskeyRemoved => compose::passkey_removed(&row.recipient),
     };
     send(mailer, row, &mail).await?;
     Ok(Delivered::Sent(Some(user.id)))

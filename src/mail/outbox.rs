@@ -38,6 +38,10 @@ pub enum MailKind {
     IdentityLinked,
     /// A notice that an identity provider was unlinked from the account.
     IdentityUnlinked,
+    /// A notice that a passkey was added to the account (a new way in).
+    PasskeyAdded,
+    /// A notice that a passkey was removed from the account.
+    PasskeyRemoved,
 }
 
 impl MailKind {
@@ -50,6 +54,8 @@ impl MailKind {
             Self::MfaReset => "mfa_reset",
             Self::IdentityLinked => "identity_linked",
             Self::IdentityUnlinked => "identity_unlinked",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
         }
     }
 
@@ -62,6 +68,8 @@ impl MailKind {
             Self::MfaReset,
             Self::IdentityLinked,
             Self::IdentityUnlinked,
+            Self::PasskeyAdded,
+            Self::PasskeyRemoved,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)
@@ -319,6 +327,8 @@ mod tests {
             MailKind::MfaReset,
             MailKind::IdentityLinked,
             MailKind::IdentityUnlinked,
+            MailKind::PasskeyAdded,
+            MailKind::PasskeyRemoved,
         ] {
             assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
         }

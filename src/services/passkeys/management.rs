@@ -13,6 +13,7 @@ use crate::auth::viewer::Viewer;
 use crate::db::entities::passkeys;
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
+use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
 use crate::services::identity::links;
 use crate::services::mfa::{account, factors, recovery_codes, step_up};
@@ -101,6 +102,16 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()
             "sessionsEnded": ended,
         }));
     audit::record(&txn, event).await?;
+    let now = db::now();
+    outbox::enqueue(
+        &txn,
+        MailKind::PasskeyRemoved,
+        Some(user.id),
+        &user.email,
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    state.mail.wake();
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Registering a passkey: `startPasskeyRegistration` returns the options for
 //! `navigator.credentials.create()`, `finishPasskeyRegistration` checks the browser's answer
-//! and keeps the credential. Registration asks for user verification and no attestation,
+//! and keeps the credential, and mails the owner a notice. Registration asks for user verification and no attestation,
 //! excludes the account's passkeys, prefers a discoverable credential (so that sign-in without
 //! a login name works) and names the account by its random handle.
 //!
@@ -22,6 +22,7 @@ use crate::db::entities::passkeys;
 use crate::db::entities::sessions::Method;
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
+use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::account;
 use crate::services::mfa::step_up;
@@ -192,7 +193,16 @@ pub async fn finish(
         .user(user.id)
         .details(details);
     audit::record(&txn, event).await?;
+    outbox::enqueue(
+        &txn,
+        MailKind::PasskeyAdded,
+        Some(user.id),
+        &user.email,
+        now,
+    )
+    .await?;
     txn.commit().await?;
+    state.mail.wake();
     Ok(row)
 }
 

@@ -21,6 +21,35 @@ per_backend!(
     passkeys_are_renamed_and_removed,
     the_last_way_in_is_not_removed,
 );
+per_backend!(mail; the_owner_hears_of_every_passkey_added_or_removed);
+
+/// A passkey is a way in: its owner is told when one is added or removed, whoever did it, and
+/// the notice holds nothing a passkey is made of.
+async fn the_owner_hears_of_every_passkey_added_or_removed(
+    app: TestApp,
+    mail: crate::support::smtp::MailServer,
+) {
+    let (tokens, device, passkey) = with_passkey(&app, "kay@example.com").await;
+    let added = mail.one("kay@example.com", "A passkey was added").await;
+    assert!(
+        added.text().contains("remove it on your account page"),
+        "{}",
+        added.text()
+    );
+    assert!(!added.text().contains(&device.credentials[0].id_text()));
+    // The session that added it reauthenticated a moment ago.
+    let id = passkey["id"].as_str().unwrap();
+    assert_ok(
+        &app.gql(DELETE, json!({ "id": id }), Some(&tokens.access))
+            .await,
+    );
+    let removed = mail.one("kay@example.com", "A passkey was removed").await;
+    assert!(
+        removed.text().contains("no longer signs in"),
+        "{}",
+        removed.text()
+    );
+}
 
 async fn a_passkey_is_added_after_a_reauthentication(app: TestApp) {
     let tokens = app.register("ada@example.com").await;
