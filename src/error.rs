@@ -270,6 +270,10 @@ fn unique_field(detail: &str) -> Option<&'static str> {
         || detail.contains("identity_providers.slug")
     {
         Some("slug")
+    } else if detail.contains("passkeys_credential_id_key")
+        || detail.contains("passkeys.credential_id")
+    {
+        Some("credential")
     } else {
         None
     }
@@ -286,6 +290,10 @@ mod tests {
         assert_eq!(
             unique_field("UNIQUE constraint failed: users.email"),
             Some("email")
+        );
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: passkeys.credential_id"),
+            Some("credential")
         );
         assert_eq!(
             unique_field("UNIQUE constraint failed: groups.name_key"),

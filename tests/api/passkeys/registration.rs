@@ -20,6 +20,7 @@ per_backend!(
     one_credential_is_one_accounts,
     passkeys_are_renamed_and_removed,
     the_last_way_in_is_not_removed,
+    races_leave_one_owner_and_one_way_in,
 );
 per_backend!(mail; the_owner_hears_of_every_passkey_added_or_removed);
 
@@ -401,5 +402,75 @@ async fn the_last_way_in_is_not_removed(app: TestApp) {
         &app.gql(DELETE, json!({ "id": id }), Some(&session.access))
             .await,
     );
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
+}
+
+/// Concurrent requests: one credential registered by two accounts at once has one owner (the
+/// unique index decides, the other gets `CONFLICT`, never an internal error); two removals at
+/// once of the last two ways into an account leave one (the account's lock orders them).
+async fn races_leave_one_owner_and_one_way_in(app: TestApp) {
+    let alice = app.register("alice@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    confirm_password(&app, &alice.access).await;
+    confirm_password(&app, &bob.access).await;
+    let shared_id = vec![9u8; 16];
+    let mut answers = Vec::new();
+    for tokens in [&alice, &bob] {
+        let started = ceremony(
+            &start_registration(&app, &tokens.access).await,
+            "startPasskeyRegistration",
+        );
+        let mut copier = super::device(&app);
+        copier.next_credential_id = Some(shared_id.clone());
+        answers.push((started.id, copier.create(&started.options)));
+    }
+    let (first, second) = tokio::join!(
+        finish_registration(
+            &app,
+            &alice.access,
+            &answers[0].0,
+            answers[0].1.clone(),
+            None
+        ),
+        finish_registration(&app, &bob.access, &answers[1].0, answers[1].1.clone(), None),
+    );
+    let kept: Vec<&Value> = [&first, &second]
+        .into_iter()
+        .filter(|body| body["errors"].is_null())
+        .collect();
+    assert_eq!(kept.len(), 1, "{first}\n{second}");
+    for body in [&first, &second] {
+        if !body["errors"].is_null() {
+            assert_code(body, "CONFLICT");
+        }
+    }
+    let owners = passkey_rows(&app, &alice.user_id).await.len()
+        + passkey_rows(&app, &bob.user_id).await.len();
+    assert_eq!(owners, 1);
+
+    // An account whose only ways in are two passkeys removes both at once: one stays.
+    let (tokens, _, first) = with_passkey(&app, "carol@example.com").await;
+    let second = add_passkey_now(&app, &tokens.access, &mut super::device(&app)).await;
+    set_user_column(
+        &app,
+        &tokens.user_id,
+        users::Column::PasswordHash,
+        Expr::value(Option::<String>::None),
+    )
+    .await;
+    let (one, two) = tokio::join!(
+        app.gql(DELETE, json!({ "id": first["id"] }), Some(&tokens.access)),
+        app.gql(DELETE, json!({ "id": second["id"] }), Some(&tokens.access)),
+    );
+    let removed = [&one, &two]
+        .into_iter()
+        .filter(|body| body["errors"].is_null())
+        .count();
+    assert_eq!(removed, 1, "{one}\n{two}");
+    for body in [&one, &two] {
+        if !body["errors"].is_null() {
+            assert_refused(body, "CONFLICT", "LAST_SIGN_IN_METHOD");
+        }
+    }
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
 }
