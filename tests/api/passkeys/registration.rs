@@ -474,3 +474,25 @@ async fn races_leave_one_owner_and_one_way_in(app: TestApp) {
     }
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
 }
+
+per_backend!(
+    settings = |s| s.require_mfa = roster::config::RequireMfa::All;
+    a_passkey_is_enough_for_require_mfa,
+);
+
+/// `--require-mfa`: an account without a second factor may register a passkey (it is one), and
+/// then reaches everything; its last passkey cannot go.
+async fn a_passkey_is_enough_for_require_mfa(app: TestApp) {
+    const MY_EVENTS: &str = "{ myAuditEvents { totalCount } }";
+    let tokens = app.register("ada@example.com").await;
+    let body = app.gql(MY_EVENTS, json!({}), Some(&tokens.access)).await;
+    assert_refused(&body, "FORBIDDEN", "MFA_ENROLLMENT_REQUIRED");
+    let passkey = add_passkey(&app, &tokens.access, &mut device(&app)).await;
+    assert_ok(&app.gql(MY_EVENTS, json!({}), Some(&tokens.access)).await);
+    let id = passkey["id"].as_str().unwrap();
+    let body = app
+        .gql(DELETE, json!({ "id": id }), Some(&tokens.access))
+        .await;
+    assert_refused(&body, "FORBIDDEN", "MFA_ENROLLMENT_REQUIRED");
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
+}
