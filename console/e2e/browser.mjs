@@ -72,9 +72,10 @@ export function linkIn(mail, path) {
   return match[0];
 }
 
-async function startRoster(work, mailPort, settings) {
+async function startRoster(work, mailPort, settings, host) {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  // The address the browser opens and the server calls its own; it listens on 127.0.0.1.
+  const base = `http://${host}:${port}`;
   const env = {
     PATH: process.env.PATH,
     HOME: work,
@@ -106,7 +107,7 @@ async function startRoster(work, mailPort, settings) {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      if ((await fetch(`${base}/health`)).ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break;
     } catch {
       // not listening yet
     }
@@ -211,15 +212,16 @@ class Run {
 /**
  * Starts a mail server, a Roster with `settings` (environment variables) and Chromium; runs
  * `body({ base, mail, run })`; fails if any page strayed to another host or logged an error;
- * and stops everything it started, whatever happened.
+ * and stops everything it started, whatever happened. `host` is the name the browser reaches
+ * the server by (`localhost` for passkeys, which take no IP address).
  */
-export async function browserTest(settings, body) {
+export async function browserTest(settings, body, { host = "127.0.0.1" } = {}) {
   const work = mkdtempSync(join(tmpdir(), "roster-e2e-"));
   const cleanups = [];
   try {
     const mail = await startMail();
     cleanups.unshift(() => mail.close());
-    const roster = await startRoster(work, mail.port, settings);
+    const roster = await startRoster(work, mail.port, settings, host);
     cleanups.unshift(() => roster.stop());
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",

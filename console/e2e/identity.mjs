@@ -13,6 +13,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { graphql } from "./api.mjs";
 import { ADMIN, PASSWORD, STEP_TIMEOUT, browserTest, check } from "./browser.mjs";
 
 const PROVIDER_DIR = new URL("../../tests/oidc-provider/", import.meta.url).pathname;
@@ -70,20 +71,6 @@ async function startProvider(config) {
     await stop();
     throw error;
   }
-}
-
-/** Posts one GraphQL operation as a client other than the browser. */
-async function graphql(base, query, variables, token) {
-  const answer = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/json",
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  }).then((response) => response.json());
-  check(!answer.errors, `${query}: ${JSON.stringify(answer.errors)}`);
-  return answer.data;
 }
 
 async function main() {
@@ -144,7 +131,7 @@ async function main() {
         await page.getByRole("button", { name: `Continue with ${PROVIDER_NAME}` }).click();
         await page.waitForURL((url) => url.origin === provider.issuer);
         await page.locator('input[name="login"]').fill(LOGIN);
-        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByRole("button", { name: "Sign in", exact: true }).click();
         // Back through Roster's callback to /oauth/complete, and on, signed in.
         await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
         check(new URL(page.url()).origin === base, `signed in at ${page.url()}`);
@@ -175,7 +162,7 @@ async function main() {
         await admin.goto(`${base}/sign-in`);
         await admin.getByLabel("Email or username").fill(ADMIN);
         await admin.getByLabel("Password").fill(PASSWORD);
-        await admin.getByRole("button", { name: "Sign in" }).click();
+        await admin.getByRole("button", { name: "Sign in", exact: true }).click();
         await admin.getByRole("link", { name: "Users" }).click();
         await admin.getByRole("link", { name: GRACE.email }).click();
         const methods = admin.getByRole("region", { name: "Sign-in methods" });

@@ -136,7 +136,7 @@ async function main() {
         await phone.page.goto(`${base}/sign-in`);
         await phone.page.getByLabel("Email or username").fill("ada@example.com");
         await phone.page.getByLabel("Password").fill(NEW_PASSWORD);
-        await phone.page.getByRole("button", { name: "Sign in" }).click();
+        await phone.page.getByRole("button", { name: "Sign in", exact: true }).click();
         await phone.page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
         await page.reload();
         const revoke = page.getByRole("button", { name: /^Sign out the session from/ });
@@ -182,7 +182,7 @@ async function main() {
         await page.goto(`${base}/sign-in`);
         await page.getByLabel("Email or username").fill("ada@example.com");
         await page.getByLabel("Password").fill(RESET_PASSWORD);
-        await page.getByRole("button", { name: "Sign in" }).click();
+        await page.getByRole("button", { name: "Sign in", exact: true }).click();
         await page.getByRole("heading", { name: "Your account", exact: true }).waitFor();
         check(
           (await page.getByRole("link", { name: "Users" }).count()) === 0,
@@ -202,7 +202,7 @@ async function main() {
         await admin.goto(`${base}/sign-in`);
         await admin.getByLabel("Email or username").fill(ADMIN);
         await admin.getByLabel("Password").fill(PASSWORD);
-        await admin.getByRole("button", { name: "Sign in" }).click();
+        await admin.getByRole("button", { name: "Sign in", exact: true }).click();
         await admin.getByRole("link", { name: "Users" }).click();
         await admin.getByRole("link", { name: ADMIN }).waitFor();
         await admin.getByLabel("Search").fill("ada");

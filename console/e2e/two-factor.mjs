@@ -7,63 +7,25 @@
 //
 //   node e2e/two-factor.mjs [path/to/roster]      (default: ../target/debug/roster)
 //
-// Codes are computed here with the `otpauth` package from the URI the QR code carries (never
-// asked of the server). The server accepts the codes of the previous, current and next 30 s
-// step, each app only a step later than the last it accepted, so `Authenticator.code()` picks
-// the earliest such step, and waits for the next step only when there is none. The reauthentication window is 2 s, so a step
-// waits it out before what must ask to confirm it is you.
+// Codes are computed here (totp.mjs) from the URI the QR code carries. The reauthentication
+// window is 2 s, so a step waits it out before what must ask to confirm it is you.
 
 import { readFile } from "node:fs/promises";
 import jsQR from "jsqr";
-import * as OTPAuth from "otpauth";
+import { register } from "./api.mjs";
 import { ADMIN, PASSWORD, browserTest, check, linkIn } from "./browser.mjs";
+import { Authenticator } from "./totp.mjs";
 
 const WINDOW_SECONDS = 2;
 const ADA = "ada@example.com";
 const ADA_NEW = "ada.lovelace@example.com";
 const BOB = "bob@example.com";
 const NEW_PASSWORD = "a second long passphrase";
-const STEP_MS = 30_000;
 
 const sleep = (ms) => new Promise((wake) => setTimeout(wake, ms));
 
 /** Past the reauthentication window: what needs a recent sign-in asks again. */
 const outlastWindow = () => sleep(WINDOW_SECONDS * 1000 + 500);
-
-/** An authenticator app holding one factor's secret, remembering the last step it used. */
-class Authenticator {
-  constructor(uri) {
-    this.totp = OTPAuth.URI.parse(uri);
-    this.last = -Infinity;
-  }
-
-  /** A code the server takes now: of a step it accepts, later than the last one used. */
-  async code() {
-    for (;;) {
-      const now = Date.now();
-      const step = Math.floor(now / STEP_MS);
-      // The previous step only while it stays "previous" long enough for the request.
-      const earliest = now % STEP_MS < STEP_MS - 5_000 ? step - 1 : step;
-      const free = Math.max(earliest, this.last + 1);
-      if (free <= step + 1) {
-        this.last = free;
-        return this.totp.generate({ timestamp: free * STEP_MS });
-      }
-      await sleep(STEP_MS - (now % STEP_MS) + 100);
-    }
-  }
-
-  /** Six digits the server refuses: no code of any step it could take. */
-  wrongCode() {
-    const step = Math.floor(Date.now() / STEP_MS);
-    const near = new Set(
-      [-2, -1, 0, 1, 2].map((d) => this.totp.generate({ timestamp: (step + d) * STEP_MS })),
-    );
-    let code = 0;
-    while (near.has(String(code).padStart(6, "0"))) code++;
-    return String(code).padStart(6, "0");
-  }
-}
 
 /** The text the page's QR code carries, read from its pixels by jsQR. */
 async function readQrCode(page) {
@@ -98,7 +60,7 @@ async function signIn(page, base, login, password) {
   await page.goto(`${base}/sign-in`);
   await page.getByLabel("Email or username").fill(login);
   await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
 }
 
 async function signOut(page) {
@@ -151,46 +113,6 @@ async function confirmItIsYou(page, fill) {
   await fill(dialog);
   await dialog.getByRole("button", { name: "Confirm" }).click();
   await dialog.waitFor({ state: "detached" });
-}
-
-/** Posts one GraphQL operation as a client other than the browser. */
-async function graphql(base, query, variables) {
-  const answer = await fetch(`${base}/graphql`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  }).then((response) => response.json());
-  check(!answer.errors, `${query}: ${JSON.stringify(answer.errors)}`);
-  return answer.data;
-}
-
-/** An account of its own, registered through the API (quicker than the page, tested
- * elsewhere), its address confirmed from the mail, so that only two-factor rules are at play. */
-async function register(base, mail, email) {
-  const before = mail.count;
-  await graphql(
-    base,
-    `
-      mutation ($input: RegisterInput!) {
-        register(input: $input) {
-          accessToken
-        }
-      }
-    `,
-    { input: { email, password: PASSWORD } },
-  );
-  const token = new URL(
-    linkIn(await mail.one(email, "Confirm", before), "verify-email"),
-  ).searchParams.get("token");
-  await graphql(
-    base,
-    `
-      mutation ($token: String!) {
-        verifyEmail(token: $token)
-      }
-    `,
-    { token },
-  );
 }
 
 async function main() {
@@ -343,7 +265,7 @@ async function main() {
       check(expired, "the second step was not sent");
       await page.getByRole("button", { name: "Start again" }).click();
       await page.getByLabel("Password").fill(PASSWORD);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await step.getByRole("button", { name: "Use a recovery code instead" }).click();
       await step.getByLabel("Recovery code").fill(codes[0].toUpperCase());
       await step.getByRole("button", { name: "Continue" }).click();
