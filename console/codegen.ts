@@ -10,7 +10,8 @@ const config: CodegenConfig = {
     "src/gql/": {
       preset: "client",
       config: {
-        scalars: { DateTime: "string" },
+        // WebAuthn options and credentials: read by the passkey helpers, which check their shape.
+        scalars: { DateTime: "string", JSON: "unknown" },
         enumsAsTypes: true,
         useTypeImports: true,
       },

@@ -26,6 +26,11 @@ export interface Action<Data, Variables extends AnyVariables> extends ActionOutc
 
 let runs = 0;
 
+/** The outcome of whichever of `actions` started last. */
+export function latest(actions: ActionOutcome[]): ActionOutcome {
+  return actions.reduce((a, b) => (b.at > a.at ? b : a));
+}
+
 export function useAction<Data, Variables extends AnyVariables>(
   document: TypedDocumentNode<Data, Variables>,
   { onSuccess }: { onSuccess?: (data: Data) => void } = {},

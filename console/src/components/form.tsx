@@ -11,7 +11,7 @@ import {
   type SelectHTMLAttributes,
 } from "react";
 import type { Problem } from "../app/errors";
-import type { ActionOutcome } from "../app/use-action";
+import { latest, type ActionOutcome } from "../app/use-action";
 
 interface FormProps extends Omit<FormHTMLAttributes<HTMLFormElement>, "onSubmit"> {
   onSubmit: (form: HTMLFormElement) => unknown;
@@ -203,12 +203,12 @@ export function Notice({ children }: { children: ReactNode }) {
 
 /** What the latest of `actions` said: its problem, or the notice that it worked. */
 export function Outcome({ of: actions }: { of: ActionOutcome[] }) {
-  const latest = actions.reduce((a, b) => (b.at > a.at ? b : a));
-  if (latest.at === 0) return null;
+  const last = latest(actions);
+  if (last.at === 0) return null;
   return (
     <>
-      <ProblemNote problem={latest.problem} />
-      {latest.notice && <Notice>{latest.notice}</Notice>}
+      <ProblemNote problem={last.problem} />
+      {last.notice && <Notice>{last.notice}</Notice>}
     </>
   );
 }

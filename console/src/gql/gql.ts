@@ -31,6 +31,7 @@ type Documents = {
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.RegisterDocument,
     "\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": typeof types.CompletePasswordResetDocument,
     "\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n": typeof types.ChallengeFragmentDoc,
+    "\n  mutation StartPasskeyChallenge($challengeToken: String!) {\n    startPasskeyChallenge(challengeToken: $challengeToken) {\n      ceremonyId\n      options\n    }\n  }\n": typeof types.StartPasskeyChallengeDocument,
     "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n": typeof types.VerifySecondFactorDocument,
     "\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": typeof types.VerifyEmailDocument,
@@ -54,6 +55,13 @@ type Documents = {
     "\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": typeof types.SetPasswordDocument,
     "\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": typeof types.SignInProvidersDocument,
     "\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n": typeof types.StartOAuthDocument,
+    "\n  mutation StartPasskeySignIn($login: String) {\n    startPasskeySignIn(login: $login) {\n      ceremonyId\n      options\n    }\n  }\n": typeof types.StartPasskeySignInDocument,
+    "\n  mutation FinishPasskeySignIn($ceremonyId: ID!, $credential: JSON!) {\n    finishPasskeySignIn(ceremonyId: $ceremonyId, credential: $credential) {\n      ...Tokens\n    }\n  }\n": typeof types.FinishPasskeySignInDocument,
+    "\n  query Passkeys {\n    me {\n      id\n      passkeys {\n        id\n        label\n        createdAt\n        lastUsedAt\n        backupEligible\n        backedUp\n      }\n    }\n  }\n": typeof types.PasskeysDocument,
+    "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration {\n      ceremonyId\n      options\n    }\n  }\n": typeof types.StartPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($ceremonyId: ID!, $credential: JSON!, $label: String) {\n    finishPasskeyRegistration(ceremonyId: $ceremonyId, credential: $credential, label: $label) {\n      id\n      label\n    }\n  }\n": typeof types.FinishPasskeyRegistrationDocument,
+    "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": typeof types.RenamePasskeyDocument,
+    "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id)\n  }\n": typeof types.DeletePasskeyDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": typeof types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": typeof types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": typeof types.DeletePermissionDocument,
@@ -64,7 +72,8 @@ type Documents = {
     "\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n": typeof types.EnrollmentFragmentDoc,
     "\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n": typeof types.ConfirmTotpEnrollmentDocument,
     "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": typeof types.ReauthenticateDocument,
-    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n": typeof types.TwoFactorDocument,
+    "\n  mutation StartPasskeyReauthentication {\n    startPasskeyReauthentication {\n      ceremonyId\n      options\n    }\n  }\n": typeof types.StartPasskeyReauthenticationDocument,
+    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n      passkeys {\n        id\n      }\n    }\n  }\n": typeof types.TwoFactorDocument,
     "\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n": typeof types.StartTotpEnrollmentDocument,
     "\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n": typeof types.RemoveTotpFactorDocument,
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": typeof types.RegenerateRecoveryCodesDocument,
@@ -107,6 +116,7 @@ const documents: Documents = {
     "\n  mutation Register($input: RegisterInput!) {\n    register(input: $input) {\n      ...Tokens\n    }\n  }\n": types.RegisterDocument,
     "\n  mutation CompletePasswordReset($token: String!, $newPassword: String!) {\n    completePasswordReset(token: $token, newPassword: $newPassword) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": types.CompletePasswordResetDocument,
     "\n  fragment Challenge on SecondFactorRequired {\n    challengeToken\n    expiresAt\n    methods\n  }\n": types.ChallengeFragmentDoc,
+    "\n  mutation StartPasskeyChallenge($challengeToken: String!) {\n    startPasskeyChallenge(challengeToken: $challengeToken) {\n      ceremonyId\n      options\n    }\n  }\n": types.StartPasskeyChallengeDocument,
     "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n": types.VerifySecondFactorDocument,
     "\n  mutation SignIn($input: LoginInput!) {\n    signIn(input: $input) {\n      __typename\n      ... on AuthPayload {\n        ...Tokens\n      }\n      ... on SecondFactorRequired {\n        ...Challenge\n      }\n    }\n  }\n": types.SignInDocument,
     "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token)\n  }\n": types.VerifyEmailDocument,
@@ -130,6 +140,13 @@ const documents: Documents = {
     "\n  mutation SetPassword($newPassword: String!) {\n    setPassword(newPassword: $newPassword) {\n      ...Tokens\n    }\n  }\n": types.SetPasswordDocument,
     "\n  query SignInProviders {\n    signInProviders {\n      slug\n      displayName\n      kind\n    }\n  }\n": types.SignInProvidersDocument,
     "\n  mutation StartOAuth($input: StartOAuthInput!) {\n    startOAuth(input: $input) {\n      authorizationUrl\n      expiresAt\n    }\n  }\n": types.StartOAuthDocument,
+    "\n  mutation StartPasskeySignIn($login: String) {\n    startPasskeySignIn(login: $login) {\n      ceremonyId\n      options\n    }\n  }\n": types.StartPasskeySignInDocument,
+    "\n  mutation FinishPasskeySignIn($ceremonyId: ID!, $credential: JSON!) {\n    finishPasskeySignIn(ceremonyId: $ceremonyId, credential: $credential) {\n      ...Tokens\n    }\n  }\n": types.FinishPasskeySignInDocument,
+    "\n  query Passkeys {\n    me {\n      id\n      passkeys {\n        id\n        label\n        createdAt\n        lastUsedAt\n        backupEligible\n        backedUp\n      }\n    }\n  }\n": types.PasskeysDocument,
+    "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration {\n      ceremonyId\n      options\n    }\n  }\n": types.StartPasskeyRegistrationDocument,
+    "\n  mutation FinishPasskeyRegistration($ceremonyId: ID!, $credential: JSON!, $label: String) {\n    finishPasskeyRegistration(ceremonyId: $ceremonyId, credential: $credential, label: $label) {\n      id\n      label\n    }\n  }\n": types.FinishPasskeyRegistrationDocument,
+    "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n": types.RenamePasskeyDocument,
+    "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id)\n  }\n": types.DeletePasskeyDocument,
     "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n": types.CreatePermissionDocument,
     "\n  query Permissions {\n    permissions {\n      id\n      codename\n      name\n      description\n    }\n  }\n": types.PermissionsDocument,
     "\n  mutation DeletePermission($id: ID!) {\n    deletePermission(id: $id)\n  }\n": types.DeletePermissionDocument,
@@ -140,7 +157,8 @@ const documents: Documents = {
     "\n  fragment Enrollment on TotpEnrollment {\n    enrollmentId\n    secret\n    otpauthUri\n    expiresAt\n  }\n": types.EnrollmentFragmentDoc,
     "\n  mutation ConfirmTotpEnrollment($enrollmentId: ID!, $code: String!, $label: String) {\n    confirmTotpEnrollment(enrollmentId: $enrollmentId, code: $code, label: $label) {\n      factor {\n        id\n        label\n      }\n      recoveryCodes\n    }\n  }\n": types.ConfirmTotpEnrollmentDocument,
     "\n  mutation Reauthenticate($input: ReauthenticateInput!) {\n    reauthenticate(input: $input) {\n      id\n      authenticatedAt\n      assuranceLevel\n      authenticationMethods\n    }\n  }\n": types.ReauthenticateDocument,
-    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n": types.TwoFactorDocument,
+    "\n  mutation StartPasskeyReauthentication {\n    startPasskeyReauthentication {\n      ceremonyId\n      options\n    }\n  }\n": types.StartPasskeyReauthenticationDocument,
+    "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n      passkeys {\n        id\n      }\n    }\n  }\n": types.TwoFactorDocument,
     "\n  mutation StartTotpEnrollment {\n    startTotpEnrollment {\n      ...Enrollment\n    }\n  }\n": types.StartTotpEnrollmentDocument,
     "\n  mutation RemoveTotpFactor($id: ID!) {\n    removeTotpFactor(id: $id)\n  }\n": types.RemoveTotpFactorDocument,
     "\n  mutation RegenerateRecoveryCodes {\n    regenerateRecoveryCodes {\n      codes\n      generatedAt\n    }\n  }\n": types.RegenerateRecoveryCodesDocument,
@@ -251,6 +269,10 @@ export function graphql(source: "\n  fragment Challenge on SecondFactorRequired 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation StartPasskeyChallenge($challengeToken: String!) {\n    startPasskeyChallenge(challengeToken: $challengeToken) {\n      ceremonyId\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation StartPasskeyChallenge($challengeToken: String!) {\n    startPasskeyChallenge(challengeToken: $challengeToken) {\n      ceremonyId\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation VerifySecondFactor($challengeToken: String!, $input: SecondFactorInput!) {\n    verifySecondFactor(challengeToken: $challengeToken, input: $input) {\n      ...Tokens\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -343,6 +365,34 @@ export function graphql(source: "\n  mutation StartOAuth($input: StartOAuthInput
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation StartPasskeySignIn($login: String) {\n    startPasskeySignIn(login: $login) {\n      ceremonyId\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation StartPasskeySignIn($login: String) {\n    startPasskeySignIn(login: $login) {\n      ceremonyId\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeySignIn($ceremonyId: ID!, $credential: JSON!) {\n    finishPasskeySignIn(ceremonyId: $ceremonyId, credential: $credential) {\n      ...Tokens\n    }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeySignIn($ceremonyId: ID!, $credential: JSON!) {\n    finishPasskeySignIn(ceremonyId: $ceremonyId, credential: $credential) {\n      ...Tokens\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Passkeys {\n    me {\n      id\n      passkeys {\n        id\n        label\n        createdAt\n        lastUsedAt\n        backupEligible\n        backedUp\n      }\n    }\n  }\n"): (typeof documents)["\n  query Passkeys {\n    me {\n      id\n      passkeys {\n        id\n        label\n        createdAt\n        lastUsedAt\n        backupEligible\n        backedUp\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration {\n      ceremonyId\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation StartPasskeyRegistration {\n    startPasskeyRegistration {\n      ceremonyId\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation FinishPasskeyRegistration($ceremonyId: ID!, $credential: JSON!, $label: String) {\n    finishPasskeyRegistration(ceremonyId: $ceremonyId, credential: $credential, label: $label) {\n      id\n      label\n    }\n  }\n"): (typeof documents)["\n  mutation FinishPasskeyRegistration($ceremonyId: ID!, $credential: JSON!, $label: String) {\n    finishPasskeyRegistration(ceremonyId: $ceremonyId, credential: $credential, label: $label) {\n      id\n      label\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n"): (typeof documents)["\n  mutation RenamePasskey($id: ID!, $label: String!) {\n    renamePasskey(id: $id, label: $label) {\n      id\n      label\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id)\n  }\n"): (typeof documents)["\n  mutation DeletePasskey($id: ID!) {\n    deletePasskey(id: $id)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreatePermission($input: PermissionInput!) {\n    createPermission(input: $input) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -383,7 +433,11 @@ export function graphql(source: "\n  mutation Reauthenticate($input: Reauthentic
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation StartPasskeyReauthentication {\n    startPasskeyReauthentication {\n      ceremonyId\n      options\n    }\n  }\n"): (typeof documents)["\n  mutation StartPasskeyReauthentication {\n    startPasskeyReauthentication {\n      ceremonyId\n      options\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n      passkeys {\n        id\n      }\n    }\n  }\n"): (typeof documents)["\n  query TwoFactor {\n    me {\n      id\n      email\n      mfaEnabled\n      recoveryCodesRemaining\n      totpFactors {\n        id\n        label\n        createdAt\n        lastUsedAt\n      }\n      passkeys {\n        id\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

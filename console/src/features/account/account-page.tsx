@@ -1,9 +1,10 @@
 // The account holder's own page: profile, password, sign-in methods (identities at providers),
-// two-factor authentication, sessions, recent activity, deletion.
+// passkeys, two-factor authentication, sessions, recent activity, deletion.
 import { useState } from "react";
 import { useSearch } from "wouter";
 import { useViewer } from "../../app/viewer";
 import { SignInMethods } from "../identity/sign-in-methods";
+import { Passkeys } from "../passkeys/passkeys";
 import { TwoFactor } from "../two-factor/two-factor";
 import { Notice } from "../../components/form";
 import { Sessions } from "../sessions/sessions";
@@ -18,6 +19,8 @@ export function AccountPage() {
   // A password change, and turning two-factor authentication on, end the other sessions; a
   // reauthentication changes this one's proof: each lists the sessions anew.
   const [sessionChanges, setSessionChanges] = useState(0);
+  // A passkey added or removed changes two-factor authentication (on or off, recovery codes).
+  const [passkeyChanges, setPasskeyChanges] = useState(0);
   if (!me) return null;
   return (
     <>
@@ -26,13 +29,21 @@ export function AccountPage() {
       <Profile me={me} />
       {me.hasPassword && <ChangePassword onChanged={() => setSessionChanges((n) => n + 1)} />}
       <SignInMethods onChanged={() => setSessionChanges((n) => n + 1)} />
+      <Passkeys
+        onChanged={() => {
+          setSessionChanges((n) => n + 1);
+          setPasskeyChanges((n) => n + 1);
+          refetch();
+        }}
+      />
       <TwoFactor
+        key={`two-factor-${passkeyChanges}`}
         onChanged={() => {
           setSessionChanges((n) => n + 1);
           refetch();
         }}
       />
-      <Sessions key={sessionChanges} />
+      <Sessions key={`sessions-${sessionChanges}`} />
       <Activity />
       <DeleteAccount hasPassword={me.hasPassword} />
     </>

@@ -53,6 +53,9 @@ export const ACTIONS: AuditAction[] = [
   "IDENTITY_PROVIDER_CREATED",
   "IDENTITY_PROVIDER_UPDATED",
   "IDENTITY_PROVIDER_DELETED",
+  "PASSKEY_ADDED",
+  "PASSKEY_REMOVED",
+  "PASSKEY_REJECTED",
 ];
 
 /** The filter controls as the page holds them (text from the inputs). */

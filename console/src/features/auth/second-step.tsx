@@ -1,12 +1,16 @@
 // Sign-in's second step: the password checked out and the account has a second factor, so
 // `verifySecondFactor` finishes the sign-in with the challenge `signIn` (or
-// `completePasswordReset`) answered. An expired challenge starts again.
-import type { ReactNode } from "react";
+// `completePasswordReset`) answered: with a code, or with a passkey (`startPasskeyChallenge`
+// for the browser's prompt, then its answer). An expired challenge starts again.
+import { useState, type ReactNode } from "react";
 import { getFragmentData, graphql, type FragmentType } from "../../gql";
 import type { TOKENS } from "../../app/tokens";
-import { useAction } from "../../app/use-action";
+import { latest, useAction } from "../../app/use-action";
 import { Form, ProblemNote, Submit } from "../../components/form";
-import { withCodeFields } from "../two-factor/second-factor";
+import { PasskeyNote } from "../passkeys/passkey-outcome";
+import { answerProblem } from "../passkeys/problems";
+import { usePasskeyPrompt } from "../passkeys/webauthn";
+import { firstMethod, withCodeFields } from "../two-factor/second-factor";
 import { SecondFactorFields, blankCode, codeInput } from "../two-factor/second-factor-fields";
 
 export const CHALLENGE = graphql(`
@@ -14,6 +18,15 @@ export const CHALLENGE = graphql(`
     challengeToken
     expiresAt
     methods
+  }
+`);
+
+const START_PASSKEY_CHALLENGE = graphql(`
+  mutation StartPasskeyChallenge($challengeToken: String!) {
+    startPasskeyChallenge(challengeToken: $challengeToken) {
+      ceremonyId
+      options
+    }
   }
 `);
 
@@ -43,18 +56,41 @@ export function SecondStep({
   restartText,
 }: SecondStepProps) {
   const challenge = getFragmentData(CHALLENGE, ref);
+  const { challengeToken } = challenge;
+  const startPasskey = useAction(START_PASSKEY_CHALLENGE);
   const verify = useAction(VERIFY_SECOND_FACTOR);
+  const prompt = usePasskeyPrompt();
+  // Which proof the problem shown is about: a wrong code shows beside its field.
+  const [withPasskey, setWithPasskey] = useState(false);
   async function submit(form: HTMLFormElement) {
+    setWithPasskey(false);
     const input = codeInput(form);
     if (!input) {
       verify.fail(blankCode());
       return;
     }
-    const data = await verify.run({ challengeToken: challenge.challengeToken, input });
+    const data = await verify.run({ challengeToken, input });
     if (data) onSignedIn(data.verifySecondFactor);
   }
-  const problem = withCodeFields(verify.problem);
+  async function answerWithPasskey() {
+    setWithPasskey(true);
+    const started = await startPasskey.run({ challengeToken });
+    if (!started) return;
+    const { ceremonyId, options } = started.startPasskeyChallenge;
+    const answer = await prompt.get(options);
+    if (answer.problem) {
+      verify.fail(answer.problem);
+      return;
+    }
+    const input = { passkey: { ceremonyId, credential: answer.credential } };
+    const data = await verify.run({ challengeToken, input });
+    if (data) onSignedIn(data.verifySecondFactor);
+  }
+  const problem = withPasskey
+    ? answerProblem(latest([startPasskey, verify]).problem)
+    : withCodeFields(verify.problem);
   const expired = problem?.reason === "CHALLENGE_EXPIRED";
+  const codes = firstMethod(challenge.methods) !== null;
   return (
     <>
       <h2>Second step</h2>
@@ -68,9 +104,16 @@ export function SecondStep({
         </>
       ) : (
         <Form onSubmit={submit} aria-label="Second step">
-          <ProblemNote problem={problem} />
-          <SecondFactorFields methods={challenge.methods} problem={problem} />
-          <Submit busy={verify.busy}>Continue</Submit>
+          <PasskeyNote problem={problem} />
+          <SecondFactorFields
+            methods={challenge.methods}
+            problem={problem}
+            passkey={{
+              use: () => void answerWithPasskey(),
+              busy: startPasskey.busy || prompt.open || (withPasskey && verify.busy),
+            }}
+          />
+          {codes && <Submit busy={verify.busy}>Continue</Submit>}
           <button type="button" onClick={onRestart}>
             {restartText}
           </button>

@@ -1,6 +1,6 @@
 // Signing in with an email or username and the password, then, for an account with a second
-// factor, its code (`signIn` answers `SecondFactorRequired` instead of tokens); or with one of
-// the identity providers an administrator turned on.
+// factor, its code or passkey (`signIn` answers `SecondFactorRequired` instead of tokens); with
+// a passkey alone; or with one of the identity providers an administrator turned on.
 import { useState } from "react";
 import { Link, useSearch } from "wouter";
 import { graphql, type FragmentType } from "../../gql";
@@ -8,6 +8,7 @@ import { useAction } from "../../app/use-action";
 import { useSession } from "../../app/use-session";
 import { Field, Form, Outcome, Submit, fieldText, PasswordField } from "../../components/form";
 import { SignInProviders } from "../identity/sign-in-providers";
+import { PasskeySignIn } from "../passkeys/passkey-sign-in";
 import { returnTo } from "./return-to";
 import { SecondStep, type CHALLENGE } from "./second-step";
 
@@ -31,11 +32,11 @@ export function SignIn() {
   const session = useSession();
   const signIn = useAction(SIGN_IN);
   const [challenge, setChallenge] = useState<FragmentType<typeof CHALLENGE> | null>(null);
-  // Kept for starting again after the second step: only the password is asked anew.
+  // Kept for starting again after the second step (only the password is asked anew), and for
+  // a passkey sign-in, which offers that account's passkeys.
   const [login, setLogin] = useState("");
   async function submit(form: HTMLFormElement) {
-    const input = { login: fieldText(form, "login"), password: fieldText(form, "password") };
-    setLogin(input.login);
+    const input = { login, password: fieldText(form, "password") };
     const data = await signIn.run({ input });
     if (!data) return;
     if (data.signIn.__typename === "SecondFactorRequired") setChallenge(data.signIn);
@@ -60,13 +61,18 @@ export function SignIn() {
               label="Email or username"
               name="login"
               autoComplete="username"
-              defaultValue={login}
+              value={login}
+              onChange={(event) => setLogin(event.target.value)}
               required
               problem={signIn.problem}
             />
             <PasswordField label="Password" name="password" problem={signIn.problem} />
             <Submit busy={signIn.busy}>Sign in</Submit>
           </Form>
+          <PasskeySignIn
+            login={login}
+            onSignedIn={(payload) => session.begin(payload, returnTo(next))}
+          />
           <p>
             <Link href="/forgot-password">Forgot your password?</Link> ·{" "}
             <Link href="/register">Create an account</Link>

@@ -1,13 +1,16 @@
 // The dialog that asks the viewer to confirm it is you when an action needs a recent sign-in
 // (`REAUTHENTICATION_REQUIRED`): the password, or for an account with a second factor its
-// authenticator code or a recovery code, as the refusal's `methods` say (an account with
-// neither, made by a provider sign-in, is told to sign in again). Confirmed, the action that
-// asked runs once more; cancelled, it shows why it did not happen.
+// authenticator code, a recovery code or a passkey, as the refusal's `methods` say (an account
+// with neither, made by a provider sign-in, is told to sign in again). Confirmed, the action
+// that asked runs once more; cancelled, it shows why it did not happen.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { graphql } from "../../gql";
 import { StepUpContext, type Reauthenticate } from "../../app/step-up";
-import { useAction } from "../../app/use-action";
-import { Form, PasswordField, ProblemNote, Submit, fieldText } from "../../components/form";
+import { latest, useAction } from "../../app/use-action";
+import { Form, PasswordField, Submit, fieldText } from "../../components/form";
+import { PasskeyNote } from "../passkeys/passkey-outcome";
+import { answerProblem } from "../passkeys/problems";
+import { usePasskeyPrompt } from "../passkeys/webauthn";
 import { firstMethod, withCodeFields } from "./second-factor";
 import { SecondFactorFields, blankCode, codeInput } from "./second-factor-fields";
 
@@ -18,6 +21,15 @@ const REAUTHENTICATE = graphql(`
       authenticatedAt
       assuranceLevel
       authenticationMethods
+    }
+  }
+`);
+
+const START_PASSKEY_REAUTHENTICATION = graphql(`
+  mutation StartPasskeyReauthentication {
+    startPasskeyReauthentication {
+      ceremonyId
+      options
     }
   }
 `);
@@ -69,17 +81,23 @@ interface ReauthenticateDialogProps {
 function ReauthenticateDialog({ methods, onConfirmed, onCancel }: ReauthenticateDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const reauthenticate = useAction(REAUTHENTICATE);
+  const startPasskey = useAction(START_PASSKEY_REAUTHENTICATION);
+  const prompt = usePasskeyPrompt();
+  // Which proof the problem shown is about: a wrong code shows beside its field.
+  const [withPasskey, setWithPasskey] = useState(false);
   const withPassword = methods.includes("PASSWORD");
+  const codes = firstMethod(methods) !== null;
+  const passkeys = methods.includes("PASSKEY");
   // An account a provider sign-in made, without a password or second factor, proves itself by
   // signing in again, which this dialog cannot do for it.
-  const signInAgain =
-    !withPassword && firstMethod(methods) === null && !methods.includes("PASSKEY");
+  const signInAgain = !withPassword && !codes && !passkeys;
   useEffect(() => {
     const element = dialog.current;
     element?.showModal();
     return () => element?.close();
   }, []);
   async function submit(form: HTMLFormElement) {
+    setWithPasskey(false);
     let input;
     if (withPassword) {
       input = { password: fieldText(form, "password") };
@@ -92,7 +110,29 @@ function ReauthenticateDialog({ methods, onConfirmed, onCancel }: Reauthenticate
     }
     if (await reauthenticate.run({ input })) onConfirmed();
   }
-  const problem = withCodeFields(reauthenticate.problem);
+  async function answerWithPasskey() {
+    setWithPasskey(true);
+    const started = await startPasskey.run({});
+    if (!started) return;
+    const { ceremonyId, options } = started.startPasskeyReauthentication;
+    const answer = await prompt.get(options);
+    if (answer.problem) {
+      reauthenticate.fail(answer.problem);
+      return;
+    }
+    const input = { passkey: { ceremonyId, credential: answer.credential } };
+    if (await reauthenticate.run({ input })) onConfirmed();
+  }
+  const problem = withPasskey
+    ? answerProblem(latest([startPasskey, reauthenticate]).problem)
+    : withCodeFields(reauthenticate.problem);
+  let ask = "Enter a code of your second factor and it goes ahead.";
+  if (withPassword) ask = "Enter your password and it goes ahead.";
+  else if (passkeys) {
+    ask = codes
+      ? "Use a passkey, or enter a code of your second factor, and it goes ahead."
+      : "Use your passkey and it goes ahead.";
+  }
   return (
     <dialog
       ref={dialog}
@@ -116,20 +156,22 @@ function ReauthenticateDialog({ methods, onConfirmed, onCancel }: Reauthenticate
         </>
       ) : (
         <>
-          <p>
-            This change needs a recent proof that it is you.{" "}
-            {withPassword
-              ? "Enter your password and it goes ahead."
-              : "Enter a code of your second factor and it goes ahead."}
-          </p>
+          <p>This change needs a recent proof that it is you. {ask}</p>
           <Form onSubmit={submit}>
-            <ProblemNote problem={problem} />
+            <PasskeyNote problem={problem} />
             {withPassword ? (
               <PasswordField label="Your password" name="password" autoFocus problem={problem} />
             ) : (
-              <SecondFactorFields methods={methods} problem={problem} />
+              <SecondFactorFields
+                methods={methods}
+                problem={problem}
+                passkey={{
+                  use: () => void answerWithPasskey(),
+                  busy: startPasskey.busy || prompt.open || (withPasskey && reauthenticate.busy),
+                }}
+              />
             )}
-            <Submit busy={reauthenticate.busy}>Confirm</Submit>
+            {(withPassword || codes) && <Submit busy={reauthenticate.busy}>Confirm</Submit>}
             <button type="button" onClick={onCancel}>
               Cancel
             </button>

@@ -33,8 +33,8 @@ export function RecoveryCodes({ codes, account, generatedAt, onSaved }: Recovery
         Your recovery codes
       </h3>
       <p>
-        If you lose your authenticator app, each of these codes signs you in once. Save them
-        somewhere safe now: they are not shown again.
+        If you lose your authenticator app or your passkeys, each of these codes signs you in once.
+        Save them somewhere safe now: they are not shown again.
       </p>
       <ol className="codes">
         {codes.map((code) => (

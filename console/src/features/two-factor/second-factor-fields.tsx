@@ -1,6 +1,6 @@
 // The field for a second factor: the authenticator app's code, or a recovery code, with a
-// switch between them when the account has both. Used by sign-in's second step and by the
-// dialog that asks to confirm it is you.
+// switch between them when the account has both, and "Use a passkey" when it has passkeys.
+// Used by sign-in's second step and by the dialog that asks to confirm it is you.
 import { useState } from "react";
 import type { Problem } from "../../app/errors";
 import { Field } from "../../components/form";
@@ -10,20 +10,30 @@ interface SecondFactorFieldsProps {
   /** What the account can prove (`SecondFactorMethod` or `reauthenticate` method names). */
   methods: readonly string[];
   problem: Problem | null;
+  /** Asks the browser for one of the account's passkeys (offered when `methods` has
+   * `PASSKEY`); `busy` while it is under way. */
+  passkey: { use: () => void; busy: boolean };
 }
 
-export function SecondFactorFields({ methods, problem }: SecondFactorFieldsProps) {
+export function SecondFactorFields({ methods, problem, passkey }: SecondFactorFieldsProps) {
   const [method, setMethod] = useState(() => firstMethod(methods));
-  if (!method) {
-    return (
-      <p className="problem" role="alert">
-        This account&apos;s second factor is a passkey, which the console cannot use yet.
-      </p>
-    );
-  }
+  const passkeyButton = methods.includes("PASSKEY") && (
+    <p>
+      <button
+        type="button"
+        disabled={passkey.busy}
+        aria-busy={passkey.busy || undefined}
+        onClick={passkey.use}
+      >
+        Use a passkey
+      </button>
+    </p>
+  );
+  if (!method) return passkeyButton || null;
   const other = otherMethod(methods, method);
   return (
     <>
+      {passkeyButton}
       {method === "TOTP" ? (
         <Field
           key="totpCode"

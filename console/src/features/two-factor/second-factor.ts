@@ -3,7 +3,8 @@
 // its field.
 import type { Problem } from "../../app/errors";
 
-/** The proofs the console can take as a second factor (`SecondFactorMethod`, less passkeys). */
+/** The proofs a second factor's form takes as a code (`SecondFactorMethod`, less passkeys,
+ * which the browser gives: features/passkeys). */
 export type CodeMethod = "TOTP" | "RECOVERY_CODE";
 
 /** The input field of each proof, as `SecondFactorInput` and `ReauthenticateInput` name it. */

@@ -15,7 +15,7 @@ export function recoveryCodesText(codes: string[], account: string, generatedAt:
     `Roster recovery codes for ${account}`,
     `Generated ${generatedAt}`,
     "",
-    "Each code signs you in once in place of a code from your authenticator app.",
+    "Each code signs you in once in place of your authenticator app or passkey.",
     "Keep them somewhere safe: generating new codes makes these stop working.",
     "",
     ...codes,

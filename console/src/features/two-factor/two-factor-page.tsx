@@ -1,11 +1,16 @@
 // Two-factor authentication on a page of its own: where the console sends an account that
-// `--require-mfa` covers until it holds a second factor (the API serves it little else).
+// `--require-mfa` covers until it holds a second factor (the API serves it little else): an
+// authenticator app or a passkey.
+import { useState } from "react";
 import { Link } from "wouter";
 import { useViewer } from "../../app/viewer";
+import { Passkeys } from "../passkeys/passkeys";
 import { TwoFactor } from "./two-factor";
 
 export function TwoFactorPage() {
   const { me, enrollmentRequired, refetch } = useViewer();
+  // A passkey added or removed turns two-factor authentication on or off.
+  const [passkeyChanges, setPasskeyChanges] = useState(0);
   return (
     <>
       <h1>Two-factor authentication</h1>
@@ -16,11 +21,17 @@ export function TwoFactorPage() {
           </p>
         ) : (
           <p className="problem" role="alert">
-            Your account must use two-factor authentication. Add an authenticator app to go on:
-            until then, this is the only page the console can show you.
+            Your account must use two-factor authentication. Add an authenticator app or a passkey
+            to go on: until then, this is the only page the console can show you.
           </p>
         ))}
-      <TwoFactor heading={false} onChanged={refetch} />
+      <TwoFactor key={passkeyChanges} heading={false} onChanged={refetch} />
+      <Passkeys
+        onChanged={() => {
+          setPasskeyChanges((n) => n + 1);
+          refetch();
+        }}
+      />
       {!enrollmentRequired && (
         <p>
           <Link href="/account">Back to your account</Link>

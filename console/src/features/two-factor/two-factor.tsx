@@ -1,5 +1,6 @@
 // The viewer's two-factor authentication: whether it is on, the authenticator apps (each can be
-// removed), adding one, and the recovery codes (how many are left, a new set). What needs a
+// removed), adding one, and the recovery codes (how many are left, a new set). Passkeys, second
+// factors too, have a section of their own (features/passkeys). What needs a
 // recent sign-in asks to confirm it is you first (`useAction`).
 import { useState } from "react";
 import { useQuery } from "urql";
@@ -26,6 +27,9 @@ const TWO_FACTOR = graphql(`
         createdAt
         lastUsedAt
       }
+      passkeys {
+        id
+      }
     }
   }
 `);
@@ -44,7 +48,8 @@ const REMOVE_FACTOR = graphql(`
   }
 `);
 
-const REGENERATE_CODES = graphql(`
+/** Also the passkeys': a first passkey brings a first set. */
+export const REGENERATE_CODES = graphql(`
   mutation RegenerateRecoveryCodes {
     regenerateRecoveryCodes {
       codes
@@ -98,7 +103,8 @@ export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
   async function removeFactor(id: string, label: string) {
     if (!window.confirm(`Remove ${label}? Its codes will no longer sign you in.`)) return;
     setAdded(null);
-    const last = account?.totpFactors?.length === 1;
+    // A passkey is a second factor too: with one, two-factor authentication stays on.
+    const last = account?.totpFactors?.length === 1 && !account.passkeys?.length;
     await remove.run(
       { id },
       last ? `${label} removed. Two-factor authentication is off.` : `${label} removed.`,
@@ -123,12 +129,12 @@ export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
           {account.mfaEnabled ? (
             <>
               Two-factor authentication is <strong>on</strong>: signing in asks for a code from your
-              authenticator app after {firstStep}.
+              authenticator app or a passkey after {firstStep}.
             </>
           ) : (
             <>
               Two-factor authentication is <strong>off</strong>: signing in asks only for{" "}
-              {firstStep}. Add an authenticator app to turn it on.
+              {firstStep}. Add an authenticator app or a passkey to turn it on.
             </>
           )}
         </p>
