@@ -35,8 +35,12 @@ pub async fn rename(
     state.rate_limits.user(viewer.id())?;
     let mut errors = FieldErrors::default();
     let label = validation::label(&mut errors, Some(label), store::DEFAULT_LABEL);
+    let id = Uuid::parse_str(id.trim()).ok();
+    if id.is_none() {
+        errors.add("id", "not a valid id");
+    }
     errors.into_result()?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
+    let id = id.ok_or_else(not_found)?;
     let renamed = passkeys::Entity::update_many()
         .col_expr(passkeys::Column::Label, Expr::value(&label))
         .filter(passkeys::Column::Id.eq(id))
@@ -56,8 +60,8 @@ pub async fn rename(
 /// `deletePasskey`: one of the viewer's passkeys, after a recent reauthentication.
 pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()> {
     step_up::require_presence(state, viewer).await?;
+    let id = validation::id("id", id)?;
     state.rate_limits.user(viewer.id())?;
-    let id = Uuid::parse_str(id.trim()).map_err(|_| not_found())?;
     let txn = db::begin_write(&state.db).await?;
     // Locked first: two removals at once cannot each leave the other as the last way in.
     let user = account::lock(&txn, viewer.id()).await?;

@@ -127,6 +127,13 @@ pub async fn finish(
     let passkey = match webauthn.finish_passkey_registration(&answer, &registration) {
         Ok(passkey) => passkey,
         Err(error) => {
+            // One of the account's own passkeys, which the options excluded, is registered
+            // already (the library refuses it under another error's name). The answer's id
+            // only picks the message here: nothing is kept.
+            let own = store::by_credential_id(&state.db, &answer.raw_id).await?;
+            if own.is_some_and(|row| row.user_id == viewer.id()) {
+                return Err(collided(state, viewer, viewer.id()).await);
+            }
             tracing::info!(reason = %error, "a passkey registration was refused");
             return Err(FieldErrors::single("credential", "passkey not accepted"));
         }

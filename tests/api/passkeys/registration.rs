@@ -283,6 +283,19 @@ async fn one_credential_is_one_accounts(app: TestApp) {
     let body = finish_registration(&app, &bob.access, &started.id, credential, None).await;
     assert_code(&body, "CONFLICT");
     assert_eq!(passkey_rows(&app, &bob.user_id).await.len(), 0);
+    // Alice's own passkey, sent again from a copy: registered already, too (her session
+    // reauthenticated a moment ago).
+    let again = ceremony(
+        &start_registration(&app, &alice.access).await,
+        "startPasskeyRegistration",
+    );
+    let mut copier = super::device(&app);
+    copier.next_credential_id = Some(device.credentials[0].id.clone());
+    let credential = copier.create(&again.options);
+    let body = finish_registration(&app, &alice.access, &again.id, credential, None).await;
+    assert_code(&body, "CONFLICT");
+    let event = last_event(&app, "PASSKEY_REJECTED", Some(&alice.user_id)).await;
+    assert_eq!(event["sameAccount"], true);
     // A real authenticator never makes an id twice: the attempt is on record.
     let event = last_event(&app, "PASSKEY_REJECTED", Some(&bob.user_id)).await;
     assert_eq!(
@@ -312,6 +325,27 @@ async fn passkeys_are_renamed_and_removed(app: TestApp) {
         )
         .await;
     assert!(error_fields(&body)["label"].is_array(), "{body}");
+    let body = app
+        .gql(
+            RENAME,
+            json!({ "id": "not-an-id", "label": "" }),
+            Some(&tokens.access),
+        )
+        .await;
+    assert!(error_fields(&body)["label"].is_array(), "{body}");
+    assert_eq!(
+        error_fields(&body)["id"],
+        json!(["not a valid id"]),
+        "{body}"
+    );
+    let body = app
+        .gql(DELETE, json!({ "id": "not-an-id" }), Some(&tokens.access))
+        .await;
+    assert_eq!(
+        error_fields(&body)["id"],
+        json!(["not a valid id"]),
+        "{body}"
+    );
     // Another account's passkey is no passkey of this one.
     let other = app.register("other@example.com").await;
     let body = app
