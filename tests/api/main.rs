@@ -26,6 +26,7 @@ mod mfa;
 mod operations;
 mod pagination;
 mod passkeys;
+mod passkeys_contract;
 mod recovery;
 mod schema;
 mod throttle;
