@@ -144,6 +144,18 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An account's open ceremonies of a purpose (the oldest dropped beyond a few), and the
+        // cascade from a deleted account.
+        manager
+            .create_index(
+                Index::create()
+                    .name("passkey_ceremonies_user_id_purpose_idx")
+                    .table(PasskeyCeremonies::Table)
+                    .col(PasskeyCeremonies::UserId)
+                    .col(PasskeyCeremonies::Purpose)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_index(
                 Index::create()

@@ -2,8 +2,10 @@
 //! for the unauthenticated entry points (`register`, `login`, `refreshToken`,
 //! `requestPasswordReset`, `resetPassword`, `verifyEmail`; `--rate-limit`),
 //! and per signed-in user for what could otherwise be repeated at will: checks of their
-//! current password (`changePassword`, `deleteAccount`, a guess each) and changes of email or
-//! username (each tells whether that value is taken). A refusal is `TOO_MANY_REQUESTS` with
+//! current password (`changePassword`, `deleteAccount`, `reauthenticate`, a guess each),
+//! changes of email or username (each tells whether that value is taken), and changes of the
+//! account's second factors and passkeys (a passkey registration tells whether its credential
+//! is registered already). A refusal is `TOO_MANY_REQUESTS` with
 //! `retryAfter` seconds. These are per process (with N replicas an address gets N times the
 //! rate); failed logins, which decide how fast passwords can be guessed, are counted in the
 //! database instead (`services::sessions::login_throttle`).
@@ -61,9 +63,9 @@ impl RateLimits {
         }
     }
 
-    /// Spends one of signed-in user `id`'s password checks or email/username changes: a
-    /// budget apart from the login throttle's, so failed logins by a stranger never hold up
-    /// the user's own password change.
+    /// Spends one of signed-in user `id`'s password checks, email/username changes or second
+    /// factor and passkey changes: a budget apart from the login throttle's, so failed logins
+    /// by a stranger never hold up the user's own password change.
     pub fn user(&self, id: Uuid) -> AppResult<()> {
         self.sweep();
         refuse_after(self.per_user.check_key(&id), "user")

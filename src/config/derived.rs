@@ -94,7 +94,7 @@ impl Settings {
             .public_url
             .as_deref()
             .unwrap_or("http://127.0.0.1:8000");
-        super::webauthn::relying_party(self, public_url)?;
+        super::webauthn::relying_party(&super::webauthn::Configured::of(self), public_url)?;
         if let Some(path) = &self.extra_ca_file
             && !path.is_file()
         {

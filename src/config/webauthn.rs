@@ -13,6 +13,24 @@ pub struct RelyingParty {
     pub origins: Vec<Url>,
 }
 
+/// The passkey settings as the operator gave them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Configured {
+    /// `--webauthn-rp-id`.
+    pub rp_id: Option<String>,
+    /// `--webauthn-origins`.
+    pub origins: Vec<String>,
+}
+
+impl Configured {
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            rp_id: settings.webauthn_rp_id.clone(),
+            origins: settings.webauthn_origins.clone(),
+        }
+    }
+}
+
 /// What the settings make of passkeys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -27,8 +45,8 @@ pub enum Decision {
 /// host, and `--webauthn-origins` or the public URL's origin. A loopback address stands for
 /// `localhost` (WebAuthn takes no IP address; browsers treat `http://localhost` as secure).
 /// `Err` when what the operator configured cannot work: the start is refused.
-pub fn relying_party(settings: &Settings, public_url: &str) -> Result<Decision, String> {
-    let configured = settings.webauthn_rp_id.is_some() || !settings.webauthn_origins.is_empty();
+pub fn relying_party(settings: &Configured, public_url: &str) -> Result<Decision, String> {
+    let configured = settings.rp_id.is_some() || !settings.origins.is_empty();
     match derive(settings, public_url) {
         Ok(Some(party)) => Ok(Decision::On(party)),
         Ok(None) => Ok(Decision::Off(
@@ -40,7 +58,7 @@ pub fn relying_party(settings: &Settings, public_url: &str) -> Result<Decision, 
 }
 
 /// `relying_party`, before it tells the operator's mistakes from a default that cannot work.
-fn derive(settings: &Settings, public_url: &str) -> Result<Option<RelyingParty>, String> {
+fn derive(settings: &Configured, public_url: &str) -> Result<Option<RelyingParty>, String> {
     let public = Url::parse(public_url).map_err(|e| format!("invalid public URL: {e}"))?;
     let default_host = match public.host() {
         Some(Host::Domain(domain)) => Some(domain.to_ascii_lowercase()),
@@ -52,7 +70,7 @@ fn derive(settings: &Settings, public_url: &str) -> Result<Option<RelyingParty>,
         }
         _ => None,
     };
-    let rp_id = match settings.webauthn_rp_id.as_deref().map(str::trim) {
+    let rp_id = match settings.rp_id.as_deref().map(str::trim) {
         Some(configured) => {
             let id = configured.trim_end_matches('.').to_ascii_lowercase();
             let is_domain = matches!(Url::parse(&format!("https://{id}/")).ok().and_then(|url| url.host().map(|host| host.to_owned())), Some(Host::Domain(domain)) if domain == id);
@@ -66,7 +84,7 @@ fn derive(settings: &Settings, public_url: &str) -> Result<Option<RelyingParty>,
         }
         None => match default_host.clone() {
             Some(host) => host,
-            None if settings.webauthn_origins.is_empty() => {
+            None if settings.origins.is_empty() => {
                 return Ok(None);
             }
             None => {
@@ -78,7 +96,7 @@ fn derive(settings: &Settings, public_url: &str) -> Result<Option<RelyingParty>,
             }
         },
     };
-    let origins = if settings.webauthn_origins.is_empty() {
+    let origins = if settings.origins.is_empty() {
         let mut origin = public.clone();
         if default_host.as_deref() == Some("localhost") && origin.domain().is_none() {
             origin
@@ -88,7 +106,7 @@ fn derive(settings: &Settings, public_url: &str) -> Result<Option<RelyingParty>,
         vec![origin_of(&origin)]
     } else {
         settings
-            .webauthn_origins
+            .origins
             .iter()
             .map(|text| {
                 let url = Url::parse(text.trim()).map_err(|e| {
@@ -149,11 +167,11 @@ fn origin_of(url: &Url) -> Url {
 mod tests {
     use super::*;
 
-    fn settings(rp_id: Option<&str>, origins: &[&str]) -> Settings {
-        let mut settings = Settings::defaults();
-        settings.webauthn_rp_id = rp_id.map(str::to_owned);
-        settings.webauthn_origins = origins.iter().map(|o| (*o).to_owned()).collect();
-        settings
+    fn settings(rp_id: Option<&str>, origins: &[&str]) -> Configured {
+        Configured {
+            rp_id: rp_id.map(str::to_owned),
+            origins: origins.iter().map(|o| (*o).to_owned()).collect(),
+        }
     }
 
     fn party(id: &str, origins: &[&str]) -> Decision {

@@ -62,7 +62,9 @@ impl PasskeyMutation {
 
     /// Removes one of the viewer's passkeys, after a recent reauthentication; ends the
     /// account's other sessions. `CONFLICT` `LAST_SIGN_IN_METHOD` when nothing else (a
-    /// password, a linked identity, another passkey) would let the account in.
+    /// password, an identity at an enabled provider, another passkey) would let the account
+    /// in; `FORBIDDEN` `MFA_ENROLLMENT_REQUIRED` for the last second factor of an account
+    /// `--require-mfa` covers.
     #[graphql(guard = "Authenticated")]
     async fn delete_passkey(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let viewer = ctx.viewer().await?;

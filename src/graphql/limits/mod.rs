@@ -58,7 +58,7 @@ pub const TOTP_FACTORS_PER_USER: usize = 5;
 /// The identities at providers an account is expected to hold.
 pub const IDENTITIES_PER_USER: usize = 5;
 /// Passkeys an account may hold (`services::passkeys::store::MAX_PASSKEYS`).
-pub const PASSKEYS_PER_USER: usize = 10;
+pub const PASSKEYS_PER_USER: usize = crate::services::passkeys::store::MAX_PASSKEYS as usize;
 
 /// Why `Checks::check` refused a request (`graphql::errors` gives each its code).
 #[derive(Debug)]

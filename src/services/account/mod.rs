@@ -8,6 +8,7 @@
 //! - `password`: `changePassword`, and the one way an owner's password is replaced
 //! - `deletion`: `deleteAccount`
 //! - `reauthentication`: `reauthenticate`, and whether a session's proof is recent
+//! - `ways_in`: whether removing a provider identity or a passkey leaves the account a way in
 
 mod address;
 mod deletion;
@@ -15,6 +16,7 @@ pub(crate) mod password;
 mod profile;
 pub mod reauthentication;
 mod registration;
+pub mod ways_in;
 
 pub(crate) use address::queue_verification;
 pub use deletion::delete_account;

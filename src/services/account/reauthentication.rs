@@ -13,8 +13,7 @@ use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::challenges;
-use crate::services::mfa::second_factor::{self, SecondFactor};
-use crate::services::passkeys::ceremonies::Binding;
+use crate::services::mfa::second_factor::{self, Proving, SecondFactor};
 use crate::services::passkeys::second_factor::Answer;
 use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self as sessions_service};
@@ -129,12 +128,10 @@ async fn record(
     let session = sessions_service::lock_live(&txn, viewer.session_id, viewer.id(), now).await?;
     if let Some(factor) = second_factor {
         let used = Event::new(Action::RecoveryCodeUsed).by(viewer);
-        let bound = Binding {
-            user_id: Some(user.id),
-            session_id: Some(viewer.session_id),
-            challenge_id: None,
+        let proving = Proving::Reauthentication {
+            session_id: viewer.session_id,
         };
-        if !second_factor::prove(&txn, state, user, factor, used, bound, now).await? {
+        if !second_factor::prove(&txn, state, user, factor, used, proving, now).await? {
             // Committed: a wrong answer spends a passkey ceremony, and is recorded.
             let failed = Event::new(Action::SecondFactorFailed)
                 .by(viewer)

@@ -506,35 +506,26 @@ async fn open(
     client: &ClientInfo,
     now: DateTime<Utc>,
 ) -> AppResult<Option<SignIn>> {
-    let unchanged = users::Entity::update_many()
-        .col_expr(users::Column::LastLoginAt, Expr::value(now))
-        .filter(users::Column::Id.eq(user_id))
-        .filter(users::Column::IsActive.eq(true))
-        .filter(users::Column::DeletedAt.is_null())
-        .exec(txn)
-        .await?
-        .rows_affected
-        == 1;
-    if !unchanged {
+    let Some(user) = sessions::admit(txn, user_id, now).await? else {
         return Ok(None);
-    }
-    let user = users::Entity::find_by_id(user_id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal("an account vanished inside its transaction"))?;
+    };
     if user.mfa_enabled {
         // The provider proved the first factor only.
         let challenge = challenges::issue_for_provider(txn, user.id, provider.id, now).await?;
         return Ok(Some(SignIn::SecondFactor(challenge)));
     }
-    let tokens = sessions::start(txn, &state.keys, user.id, client, &[Method::Oidc], now).await?;
-    let event = Event::new(Action::LoginSucceeded)
-        .actor(user.id)
-        .user(user.id)
-        .session(tokens.session_id)
-        .client(client)
-        .details(serde_json::json!({ "method": "OIDC", "provider": provider.slug }));
-    audit::record(txn, event).await?;
+    let details = serde_json::json!({ "method": "OIDC", "provider": provider.slug });
+    let proof = [Method::Oidc];
+    let tokens = sessions::signed_in(
+        txn,
+        &state.keys,
+        user.id,
+        client,
+        &proof,
+        Some(details),
+        now,
+    )
+    .await?;
     Ok(Some(SignIn::Session(Box::new(user), tokens)))
 }
 

@@ -14,21 +14,16 @@ use crate::auth::tokens;
 use crate::auth::viewer::{ClientInfo, Viewer};
 use crate::db::entities::user_identities;
 use crate::db::{self, entities::account_links, entities::identity_providers};
-use crate::error::{AppError, AppResult, FieldErrors, Reason};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::mail::outbox::{self, MailKind};
+use crate::services::account::ways_in::{self, Leaving};
 use crate::services::audit::{self, Action, Event};
 use crate::services::mfa::step_up;
-use crate::services::passkeys::store as passkey_store;
 use crate::services::rows::lookup;
 use crate::state::AppState;
 
 /// How long a link token waits for the sign-in that proves the existing account.
 pub const LINK_TTL: Duration = Duration::minutes(30);
-
-/// `CONFLICT` `LAST_SIGN_IN_METHOD`.
-pub fn last_sign_in_method(message: &str) -> AppError {
-    Reason::LastSignInMethod(message.to_owned()).into()
-}
 
 /// The identities of `user_id`, oldest first, with their providers.
 pub async fn of_user(
@@ -265,10 +260,8 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     else {
         return Err(AppError::NotFound("no such linked identity"));
     };
-    if user.password_hash.is_none()
-        && other_ways_in(&txn, user.id, |other| other.id != identity.id).await? == 0
-    {
-        return Err(last_sign_in_method(
+    if ways_in::would_be_last(&txn, &user, Leaving::Identity(identity.id)).await? {
+        return Err(ways_in::last_sign_in_method(
             "this is the account's only way to sign in: set a password, link another provider \
              or add a passkey first",
         ));
@@ -300,31 +293,6 @@ pub async fn unlink(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
     Ok(true)
 }
 
-/// The ways into `user_id` besides a password that would be left: its passkeys, and those of
-/// its identities that `keep` keeps at an enabled provider.
-async fn other_ways_in(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    keep: impl Fn(&user_identities::Model) -> bool,
-) -> AppResult<u64> {
-    let identities = of_user(db, user_id)
-        .await?
-        .iter()
-        .filter(|(identity, provider)| keep(identity) && provider.enabled)
-        .count() as u64;
-    Ok(identities + passkey_store::count(db, user_id).await?)
-}
-
-/// How many of `user_id`'s identities are at an enabled provider: its ways in through
-/// providers.
-pub async fn ways_in_through_providers(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<u64> {
-    Ok(of_user(db, user_id)
-        .await?
-        .iter()
-        .filter(|(_, provider)| provider.enabled)
-        .count() as u64)
-}
-
 /// Whether any identity is linked through `provider_id`.
 pub async fn any_through(db: &impl ConnectionTrait, provider_id: Uuid) -> AppResult<bool> {
     Ok(user_identities::Entity::find()
@@ -353,11 +321,9 @@ pub async fn accounts_only_reached_through(
     let mut stranded = 0;
     for user_id in through {
         let user = lookup::user_locked(txn, user_id).await?;
-        if user.password_hash.is_some() || user.deleted_at.is_some() {
-            continue;
-        }
-        let left = other_ways_in(txn, user_id, |other| other.provider_id != provider_id).await?;
-        if left == 0 {
+        if user.deleted_at.is_none()
+            && ways_in::would_be_last(txn, &user, Leaving::Provider(provider_id)).await?
+        {
             stranded += 1;
         }
     }

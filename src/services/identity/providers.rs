@@ -262,10 +262,12 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: Uuid) -> AppResult<bo
         .ok_or(AppError::NotFound("no such identity provider"))?;
     let stranded = super::links::accounts_only_reached_through(&txn, id).await?;
     if stranded > 0 {
-        return Err(super::links::last_sign_in_method(&format!(
-            "{stranded} account(s) sign in only through this provider: disable it instead, or \
+        return Err(crate::services::account::ways_in::last_sign_in_method(
+            &format!(
+                "{stranded} account(s) sign in only through this provider: disable it instead, or \
              have them set a password or link another provider first"
-        )));
+            ),
+        ));
     }
     identity_providers::Entity::delete_by_id(id)
         .exec(&txn)

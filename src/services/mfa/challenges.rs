@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::second_factor::{self, SecondFactor};
+use super::second_factor::{self, Proving, SecondFactor};
 use super::step_up;
 use crate::auth::tokens;
 use crate::auth::viewer::ClientInfo;
@@ -23,7 +23,6 @@ use crate::error::{AppError, AppResult, Challenge, Reason};
 use crate::metrics;
 use crate::services::audit::{self, Action, Event};
 use crate::services::identity::links as identity_links;
-use crate::services::passkeys::ceremonies::Binding;
 use crate::services::sessions::login_throttle::{self, Account};
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
@@ -206,12 +205,10 @@ async fn attempt_with(
     let used = Event::new(Action::RecoveryCodeUsed)
         .actor(user.id)
         .client(client);
-    let bound = Binding {
-        user_id: Some(user.id),
-        session_id: None,
-        challenge_id: Some(challenge.id),
+    let proving = Proving::SignIn {
+        challenge_id: challenge.id,
     };
-    if !second_factor::prove(&txn, state, user, factor, used, bound, now).await? {
+    if !second_factor::prove(&txn, state, user, factor, used, proving, now).await? {
         let event = Event::new(Action::SecondFactorFailed)
             .user(user.id)
             .client(client)
@@ -262,7 +259,6 @@ async fn attempt_with(
             }
         }
     }
-    let tokens = sessions::start(&txn, &state.keys, user.id, client, &proof, now).await?;
     let mut details = serde_json::json!({ "methods": Method::join(&proof) });
     if let Some(provider) = challenge.provider_id {
         // A provider sign-in: the event names it, as the one of a sign-in without a second
@@ -274,13 +270,16 @@ async fn attempt_with(
         details["method"] = serde_json::json!(first.name());
         details["provider"] = serde_json::json!(slug);
     }
-    let event = Event::new(Action::LoginSucceeded)
-        .actor(user.id)
-        .user(user.id)
-        .session(tokens.session_id)
-        .client(client)
-        .details(details);
-    audit::record(&txn, event).await?;
+    let tokens = sessions::signed_in(
+        &txn,
+        &state.keys,
+        user.id,
+        client,
+        &proof,
+        Some(details),
+        now,
+    )
+    .await?;
     txn.commit().await?;
     metrics::login("succeeded");
     let user = users::Model {

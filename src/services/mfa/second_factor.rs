@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use uuid::Uuid;
 
 use super::{factors, recovery_codes};
 use crate::db::entities::sessions::Method;
@@ -12,7 +13,6 @@ use crate::db::entities::users;
 use crate::error::AppResult;
 use crate::mail::outbox::{self, MailKind};
 use crate::services::audit::{self, Action, Event};
-use crate::services::passkeys::ceremonies::Binding;
 use crate::services::passkeys::second_factor::{self as passkey_factor, Answer};
 use crate::state::AppState;
 
@@ -23,6 +23,14 @@ pub enum SecondFactor<'a> {
     RecoveryCode(&'a str),
     /// A passkey's answer to a ceremony.
     Passkey(Answer<'a>),
+}
+
+/// What a second factor is given for: the second step of a sign-in (its challenge), or a
+/// reauthentication of a session. A passkey's ceremony must have been started for the same.
+#[derive(Clone, Copy, Debug)]
+pub enum Proving {
+    SignIn { challenge_id: Uuid },
+    Reauthentication { session_id: Uuid },
 }
 
 impl SecondFactor<'_> {
@@ -48,21 +56,21 @@ impl SecondFactor<'_> {
 /// once (of concurrent uses, exactly one). A recovery code used is recorded (`used`, a
 /// `RECOVERY_CODE_USED` event naming who and from where, completed with the codes left) and a
 /// notice mailed; the caller wakes the mail queue after committing. Call inside the transaction
-/// that acts on the proof, and commit it whatever the answer: a passkey's ceremony (bound to
-/// `bound`: the challenge or the session) is spent by its first use, right or wrong.
+/// that acts on the proof, and commit it whatever the answer: a passkey's ceremony (started for
+/// what this is `proving`) is spent by its first use, right or wrong.
 pub async fn prove(
     db: &impl ConnectionTrait,
     state: &AppState,
     user: &users::Model,
     factor: SecondFactor<'_>,
     used: Event,
-    bound: Binding,
+    proving: Proving,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     match factor {
         SecondFactor::Passkey(answer) => {
             let refused = used.with_action(Action::PasskeyRejected).user(user.id);
-            passkey_factor::prove(db, state, user, answer, bound, refused, now).await
+            passkey_factor::prove(db, state, user, answer, proving, refused, now).await
         }
         SecondFactor::TotpCode(code) => factors::accept_code(db, state, user.id, code, now).await,
         SecondFactor::RecoveryCode(code) => {

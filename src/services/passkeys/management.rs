@@ -6,7 +6,6 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
 
 use super::store;
 use crate::auth::viewer::Viewer;
@@ -14,8 +13,8 @@ use crate::db::entities::passkeys;
 use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::mail::outbox::{self, MailKind};
+use crate::services::account::ways_in::{self, Leaving};
 use crate::services::audit::{self, Action, Event};
-use crate::services::identity::links;
 use crate::services::mfa::{account, factors, recovery_codes, step_up};
 use crate::services::rules::validation;
 use crate::services::sessions::{RevokeReason, revoke_others};
@@ -33,14 +32,10 @@ pub async fn rename(
     label: &str,
 ) -> AppResult<passkeys::Model> {
     state.rate_limits.user(viewer.id())?;
+    let id = validation::id("id", id)?;
     let mut errors = FieldErrors::default();
     let label = validation::label(&mut errors, Some(label), store::DEFAULT_LABEL);
-    let id = Uuid::parse_str(id.trim()).ok();
-    if id.is_none() {
-        errors.add("id", "not a valid id");
-    }
     errors.into_result()?;
-    let id = id.ok_or_else(not_found)?;
     let renamed = passkeys::Entity::update_many()
         .col_expr(passkeys::Column::Label, Expr::value(&label))
         .filter(passkeys::Column::Id.eq(id))
@@ -71,11 +66,8 @@ pub async fn delete(state: &AppState, viewer: &Viewer, id: &str) -> AppResult<()
         .await?
         .ok_or_else(not_found)?;
     let others = store::count(&txn, user.id).await? - 1;
-    if user.password_hash.is_none()
-        && others == 0
-        && links::ways_in_through_providers(&txn, user.id).await? == 0
-    {
-        return Err(links::last_sign_in_method(
+    if ways_in::would_be_last(&txn, &user, Leaving::Passkey(id)).await? {
+        return Err(ways_in::last_sign_in_method(
             "this passkey is the account's only way to sign in: set a password, link a provider \
              or add another passkey first",
         ));

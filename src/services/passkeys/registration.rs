@@ -168,13 +168,18 @@ pub async fn finish(
         last_used_at: None,
     };
     // The unique index decides between two accounts registering one credential at once.
-    passkeys::Entity::insert(passkeys::ActiveModel::from(row.clone()))
+    let inserted = passkeys::Entity::insert(passkeys::ActiveModel::from(row.clone()))
         .exec(&txn)
-        .await
-        .map_err(|error| match AppError::from(error) {
-            AppError::Conflict { .. } => already_registered(),
+        .await;
+    if let Err(error) = inserted {
+        return Err(match AppError::from(error) {
+            AppError::Conflict { .. } => {
+                txn.rollback().await?;
+                collided(state, viewer, uuid::Uuid::nil()).await
+            }
             other => other,
-        })?;
+        });
+    }
     let mut details = serde_json::json!({
         "passkeyId": row.id,
         "label": row.label,
@@ -213,13 +218,17 @@ pub async fn finish(
     Ok(row)
 }
 
+const LIMIT_MESSAGE: &str = "an account holds at most 10 passkeys";
+const _: () = assert!(MAX_PASSKEYS == 10, "the message above names the limit");
+
 fn limit_reached() -> AppError {
-    Reason::LimitReached("an account holds at most 10 passkeys").into()
+    Reason::LimitReached(LIMIT_MESSAGE).into()
 }
 
 /// A credential id registered already: recorded (`PASSKEY_REJECTED`, `credential_collision`:
 /// a real authenticator never makes an id twice, so this is a copy or a probe), then
 /// `CONFLICT`.
+/// `owner`: the account holding it (nil when a concurrent registration took it a moment ago).
 async fn collided(state: &AppState, viewer: &Viewer, owner: uuid::Uuid) -> AppError {
     let event = Event::new(Action::PasskeyRejected)
         .by(viewer)

@@ -8,13 +8,13 @@ use webauthn_rs::fake::{FakePasskeyDistribution, WebauthnFakeCredentialGenerator
 use webauthn_rs::prelude::{CredentialID, Webauthn, WebauthnBuilder};
 
 use crate::config::Settings;
-use crate::config::webauthn::{Decision, RelyingParty, relying_party};
+use crate::config::webauthn::{Configured, Decision, RelyingParty, relying_party};
 use crate::error::{AppError, AppResult};
 
 /// WebAuthn as this server does it, shared by every request.
 pub struct Passkeys {
     name: String,
-    settings: Settings,
+    configured: Configured,
     webauthn: OnceLock<Option<(RelyingParty, Webauthn)>>,
     fake: WebauthnFakeCredentialGenerator<FakePasskeyDistribution>,
 }
@@ -26,7 +26,7 @@ impl Passkeys {
             .map_err(|e| format!("the passkey fake-credential key is unusable: {e}"))?;
         Ok(Arc::new(Self {
             name: settings.webauthn_rp_name.clone(),
-            settings: settings.clone(),
+            configured: Configured::of(settings),
             webauthn: OnceLock::new(),
             fake,
         }))
@@ -35,7 +35,7 @@ impl Passkeys {
     /// Decides the relying party once the server knows its public URL (when it starts
     /// listening); `Err` when the configuration cannot work.
     pub fn listening_at(&self, public_url: &str) -> Result<(), String> {
-        let decided = match relying_party(&self.settings, public_url)? {
+        let decided = match relying_party(&self.configured, public_url)? {
             Decision::On(party) => {
                 let first = party.origins.first().ok_or("no WebAuthn origin")?.clone();
                 let mut builder = WebauthnBuilder::new(&party.id, &first)

@@ -2,7 +2,7 @@
 //! `verifySecondFactor({passkey})`) and as the proof of `reauthenticate({passkey})`
 //! (`startPasskeyReauthentication`). The ceremony lists the account's passkeys and is bound to
 //! the sign-in challenge or to the session it was started for; the answer then goes through
-//! the second-factor paths of part 12 (attempts, throttle, events) like a code.
+//! the second-factor paths of `mfa` (attempts, throttle, events) like a code.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
@@ -17,6 +17,7 @@ use crate::db::{self};
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::services::audit::{self, Event};
 use crate::services::mfa::challenges;
+use crate::services::mfa::second_factor::Proving;
 use crate::state::AppState;
 
 /// A passkey's answer (`PublicKeyCredential.toJSON()`) to the ceremony `ceremony_id`.
@@ -98,8 +99,8 @@ async fn start(
     Ceremony::new(started, &options)
 }
 
-/// Whether `answer` proves `user` for the ceremony bound to `bound` (a challenge's: second
-/// factor; else the session's: reauthentication), spending the ceremony. A refusal is recorded
+/// Whether `answer` proves `user` for what it is `proving` (the ceremony must have been started
+/// for that sign-in challenge or that session), spending the ceremony. A refusal is recorded
 /// as `refused` (`PASSKEY_REJECTED`, with why) and answers `false`, as a wrong code does;
 /// credential JSON that is no credential is `BAD_USER_INPUT` on `credential`.
 pub async fn prove(
@@ -107,19 +108,30 @@ pub async fn prove(
     state: &AppState,
     user: &users::Model,
     answer: Answer<'_>,
-    bound: Binding,
+    proving: Proving,
     refused: Event,
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let credential: PublicKeyCredential = assertion::parse(answer.credential)?;
-    let purpose = if bound.challenge_id.is_some() {
-        Purpose::SecondFactor
-    } else {
-        Purpose::Reauthentication
-    };
-    let purpose_name = match purpose {
-        Purpose::SecondFactor => "SECOND_FACTOR",
-        _ => "REAUTHENTICATION",
+    let (purpose, purpose_name, bound) = match proving {
+        Proving::SignIn { challenge_id } => (
+            Purpose::SecondFactor,
+            "SECOND_FACTOR",
+            Binding {
+                user_id: Some(user.id),
+                session_id: None,
+                challenge_id: Some(challenge_id),
+            },
+        ),
+        Proving::Reauthentication { session_id } => (
+            Purpose::Reauthentication,
+            "REAUTHENTICATION",
+            Binding {
+                user_id: Some(user.id),
+                session_id: Some(session_id),
+                challenge_id: None,
+            },
+        ),
     };
     let reject = |reason: &str| {
         refused

@@ -21,12 +21,9 @@ use crate::db::entities::sessions::Method;
 use crate::db::{self, entities::users};
 use crate::error::{AppError, AppResult, FieldErrors, Reason};
 use crate::metrics;
-use crate::services::audit::{self, Action, Event};
 use crate::services::rules::validation;
 use crate::services::sessions::{self, IssuedTokens};
 use crate::state::AppState;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// The one refusal of a sign-in assertion, whatever was wrong.
 const NOT_ACCEPTED: &str = "passkey not accepted";
@@ -140,47 +137,29 @@ pub async fn finish(
     };
     let txn = db::begin_write(&state.db).await?;
     let (user_id, reason) = match assertion::check(&txn, state, expecting, &answer, now).await? {
-        Verdict::Accepted(passkey) => {
-            // The account as it is now: active and undeleted, or no session.
-            let admitted = users::Entity::update_many()
-                .col_expr(users::Column::LastLoginAt, Expr::value(now))
-                .filter(users::Column::Id.eq(passkey.user_id))
-                .filter(users::Column::IsActive.eq(true))
-                .filter(users::Column::DeletedAt.is_null())
-                .exec(&txn)
-                .await?
-                .rows_affected
-                == 1;
-            if admitted {
-                let tokens = sessions::start(
+        Verdict::Accepted(passkey) => match sessions::admit(&txn, passkey.user_id, now).await? {
+            Some(user) => {
+                let details = serde_json::json!({
+                    "method": Method::Passkey.name(),
+                    "passkeyId": passkey.id,
+                });
+                let proof = [Method::Passkey];
+                let tokens = sessions::signed_in(
                     &txn,
                     &state.keys,
-                    passkey.user_id,
+                    user.id,
                     client,
-                    &[Method::Passkey],
+                    &proof,
+                    Some(details),
                     now,
                 )
                 .await?;
-                let event = Event::new(Action::LoginSucceeded)
-                    .actor(passkey.user_id)
-                    .user(passkey.user_id)
-                    .session(tokens.session_id)
-                    .client(client)
-                    .details(serde_json::json!({
-                        "method": Method::Passkey.name(),
-                        "passkeyId": passkey.id,
-                    }));
-                audit::record(&txn, event).await?;
-                let user = users::Entity::find_by_id(passkey.user_id)
-                    .one(&txn)
-                    .await?
-                    .ok_or_else(|| AppError::internal("an account left while signing in"))?;
                 txn.commit().await?;
                 metrics::login("succeeded");
                 return Ok((user, tokens));
             }
-            (Some(passkey.user_id), "account_unavailable")
-        }
+            None => (Some(passkey.user_id), "account_unavailable"),
+        },
         Verdict::Rejected { user_id, reason } => (user_id, reason),
     };
     txn.rollback().await?;

@@ -63,16 +63,18 @@ pub fn credential(row: &passkeys::Model) -> AppResult<Passkey> {
         .map_err(|e| AppError::internal(format!("a stored passkey does not read back: {e}")))
 }
 
-/// The counter and backup flags the library keeps in `passkey` (its serialised form is all
-/// it shows of them).
+/// The counter and backup flags the library keeps in a newly registered `passkey` (its
+/// serialised form is all it shows of them before a first use); an internal error when the
+/// form has changed, never a guess (a counter read as 0 would turn clone detection off).
 pub fn flags(passkey: &Passkey) -> AppResult<(i64, bool, bool)> {
     let value = serde_json::to_value(passkey).map_err(|e| AppError::internal(e.to_string()))?;
     let cred = &value["cred"];
-    let counter = cred["counter"].as_u64().unwrap_or(0);
+    let unreadable = || AppError::internal("a registered passkey's counter or flags do not read");
+    let counter = cred["counter"].as_u64().ok_or_else(unreadable)?;
     Ok((
-        i64::try_from(counter).unwrap_or(i64::MAX),
-        cred["backup_eligible"].as_bool().unwrap_or(false),
-        cred["backup_state"].as_bool().unwrap_or(false),
+        i64::try_from(counter).map_err(|_| unreadable())?,
+        cred["backup_eligible"].as_bool().ok_or_else(unreadable)?,
+        cred["backup_state"].as_bool().ok_or_else(unreadable)?,
     ))
 }
 
@@ -107,9 +109,11 @@ pub async fn handle(
         .ok_or_else(|| AppError::internal("a passkey user handle was not stored"))
 }
 
-/// Records an accepted assertion on `row`: the counter and backup flags the library moved, and
-/// when it was used. Conditional on the counter read: of two assertions racing with one
-/// counter, one is recorded and the other gets `false`.
+/// Records an accepted assertion on `row`: the counter and backup flags it reported, and when
+/// it was used. Conditional on the counter read: of two assertions of a counting passkey racing
+/// with one counter, one is recorded and the other gets `None`. A passkey that keeps no counter
+/// (always 0) is recorded each time: what makes each of its assertions count once is its
+/// single-use ceremony.
 pub async fn record_use(
     db: &impl ConnectionTrait,
     row: &passkeys::Model,
@@ -118,7 +122,9 @@ pub async fn record_use(
 ) -> AppResult<Option<passkeys::Model>> {
     let mut passkey = credential(row)?;
     passkey.update_credential(result);
-    let (sign_count, backup_eligible, backed_up) = flags(&passkey)?;
+    let sign_count = i64::from(result.counter()).max(row.sign_count);
+    let backup_eligible = row.backup_eligible || result.backup_eligible();
+    let backed_up = result.backup_state();
     let text = serde_json::to_string(&passkey).map_err(|e| AppError::internal(e.to_string()))?;
     let recorded = passkeys::Entity::update_many()
         .col_expr(passkeys::Column::Credential, Expr::value(text.clone()))

@@ -20,8 +20,8 @@ mod revoke;
 mod sign_in;
 
 pub use open::{
-    IssuedTokens, ROTATION_GRACE, RevokeReason, carry_authenticated_at, find, list_live, lock_live,
-    record_proof, start,
+    IssuedTokens, ROTATION_GRACE, RevokeReason, admit, carry_authenticated_at, find, list_live,
+    lock_live, record_proof, signed_in, start,
 };
 pub use refresh::refresh;
 pub use revoke::{logout, prune, revoke_all, revoke_others, revoke_own};

@@ -13,8 +13,9 @@ use super::login_throttle;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::auth::viewer::ClientInfo;
 use crate::db::entities::sessions::{AssuranceLevel, Method};
-use crate::db::{self, entities::sessions};
+use crate::db::{self, entities::sessions, entities::users};
 use crate::error::{AppError, AppResult};
+use crate::services::audit::{self, Action, Event};
 
 /// A fresh token pair for a session.
 #[derive(Debug, Clone)]
@@ -140,6 +141,59 @@ pub async fn start(
         session_id,
         expires_in: keys.access_ttl_secs,
     })
+}
+
+/// The account `user_id` as a sign-in whose proof checked out finds it now: active and
+/// undeleted, its `last_login_at` set to `now` (a conditional update, so a deactivation or
+/// deletion committed first wins, and one committed after waits and then ends the new
+/// session). `None`, with nothing written, when it may not sign in.
+pub async fn admit(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Option<users::Model>> {
+    let admitted = users::Entity::update_many()
+        .col_expr(users::Column::LastLoginAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user_id))
+        .filter(users::Column::IsActive.eq(true))
+        .filter(users::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !admitted {
+        return Ok(None);
+    }
+    let user = users::Entity::find_by_id(user_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal("an account vanished inside its transaction"))?;
+    Ok(Some(user))
+}
+
+/// `start`, and the `LOGIN_SUCCEEDED` event of the sign-in it completes (with `details`, what
+/// the proof was, when there is more to say than the session's methods): the door every way to
+/// sign in leaves by, inside the transaction that checked the proof.
+pub async fn signed_in(
+    txn: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    client: &ClientInfo,
+    proof: &[Method],
+    details: Option<serde_json::Value>,
+    now: DateTime<Utc>,
+) -> AppResult<IssuedTokens> {
+    let tokens = start(txn, keys, user_id, client, proof, now).await?;
+    let mut event = Event::new(Action::LoginSucceeded)
+        .actor(user_id)
+        .user(user_id)
+        .session(tokens.session_id)
+        .client(client);
+    if let Some(details) = details {
+        event = event.details(details);
+    }
+    audit::record(txn, event).await?;
+    Ok(tokens)
 }
 
 /// The live session `session_id` of `user_id`, locked until the transaction ends, so that a

@@ -274,13 +274,8 @@ async fn check_and_open(
         txn.rollback().await?;
         return Err(Verdict::None(error));
     }
-    let tokens = open::start(&txn, &state.keys, user.id, client, &[Method::Password], now).await?;
-    let event = Event::new(Action::LoginSucceeded)
-        .actor(user.id)
-        .user(user.id)
-        .session(tokens.session_id)
-        .client(client);
-    audit::record(&txn, event).await?;
+    let proof = [Method::Password];
+    let tokens = open::signed_in(&txn, &state.keys, user.id, client, &proof, None, now).await?;
     txn.commit().await?;
     let user = users::Model {
         last_login_at: Some(now),

@@ -185,3 +185,23 @@ pub async fn last_event(app: &TestApp, action: &str, user_id: Option<&str>) -> V
         serde_json::from_str(&details).unwrap_or(Value::String(details))
     })
 }
+
+/// Copies of `user_id`'s first passkey under new ids until it holds `count` (registering ten
+/// through the API would outrun the account's allowance of answers).
+pub async fn hold(app: &TestApp, user_id: &str, count: usize) {
+    use roster::db::entities::passkeys;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    let rows = passkey_rows(app, user_id).await;
+    for n in rows.len()..count {
+        let copy = passkeys::Model {
+            id: uuid::Uuid::new_v4(),
+            credential_id: format!("copy-{n}"),
+            ..rows[0].clone()
+        };
+        copy.into_active_model()
+            .reset_all()
+            .insert(app.db())
+            .await
+            .unwrap();
+    }
+}

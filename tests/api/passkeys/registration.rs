@@ -226,26 +226,6 @@ async fn what_registration_refuses(app: TestApp) {
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
 }
 
-/// Copies of `user_id`'s first passkey under new ids until it holds `count` (registering ten
-/// through the API would outrun the account's allowance of answers).
-async fn hold(app: &TestApp, user_id: &str, count: usize) {
-    use roster::db::entities::passkeys;
-    use sea_orm::{ActiveModelTrait, IntoActiveModel};
-    let rows = passkey_rows(app, user_id).await;
-    for n in rows.len()..count {
-        let copy = passkeys::Model {
-            id: uuid::Uuid::new_v4(),
-            credential_id: format!("copy-{n}"),
-            ..rows[0].clone()
-        };
-        copy.into_active_model()
-            .reset_all()
-            .insert(app.db())
-            .await
-            .unwrap();
-    }
-}
-
 async fn an_account_holds_at_most_ten_passkeys(app: TestApp) {
     let (tokens, _, _) = with_passkey(&app, "barbara@example.com").await;
     hold(&app, &tokens.user_id, 9).await;
@@ -328,11 +308,10 @@ async fn passkeys_are_renamed_and_removed(app: TestApp) {
     let body = app
         .gql(
             RENAME,
-            json!({ "id": "not-an-id", "label": "" }),
+            json!({ "id": "not-an-id", "label": "Mine" }),
             Some(&tokens.access),
         )
         .await;
-    assert!(error_fields(&body)["label"].is_array(), "{body}");
     assert_eq!(
         error_fields(&body)["id"],
         json!(["not a valid id"]),
