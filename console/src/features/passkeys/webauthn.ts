@@ -10,19 +10,10 @@ import { refusalProblem, rpIdOf, unsupported, wrongAddress } from "./problems";
 /** The device's answer, for `credential: JSON` arguments; or why there is none. */
 export type Answer = { credential: unknown; problem?: undefined } | { problem: Problem };
 
-/** A new passkey for the options `startPasskeyRegistration` answered. */
-export function createPasskey(options: unknown): Promise<Answer> {
-  return ask("create", options);
-}
-
-/** A passkey's signature for the options of a sign-in, second-factor or reauthentication
- * ceremony. */
-export function getPasskey(options: unknown): Promise<Answer> {
-  return ask("get", options);
-}
-
-/** `createPasskey` and `getPasskey`, with whether the browser's prompt is open (its button
- * waits: a second request would cancel the first). */
+/** The browser's prompt for a new passkey (`create`, for the options
+ * `startPasskeyRegistration` answered) or for a passkey's signature (`get`, for a sign-in,
+ * second-factor or reauthentication ceremony), with whether it is open (its button waits: a
+ * second request would cancel the first). */
 export function usePasskeyPrompt() {
   const [open, setOpen] = useState(false);
   async function prompt(kind: "create" | "get", options: unknown) {
@@ -41,26 +32,13 @@ export function usePasskeyPrompt() {
 }
 
 async function ask(kind: "create" | "get", options: unknown): Promise<Answer> {
-  if (
-    typeof PublicKeyCredential === "undefined" ||
-    typeof PublicKeyCredential.parseCreationOptionsFromJSON !== "function" ||
-    !("credentials" in navigator)
-  ) {
-    return { problem: unsupported() };
-  }
+  const creating = kind === "create";
+  if (!supported(kind)) return { problem: unsupported() };
   const rpId = rpIdOf(options);
   const elsewhere = rpId === null ? null : wrongAddress(window.location, rpId);
   if (elsewhere) return { problem: elsewhere };
-  const creating = kind === "create";
   try {
-    const json = (options as { publicKey: never }).publicKey;
-    const credential = creating
-      ? await navigator.credentials.create({
-          publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(json),
-        })
-      : await navigator.credentials.get({
-          publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(json),
-        });
+    const credential = creating ? await create(options) : await get(options);
     if (!(credential instanceof PublicKeyCredential)) {
       return { problem: refusalProblem(null, creating) };
     }
@@ -68,4 +46,38 @@ async function ask(kind: "create" | "get", options: unknown): Promise<Answer> {
   } catch (error) {
     return { problem: refusalProblem(error, creating) };
   }
+}
+
+/** Whether this browser has passkeys and reads the options of a `kind` ceremony. */
+function supported(kind: "create" | "get"): boolean {
+  if (typeof PublicKeyCredential === "undefined" || !("credentials" in navigator)) return false;
+  return kind === "create"
+    ? typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function"
+    : typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function";
+}
+
+function create(options: unknown) {
+  if (!isCeremony<PublicKeyCredentialCreationOptionsJSON>(options)) {
+    throw new TypeError("no publicKey in the options");
+  }
+  return navigator.credentials.create({
+    publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey),
+  });
+}
+
+function get(options: unknown) {
+  if (!isCeremony<PublicKeyCredentialRequestOptionsJSON>(options)) {
+    throw new TypeError("no publicKey in the options");
+  }
+  return navigator.credentials.get({
+    publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey),
+  });
+}
+
+/** Whether the server's options are `{ publicKey }` with an object there. Its members are the
+ * browser's parser's to check, which throws a `TypeError` for wrong ones; options without one
+ * fail the same way. */
+function isCeremony<Json extends object>(options: unknown): options is { publicKey: Json } {
+  const publicKey = (options as { publicKey?: unknown } | null)?.publicKey;
+  return typeof publicKey === "object" && publicKey !== null;
 }
