@@ -121,10 +121,19 @@ describe("answerProblem and signInProblem", () => {
       message: "invalid input",
       extensions: { code: "BAD_USER_INPUT", fields: { passkey: ["is incorrect"] } },
     });
-    for (const problem of [signIn, secondFactor, reauthentication]) {
+    for (const problem of [secondFactor, reauthentication]) {
       expect(answerProblem(problem)?.message).toBe(NOT_ACCEPTED);
       expect(signInProblem(problem)?.message).toBe(NOT_ACCEPTED);
     }
+    expect(signInProblem(signIn)?.message).toBe(NOT_ACCEPTED);
+  });
+
+  it("says a session that ended as such, not as a refused passkey, once signed in", () => {
+    const ended = fromGraphQLError({
+      message: "invalid, expired or revoked access token",
+      extensions: { code: "UNAUTHENTICATED" },
+    });
+    expect(answerProblem(ended)).toBe(ended);
   });
 
   it("says a prompt answered too late at sign-in; elsewhere the sign-in expired", () => {

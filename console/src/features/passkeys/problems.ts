@@ -120,30 +120,31 @@ function isNamed(error: unknown): error is { name: string } {
   return typeof (error as { name?: unknown } | null)?.name === "string";
 }
 
-/** Roster's refusal of a passkey's answer said as such: at sign-in `UNAUTHENTICATED` "passkey
- * not accepted", as a second factor `INVALID_SECOND_FACTOR`, in `reauthenticate`
- * `BAD_USER_INPUT` on `passkey` (or on `credential`, an answer that is no credential). Any
- * other problem as it is. */
+const NOT_ACCEPTED =
+  "Roster did not accept that passkey: it may have been removed from your account, or the device did not confirm it is you.";
+
+/** Roster's refusal of a passkey's answer said as such: as a second factor
+ * `INVALID_SECOND_FACTOR`, in `reauthenticate` `BAD_USER_INPUT` on `passkey` (or on
+ * `credential`, an answer that is no credential). Any other problem as it is: there a bare
+ * `UNAUTHENTICATED` is a session that ended, not a passkey refused. */
 export function answerProblem(problem: Problem | null): Problem | null {
   if (!problem) return null;
   const refused =
     problem.reason === "INVALID_SECOND_FACTOR" ||
-    (problem.code === "UNAUTHENTICATED" && !problem.reason) ||
     (problem.code === "BAD_USER_INPUT" &&
       ("passkey" in problem.fields || "credential" in problem.fields));
-  if (!refused) return problem;
-  return {
-    ...problem,
-    message:
-      "Roster did not accept that passkey: it may have been removed from your account, or the device did not confirm it is you.",
-  };
+  return refused ? { ...problem, message: NOT_ACCEPTED } : problem;
 }
 
-/** A passkey sign-in's problem: a refusal as `answerProblem` says it, and a ceremony the
- * server no longer knows (`CHALLENGE_EXPIRED`: the prompt was answered too late) as such. */
+/** A passkey sign-in's problem: its refusal (`UNAUTHENTICATED` "passkey not accepted": no
+ * session is at stake yet) and one as `answerProblem` says it, and a ceremony the server no
+ * longer knows (`CHALLENGE_EXPIRED`: the prompt was answered too late) as such. */
 export function signInProblem(problem: Problem | null): Problem | null {
   if (problem?.reason === "CHALLENGE_EXPIRED") {
     return { ...problem, message: "The passkey prompt was answered too late. Try again." };
+  }
+  if (problem?.code === "UNAUTHENTICATED" && !problem.reason) {
+    return { ...problem, message: NOT_ACCEPTED };
   }
   return answerProblem(problem);
 }
