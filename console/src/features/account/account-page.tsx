@@ -5,7 +5,7 @@ import { useSearch } from "wouter";
 import { useViewer } from "../../app/viewer";
 import { SignInMethods } from "../identity/sign-in-methods";
 import { Passkeys } from "../passkeys/passkeys";
-import { TwoFactor } from "../two-factor/two-factor";
+import { TwoFactor, useTwoFactor } from "../two-factor/two-factor";
 import { Notice } from "../../components/form";
 import { Sessions } from "../sessions/sessions";
 import { Activity } from "./activity";
@@ -20,7 +20,7 @@ export function AccountPage() {
   // reauthentication changes this one's proof: each lists the sessions anew.
   const [sessionChanges, setSessionChanges] = useState(0);
   // A passkey added or removed changes two-factor authentication (on or off, recovery codes).
-  const [passkeyChanges, setPasskeyChanges] = useState(0);
+  const twoFactor = useTwoFactor();
   if (!me) return null;
   return (
     <>
@@ -32,12 +32,12 @@ export function AccountPage() {
       <Passkeys
         onChanged={() => {
           setSessionChanges((n) => n + 1);
-          setPasskeyChanges((n) => n + 1);
+          twoFactor.reload();
           refetch();
         }}
       />
       <TwoFactor
-        key={`two-factor-${passkeyChanges}`}
+        twoFactor={twoFactor}
         onChanged={() => {
           setSessionChanges((n) => n + 1);
           refetch();

@@ -1,16 +1,15 @@
 // Two-factor authentication on a page of its own: where the console sends an account that
 // `--require-mfa` covers until it holds a second factor (the API serves it little else): an
 // authenticator app or a passkey.
-import { useState } from "react";
 import { Link } from "wouter";
 import { useViewer } from "../../app/viewer";
 import { Passkeys } from "../passkeys/passkeys";
-import { TwoFactor } from "./two-factor";
+import { TwoFactor, useTwoFactor } from "./two-factor";
 
 export function TwoFactorPage() {
   const { me, enrollmentRequired, refetch } = useViewer();
   // A passkey added or removed turns two-factor authentication on or off.
-  const [passkeyChanges, setPasskeyChanges] = useState(0);
+  const twoFactor = useTwoFactor();
   return (
     <>
       <h1>Two-factor authentication</h1>
@@ -25,10 +24,10 @@ export function TwoFactorPage() {
             to go on: until then, this is the only page the console can show you.
           </p>
         ))}
-      <TwoFactor key={passkeyChanges} heading={false} onChanged={refetch} />
+      <TwoFactor twoFactor={twoFactor} heading={false} onChanged={refetch} />
       <Passkeys
         onChanged={() => {
-          setPasskeyChanges((n) => n + 1);
+          twoFactor.reload();
           refetch();
         }}
       />

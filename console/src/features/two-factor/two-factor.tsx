@@ -64,7 +64,18 @@ interface ShownCodes {
   generatedAt: string;
 }
 
+/** Two-factor authentication as `TwoFactor` shows it, read by the page that holds the section:
+ * the passkeys' section changes it too (a passkey turns it on or off, a first one brings
+ * recovery codes), and reading it again, unlike drawing the section anew, keeps what the
+ * section holds, such as an authenticator app being added. */
+export function useTwoFactor() {
+  const [result, refetch] = useQuery({ query: TWO_FACTOR, requestPolicy: "network-only" });
+  return { result, reload: () => refetch({ requestPolicy: "network-only" }) };
+}
+
 interface TwoFactorProps {
+  /** From `useTwoFactor`. */
+  twoFactor: ReturnType<typeof useTwoFactor>;
   /** Two-factor authentication was turned on or off, or a reauthentication changed the
    * session: the sessions list and the viewer are read again. */
   onChanged: () => void;
@@ -72,9 +83,12 @@ interface TwoFactorProps {
   heading?: boolean;
 }
 
-export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
+export function TwoFactor({
+  twoFactor: { result, reload: readAgain },
+  onChanged,
+  heading = true,
+}: TwoFactorProps) {
   const { me } = useViewer();
-  const [result, refetch] = useQuery({ query: TWO_FACTOR, requestPolicy: "network-only" });
   const [enrollment, setEnrollment] = useState<FragmentType<typeof ENROLLMENT> | null>(null);
   const [shown, setShown] = useState<ShownCodes | null>(null);
   const [added, setAdded] = useState<string | null>(null);
@@ -86,7 +100,7 @@ export function TwoFactor({ onChanged, heading = true }: TwoFactorProps) {
     onSuccess: (data) => setShown(data.regenerateRecoveryCodes),
   });
   const reload = () => {
-    refetch({ requestPolicy: "network-only" });
+    readAgain();
     onChanged();
   };
   const account = result.data?.me;
