@@ -3,7 +3,7 @@
 // account, so they may ask to confirm it is you first (`useAction`). A first passkey turns
 // two-factor authentication on without recovery codes: a set is made and shown at once, as a
 // first authenticator app's is.
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useQuery } from "urql";
 import { graphql } from "../../gql";
 import { problemOf, type Problem } from "../../app/errors";
@@ -90,21 +90,38 @@ interface PasskeysProps {
 
 const say = (problem: Problem | null) => removeProblem(registrationProblem(problem));
 
+/** A rename's problem as its field shows it: the field's own messages, or what else went
+ * wrong (the passkey is gone, too many attempts). */
+function onLabel(problem: Problem | null): Problem | null {
+  if (!problem || "label" in problem.fields) return problem;
+  return { ...problem, fields: { label: [problem.message] } };
+}
+
 export function Passkeys({ onChanged }: PasskeysProps) {
   const { me } = useViewer();
   const [result, refetch] = useQuery({ query: PASSKEYS, requestPolicy: "network-only" });
+  const heading = useRef<HTMLHeadingElement>(null);
   const [renaming, setRenaming] = useState<string | null>(null);
+  // The passkey whose Rename button takes focus back once it is drawn again (the rename was
+  // saved or cancelled), so focus stays in the row rather than falling to the page.
+  const renamed = useRef<string | null>(null);
   const [shown, setShown] = useState<ShownCodes | null>(null);
   const [added, setAdded] = useState<string | null>(null);
   const prompt = usePasskeyPrompt();
   const start = useAction(START_REGISTRATION);
   const finish = useAction(FINISH_REGISTRATION);
-  const rename = useAction(RENAME_PASSKEY, { onSuccess: () => setRenaming(null) });
+  const rename = useAction(RENAME_PASSKEY, {
+    onSuccess: (data) => stopRenaming(data.renamePasskey.id),
+  });
   const remove = useAction(DELETE_PASSKEY);
   const regenerate = useAction(REGENERATE_CODES, {
     onSuccess: (data) => setShown(data.regenerateRecoveryCodes),
   });
   const reload = () => refetch({ requestPolicy: "network-only" });
+  function stopRenaming(id: string) {
+    renamed.current = id;
+    setRenaming(null);
+  }
   const passkeys = result.data?.me?.passkeys ?? [];
 
   async function add(form: HTMLFormElement) {
@@ -140,6 +157,8 @@ export function Passkeys({ onChanged }: PasskeysProps) {
     setAdded(null);
     setShown(null);
     if (await remove.run({ id }, `${label} removed. Your other devices were signed out.`)) {
+      // Its row goes, and its button with it: focus moves to the section, whose notice says so.
+      heading.current?.focus();
       onChanged();
     }
     reload();
@@ -148,13 +167,19 @@ export function Passkeys({ onChanged }: PasskeysProps) {
   const busy = start.busy || prompt.open || finish.busy;
   return (
     <section aria-labelledby="passkeys-heading">
-      <h2 id="passkeys-heading">Passkeys</h2>
+      <h2 id="passkeys-heading" ref={heading} tabIndex={-1}>
+        Passkeys
+      </h2>
       <p>
         A passkey signs you in with this device&apos;s screen lock, a security key or your password
         manager, without your password. It also counts as your second factor.
       </p>
       <ProblemNote problem={problemOf(result.error)} />
-      <PasskeyOutcome of={[start, finish, rename, remove, regenerate]} says={say} />
+      {/* A rename's problem shows on its field, in the row. */}
+      <PasskeyOutcome
+        of={[start, finish, { ...rename, problem: null }, remove, regenerate]}
+        says={say}
+      />
       {added && <Notice>{added}</Notice>}
       {shown && (
         <RecoveryCodes
@@ -186,10 +211,10 @@ export function Passkeys({ onChanged }: PasskeysProps) {
                       maxLength={100}
                       required
                       autoFocus
-                      problem={rename.problem}
+                      problem={onLabel(rename.problem)}
                     />
                     <Submit busy={rename.busy}>Save</Submit>
-                    <button type="button" onClick={() => setRenaming(null)}>
+                    <button type="button" onClick={() => stopRenaming(passkey.id)}>
                       Cancel
                     </button>
                   </Form>
@@ -204,6 +229,12 @@ export function Passkeys({ onChanged }: PasskeysProps) {
                 {renaming !== passkey.id && (
                   <button
                     type="button"
+                    ref={(button) => {
+                      if (button && renamed.current === passkey.id) {
+                        renamed.current = null;
+                        button.focus();
+                      }
+                    }}
                     onClick={() => setRenaming(passkey.id)}
                     aria-label={`Rename ${passkey.label}`}
                   >
