@@ -5,7 +5,8 @@
 // a login name and with one, a passkey as the second step of a password sign-in and to confirm
 // it is you, and refusals: a device that does not verify the person, a device that already
 // holds one, a passkey removed from the account, and a page opened at 127.0.0.1 (told where
-// passkeys work).
+// passkeys work). Focus stays where the change was, and two-factor authentication follows the
+// passkeys without losing an authenticator app being added.
 //
 //   node e2e/passkeys.mjs [path/to/roster]      (default: ../target/debug/roster)
 //
@@ -72,6 +73,11 @@ async function confirmItIsYou(page, answer) {
   await dialog.waitFor();
   await answer(dialog);
   await dialog.waitFor({ state: "detached" });
+}
+
+/** Whether the element `locator` finds has the focus. */
+function focused(locator) {
+  return locator.evaluate((element) => element === document.activeElement);
 }
 
 /** Adds a passkey named `label` from the account page's form (its confirmation left to the
@@ -200,6 +206,12 @@ async function main() {
           await rename.getByRole("button", { name: "Save" }).click();
           await section.getByText("Renamed to Work laptop.").waitFor();
           await section.getByRole("cell", { name: "Work laptop", exact: true }).waitFor();
+          // Saved or cancelled, focus is back on the row's Rename button.
+          const again = section.getByRole("button", { name: "Rename Work laptop" });
+          check(await focused(again), "focus left the renamed passkey's row");
+          await again.click();
+          await section.getByRole("button", { name: "Cancel" }).click();
+          check(await focused(again), "focus left the row after a cancelled rename");
         },
       );
 
@@ -230,19 +242,32 @@ async function main() {
         await signedIn(page, "Two factors: passkey");
       });
 
-      await run.step("remove the passkey after confirming it is you with it", async () => {
-        const section = page.getByRole("region", { name: "Passkeys" });
-        await section.getByRole("button", { name: "Remove Work laptop" }).click();
-        await confirmItIsYou(page, (dialog) =>
-          dialog.getByRole("button", { name: "Use a passkey" }).click(),
-        );
-        await section
-          .getByText("Work laptop removed. Your other devices were signed out.")
-          .waitFor();
-        await section.getByText("You have no passkey yet.").waitFor();
-        const twoFactor = page.getByRole("region", { name: "Two-factor authentication" });
-        await twoFactor.getByText("Two-factor authentication is off").waitFor();
-      });
+      await run.step(
+        "start adding an app after confirming it is you with the passkey, then remove the passkey",
+        async () => {
+          const twoFactor = page.getByRole("region", { name: "Two-factor authentication" });
+          await twoFactor.getByRole("button", { name: "Add an authenticator app" }).click();
+          await confirmItIsYou(page, (dialog) =>
+            dialog.getByRole("button", { name: "Use a passkey" }).click(),
+          );
+          const enrolment = twoFactor.getByRole("form", { name: "Add an authenticator app" });
+          await enrolment.waitFor();
+          // Confirmed a moment ago: the removal does not ask again.
+          const section = page.getByRole("region", { name: "Passkeys" });
+          await section.getByRole("button", { name: "Remove Work laptop" }).click();
+          await section
+            .getByText("Work laptop removed. Your other devices were signed out.")
+            .waitFor();
+          check(
+            await focused(section.getByRole("heading", { name: "Passkeys" })),
+            "focus is not on the passkeys' heading after the removal",
+          );
+          await section.getByText("You have no passkey yet.").waitFor();
+          await twoFactor.getByText("Two-factor authentication is off").waitFor();
+          // Read again, not drawn anew: the app being added is still there.
+          check((await enrolment.count()) === 1, "the authenticator app being added was dropped");
+        },
+      );
 
       await run.step("the passkey left on the device is not accepted", async () => {
         await signOut(page);
@@ -287,6 +312,11 @@ async function main() {
           await dialog.getByRole("button", { name: "Confirm" }).click();
         });
         await section.getByText("Phone passkey added: you can sign in with it.").waitFor();
+        // The recovery code the confirmation used is gone from the count.
+        await bob.page
+          .getByRole("region", { name: "Two-factor authentication" })
+          .getByText("You have 9 unused recovery codes.")
+          .waitFor();
         check(
           (await section.getByRole("region", { name: "Your recovery codes" }).count()) === 0,
           "new recovery codes were made for a second second factor",
