@@ -120,6 +120,20 @@ async function startRoster(work, mailPort, settings, host) {
   return { base, stop };
 }
 
+/** Signs in on `page` with the password; the second step (if any) is left to the caller. */
+export async function signIn(page, base, login, password) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel("Email or username").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+}
+
+/** Signs out with the header's button and waits for the sign-in page. */
+export async function signOut(page) {
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
+}
+
 export function check(condition, message) {
   if (!condition) throw new Error(message);
 }

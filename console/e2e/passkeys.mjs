@@ -14,7 +14,7 @@
 // server's public URL, so its RP ID is `localhost`.
 
 import { graphql, register } from "./api.mjs";
-import { PASSWORD, browserTest, check } from "./browser.mjs";
+import { PASSWORD, browserTest, check, signIn, signOut } from "./browser.mjs";
 import { Authenticator } from "./totp.mjs";
 
 const ADA = "ada@example.com";
@@ -44,18 +44,6 @@ async function deviceWithAuthenticator(run) {
     verifies: (isUserVerified) =>
       cdp.send("WebAuthn.setUserVerified", { authenticatorId, isUserVerified }),
   };
-}
-
-async function signIn(page, base, login, password) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
-
-async function signOut(page) {
-  await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
 }
 
 /** The account page, and this device's session proven by `proof` ("Two factors: passkey"). */

@@ -13,7 +13,7 @@
 import { readFile } from "node:fs/promises";
 import jsQR from "jsqr";
 import { register } from "./api.mjs";
-import { ADMIN, PASSWORD, browserTest, check, linkIn } from "./browser.mjs";
+import { ADMIN, PASSWORD, browserTest, check, linkIn, signIn, signOut } from "./browser.mjs";
 import { Authenticator } from "./totp.mjs";
 
 const WINDOW_SECONDS = 2;
@@ -53,19 +53,6 @@ async function readQrCode(page) {
   const read = jsQR(pixels, image.width, image.height);
   check(read, "the QR code could not be read");
   return read.data;
-}
-
-/** Signs in on `page` with the password; the second step (if any) is left to the caller. */
-async function signIn(page, base, login, password) {
-  await page.goto(`${base}/sign-in`);
-  await page.getByLabel("Email or username").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-}
-
-async function signOut(page) {
-  await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await page.getByRole("heading", { name: "Sign in", exact: true }).waitFor();
 }
 
 /** Enrols an app from the "Add an authenticator app" panel shown on `page`: checks the QR
