@@ -21,6 +21,7 @@ per_backend!(
     passkeys_are_renamed_and_removed,
     the_last_way_in_is_not_removed,
     races_leave_one_owner_and_one_way_in,
+    an_admin_reset_removes_passkeys_with_the_other_factors,
 );
 per_backend!(mail; the_owner_hears_of_every_passkey_added_or_removed);
 
@@ -508,4 +509,31 @@ async fn a_passkey_is_enough_for_require_mfa(app: TestApp) {
         .await;
     assert_refused(&body, "FORBIDDEN", "MFA_ENROLLMENT_REQUIRED");
     assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 1);
+}
+
+/// Someone who lost the device that holds their passkey: an ADMIN's `resetUserMfa` removes
+/// passkeys with the authenticator apps, and the password alone signs in again.
+async fn an_admin_reset_removes_passkeys_with_the_other_factors(app: TestApp) {
+    let (tokens, mut device, _) = with_passkey(&app, "lost@example.com").await;
+    let admin = app.admin("root@example.com").await;
+    confirm_password(&app, &admin.access).await;
+    let body = app
+        .gql(
+            crate::mfa::RESET_USER_MFA,
+            json!({ "id": tokens.user_id }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    assert_eq!(body["data"]["resetUserMfa"]["mfaEnabled"], false);
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 0);
+    let event = last_event(&app, "MFA_RESET", Some(&tokens.user_id)).await;
+    assert_eq!(event["passkeysRemoved"], 1);
+    // The passkey left on the device opens nothing; the password opens a session.
+    let body = passkey_sign_in(&app, &mut device, None).await;
+    assert_eq!(
+        body["errors"][0]["message"], "passkey not accepted",
+        "{body}"
+    );
+    app.login("lost@example.com", PASSWORD).await;
 }
