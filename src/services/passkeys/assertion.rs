@@ -69,7 +69,9 @@ pub async fn check(
     let rejected = |user_id: Option<Uuid>, reason| Ok(Verdict::Rejected { user_id, reason });
     let expected_user = match &expecting {
         Expecting::Listed { user_id, .. } => Some(*user_id),
-        _ => None,
+        Expecting::Discoverable { .. } => None,
+        // A login with no passkeys behind it: nothing to look up.
+        Expecting::Nothing => return rejected(None, "unknown_credential"),
     };
     let Some(row) = store::by_credential_id(db, credential.get_credential_id()).await? else {
         return rejected(expected_user, "unknown_credential");

@@ -35,7 +35,8 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn name(self) -> &'static str {
+    /// As the table and the audit log name it.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Registration => "REGISTRATION",
             Self::SignIn => "SIGN_IN",

@@ -235,7 +235,7 @@ async fn collided(state: &AppState, viewer: &Viewer, owner: uuid::Uuid) -> AppEr
         .user(viewer.id())
         .details(serde_json::json!({
             "reason": "credential_collision",
-            "purpose": "REGISTRATION",
+            "purpose": Purpose::Registration.name(),
             "sameAccount": owner == viewer.id(),
         }));
     if let Err(error) = audit::record(&state.db, event).await {

@@ -113,10 +113,9 @@ pub async fn prove(
     now: DateTime<Utc>,
 ) -> AppResult<bool> {
     let credential: PublicKeyCredential = assertion::parse(answer.credential)?;
-    let (purpose, purpose_name, bound) = match proving {
+    let (purpose, bound) = match proving {
         Proving::SignIn { challenge_id } => (
             Purpose::SecondFactor,
-            "SECOND_FACTOR",
             Binding {
                 user_id: Some(user.id),
                 session_id: None,
@@ -125,7 +124,6 @@ pub async fn prove(
         ),
         Proving::Reauthentication { session_id } => (
             Purpose::Reauthentication,
-            "REAUTHENTICATION",
             Binding {
                 user_id: Some(user.id),
                 session_id: Some(session_id),
@@ -136,7 +134,7 @@ pub async fn prove(
     let reject = |reason: &str| {
         refused
             .clone()
-            .details(serde_json::json!({ "reason": reason, "purpose": purpose_name }))
+            .details(serde_json::json!({ "reason": reason, "purpose": purpose.name() }))
     };
     let Some(expecting) =
         ceremonies::spend::<Expecting>(db, answer.ceremony_id, purpose, bound, now).await?

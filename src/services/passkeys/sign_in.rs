@@ -164,6 +164,6 @@ pub async fn finish(
     };
     txn.rollback().await?;
     metrics::login("failed");
-    assertion::record_rejection(&state.db, user_id, reason, "SIGN_IN", client).await;
+    assertion::record_rejection(&state.db, user_id, reason, Purpose::SignIn.name(), client).await;
     Err(AppError::Unauthenticated(NOT_ACCEPTED))
 }
