@@ -537,3 +537,34 @@ async fn an_admin_reset_removes_passkeys_with_the_other_factors(app: TestApp) {
     );
     app.login("lost@example.com", PASSWORD).await;
 }
+
+per_backend!(
+    settings = |s| s.require_verified_email = true;
+    an_unverified_address_adds_no_passkey,
+);
+
+/// Under `--require-verified-email`, an account whose address is unproved adds no passkey,
+/// reauthenticated or not: its token serves only verifying it.
+async fn an_unverified_address_adds_no_passkey(app: TestApp) {
+    let tokens = app.register("unproved@example.com").await;
+    confirm_password(&app, &tokens.access).await;
+    let body = start_registration(&app, &tokens.access).await;
+    assert_refused(&body, "FORBIDDEN", "EMAIL_NOT_VERIFIED");
+    let body = finish_registration(
+        &app,
+        &tokens.access,
+        "00000000-0000-4000-8000-000000000000",
+        json!({}),
+        None,
+    )
+    .await;
+    assert_refused(&body, "FORBIDDEN", "EMAIL_NOT_VERIFIED");
+    use roster::db::entities::passkey_ceremonies;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let ceremonies = passkey_ceremonies::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(ceremonies, 0);
+    assert_eq!(passkey_rows(&app, &tokens.user_id).await.len(), 0);
+}
