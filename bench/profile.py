@@ -15,6 +15,7 @@ only; stops what it started, by PID.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -43,7 +44,7 @@ def post(url, query, variables, token=None):
     return body["data"]
 
 
-def profiled_run(env, work, scenario, requests):
+def profiled_run(env, work, scenario, requests, log="warn"):
     """Total instructions of a server under callgrind that answers `requests` requests."""
     query, variables, login = SCENARIOS[scenario]
     port = free_port()
@@ -51,7 +52,7 @@ def profiled_run(env, work, scenario, requests):
     process = subprocess.Popen(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--separate-threads=no",
          BINARY, "serve"], env=dict(env, ROSTER_BIND=f"127.0.0.1:{port}", ROSTER_MANAGEMENT_BIND="127.0.0.1:0",
-                           ROSTER_LOG="warn"), cwd=work,
+                           ROSTER_LOG=log), cwd=work,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}/graphql"
@@ -82,13 +83,33 @@ def total(out):
     return 0
 
 
+def by_function(out, inclusive):
+    """Instructions by function (self, or inclusive of callees) in a callgrind output."""
+    annotated = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}",
+                                "--threshold=100", out], capture_output=True, text=True).stdout
+    costs = {}
+    for line in annotated.splitlines():
+        match = re.match(r"\s*([\d,]+) \([\s\d.]+%\)\s+(.*?)(?: \[[^\]]*\])?$", line)
+        if match and "PROGRAM TOTALS" not in line:
+            name = re.sub(r"'\d+$", "", match.group(2).split(":", 1)[-1])
+            cost = int(match.group(1).replace(",", ""))
+            # A recursive function's frames ('2, '3) are one function: their self costs add up,
+            # their inclusive costs contain each other.
+            costs[name] = max(costs.get(name, 0), cost) if inclusive else costs.get(name, 0) + cost
+    return costs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     parser.add_argument("--requests", type=int, default=None, help="requests profiled (me 200, admin page 20)")
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--sql", help="SQL to run on the seeded database first (an experiment)")
-    parser.add_argument("--keep", help="copy the callgrind output here (for callgrind_annotate --tree)")
+    parser.add_argument("--keep", help="copy the callgrind output here (for callgrind_annotate --tree), and that of the run "
+                             "without requests beside it (.base)")
+    parser.add_argument("--log", default="warn",
+                        help="ROSTER_LOG for the server (default warn: no line per request)")
+    parser.add_argument("--top", type=int, default=40, help="functions listed (default 40)")
     parser.add_argument("--jwt-algorithm", default="HS256", choices=["HS256", "ES256", "EdDSA"],
                         help="how the server signs access tokens (default HS256)")
     args = parser.parse_args()
@@ -109,16 +130,20 @@ def main():
             server.stop()
         if args.sql:
             database.execute(args.sql)
-        base = total(profiled_run(env, work, args.scenario, 0))
-        out = profiled_run(env, work, args.scenario, requests)
-        per_request = (total(out) - base) / requests
+        base_out = profiled_run(env, work, args.scenario, 0, args.log)
+        out = profiled_run(env, work, args.scenario, requests, args.log)
+        per_request = (total(out) - total(base_out)) / requests
         print(f"{args.scenario}: {per_request:,.0f} instructions per request "
               f"({requests} requests under callgrind, start-up and login subtracted)")
         if args.keep:
             shutil.copy(out, args.keep)
-        annotated = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", out],
-                                   capture_output=True, text=True).stdout
-        print(annotated[:12000])
+            shutil.copy(base_out, args.keep + ".base")
+        for inclusive in (False, True):
+            print(f"\n== {'inclusive' if inclusive else 'self'} instructions per request, by function")
+            before, after = by_function(base_out, inclusive), by_function(out, inclusive)
+            rows = sorted(((after[name] - before.get(name, 0)) / requests, name) for name in after)
+            for cost, name in reversed(rows[-(args.top):]):
+                print(f"{cost:12,.0f}  {cost * 100 / per_request:5.1f}%  {name[:150]}")
     finally:
         database.drop()
         shutil.rmtree(work, ignore_errors=True)

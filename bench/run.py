@@ -59,6 +59,8 @@ def main():
     parser.add_argument("--no-build", action="store_true", help="use target/release/roster as it is")
     parser.add_argument("--only", help="run only the scenarios whose names contain one of these (comma-separated: me,admin)")
     parser.add_argument("--log", help="ROSTER_LOG for the server (default: Roster's own, info)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the server, e.g. ROSTER_DATABASE_MAX_CONNECTIONS=4 (repeatable)")
     parser.add_argument("--jwt-algorithm", default="HS256", choices=["HS256", "ES256", "EdDSA"],
                         help="how the server signs access tokens (default HS256)")
     parser.add_argument("--explain", action="store_true",
@@ -78,6 +80,7 @@ def main():
         if args.log:
             env["ROSTER_LOG"] = args.log
         env["ROSTER_JWT_ALGORITHM"] = args.jwt_algorithm
+        env.update(setting.split("=", 1) for setting in args.set)
         run([BINARY, "create-superuser", "--email", ADMIN, "--password", PASSWORD], env=env, cwd=work)
         server = Server(env, work)
         seed(server, database)
@@ -212,12 +215,17 @@ class Server:
         with open(f"/proc/{self.process.pid}/clear_refs", "w") as refs:
             refs.write("5")
 
-    def peak_memory_mib(self):
+    def memory_mib(self):
+        """The peak resident set since `reset_peak_memory` (`VmHWM`), and what is resident now:
+        anonymous memory (the heap, stacks) and file pages (the binary, and SQLite's file
+        where it is mapped), in MiB."""
+        found = {}
         with open(f"/proc/{self.process.pid}/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        return 0.0
+                key, _, value = line.partition(":")
+                if key in ("VmHWM", "RssAnon", "RssFile"):
+                    found[key] = int(value.split()[0]) / 1024
+        return found
 
     def graphql(self, query, variables=None, token=None):
         request = urllib.request.Request(
@@ -464,7 +472,7 @@ def measure(server, database, command, token):
         "p99": p99 / 1000,
         "cpu": (cpu_after - cpu_before) * 1000 / TICK / requests,
         "db_cpu": (db_after - db_before) * 1000 / TICK / requests,
-        "rss": server.peak_memory_mib(),
+        "memory": server.memory_mib(),
         "errors": unclean + socket_errors,
     }
 
@@ -533,13 +541,14 @@ def print_table(results, statements, database):
     header = ["scenario", "req/s", "p50 ms", "p99 ms", "Roster CPU ms/req"]
     if db_column:
         header.append("PostgreSQL CPU ms/req")
-    header += ["peak RSS MiB", "SQL/req", "errors"]
+    header += ["VmHWM MiB", "RssAnon MiB", "RssFile MiB", "SQL/req", "errors"]
     rows = []
     for name, r in results.items():
         row = [name, f"{r['rps']:,.0f}", f"{r['p50']:.2f}", f"{r['p99']:.2f}", f"{r['cpu']:.3f}"]
         if db_column:
             row.append(f"{r['db_cpu']:.3f}")
-        row += [f"{r['rss']:.0f}", statements.get(name, statements.get(name.split(" during")[0], "-")),
+        row += [f"{r['memory'].get(key, 0):.0f}" for key in ("VmHWM", "RssAnon", "RssFile")]
+        row += [statements.get(name, statements.get(name.split(" during")[0], "-")),
                 "none" if r["errors"] == 0 else f"{r['errors']} (run void)"]
         rows.append(row)
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
