@@ -26,7 +26,7 @@ use crate::http::{self, HttpOptions};
 use crate::mail::Mailer;
 use crate::mail::delivery::{self, MailQueue};
 use crate::services::keys::{self as stored, SecretSource};
-use crate::state::AppState;
+use crate::state::{AppState, State};
 use housekeeping::{Retention, prune_periodically};
 
 /// A start-up failure, with a message for the operator.
@@ -63,7 +63,11 @@ impl From<AppError> for StartupError {
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
     let url = settings.database_url().map_err(StartupError::Config)?;
-    db::connect(url.expose(), settings.database_max_connections.get())
+    let pool = settings
+        .database_max_connections
+        .map(NonZeroU32::get)
+        .unwrap_or_else(|| db::default_pool_size(url.expose()));
+    db::connect(url.expose(), pool)
         .await
         .map_err(StartupError::Connect)
 }
@@ -148,7 +152,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
     let fake_key = stored::passkey_fake_key(&db, &encryption_keys).await?;
     let passkeys = crate::services::passkeys::Passkeys::new(settings, &fake_key)
         .map_err(StartupError::Config)?;
-    Ok(AppState {
+    Ok(AppState::new(State {
         db,
         keys,
         passwords,
@@ -162,7 +166,7 @@ pub async fn state(db: DatabaseConnection, settings: &Settings) -> Result<AppSta
         identity,
         passkeys,
         key_pairs,
-    })
+    }))
 }
 
 /// Connects, migrates and builds the state: everything `serve` needs.

@@ -230,8 +230,18 @@ impl TokenKeys {
     pub fn verify_access(&self, token: &str) -> Option<AccessClaims> {
         // The header only chooses the key; the algorithm must then be that key's own
         // (`decode` refuses any other), and an unknown `kid` is refused outright.
-        let header = jsonwebtoken::decode_header(token).ok()?;
         let now = Utc::now().timestamp();
+        // While only the HMAC secret has ever signed, an HMAC token checked once stays checked
+        // too (decoding and checking it was a tenth of a `me` request). Once key pairs are
+        // installed, HMAC tokens are checked anew each time against that moment (below).
+        let hmac_only = self.ring.since().is_none();
+        if hmac_only
+            && let Some(claims) = self.ring.verified.get(token, now)
+            && claims.kid.is_none()
+        {
+            return Some(claims);
+        }
+        let header = jsonwebtoken::decode_header(token).ok()?;
         let keys;
         let (key, validation) = match header.kid.as_deref() {
             None => (&self.hmac_decoding, &self.hmac_validation),
@@ -271,7 +281,7 @@ impl TokenKeys {
             session_id: claims.sid,
             kid: header.kid,
         };
-        if access.kid.is_some() {
+        if access.kid.is_some() || hmac_only {
             self.ring
                 .verified
                 .insert(token, access.clone(), claims.exp, now);
@@ -380,6 +390,37 @@ mod tests {
         let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         parts[0] = &none_header;
         assert_eq!(keys().verify_access(&parts.join(".")), None);
+    }
+
+    #[test]
+    fn a_remembered_hmac_token_is_still_only_itself_and_only_until_it_expires() {
+        let keys = keys();
+        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+        let token = keys.issue_access(user, session, &[], Utc::now()).unwrap();
+        let claims = keys.verify_access(&token).expect("valid");
+        // Remembered: the same answer from memory.
+        assert_eq!(keys.verify_access(&token), Some(claims));
+        // Another payload under its signature, or its signature cut short, is not it.
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = URL_SAFE_NO_PAD.encode(
+            format!(
+                r#"{{"sub":"{}","sid":"{}","iat":{},"exp":{},"iss":"roster","aud":"roster","typ":"access"}}"#,
+                Uuid::new_v4(),
+                session,
+                Utc::now().timestamp(),
+                Utc::now().timestamp() + 900
+            )
+            .as_bytes(),
+        );
+        let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(keys.verify_access(&forged), None);
+        assert_eq!(keys.verify_access(&token[..token.len() - 1]), None);
+        // A token remembered and since expired is refused.
+        let old = Utc::now() - chrono::Duration::seconds(900 - 1);
+        let expiring = keys.issue_access(user, session, &[], old).unwrap();
+        assert!(keys.verify_access(&expiring).is_some());
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert_eq!(keys.verify_access(&expiring), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! Claims of access tokens already verified with a key pair, by the token's SHA-256, until the
-//! token expires. An ES256 signature costs thousands of times an HMAC to check, and a token
-//! cannot change, so checking it once is enough; the session behind it is still checked on
-//! every request (that is what ends a logged-out token at once). Bounded: when full, expired
+//! Claims of access tokens already verified, by the token's SHA-256, until the token expires.
+//! An ES256 signature costs thousands of times an HMAC to check, and even an HMAC token's
+//! decoding and checks cost several times its digest; a token cannot change, so checking it
+//! once is enough. The session behind it is still checked on every request (that is what
+//! ends a logged-out token at once). HMAC tokens are kept only while no key pair was ever
+//! installed (`TokenKeys::verify_access`). Bounded: when full, expired
 //! entries go, and if that frees nothing, everything goes.
 //!
 //! A cached token is honoured only while its key is in the ring and accepted (`TokenKeys`

@@ -8,12 +8,14 @@
 //! Roles and permissions come from that row and from the database, never from token claims.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Utc};
 
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect, RelationTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QuerySelect, QueryTrait, RelationTrait, Statement, Value,
 };
 use tokio::sync::OnceCell;
 use uuid::Uuid;
@@ -249,45 +251,110 @@ impl Credentials {
     }
 }
 
-/// The user of the token's session when the session is live, the user active and not
-/// deleted, and the key pair that signed the token (if one did) still accepted in the
-/// database, so that a revoked or retired key is refused on every replica from the next
-/// request: one query.
+/// The session check: the user of the token's session when the session is live, the user
+/// active and not deleted, and the key pair that signed the token (if one did) still accepted
+/// in the database, so that a revoked or retired key is refused on every replica from the
+/// next request. One statement, on every request that has a token.
 async fn live_session_user(
     db: &DatabaseConnection,
     claims: &AccessClaims,
     grace_secs: i64,
 ) -> AppResult<Option<users::Model>> {
     let now = crate::db::now();
-    let mut query = users::Entity::find()
-        .join(JoinType::InnerJoin, users::Relation::Sessions.def())
-        .filter(sessions::Column::Id.eq(claims.session_id))
-        .filter(sessions::Column::UserId.eq(claims.user_id))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now))
-        .filter(users::Column::IsActive.eq(true))
-        .filter(users::Column::DeletedAt.is_null());
-    if let Some(kid) = &claims.kid {
-        let accepted = Query::select()
-            .expr(Expr::val(1))
-            .from(signing_keys::Entity)
-            .and_where(signing_keys::Column::Kid.eq(kid.as_str()))
-            .cond_where(
-                Condition::any()
-                    .add(signing_keys::Column::State.eq(signing_keys::State::Current))
-                    .add(
-                        Condition::all()
-                            .add(signing_keys::Column::State.eq(signing_keys::State::Previous))
-                            .add(
-                                signing_keys::Column::DeactivatedAt
-                                    .gt(now - chrono::Duration::seconds(grace_secs)),
-                            ),
-                    ),
-            )
-            .to_owned();
-        query = query.filter(Expr::exists(accepted));
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(
+        backend,
+        SessionCheck::sql(backend, claims.kid.is_some()),
+        SessionCheck::values(claims, now, grace_secs),
+    );
+    Ok(users::Model::find_by_statement(statement).one(db).await?)
+}
+
+/// The session check's SQL is the same on every request, only its values change: it is built
+/// once per backend and kind of token (with a `kid` or without), and each request binds its
+/// values (building the statement anew was a tenth of a `me` request's instructions).
+/// `tests::the_session_check_is_what_its_query_builds` keeps `values` in step with `query`.
+struct SessionCheck;
+
+impl SessionCheck {
+    /// The query, as sea-query builds it.
+    fn query(
+        claims: &AccessClaims,
+        now: DateTime<Utc>,
+        grace_secs: i64,
+    ) -> sea_orm::Select<users::Entity> {
+        let mut query = users::Entity::find()
+            .join(JoinType::InnerJoin, users::Relation::Sessions.def())
+            .filter(sessions::Column::Id.eq(claims.session_id))
+            .filter(sessions::Column::UserId.eq(claims.user_id))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(users::Column::IsActive.eq(true))
+            .filter(users::Column::DeletedAt.is_null());
+        if let Some(kid) = &claims.kid {
+            let accepted = Query::select()
+                .expr(Expr::val(1))
+                .from(signing_keys::Entity)
+                .and_where(signing_keys::Column::Kid.eq(kid.as_str()))
+                .cond_where(
+                    Condition::any()
+                        .add(signing_keys::Column::State.eq(signing_keys::State::Current))
+                        .add(
+                            Condition::all()
+                                .add(signing_keys::Column::State.eq(signing_keys::State::Previous))
+                                .add(
+                                    signing_keys::Column::DeactivatedAt
+                                        .gt(now - chrono::Duration::seconds(grace_secs)),
+                                ),
+                        ),
+                )
+                .to_owned();
+            query = query.filter(Expr::exists(accepted));
+        }
+        query.limit(1)
     }
-    Ok(query.one(db).await?)
+
+    /// The values `query` binds, in its order.
+    fn values(claims: &AccessClaims, now: DateTime<Utc>, grace_secs: i64) -> Vec<Value> {
+        let mut values = vec![
+            claims.session_id.into(),
+            claims.user_id.into(),
+            now.into(),
+            true.into(),
+        ];
+        if let Some(kid) = &claims.kid {
+            values.extend([
+                1i32.into(),
+                kid.as_str().into(),
+                signing_keys::State::Current.into(),
+                signing_keys::State::Previous.into(),
+                (now - chrono::Duration::seconds(grace_secs)).into(),
+            ]);
+        }
+        values.push(1u64.into());
+        values
+    }
+
+    /// `query`'s SQL on `backend`, for a token with a `kid` or without.
+    fn sql(backend: DbBackend, kid: bool) -> String {
+        static BUILT: [OnceLock<String>; 4] = [const { OnceLock::new() }; 4];
+        let slot = match (backend, kid) {
+            (DbBackend::Postgres, false) => 0,
+            (DbBackend::Postgres, true) => 1,
+            (_, false) => 2,
+            (_, true) => 3,
+        };
+        BUILT[slot]
+            .get_or_init(|| {
+                let sample = AccessClaims {
+                    user_id: Uuid::nil(),
+                    session_id: Uuid::nil(),
+                    kid: kid.then(String::new),
+                };
+                Self::query(&sample, crate::db::now(), 0).build(backend).sql
+            })
+            .clone()
+    }
 }
 
 /// Codenames `user_id` holds directly or through any group: one query.
@@ -341,4 +408,31 @@ async fn all_codenames(db: &impl ConnectionTrait) -> AppResult<HashSet<String>> 
         .all(db)
         .await?;
     Ok(codenames.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_check_is_what_its_query_builds() {
+        let now = crate::db::now();
+        for kid in [None, Some("a-kid".to_owned())] {
+            let claims = AccessClaims {
+                user_id: Uuid::new_v4(),
+                session_id: Uuid::new_v4(),
+                kid,
+            };
+            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                let built = SessionCheck::query(&claims, now, 300).build(backend);
+                assert_eq!(SessionCheck::sql(backend, claims.kid.is_some()), built.sql);
+                assert_eq!(
+                    Some(sea_orm::Values(SessionCheck::values(&claims, now, 300))),
+                    built.values,
+                    "{backend:?}, kid {:?}",
+                    claims.kid
+                );
+            }
+        }
+    }
 }

@@ -309,14 +309,10 @@ pub struct Settings {
     #[arg(long, env = "ROSTER_MAX_CONCURRENT_HASHES", global = true)]
     pub max_concurrent_hashes: Option<NonZeroU32>,
 
-    /// Most database connections in the pool.
-    #[arg(
-        long,
-        env = "ROSTER_DATABASE_MAX_CONNECTIONS",
-        default_value = "10",
-        global = true
-    )]
-    pub database_max_connections: NonZeroU32,
+    /// Most database connections in the pool; default: 10 on PostgreSQL, on SQLite two per
+    /// core (at least 2, at most 10).
+    #[arg(long, env = "ROSTER_DATABASE_MAX_CONNECTIONS", global = true)]
+    pub database_max_connections: Option<NonZeroU32>,
 
     /// Seconds a request may take before it is answered with 408.
     #[arg(

@@ -1,5 +1,5 @@
 //! What resolvers read from async-graphql's context: the shared state, the request's
-//! credentials and DataLoaders, and the viewer, through `ContextExt` instead of
+//! credentials and loader, and the viewer, through `ContextExt` instead of
 //! `ctx.data_unchecked`. `ViewedBy` says whose eyes a part of the response is judged by.
 
 use std::future::Future;

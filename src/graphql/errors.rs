@@ -253,9 +253,7 @@ mod tests {
 
     #[test]
     fn a_refusal_is_coded_by_why() {
-        let checks = limits::Checks {
-            introspection: true,
-        };
+        let checks = limits::Checks::new(true);
         let unparsable = checks
             .check(async_graphql::Request::new("{ me { id "))
             .expect_err("the document does not parse");

@@ -1,11 +1,11 @@
 //! The GraphQL schema: root types `Query` and `Mutation` merged from one object per domain,
 //! and `Api::execute`, which checks one request against the limits and runs it with its own
-//! data (credentials, fresh DataLoaders, the record of where failed fields' nulls go).
+//! data (credentials, a fresh loader, the record of where failed fields' nulls go).
 //!
 //! - Domains (resolvers, thin): `account` (the viewer's own account and sessions), `mfa`,
 //!   `identity` (sign-in with identity providers), `users`, `groups`, `permissions`, `audit`.
 //! - `types`: the output types, written by hand (never entities).
-//! - `loaders`: the DataLoaders every relationship goes through, fresh per request.
+//! - `loaders`: the batch loads every relationship goes through, fresh per request.
 //! - `context`: what resolvers read from the context (`ctx.viewer()`), and `ViewedBy`.
 //! - `guards`: authorization declared on fields (`AdminOr::permission(codenames::...)`).
 //! - `arguments`: arguments parsed as services take them (lists of ids).
@@ -87,9 +87,7 @@ pub struct SchemaOptions {
 
 impl SchemaOptions {
     fn checks(self) -> limits::Checks {
-        limits::Checks {
-            introspection: self.introspection,
-        }
+        limits::Checks::new(self.introspection)
     }
 }
 
@@ -156,7 +154,7 @@ impl Api {
         response
     }
 
-    /// Runs a request that passed `check` with its own data: `credentials`, DataLoaders that
+    /// Runs a request that passed `check` with its own data: `credentials`, a loader that
     /// no other request shares, and the record that puts the nulls of failed fields where
     /// GraphQL says. Every operation is counted here or in `refused`, however it came (POST
     /// or GET).
@@ -167,11 +165,17 @@ impl Api {
     ) -> async_graphql::Response {
         let nulls = Arc::new(failed_field_nulls::FailedFieldNulls::default());
         let mut request = request;
-        let credentials = credentials.per_root_field(is_mutation(&mut request));
-        let request = request
+        let mutation = is_mutation(&mut request);
+        let credentials = credentials.per_root_field(mutation);
+        let mut request = request
             .data(credentials)
             .data(loaders::loaders(self.state.db.clone()))
             .data(nulls.clone());
+        if !mutation {
+            // A query changes nothing while it runs, so an object resolved once stays right for
+            // the whole response; a mutation's root fields each change what the next one sees.
+            request = request.data(types::reused::Resolved::default());
+        }
         let mut response = self.schema.execute(request).await;
         errors::code_engine_errors(&mut response);
         nulls.apply(&mut response);

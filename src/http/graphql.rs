@@ -5,6 +5,7 @@
 //! `GET /schema.graphql`. Each operation runs with the request's own credentials.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use async_graphql::{BatchRequest, BatchResponse};
 use async_graphql_axum::GraphQLBatchRequest;
@@ -20,17 +21,33 @@ use crate::http::client_address::{ClientAddress, peer_of};
 use crate::http::console;
 use crate::http::responses::{bad_request, graphql_response, rejected, request_error};
 
-/// What the GraphQL handlers share: the API, how to find the client, and whether GraphiQL is
-/// served.
+/// What the GraphQL handlers share (each request clones it: one reference count).
 #[derive(Clone)]
-pub struct Shared {
+pub struct Shared(Arc<SharedParts>);
+
+impl Shared {
+    pub fn new(parts: SharedParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = SharedParts;
+
+    fn deref(&self) -> &SharedParts {
+        &self.0
+    }
+}
+
+/// The API, how to find the client, and whether GraphiQL is served.
+pub struct SharedParts {
     pub api: graphql::Api,
     pub client_address: ClientAddress,
     /// Whether GraphiQL is served to browsers at `GET /graphql`.
     pub graphiql: bool,
 }
 
-impl Shared {
+impl SharedParts {
     /// The request's credentials and client details.
     pub(super) fn credentials(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Credentials {
         let text = |name: &header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
@@ -77,7 +94,7 @@ pub async fn graphql_post(State(shared): State<Shared>, request: Request) -> Res
 }
 
 /// Runs one request, or each of a batch within `MAX_BATCH`; each operation of a batch gets
-/// its own request data (viewer, DataLoaders).
+/// its own request data (viewer, loader).
 async fn execute_batch(
     shared: &Shared,
     headers: &HeaderMap,

@@ -24,7 +24,7 @@ use tracing::Level;
 use crate::graphql::{self, SchemaOptions};
 use crate::http::HttpOptions;
 use crate::http::console;
-use crate::http::graphql::{Shared, graphql_get, graphql_post, schema_sdl};
+use crate::http::graphql::{Shared, SharedParts, graphql_get, graphql_post, schema_sdl};
 use crate::http::health::health;
 use crate::http::middleware::{drop_untrusted_request_id, read_whole_body};
 use crate::http::responses::{REQUEST_ID, internal_error_response};
@@ -38,7 +38,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         keys: state.keys.clone(),
         public_url: options.public_url.clone(),
     };
-    let shared = Shared {
+    let shared = Shared::new(SharedParts {
         api: graphql::Api::build(
             state,
             SchemaOptions {
@@ -47,7 +47,7 @@ pub fn router(state: AppState, options: &HttpOptions) -> Router {
         ),
         client_address: options.client_address.clone(),
         graphiql: options.graphiql,
-    };
+    });
     let routes = routes(db, well_known, options)
         .route_layer(middleware::from_fn(crate::metrics::track_http))
         .with_state(shared);

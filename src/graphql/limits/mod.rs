@@ -13,14 +13,19 @@
 //! field of every response is resolved through the extension chain, which cost a listing
 //! 15-20% of its CPU.
 //!
-//! `measure` walks the parsed document; `parse_failure` tells a parse error briefly.
+//! `documents` remembers parsed documents; `measure` walks one; `parse_failure` tells a parse
+//! error briefly.
 
+mod documents;
 mod measure;
 mod parse_failure;
+
+use std::sync::Arc;
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use async_graphql::{Request, ServerError, Value, Variables};
 
+use self::documents::Documents;
 use self::measure::{Measure, Walk, count_aliases};
 use self::parse_failure::parse_failure;
 
@@ -70,22 +75,32 @@ pub enum Refusal {
     Invalid(String),
 }
 
-/// The checks, from the schema's settings.
-#[derive(Debug, Clone, Copy)]
+/// The checks, from the schema's settings, and the documents parsed so far.
+#[derive(Debug, Clone)]
 pub struct Checks {
     /// Whether introspection is served (and so exempt from the depth limit).
-    pub introspection: bool,
+    introspection: bool,
+    documents: Arc<Documents>,
 }
 
 impl Checks {
+    pub fn new(introspection: bool) -> Self {
+        Self {
+            introspection,
+            documents: Arc::default(),
+        }
+    }
+
     /// Parses and measures `request`'s document, handing the parsed document on; or why it
     /// is refused.
-    pub fn check(self, mut request: Request) -> Result<Request, Refusal> {
+    pub fn check(&self, mut request: Request) -> Result<Request, Refusal> {
         // `"operationName": ""` is what some clients send for "the only operation".
         if request.operation_name.as_deref() == Some("") {
             request.operation_name = None;
         }
-        let document = async_graphql::parser::parse_query(&request.query)
+        let document = self
+            .documents
+            .parse(&request.query)
             .map_err(|error| Refusal::Unparsable(parse_failure(&error, &request.query)))?;
         self.measure(
             &document,

@@ -1,8 +1,8 @@
 //! Per-list batches: the users (or groups) of one list share their relationship loads. The
-//! first `User.groups` of a list loads the groups of every user in it, in one DataLoader
-//! call, and the others wait for that result. So the number of statements for a list does not
-//! depend on its length, nor on how fast the resolvers happen to run (a DataLoader alone
-//! batches only the keys that arrive within its delay).
+//! first `User.groups` of a list loads the groups of every user in it, in one batch
+//! load, and the others wait for that result. So the number of statements for a list does not
+//! depend on its length, nor on how fast the resolvers happen to run (a DataLoader would
+//! batch only the keys that arrive within its delay).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use async_graphql::dataloader::Loader;
 use sea_orm::EntityTrait;
 
 use super::{
@@ -22,15 +23,18 @@ use crate::services::rows::pages::FrontWindow;
 /// The `L`-linked rows of every owner of a list.
 type LinkedRows<L> = HashMap<Linked<L>, Vec<<<L as Link>::Target as EntityTrait>::Model>>;
 
-/// The `L`-linked rows of every id in `ids`, loaded into `cell` in one DataLoader call on
+/// The `L`-linked rows of every id in `ids`, loaded into `cell` in one batch load on
 /// first use.
 async fn load_linked<'a, L: Link + Default>(
     cell: &'a OnceCell<LinkedRows<L>>,
     loader: &Loaders,
     ids: &[Uuid],
 ) -> Result<&'a LinkedRows<L>, SharedError> {
-    cell.get_or_try_init(|| loader.load_many(ids.iter().map(|&id| Linked(id, L::default()))))
-        .await
+    cell.get_or_try_init(|| async {
+        let keys: Vec<Linked<L>> = ids.iter().map(|&id| Linked(id, L::default())).collect();
+        loader.load(&keys).await
+    })
+    .await
 }
 
 /// `owner`'s rows of `load_linked`.
@@ -84,6 +88,11 @@ impl UserBatch {
         })
     }
 
+    /// Whether the list holds more than one user.
+    pub fn is_shared(&self) -> bool {
+        self.ids.len() > 1
+    }
+
     /// The groups of `user`, loaded for the whole list on first use.
     pub async fn groups_of(
         &self,
@@ -123,7 +132,8 @@ impl UserBatch {
     ) -> Result<Vec<permissions::Model>, SharedError> {
         self.all_permissions
             .get_or_try_init(|| async {
-                Ok(loader.load_one(AllPermissions).await?.unwrap_or_default())
+                let mut all = loader.load(&[AllPermissions]).await?;
+                Ok(all.remove(&AllPermissions).unwrap_or_default())
             })
             .await
             .cloned()
@@ -153,7 +163,10 @@ impl GroupBatch {
     pub async fn member_count_of(&self, loader: &Loaders, group: Uuid) -> Result<i64, SharedError> {
         let all = self
             .member_counts
-            .get_or_try_init(|| loader.load_many(self.ids.iter().map(|&id| MemberCountOfGroup(id))))
+            .get_or_try_init(|| async {
+                let keys: Vec<_> = self.ids.iter().map(|&id| MemberCountOfGroup(id)).collect();
+                loader.load(&keys).await
+            })
             .await?;
         Ok(all.get(&MemberCountOfGroup(group)).copied().unwrap_or(0))
     }
@@ -175,13 +188,17 @@ impl GroupBatch {
             .clone();
         let loaded = cell
             .get_or_try_init(|| async {
-                let keys = self.ids.iter().map(|&group| MembersPage {
-                    group,
-                    limit,
-                    offset,
-                });
+                let keys: Vec<_> = self
+                    .ids
+                    .iter()
+                    .map(|&group| MembersPage {
+                        group,
+                        limit,
+                        offset,
+                    })
+                    .collect();
                 let pages: HashMap<Uuid, Vec<users::Model>> = loader
-                    .load_many(keys)
+                    .load(&keys)
                     .await?
                     .into_iter()
                     .map(|(key, members)| (key.group, members))

@@ -51,6 +51,11 @@ impl Group {
             .collect()
     }
 
+    /// The group's id.
+    pub fn group_id(&self) -> uuid::Uuid {
+        self.model.id
+    }
+
     /// Groups of one list, sharing their relationship loads.
     pub fn list(models: Vec<groups::Model>) -> Vec<Group> {
         let batch = GroupBatch::new(models.iter().map(|m| m.id).collect());

@@ -1,6 +1,6 @@
 //! GraphQL output types, written by hand over the entities so that nothing the schema does not
 //! name (a password hash, a token hash) can ever be serialized; and the input shapes more than
-//! one domain takes. Relationships resolve through the request's DataLoader.
+//! one domain takes. Relationships resolve through the request's batch loads.
 //!
 //! `user`, `group`, `connection` and `audit_event` import each other because the schema's
 //! types refer to each other (`User.groups` -> `Group`, `Group.members` -> `UserConnection` ->
@@ -14,6 +14,7 @@ pub(crate) mod identity;
 mod mfa;
 mod passkey;
 mod profile;
+pub(crate) mod reused;
 mod session;
 mod user;
 

@@ -13,6 +13,7 @@ use crate::graphql::context::{ContextExt, ViewedBy};
 use crate::graphql::guards::{Admin, Rule};
 use crate::graphql::limits;
 use crate::graphql::loaders::{SharedError, UserBatch};
+use crate::graphql::types::reused::Reused;
 use crate::graphql::types::{Group, LinkedIdentity, Passkey, Permission, TotpFactor};
 use crate::services::identity::links;
 use crate::services::mfa::{factors, recovery_codes};
@@ -223,7 +224,7 @@ impl User {
     }
     /// The groups the user belongs to, by name.
     #[graphql(complexity = "limits::list_cost(limits::GROUPS_PER_USER, child_complexity)")]
-    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Reused<Group>>> {
         let loader = ctx.loaders();
         let groups = self
             .batch
@@ -231,7 +232,17 @@ impl User {
             .await
             .map_err(unshare)?;
         let batch = self.batch.group_batch(loader).await.map_err(unshare)?;
-        Ok(Group::list_in(groups, &batch, &self.viewed_by))
+        let shared = self.batch.is_shared();
+        Ok(Group::list_in(groups, &batch, &self.viewed_by)
+            .into_iter()
+            .map(|group| match shared {
+                true => {
+                    let id = group.group_id();
+                    Reused::new(group, id, &self.viewed_by)
+                }
+                false => Reused::once(group),
+            })
+            .collect())
     }
     /// Effective permissions: direct plus through groups; an ADMIN holds all of them.
     #[graphql(complexity = "limits::list_cost(limits::PERMISSIONS_PER_HOLDER, child_complexity)")]
@@ -291,7 +302,7 @@ pub fn full_name(user: &users::Model) -> String {
     }
 }
 
-/// A DataLoader's error for one of the resolvers that awaited it.
+/// A batch load's error for one of the resolvers that awaited it.
 pub fn unshare(error: SharedError) -> async_graphql::Error {
     (*error).clone()
 }

@@ -259,3 +259,70 @@ per_backend!(
     nested_user_lists_cost_a_constant_number_of_statements,
     nested_group_lists_cost_a_constant_number_of_statements,
 );
+
+/// A group shown in many members' lists is resolved once and shown the same everywhere; where
+/// resolving it fails, the error is reported at that group's path.
+async fn a_group_in_many_lists_is_shown_alike_and_fails_where_it_fails(app: TestApp) {
+    let token = app.admin("admin@example.com").await.access;
+    let (shared, own) = (group("Shared", base()), group("Own", base()));
+    insert(&app, [shared.clone(), own.clone()]).await;
+    let members: Vec<users::Model> = (0..4)
+        .map(|i| {
+            user(
+                &format!("member{i}@example.com"),
+                base() + Duration::seconds(i),
+            )
+        })
+        .collect();
+    insert(&app, members.clone()).await;
+    let mut links: Vec<(Uuid, Uuid)> = members.iter().map(|u| (u.id, shared.id)).collect();
+    links.push((members[0].id, own.id));
+    join(&app, links).await;
+    let query = "query { users(first: 10, filter: {search: \"member\"}) { nodes { email groups { id name \
+                 memberCount members(first: 10) { totalCount nodes { email } } } } } }";
+    let body = app.gql(query, json!({}), Some(&token)).await;
+    assert_ok(&body);
+    let nodes = body["data"]["users"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 4);
+    let shown: Vec<&Value> = nodes
+        .iter()
+        .flat_map(|node| node["groups"].as_array().unwrap())
+        .filter(|g| g["name"] == "Shared")
+        .collect();
+    assert_eq!(shown.len(), 4, "{body}");
+    for group in &shown {
+        assert_eq!(**group, *shown[0]);
+    }
+    assert_eq!(shown[0]["memberCount"], 4);
+    assert_eq!(shown[0]["members"]["totalCount"], 4);
+    let own_shown = nodes[0]["groups"].as_array().unwrap();
+    assert_eq!(own_shown.len(), 2, "{body}");
+    assert_eq!(own_shown[0]["name"], "Own");
+    assert_eq!(own_shown[0]["memberCount"], 1);
+
+    // An argument out of range fails `members`, which cannot be null: the error reaches the
+    // client at the path of the group it failed in, and takes the list with it, as GraphQL
+    // says; nothing failed is remembered and shown elsewhere.
+    let query = "query { users(first: 10, filter: {search: \"member\"}) { nodes { groups { \
+                 name members(first: -1) { totalCount } } } } }";
+    let body = app.gql(query, json!({}), Some(&token)).await;
+    assert!(body["data"]["users"].is_null(), "{body}");
+    let errors = body["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty());
+    for error in errors {
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        let path = error["path"].as_array().expect("a path");
+        assert_eq!(path.len(), 6, "{body}");
+        assert_eq!(
+            (&path[0], &path[1], &path[3], &path[5]),
+            (
+                &json!("users"),
+                &json!("nodes"),
+                &json!("groups"),
+                &json!("members")
+            )
+        );
+    }
+}
+
+per_backend!(a_group_in_many_lists_is_shown_alike_and_fails_where_it_fails,);

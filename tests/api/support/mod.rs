@@ -107,7 +107,7 @@ impl TestApp {
         let mut settings = Settings::defaults();
         settings.database_url = Some(Secret::new(database.url()));
         settings.bind = "127.0.0.1:0".into();
-        settings.database_max_connections = 5.try_into().unwrap();
+        settings.database_max_connections = Some(5.try_into().unwrap());
         settings.max_concurrent_hashes = Some(2.try_into().unwrap());
         settings.rate_limit = 0;
         configure(&mut settings);
