@@ -3,28 +3,39 @@
 //! one is the dearest step before execution: a sixth of a `me` request's instructions. A
 //! remembered document is copied out for each request, since the engine consumes it.
 //!
-//! Only documents that parse are kept, and only short ones, in a bounded cache that forgets
-//! the least recently used: a client sending ever new documents costs what it cost before.
+//! Only queries are kept (a mutation's text may hold a password or a token written into it),
+//! only once they passed the limits (`Checks::check`), and only short ones, within a budget of
+//! text that bounds the memory (a parsed document takes a few times its text, about a hundred
+//! times for the most contrived). The least recently used goes first: a client sending ever
+//! new documents makes others parse again, as everyone did before, and nothing worse.
 
-use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use lru::LruCache;
 
-/// Documents remembered at once.
-const CAPACITY: NonZeroUsize = NonZeroUsize::new(256).expect("BUG: the capacity is not zero");
-/// Longest document remembered, in bytes (a larger one is parsed every time).
-const MAX_LENGTH: usize = 8 * 1024;
+/// Longest document kept, in bytes of text.
+const MAX_LENGTH: usize = 4 * 1024;
+/// Most text kept in all, in bytes.
+const BUDGET: usize = 64 * 1024;
 
 pub struct Documents {
-    parsed: Mutex<LruCache<String, Arc<ExecutableDocument>>>,
+    kept: Mutex<Kept>,
+}
+
+struct Kept {
+    parsed: LruCache<String, Arc<ExecutableDocument>>,
+    /// Bytes of text in `parsed`.
+    text: usize,
 }
 
 impl Default for Documents {
     fn default() -> Self {
         Self {
-            parsed: Mutex::new(LruCache::new(CAPACITY)),
+            kept: Mutex::new(Kept {
+                parsed: LruCache::unbounded(),
+                text: 0,
+            }),
         }
     }
 }
@@ -36,29 +47,38 @@ impl std::fmt::Debug for Documents {
 }
 
 impl Documents {
-    /// `query` parsed, from memory when it was parsed before; or the parser's error.
-    pub fn parse(&self, query: &str) -> async_graphql::parser::Result<ExecutableDocument> {
-        if query.len() > MAX_LENGTH {
-            return async_graphql::parser::parse_query(query);
-        }
-        if let Some(document) = self.lock().get(query).cloned() {
-            return Ok(ExecutableDocument::clone(&document));
-        }
-        let document = async_graphql::parser::parse_query(query)?;
-        self.lock()
-            .put(query.to_owned(), Arc::new(document.clone()));
-        Ok(document)
+    /// A copy of `query` parsed, if it was kept.
+    pub fn get(&self, query: &str) -> Option<ExecutableDocument> {
+        let document = self.lock().parsed.get(query).cloned()?;
+        Some(ExecutableDocument::clone(&document))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<ExecutableDocument>>> {
-        self.parsed
+    /// Keeps `document`, the parse of `query`, if it is a short query.
+    pub fn keep(&self, query: &str, document: &ExecutableDocument) {
+        let only_queries = document
+            .operations
+            .iter()
+            .all(|(_, operation)| operation.node.ty == OperationType::Query);
+        if query.len() > MAX_LENGTH || !only_queries {
+            return;
+        }
+        let document = Arc::new(document.clone());
+        let mut kept = self.lock();
+        if kept.parsed.put(query.to_owned(), document).is_none() {
+            kept.text += query.len();
+        }
+        while kept.text > BUDGET {
+            match kept.parsed.pop_lru() {
+                Some((text, _)) => kept.text -= text.len(),
+                None => break,
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.lock().len()
     }
 }
 
@@ -66,47 +86,49 @@ impl Documents {
 mod tests {
     use super::*;
 
+    fn parse(query: &str) -> ExecutableDocument {
+        async_graphql::parser::parse_query(query).unwrap()
+    }
+
     #[test]
-    fn a_document_is_parsed_once_and_copied_out_unchanged() {
+    fn a_kept_query_comes_back_as_it_was_parsed() {
         let documents = Documents::default();
         let query = "query Me($x: Int) { me { id username } }";
-        let first = documents.parse(query).unwrap();
-        let second = documents.parse(query).unwrap();
-        assert_eq!(format!("{first:?}"), format!("{second:?}"));
-        assert_eq!(documents.len(), 1);
-        // Positions are those of the text: errors point where they did.
+        assert!(documents.get(query).is_none());
+        documents.keep(query, &parse(query));
+        // Positions and all: errors point where they did.
         assert_eq!(
-            format!("{first:?}"),
-            format!("{:?}", async_graphql::parser::parse_query(query).unwrap())
+            format!("{:?}", documents.get(query).unwrap()),
+            format!("{:?}", parse(query))
         );
     }
 
     #[test]
-    fn what_does_not_parse_or_is_long_is_not_kept() {
+    fn mutations_and_long_documents_are_not_kept() {
         let documents = Documents::default();
-        assert!(documents.parse("{ me { id ").is_err());
+        let login =
+            r#"mutation { login(input: {login: "a", password: "secret"}) { accessToken } }"#;
+        documents.keep(login, &parse(login));
+        assert!(documents.get(login).is_none());
         let long = format!(
             "{{ me {{ id {} }} }}",
             "username ".repeat(MAX_LENGTH / 9 + 1)
         );
-        assert!(documents.parse(&long).is_ok());
-        assert_eq!(documents.len(), 0);
+        documents.keep(&long, &parse(&long));
+        assert!(documents.get(&long).is_none());
     }
 
     #[test]
-    fn the_least_recently_used_is_forgotten_first() {
+    fn the_least_recently_used_goes_when_the_budget_is_spent() {
         let documents = Documents::default();
-        for n in 0..CAPACITY.get() + 10 {
-            documents
-                .parse(&format!("{{ me {{ id }} m{n}: me {{ id }} }}"))
-                .unwrap();
+        let query = |n: usize| format!("{{ me {{ id }} m{n}: me {{ id {} }} }}", " ".repeat(1000));
+        documents.keep(&query(0), &parse(&query(0)));
+        for n in 1..BUDGET / 1000 + 10 {
+            documents.keep(&query(n), &parse(&query(n)));
+            // The first stays in use.
+            assert!(documents.get(&query(0)).is_some());
         }
-        assert_eq!(documents.len(), CAPACITY.get());
-        assert!(
-            documents
-                .lock()
-                .get("{ me { id } m0: me { id } }")
-                .is_none()
-        );
+        assert!(documents.get(&query(1)).is_none());
+        assert!(documents.lock().text <= BUDGET);
     }
 }

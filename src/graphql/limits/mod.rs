@@ -98,16 +98,23 @@ impl Checks {
         if request.operation_name.as_deref() == Some("") {
             request.operation_name = None;
         }
-        let document = self
-            .documents
-            .parse(&request.query)
-            .map_err(|error| Refusal::Unparsable(parse_failure(&error, &request.query)))?;
+        let (document, kept) = match self.documents.get(&request.query) {
+            Some(document) => (document, true),
+            None => (
+                async_graphql::parser::parse_query(&request.query)
+                    .map_err(|error| Refusal::Unparsable(parse_failure(&error, &request.query)))?,
+                false,
+            ),
+        };
         self.measure(
             &document,
             request.operation_name.as_deref(),
             &request.variables,
         )
         .map_err(Refusal::Invalid)?;
+        if !kept {
+            self.documents.keep(&request.query, &document);
+        }
         request.set_parsed_query(document);
         Ok(request)
     }

@@ -4,8 +4,8 @@
 //! `Reused` object is resolved once per request for each selection of it and copied wherever
 //! the same object is selected the same way again.
 //!
-//! The same object, the same selection (the same field of the document) and the same eyes
-//! (`ViewedBy`) give the same answer within one query: what a group shows does not depend on
+//! The same object and the same selection (the same field of the document), judged by the
+//! request's viewer, give the same answer within one query: what a group shows does not depend on
 //! which member's list it sits in. Only queries keep them (`graphql::Api::run`): a mutation's
 //! root fields change what the next one sees. A resolution that reported any error is not
 //! kept, so every occurrence reports its own, at its own path.
@@ -22,35 +22,34 @@ use uuid::Uuid;
 
 use crate::graphql::context::ViewedBy;
 
-/// `T`, resolved once per request for each (id, selection, eyes).
+/// `T`, resolved once per request for each (id, selection).
 pub struct Reused<T> {
     inner: T,
-    /// The id and the eyes; `None`: resolved every time (a list of one's own).
-    key: Option<(Uuid, usize)>,
+    /// The id; `None`: resolved every time.
+    id: Option<Uuid>,
 }
 
 impl<T> Reused<T> {
-    /// `inner`, the object of id `id` (unique among `T`s), shown to `viewed_by`.
+    /// `inner`, the object of id `id` (unique among `T`s), shown to `viewed_by`. Only what the
+    /// request's viewer sees is kept; what a session opened by the request sees (`login {
+    /// user { groups } }`, a mutation anyway) is resolved where it appears.
     pub fn new(inner: T, id: Uuid, viewed_by: &ViewedBy) -> Self {
-        let eyes = match viewed_by {
-            ViewedBy::Request => 0,
-            ViewedBy::Session(viewer) => Arc::as_ptr(viewer) as usize,
+        let id = match viewed_by {
+            ViewedBy::Request => Some(id),
+            ViewedBy::Session(_) => None,
         };
-        Self {
-            inner,
-            key: Some((id, eyes)),
-        }
+        Self { inner, id }
     }
 
     /// `inner`, resolved where it appears: for an object that cannot appear twice (the
     /// groups of a single user), remembering it would cost more than it saves.
     pub fn once(inner: T) -> Self {
-        Self { inner, key: None }
+        Self { inner, id: None }
     }
 }
 
-/// An object's id, the address of the field selecting it, and the eyes.
-type Key = (Uuid, usize, usize);
+/// An object's id, and the address of the field selecting it.
+type Key = (Uuid, usize);
 
 /// What `Reused` objects resolved to in this request (`None`: with errors); request data.
 #[derive(Default)]
@@ -80,12 +79,12 @@ impl<T: OutputType> OutputType for Reused<T> {
         ctx: &ContextSelectionSet<'_>,
         field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let (Some((id, eyes)), Some(resolved)) = (self.key, ctx.data_opt::<Resolved>()) else {
+        let (Some(id), Some(resolved)) = (self.id, ctx.data_opt::<Resolved>()) else {
             return self.inner.resolve(ctx, field).await;
         };
         // The field's node in the document: the same for every item of a list, and for every
         // list that one fragment's field selects.
-        let key = (id, std::ptr::from_ref(field) as usize, eyes);
+        let key = (id, std::ptr::from_ref(field) as usize);
         let cell = resolved
             .values
             .lock()
