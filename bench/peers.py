@@ -30,6 +30,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import ensure_wrk, free_port, lua as wrk_script, terminate  # noqa: E402
+
 PEERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers")
 DATA = os.path.join(PEERS, ".data")
 FLOOR_CRATE = os.path.join(PEERS, "floor")
@@ -46,21 +49,6 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def log(message):
     print(message, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def ensure_wrk():
-    found = shutil.which("wrk")
-    if found:
-        return found
-    log("wrk is missing: installing it from Debian's packages")
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    return shutil.which("wrk") or sys.exit("wrk could not be installed")
 
 
 def ensure_floor():
@@ -172,13 +160,7 @@ class Server:
 
     def stop(self):
         pids = tree(self.process.pid) if self.process.poll() is None else []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         # Any worker the master left behind (the ones this run started, nothing else).
         for pid in pids[1:]:
             try:
@@ -195,33 +177,33 @@ class Server:
         self.log.close()
 
 
-def seed_floor():
-    path = os.path.join(DATA, "floor.db")
+def seeded(name, make):
+    """The database `name` in DATA, made by `make(path)` the first time (under another name until
+    it is complete, so an interrupted run leaves nothing half-seeded behind)."""
+    path = os.path.join(DATA, name)
     if not os.path.exists(path):
-        log("seeding the floor's database")
+        log(f"seeding {name}")
         temp = path + ".new"
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(temp + suffix):
                 os.remove(temp + suffix)
-        subprocess.run([FLOOR, "seed"], check=True, env=dict(os.environ, FLOOR_DB=temp), stdout=subprocess.DEVNULL)
+        make(temp)
         os.rename(temp, path)
     return path
+
+
+def seed_floor():
+    return seeded("floor.db", lambda path: subprocess.run(
+        [FLOOR, "seed"], check=True, env=dict(os.environ, FLOOR_DB=path), stdout=subprocess.DEVNULL))
 
 
 def seed_django():
-    path = os.path.join(DATA, "django.sqlite3")
-    if not os.path.exists(path):
-        log("seeding Django's database")
-        temp = path + ".new"
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(temp + suffix):
-                os.remove(temp + suffix)
-        env = django_env(temp)
+    def make(path):
+        env = django_env(path)
         subprocess.run([DJANGO_PY, "manage.py", "migrate", "-v0"], check=True, env=env, cwd=DJANGO_SITE)
         subprocess.run([DJANGO_PY, "manage.py", "seed_bench"], check=True, env=env, cwd=DJANGO_SITE,
                        stdout=subprocess.DEVNULL)
-        os.rename(temp, path)
-    return path
+    return seeded("django.sqlite3", make)
 
 
 def django_env(database):
@@ -259,34 +241,8 @@ def check(condition, what):
 
 
 def lua(method, path, body, extra=""):
-    return f"""
-wrk.method = "{method}"
-wrk.path = {json.dumps(path)}
-wrk.headers["Content-Type"] = "application/json"
-{"wrk.body = " + json.dumps(body) if body else ""}
-local threads = {{}}
-local ids = 0
-function setup(thread)
-  ids = ids + 1
-  thread:set("id", ids)
-  table.insert(threads, thread)
-end
-function init(args)
-  unclean = 0
-  count = 0
-end
-function response(status, headers, body)
-  if status ~= 200 then unclean = unclean + 1 end
-end
-{extra}
-function done(summary, latency, requests)
-  local bad = 0
-  for _, thread in ipairs(threads) do bad = bad + thread:get("unclean") end
-  io.write(string.format("RESULT %d %d %.1f %.1f %d %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), bad,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status + summary.errors.timeout))
-end
-"""
+    """bench/run.py's wrk script for a REST endpoint: any status but 200 is unclean."""
+    return wrk_script("peer", body, extra, method=method, path=path, clean="status == 200")
 
 
 def measure(server, wrk, url, token, script_text, duration, work):
@@ -302,8 +258,8 @@ def measure(server, wrk, url, token, script_text, duration, work):
     after = cpu_ticks(pids_after)
     memory = memory_mib(pids_after)
     fields = next(line for line in output.splitlines() if line.startswith("RESULT ")).split()
-    requests, micros, p50, p99, unclean, socket_errors = (int(fields[1]), int(fields[2]), float(fields[3]),
-                                                          float(fields[4]), int(fields[5]), int(fields[6]))
+    requests, micros, p50, p99, unclean, socket_errors = (int(fields[-6]), int(fields[-5]), float(fields[-4]),
+                                                          float(fields[-3]), int(fields[-2]), int(fields[-1]))
     if sorted(pids) != sorted(pids_after):
         log(f"note: {server.name}'s process tree changed during the run ({pids} -> {pids_after})")
     return {

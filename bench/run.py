@@ -111,6 +111,17 @@ def run(command, **kwargs):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
 
 
+def terminate(process):
+    """Stops `process` (one this script started): SIGTERM, then SIGKILL after 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -197,13 +208,7 @@ class Server:
         sys.exit("roster did not start; see its log")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.log.close()
 
     def cpu_ticks(self):
@@ -290,12 +295,16 @@ end
 """
 
 
-def lua(name, body, extra=""):
-    """A wrk script: POSTs `body` (or what `request` builds), counts unclean answers."""
+def lua(name, body, extra="", method="POST", path=None, clean=None):
+    """A wrk script: sends `body` (or what `request` builds) with `method` (to `path`, else the
+    URL's), and counts unclean answers: any status but 200, or (`clean` unset) a GraphQL answer
+    with errors."""
+    clean = clean or 'status == 200 and not string.find(body, \'"errors"\', 1, true)'
     return f"""
-wrk.method = "POST"
+wrk.method = "{method}"
+{f"wrk.path = {json.dumps(path)}" if path else ""}
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = {json.dumps(body)}
+{f"wrk.body = {json.dumps(body)}" if body else ""}
 local threads = {{}}
 local ids = 0
 function setup(thread)
@@ -308,7 +317,7 @@ function init(args)
   count = 0
 end
 function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then unclean = unclean + 1 end
+  if not ({clean}) then unclean = unclean + 1 end
 end
 {extra}
 function done(summary, latency, requests)
