@@ -86,8 +86,39 @@ async fn logout_of_all_sessions(app: TestApp) {
     assert_refused(&app, &b.access).await;
 }
 
+/// A replica that has already checked a token (and remembers that its signature is good) still
+/// reads the session on every request: a logout on another replica, or a deactivation there,
+/// refuses the token on this one from the very next request.
+async fn a_logout_or_deactivation_on_one_replica_applies_on_every_replica_at_once(app: TestApp) {
+    let other = app.replica().await;
+    let admin = app.admin("admin@example.com").await;
+    let ada = app.register("ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    for server in [&app, &other] {
+        for _ in 0..2 {
+            assert_me_is(&me(server, &ada.access).await, &ada.user_id);
+            assert_me_is(&me(server, &bob.access).await, &bob.user_id);
+        }
+    }
+
+    assert_ok(&app.gql(LOGOUT, json!({}), Some(&ada.access)).await);
+    assert_refused(&other, &ada.access).await;
+
+    let body = app
+        .gql(
+            "mutation($id: ID!) { setUserActive(id: $id, active: false) { id } }",
+            json!({ "id": bob.user_id }),
+            Some(&admin.access),
+        )
+        .await;
+    assert_ok(&body);
+    assert_refused(&other, &bob.access).await;
+    assert_refused(&app, &bob.access).await;
+}
+
 per_backend!(
     logout_ends_the_bearer_session_at_once,
     logout_with_only_a_refresh_token,
     logout_of_all_sessions,
+    a_logout_or_deactivation_on_one_replica_applies_on_every_replica_at_once,
 );
