@@ -10,14 +10,14 @@ use async_graphql::{Context, QueryPathSegment};
 use crate::auth::viewer::{Credentials, Viewer};
 use crate::error::{AppError, AppResult};
 use crate::graphql::failed_field_nulls::FailedFieldNulls;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::DbLoader;
 use crate::state::AppState;
 
 /// Small accessors every resolver uses.
 pub trait ContextExt {
     fn state(&self) -> &AppState;
     fn credentials(&self) -> &Credentials;
-    fn loaders(&self) -> &Loaders;
+    fn loaders(&self) -> &DbLoader;
     /// The viewer, or `UNAUTHENTICATED`.
     fn viewer(&self) -> impl Future<Output = AppResult<Arc<Viewer>>> + Send;
     /// The viewer if any; `UNAUTHENTICATED` only for a bad token.
@@ -39,8 +39,8 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<Credentials>()
     }
 
-    fn loaders(&self) -> &Loaders {
-        self.data_unchecked::<Loaders>()
+    fn loaders(&self) -> &DbLoader {
+        self.data_unchecked::<DbLoader>()
     }
 
     async fn viewer(&self) -> AppResult<Arc<Viewer>> {

@@ -169,7 +169,7 @@ impl Api {
         let credentials = credentials.per_root_field(mutation);
         let mut request = request
             .data(credentials)
-            .data(loaders::loaders(self.state.db.clone()))
+            .data(loaders::DbLoader::new(self.state.db.clone()))
             .data(nulls.clone());
         if !mutation {
             // A query changes nothing while it runs, so an object resolved once stays right for

@@ -14,7 +14,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::EntityTrait;
 
 use super::{
-    AllPermissions, DirectPermissionsOfUser, GroupsOfUser, Link, Linked, Loaders,
+    AllPermissions, DbLoader, DirectPermissionsOfUser, GroupsOfUser, Link, Linked,
     MemberCountOfGroup, MembersPage, PermissionsOfGroup, SharedError,
 };
 use crate::db::entities::{groups, permissions, users};
@@ -27,7 +27,7 @@ type LinkedRows<L> = HashMap<Linked<L>, Vec<<<L as Link>::Target as EntityTrait>
 /// first use.
 async fn load_linked<'a, L: Link + Default>(
     cell: &'a OnceCell<LinkedRows<L>>,
-    loader: &Loaders,
+    loader: &DbLoader,
     ids: &[Uuid],
 ) -> Result<&'a LinkedRows<L>, SharedError> {
     cell.get_or_try_init(|| async {
@@ -40,7 +40,7 @@ async fn load_linked<'a, L: Link + Default>(
 /// `owner`'s rows of `load_linked`.
 async fn linked_of<L: Link + Default>(
     cell: &OnceCell<LinkedRows<L>>,
-    loader: &Loaders,
+    loader: &DbLoader,
     ids: &[Uuid],
     owner: Uuid,
 ) -> Result<Vec<<L::Target as EntityTrait>::Model>, SharedError> {
@@ -96,14 +96,14 @@ impl UserBatch {
     /// The groups of `user`, loaded for the whole list on first use.
     pub async fn groups_of(
         &self,
-        loader: &Loaders,
+        loader: &DbLoader,
         user: Uuid,
     ) -> Result<Vec<groups::Model>, SharedError> {
         linked_of(&self.groups, loader, &self.ids, user).await
     }
 
     /// One `GroupBatch` over every group of every user in the list.
-    pub async fn group_batch(&self, loader: &Loaders) -> Result<Arc<GroupBatch>, SharedError> {
+    pub async fn group_batch(&self, loader: &DbLoader) -> Result<Arc<GroupBatch>, SharedError> {
         self.group_batch
             .get_or_try_init(|| async {
                 let all = load_linked(&self.groups, loader, &self.ids).await?;
@@ -119,7 +119,7 @@ impl UserBatch {
     /// The permissions `user` holds directly, loaded for the whole list on first use.
     pub async fn direct_of(
         &self,
-        loader: &Loaders,
+        loader: &DbLoader,
         user: Uuid,
     ) -> Result<Vec<permissions::Model>, SharedError> {
         linked_of(&self.direct, loader, &self.ids, user).await
@@ -128,7 +128,7 @@ impl UserBatch {
     /// Every permission (for the ADMINs of the list).
     pub async fn all_permissions(
         &self,
-        loader: &Loaders,
+        loader: &DbLoader,
     ) -> Result<Vec<permissions::Model>, SharedError> {
         self.all_permissions
             .get_or_try_init(|| async {
@@ -153,14 +153,18 @@ impl GroupBatch {
     /// The permissions `group` grants, loaded for the whole list on first use.
     pub async fn permissions_of(
         &self,
-        loader: &Loaders,
+        loader: &DbLoader,
         group: Uuid,
     ) -> Result<Vec<permissions::Model>, SharedError> {
         linked_of(&self.permissions, loader, &self.ids, group).await
     }
 
     /// How many non-deleted users belong to `group`, counted for the whole list on first use.
-    pub async fn member_count_of(&self, loader: &Loaders, group: Uuid) -> Result<i64, SharedError> {
+    pub async fn member_count_of(
+        &self,
+        loader: &DbLoader,
+        group: Uuid,
+    ) -> Result<i64, SharedError> {
         let all = self
             .member_counts
             .get_or_try_init(|| async {
@@ -175,7 +179,7 @@ impl GroupBatch {
     /// for the whole list on first use, with the `UserBatch` they share.
     pub async fn members_of(
         &self,
-        loader: &Loaders,
+        loader: &DbLoader,
         group: Uuid,
         (limit, offset): FrontWindow,
     ) -> Result<(Vec<users::Model>, Arc<UserBatch>), SharedError> {

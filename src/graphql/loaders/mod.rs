@@ -117,11 +117,11 @@ pub struct DbLoader {
     db: DatabaseConnection,
 }
 
-/// The request's loader.
-pub type Loaders = DbLoader;
-
-pub fn loaders(db: DatabaseConnection) -> Loaders {
-    DbLoader { db }
+impl DbLoader {
+    /// The request's loader.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
 }
 
 /// A load's error, shared between the resolvers that awaited the same load.

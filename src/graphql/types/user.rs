@@ -235,12 +235,13 @@ impl User {
         let shared = self.batch.is_shared();
         Ok(Group::list_in(groups, &batch, &self.viewed_by)
             .into_iter()
-            .map(|group| match shared {
-                true => {
-                    let id = group.group_id();
+            .map(|group| {
+                let id = group.group_id();
+                if shared {
                     Reused::new(group, id, &self.viewed_by)
+                } else {
+                    Reused::once(group)
                 }
-                false => Reused::once(group),
             })
             .collect())
     }
