@@ -188,3 +188,38 @@ impl Checks {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a document that passed the limits is kept: one refused stays unknown, so a client
+    /// cannot fill the cache with documents nobody may run.
+    #[test]
+    fn a_refused_document_is_not_kept_and_a_passed_one_is() {
+        let checks = Checks::new(false);
+        let deep = format!("{{ me {} id {} }}", "{ groups ".repeat(10), "} ".repeat(10));
+        assert!(matches!(
+            checks.check(Request::new(deep.clone())),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(checks.documents.get(&deep).is_none());
+        let fine = "{ me { id } }";
+        assert!(checks.check(Request::new(fine)).is_ok());
+        assert!(checks.documents.get(fine).is_some());
+        // A required variable missing is refused each time, even for a kept document.
+        let named = "query($id: ID!) { user(id: $id) { id } }";
+        assert!(
+            checks
+                .check(
+                    Request::new(named)
+                        .variables(Variables::from_json(serde_json::json!({ "id": "x" })))
+                )
+                .is_ok()
+        );
+        assert!(matches!(
+            checks.check(Request::new(named)),
+            Err(Refusal::Invalid(_))
+        ));
+    }
+}
