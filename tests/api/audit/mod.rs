@@ -323,6 +323,7 @@ async fn a_page_of_events_with_their_people_costs_a_constant_number_of_statement
     }
     let query = "query($n: Int) { auditEvents(first: $n) { totalCount nodes { action actor { email } user { email } } } }";
     let mut counts = Vec::new();
+    app.wait_for_first_pruning().await;
     for n in [2, 12] {
         let before = app.statement_count();
         let body = app.gql(query, json!({ "n": n }), Some(&admin.access)).await;

@@ -22,6 +22,9 @@ const NESTED_GROUPS_WITH_MEMBERS: &str = "query { groups(first: 50) { nodes { me
 
 /// Statements the server executes for one request, and its body.
 async fn measure(app: &TestApp, token: &str, query: &str) -> (usize, Value) {
+    // The pruning pass at start runs beside the first requests; after it, the next is a
+    // minute away.
+    app.wait_for_first_pruning().await;
     let before = app.statement_count();
     let body = app.gql(query, json!({}), Some(token)).await;
     let after = app.statement_count();

@@ -76,7 +76,8 @@ fn is_background(sql: &str) -> bool {
                 || sql.contains("sign_in_challenges")
                 || sql.contains("totp_enrollments")
                 || sql.contains("oauth_flows")
-                || sql.contains("account_links")))
+                || sql.contains("account_links")
+                || sql.contains("passkey_ceremonies")))
         // The pruning of long-ended sessions (requests ask for `revoked_at IS NULL`).
         || sql.contains("\"revoked_at\" <")
         || (sql.contains("audit_events") && !sql.starts_with("INSERT"))
