@@ -63,13 +63,23 @@ impl From<AppError> for StartupError {
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     settings.validate().map_err(StartupError::Config)?;
     let url = settings.database_url().map_err(StartupError::Config)?;
-    let pool = settings
-        .database_max_connections
-        .map(NonZeroU32::get)
-        .unwrap_or_else(|| db::default_pool_size(url.expose()));
-    db::connect(url.expose(), pool)
+    let chosen = settings.database_max_connections.map(NonZeroU32::get);
+    let pool = chosen.unwrap_or_else(|| db::default_pool_size(url.expose()));
+    let db = db::connect(url.expose(), pool)
         .await
-        .map_err(StartupError::Connect)
+        .map_err(StartupError::Connect)?;
+    // The URL may hold a password: only the backend and the pool are named.
+    tracing::info!(
+        backend = ?db.get_database_backend(),
+        pool,
+        "database connected; {}",
+        if chosen.is_some() {
+            "pool size from ROSTER_DATABASE_MAX_CONNECTIONS"
+        } else {
+            "default pool size (ROSTER_DATABASE_MAX_CONNECTIONS sets it)"
+        }
+    );
+    Ok(db)
 }
 
 /// Applies every pending migration.

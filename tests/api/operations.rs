@@ -603,6 +603,39 @@ async fn production_logs_that_the_schema_is_not_served() {
     );
 }
 
+/// The start-up log names the database's backend and pool size, the default or the chosen
+/// one, and never the URL (which may hold a password).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_start_up_log_names_the_database_pool() {
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let url = database.url();
+    let default = roster::db::default_pool_size(&url);
+    for (chosen, pool, says) in [
+        (None, default, "default pool size"),
+        (
+            Some("3"),
+            3,
+            "pool size from ROSTER_DATABASE_MAX_CONNECTIONS",
+        ),
+    ] {
+        let mut launch = Launch::new(&url).unset("ROSTER_DATABASE_MAX_CONNECTIONS");
+        if let Some(chosen) = chosen {
+            launch = launch.set("ROSTER_DATABASE_MAX_CONNECTIONS", chosen);
+        }
+        let roster = launch.start().await;
+        let line = roster.line_with("database connected", LOG_WAIT).await;
+        assert!(line.contains("backend=Sqlite"), "{line}");
+        let pool = format!("pool={pool}");
+        assert!(line.split_whitespace().any(|w| w == pool), "{line}");
+        assert!(line.contains(says), "{line}");
+        assert!(
+            !roster.log().iter().any(|line| line.contains(&url)),
+            "{:?}",
+            roster.log()
+        );
+    }
+}
+
 /// `DATABASE_URL_FILE` and `ROSTER_SMTP_URL_FILE` are read like `ROSTER_JWT_SECRET_FILE`: a
 /// trailing newline dropped, the password never logged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
