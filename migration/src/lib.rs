@@ -24,6 +24,7 @@ mod m20261206_000016_add_session_assurance;
 mod m20261206_000017_create_second_factors;
 mod m20261207_000018_create_identity_providers;
 mod m20261208_000019_create_passkeys;
+mod m20261209_000020_count_live_users;
 pub mod permissions;
 
 /// Applies Roster's migrations in order.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000017_create_second_factors::Migration),
             Box::new(m20261207_000018_create_identity_providers::Migration),
             Box::new(m20261208_000019_create_passkeys::Migration),
+            Box::new(m20261209_000020_count_live_users::Migration),
         ]
     }
 }

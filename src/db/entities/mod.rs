@@ -19,6 +19,7 @@ pub mod permissions;
 pub mod recovery_code_sets;
 pub mod recovery_codes;
 pub mod rotated_refresh_tokens;
+pub mod row_counts;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in_challenges;

@@ -10,3 +10,4 @@ mod groups_and_members;
 mod ordering;
 mod stable_cursors;
 mod statement_counts;
+mod total_count;
