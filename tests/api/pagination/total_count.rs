@@ -4,7 +4,10 @@
 
 use roster::db::entities::users;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+    TransactionTrait,
+};
 use serde_json::json;
 
 use crate::support::admin::{Admin, CREATE_USER, DELETE_USER, DELETE_USER_FOREVER, RESTORE_USER};
@@ -96,7 +99,7 @@ async fn the_total_follows_every_change(app: TestApp) {
     assert_counts(&app, &admin, 2, "deleted for ever").await;
 
     // Rows written behind the application's back: a live and a deleted one inserted, a
-    // deletion date set and cleared, another column changed, a deleted row removed.
+    // deletion date set, changed and cleared, another column changed, rows removed.
     let mut gone = user("gone@example.com", base());
     gone.deleted_at = Some(base());
     let here = user("here@example.com", base());
@@ -110,6 +113,10 @@ async fn the_total_follows_every_change(app: TestApp) {
     };
     set_deleted(here.id, Some(base())).await.unwrap();
     assert_counts(&app, &admin, 2, "deleted by SQL").await;
+    set_deleted(here.id, Some(base() + chrono::Duration::days(1)))
+        .await
+        .unwrap();
+    assert_counts(&app, &admin, 2, "deleted again, at another time").await;
     set_deleted(gone.id, None).await.unwrap();
     assert_counts(&app, &admin, 3, "restored by SQL").await;
     users::Entity::update_many()
@@ -123,11 +130,40 @@ async fn the_total_follows_every_change(app: TestApp) {
         .await
         .unwrap();
     assert_counts(&app, &admin, 3, "a deleted row removed by SQL").await;
-    users::Entity::delete_by_id(gone.id)
+
+    // One statement removing two live rows and a deleted one.
+    let live = user("live@example.com", base());
+    let mut dead = user("dead@example.com", base());
+    dead.deleted_at = Some(base());
+    insert(&app, [live.clone(), dead.clone()]).await;
+    assert_counts(&app, &admin, 4, "two more by SQL").await;
+    users::Entity::delete_many()
+        .filter(users::Column::Id.is_in([gone.id, live.id, dead.id]))
         .exec(app.db())
         .await
         .unwrap();
-    assert_counts(&app, &admin, 2, "a live row removed by SQL").await;
+    assert_counts(&app, &admin, 2, "three removed at once").await;
+
+    // A transaction that adds a user and removes it again, and one rolled back.
+    let txn = app.db().begin().await.unwrap();
+    let brief = user("brief@example.com", base());
+    users::Entity::insert(users::ActiveModel::from(brief.clone()))
+        .exec(&txn)
+        .await
+        .unwrap();
+    users::Entity::delete_by_id(brief.id)
+        .exec(&txn)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_counts(&app, &admin, 2, "added and removed in one transaction").await;
+    let txn = app.db().begin().await.unwrap();
+    users::Entity::insert(users::ActiveModel::from(brief))
+        .exec(&txn)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    assert_counts(&app, &admin, 2, "a rolled-back insert").await;
 
     if app.backend == Backend::Postgres {
         app.db()
@@ -183,6 +219,23 @@ async fn concurrent_changes_keep_the_count_exact(app: TestApp) {
     assert_counts(&app, &admin, 1 + 8 + 8 - 3, "after the restorations").await;
 }
 
+/// The unfiltered total is the kept count, read rather than counted again; a count that went
+/// below zero (writes that skipped the triggers) is not shown: the users are counted instead.
+async fn the_unfiltered_total_is_the_kept_count(app: TestApp) {
+    let admin = Admin::new(&app, "admin@example.com").await;
+    let deleted = create_user(&admin, "deleted@example.com").await;
+    admin.ok(DELETE_USER, json!({ "id": deleted })).await;
+    let db = app.db();
+    let set_kept = |count: i64| async move {
+        let sql = format!("UPDATE row_counts SET count = {count} WHERE name = 'live_users'");
+        db.execute_unprepared(&sql).await
+    };
+    set_kept(999).await.unwrap();
+    assert_eq!(totals(&admin).await, (999, 2, 1));
+    set_kept(-3).await.unwrap();
+    assert_eq!(totals(&admin).await, (1, 2, 1));
+}
+
 /// A database from before the count: the upgrade counts the users already there, deleted ones
 /// left out, and the count follows from then on.
 async fn an_upgrade_counts_the_users_already_there(app: TestApp) {
@@ -202,6 +255,7 @@ async fn an_upgrade_counts_the_users_already_there(app: TestApp) {
 
 per_backend!(
     the_total_follows_every_change,
+    the_unfiltered_total_is_the_kept_count,
     concurrent_changes_keep_the_count_exact,
     an_upgrade_counts_the_users_already_there,
 );
