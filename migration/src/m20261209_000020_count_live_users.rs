@@ -7,6 +7,10 @@
 //! PostgreSQL its lock on `users` holds back other writers until both are in place, on SQLite
 //! its write lock does, so no write falls between them.
 //!
+//! On PostgreSQL the row trigger is deferred to commit. A transaction with a pending change of
+//! `users` cannot then alter, index or truncate the table: a migration that does both runs
+//! `SET CONSTRAINTS users_count IMMEDIATE` first.
+//!
 //! Writes that skip triggers (a restore with triggers disabled, SQLite's `INSERT OR REPLACE`
 //! without `recursive_triggers`) can leave the count off; `docs/lists.md` gives the statement
 //! that counts again.
@@ -37,7 +41,9 @@ const SQLITE_TRIGGERS: [&str; 3] = [
 ];
 
 const POSTGRES_TRIGGER: [&str; 3] = [
-    "CREATE FUNCTION users_count_live() RETURNS trigger LANGUAGE plpgsql AS $$
+    // The schema path of the migration, whatever the path of the session that writes.
+    "CREATE FUNCTION users_count_live() RETURNS trigger LANGUAGE plpgsql
+     SET search_path FROM CURRENT AS $$
      DECLARE
        change bigint := 0;
      BEGIN

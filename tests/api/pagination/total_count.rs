@@ -166,10 +166,27 @@ async fn the_total_follows_every_change(app: TestApp) {
     assert_counts(&app, &admin, 2, "a rolled-back insert").await;
 
     if app.backend == Backend::Postgres {
-        app.db()
-            .execute_unprepared("TRUNCATE users CASCADE")
-            .await
-            .unwrap();
+        // A session on another schema path, naming the table in full.
+        let txn = app.db().begin().await.unwrap();
+        for sql in [
+            "SET LOCAL search_path TO pg_catalog",
+            "UPDATE public.users SET deleted_at = now() WHERE email = 'registered@example.com'",
+        ] {
+            txn.execute_unprepared(sql).await.unwrap();
+        }
+        txn.commit().await.unwrap();
+        assert_counts(&app, &admin, 1, "deleted on another schema path").await;
+
+        // A change and then TRUNCATE in one transaction, the change's count applied first.
+        let txn = app.db().begin().await.unwrap();
+        for sql in [
+            "UPDATE users SET deleted_at = NULL WHERE email = 'registered@example.com'",
+            "SET CONSTRAINTS users_count IMMEDIATE",
+            "TRUNCATE users CASCADE",
+        ] {
+            txn.execute_unprepared(sql).await.unwrap();
+        }
+        txn.commit().await.unwrap();
         assert_eq!(live_users(&app).await, 0);
         assert_eq!(kept_count(&app).await, 0, "after TRUNCATE");
     }
