@@ -17,7 +17,7 @@ use crate::state::AppState;
 pub trait ContextExt {
     fn state(&self) -> &AppState;
     fn credentials(&self) -> &Credentials;
-    fn loaders(&self) -> &DbLoader;
+    fn loader(&self) -> &DbLoader;
     /// The viewer, or `UNAUTHENTICATED`.
     fn viewer(&self) -> impl Future<Output = AppResult<Arc<Viewer>>> + Send;
     /// The viewer if any; `UNAUTHENTICATED` only for a bad token.
@@ -39,7 +39,7 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<Credentials>()
     }
 
-    fn loaders(&self) -> &DbLoader {
+    fn loader(&self) -> &DbLoader {
         self.data_unchecked::<DbLoader>()
     }
 

@@ -81,7 +81,7 @@ impl Total {
             Total::Audit(filter, db) => audit::count(db, filter).await?,
             Total::MembersOf(groups, group) => {
                 let count = groups
-                    .member_count_of(ctx.loaders(), *group)
+                    .member_count_of(ctx.loader(), *group)
                     .await
                     .map_err(unshare)?;
                 u64::try_from(count).unwrap_or(0)
@@ -170,7 +170,7 @@ pub async fn members_connection(
         }));
     };
     let (rows, users) = groups
-        .members_of(ctx.loaders(), group, window)
+        .members_of(ctx.loader(), group, window)
         .await
         .map_err(unshare)?;
     let ordering = listing::ordering(UserOrder::default());

@@ -79,7 +79,7 @@ impl Group {
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
         let granted = self
             .batch
-            .permissions_of(ctx.loaders(), self.model.id)
+            .permissions_of(ctx.loader(), self.model.id)
             .await
             .map_err(unshare)?;
         Ok(granted.into_iter().map(Permission).collect())
@@ -88,7 +88,7 @@ impl Group {
     async fn member_count(&self, ctx: &Context<'_>) -> Result<i32> {
         let count = self
             .batch
-            .member_count_of(ctx.loaders(), self.model.id)
+            .member_count_of(ctx.loader(), self.model.id)
             .await
             .map_err(unshare)?;
         Ok(i32::try_from(count).unwrap_or(i32::MAX))

@@ -225,7 +225,7 @@ impl User {
     /// The groups the user belongs to, by name.
     #[graphql(complexity = "limits::list_cost(limits::GROUPS_PER_USER, child_complexity)")]
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Reused<Group>>> {
-        let loader = ctx.loaders();
+        let loader = ctx.loader();
         let groups = self
             .batch
             .groups_of(loader, self.model.id)
@@ -248,7 +248,7 @@ impl User {
     /// Effective permissions: direct plus through groups; an ADMIN holds all of them.
     #[graphql(complexity = "limits::list_cost(limits::PERMISSIONS_PER_HOLDER, child_complexity)")]
     async fn permissions(&self, ctx: &Context<'_>) -> Result<Vec<Permission>> {
-        let loader = ctx.loaders();
+        let loader = ctx.loader();
         if self.model.role == users::Role::Admin {
             let all = self.batch.all_permissions(loader).await.map_err(unshare)?;
             return Ok(all.into_iter().map(Permission).collect());
@@ -278,7 +278,7 @@ impl User {
         if let Err(forbidden) = self.shown_to_admin(ctx).await {
             return ctx.or_null(Err(forbidden));
         }
-        let direct = self.batch.direct_of(ctx.loaders(), self.model.id).await;
+        let direct = self.batch.direct_of(ctx.loader(), self.model.id).await;
         ctx.or_null(
             direct
                 .map(|list| Some(list.into_iter().map(Permission).collect()))
